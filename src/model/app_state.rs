@@ -1,0 +1,181 @@
+//! The page's state and the actions that change it: a plain struct and an enum, with no DOM
+//! in sight (the Yew reducer only delegates to [`AppState::apply`]).
+
+use crate::model::config::{Field, Inputs, Invalid, RunConfig};
+use crate::model::trace::Trace;
+use std::rc::Rc;
+
+/// What a run in progress is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunPhase {
+    /// Waiting for the worker pool to start, or for an earlier run to finish.
+    Waiting,
+    /// The run itself.
+    Running,
+    /// The 1-worker run of the same workload, for the speed-up.
+    MeasuringBaseline,
+}
+
+impl RunPhase {
+    /// The status line shown while the run is in progress.
+    pub fn label(self) -> &'static str {
+        match self {
+            RunPhase::Waiting => "Waiting for the workers…",
+            RunPhase::Running => "Running on the workers…",
+            RunPhase::MeasuringBaseline => {
+                "Measuring the same workload on 1 worker, for the speed-up…"
+            }
+        }
+    }
+}
+
+/// The worker pool as the page knows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PoolStatus {
+    /// Being started.
+    Starting,
+    /// Started: how many threads, and how long the start took.
+    Ready {
+        /// Threads (Web Workers) in the pool.
+        threads: usize,
+        /// Start-up time, ms.
+        startup_ms: f64,
+    },
+    /// Cannot run here, and why.
+    Unavailable(String),
+}
+
+/// Everything the page shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppState {
+    /// The controls' text.
+    pub inputs: Inputs,
+    /// The run in progress, if any.
+    pub running: Option<RunPhase>,
+    /// Why the last run failed, if it did.
+    pub error: Option<String>,
+    /// The last finished run.
+    pub trace: Option<Rc<Trace>>,
+    /// The worker pool.
+    pub pool: PoolStatus,
+}
+
+/// A change to the page's state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// A numeric control was edited.
+    Edit(Field, String),
+    /// Another strategy was picked.
+    PickStrategy(String),
+    /// All controls replaced at once (a run asked for through the JS API).
+    Load(Inputs),
+    /// A run entered a phase.
+    Progress(RunPhase),
+    /// A run finished.
+    Finished(Rc<Trace>),
+    /// A run failed.
+    Failed(String),
+    /// The pool is ready.
+    PoolReady {
+        /// Threads in the pool.
+        threads: usize,
+        /// Start-up time, ms.
+        startup_ms: f64,
+    },
+    /// The pool cannot run here.
+    PoolUnavailable(String),
+}
+
+impl AppState {
+    /// A fresh page with the controls set from `inputs` (the URL's, or the defaults).
+    pub fn new(inputs: Inputs) -> Self {
+        Self {
+            inputs,
+            running: None,
+            error: None,
+            trace: None,
+            pool: PoolStatus::Starting,
+        }
+    }
+
+    /// The controls checked: the run they describe, or a message per control.
+    pub fn validation(&self) -> Result<RunConfig, Invalid> {
+        self.inputs.validate()
+    }
+
+    /// Whether the Run button may start a run now.
+    pub fn can_run(&self) -> bool {
+        self.running.is_none()
+            && !matches!(self.pool, PoolStatus::Unavailable(_))
+            && self.validation().is_ok()
+    }
+
+    /// The state after `action`.
+    pub fn apply(mut self, action: Action) -> Self {
+        match action {
+            Action::Edit(field, text) => self.inputs = self.inputs.with(field, text),
+            Action::PickStrategy(name) => self.inputs.strategy = name,
+            Action::Load(inputs) => self.inputs = inputs,
+            Action::Progress(phase) => {
+                self.running = Some(phase);
+                self.error = None;
+            }
+            Action::Finished(trace) => {
+                self.running = None;
+                self.trace = Some(trace);
+            }
+            Action::Failed(message) => {
+                self.running = None;
+                self.error = Some(message);
+            }
+            Action::PoolReady {
+                threads,
+                startup_ms,
+            } => {
+                self.pool = PoolStatus::Ready {
+                    threads,
+                    startup_ms,
+                }
+            }
+            Action::PoolUnavailable(why) => self.pool = PoolStatus::Unavailable(why),
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_edit_blocks_the_run_button_until_fixed() {
+        let state = AppState::new(Inputs::default()).apply(Action::PoolReady {
+            threads: 16,
+            startup_ms: 40.0,
+        });
+        assert!(state.can_run());
+        let state = state.apply(Action::Edit(Field::Workers, "99".into()));
+        assert!(!state.can_run());
+        assert!(state.validation().unwrap_err().for_key("workers").is_some());
+        assert!(state
+            .apply(Action::Edit(Field::Workers, "2".into()))
+            .can_run());
+    }
+
+    #[test]
+    fn a_run_in_progress_blocks_another_and_its_failure_is_kept() {
+        let state = AppState::new(Inputs::default()).apply(Action::Progress(RunPhase::Running));
+        assert!(!state.can_run());
+        let state = state.apply(Action::Failed("boom".into()));
+        assert_eq!(
+            (state.running, state.error.as_deref()),
+            (None, Some("boom"))
+        );
+    }
+
+    #[test]
+    fn nothing_runs_where_the_pool_is_unavailable() {
+        let state = AppState::new(Inputs::default()).apply(Action::PoolUnavailable("no".into()));
+        assert!(!state.can_run());
+    }
+}

@@ -1,0 +1,18 @@
+//! The pure model of the playground: no web-sys, no browser. Everything here runs and is
+//! tested natively with `cargo test`.
+//!
+//! - [`app_state`]: the page state and its actions (the reducer's logic).
+//! - [`config`]: a run's settings, parsed and validated from the controls, the URL or the
+//!   JS API (one path for all three).
+//! - [`pool_map`]: CPython's `multiprocessing.Pool.map` rules: chunk size, split, FIFO hand-out
+//!   and gather.
+//! - [`workload`]: the function every task applies and its CPU cost.
+//! - [`trace`]: what a run recorded, and the metrics derived from it.
+//! - [`layout`]: turning a trace into drawable geometry (bins, lanes), independent of any canvas.
+
+pub mod app_state;
+pub mod config;
+pub mod layout;
+pub mod pool_map;
+pub mod trace;
+pub mod workload;

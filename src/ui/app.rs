@@ -1,0 +1,185 @@
+//! The page: controls on top, then the run drawn from its trace.
+
+use crate::model::app_state::{Action, AppState, PoolStatus, RunPhase};
+use crate::model::config::{Inputs, RunConfig};
+use crate::model::trace::Trace;
+use crate::runtime::{pool, session};
+use crate::ui::api;
+use crate::ui::controls::Controls;
+use crate::ui::figures::Figures;
+use crate::ui::gather_strip::GatherStrip;
+use crate::ui::lanes::Lanes;
+use crate::ui::split_strip::SplitStrip;
+use std::rc::Rc;
+use wasm_bindgen_futures::spawn_local;
+use yew::prelude::*;
+
+/// Sends actions to the page's state from anywhere (callbacks, futures, the JS API).
+pub type Dispatcher = UseReducerDispatcher<AppState>;
+
+/// Runs `config` and shows it on the page; the trace is also returned to the caller.
+pub async fn run_and_show(dispatch: Dispatcher, config: RunConfig) -> Result<Rc<Trace>, String> {
+    dispatch.dispatch(Action::Progress(RunPhase::Waiting));
+    let progress = dispatch.clone();
+    match session::run(config, move |phase| {
+        progress.dispatch(Action::Progress(phase))
+    })
+    .await
+    {
+        Ok(trace) => {
+            let trace = Rc::new(trace);
+            dispatch.dispatch(Action::Finished(Rc::clone(&trace)));
+            Ok(trace)
+        }
+        Err(message) => {
+            dispatch.dispatch(Action::Failed(message.clone()));
+            Err(message)
+        }
+    }
+}
+
+fn inputs_from_url() -> Inputs {
+    let query = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    Inputs::from_query(&query)
+}
+
+/// Keeps the address bar in step with valid controls, so a copied link reproduces the setup.
+fn show_in_url(query: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let path = window.location().pathname().unwrap_or_default();
+    if let Ok(history) = window.history() {
+        let url = format!("{path}?{query}");
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
+/// The whole page.
+#[function_component]
+pub fn App() -> Html {
+    let state = use_reducer(|| AppState::new(inputs_from_url()));
+
+    {
+        let dispatch = state.dispatcher();
+        use_effect_with((), move |_| {
+            api::install(dispatch.clone());
+            spawn_local(async move {
+                match pool::ready().await {
+                    Ok(info) => dispatch.dispatch(Action::PoolReady {
+                        threads: info.threads,
+                        startup_ms: info.startup_ms,
+                    }),
+                    Err(why) => dispatch.dispatch(Action::PoolUnavailable(why)),
+                }
+            });
+        });
+    }
+
+    let validation = state.validation();
+    {
+        let query = validation.as_ref().ok().map(RunConfig::to_query);
+        use_effect_with(query, |query| {
+            if let Some(query) = query {
+                show_in_url(query);
+            }
+        });
+    }
+
+    let on_edit = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |action: Action| dispatch.dispatch(action))
+    };
+    let on_run = {
+        let dispatch = state.dispatcher();
+        let config = validation.clone().ok();
+        Callback::from(move |_| {
+            if let Some(config) = config {
+                let dispatch = dispatch.clone();
+                spawn_local(async move {
+                    let _ = run_and_show(dispatch, config).await;
+                });
+            }
+        })
+    };
+
+    html! {
+        <main>
+            <header>
+                <h1>{ "Parallel playground" }</h1>
+                <p class="lead">
+                    { "How " }<code>{ "Pool.map" }</code>
+                    { " cuts a list into chunks, hands them to workers and gathers the results, run for real on Web Workers in your browser." }
+                </p>
+            </header>
+            <PoolBanner pool={state.pool.clone()} />
+            <Controls
+                inputs={state.inputs.clone()}
+                validation={validation}
+                can_run={state.can_run()}
+                running={state.running}
+                {on_edit}
+                {on_run}
+            />
+            if let Some(error) = &state.error {
+                <p class="run-error" role="alert">{ format!("The run failed: {error}") }</p>
+            }
+            if let Some(trace) = &state.trace {
+                <RunView trace={Rc::clone(trace)} pool={state.pool.clone()} />
+            } else {
+                <p class="hint">{ "Press Run to see the map split, run and gather." }</p>
+            }
+        </main>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct PoolBannerProps {
+    pool: PoolStatus,
+}
+
+/// Whether the page can run in parallel, said plainly.
+#[function_component]
+fn PoolBanner(props: &PoolBannerProps) -> Html {
+    match &props.pool {
+        PoolStatus::Starting => html! {
+            <p class="pool pool-starting">{ "Starting the worker pool…" }</p>
+        },
+        PoolStatus::Ready {
+            threads,
+            startup_ms,
+        } => html! {
+            <p class="pool pool-ready" data-threads={threads.to_string()}>
+                { format!("Cross-origin isolated: yes. {threads} Web Workers ready (started in {startup_ms:.0} ms); each run uses exactly the number of workers you choose.") }
+            </p>
+        },
+        PoolStatus::Unavailable(why) => html! {
+            <p class="pool pool-unavailable" role="alert">
+                { format!("Cannot run here: {why}. Open the playground on its own page, served with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp.") }
+            </p>
+        },
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct RunViewProps {
+    trace: Rc<Trace>,
+    pool: PoolStatus,
+}
+
+/// The finished run: split, lanes, gather and figures, all read from the trace.
+#[function_component]
+fn RunView(props: &RunViewProps) -> Html {
+    let trace = &props.trace;
+    html! {
+        <section class="run" data-strategy={trace.strategy.clone()}>
+            <h2>{ format!("{} on {} workers: {} items in chunks of {}", trace.strategy, trace.workers, trace.items, trace.chunksize) }</h2>
+            <SplitStrip trace={Rc::clone(trace)} />
+            <Lanes trace={Rc::clone(trace)} />
+            <GatherStrip trace={Rc::clone(trace)} />
+            <Figures trace={Rc::clone(trace)} pool={props.pool.clone()} />
+        </section>
+    }
+}

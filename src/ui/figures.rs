@@ -1,0 +1,67 @@
+//! The figures of a run, and its trace for download: all read from the trace.
+
+use crate::model::app_state::PoolStatus;
+use crate::model::trace::Trace;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// Props of [`Figures`].
+#[derive(Properties, PartialEq)]
+pub struct FiguresProps {
+    /// The run.
+    pub trace: Rc<Trace>,
+    /// The pool, for its start-up time.
+    pub pool: PoolStatus,
+}
+
+/// Wall time, task time, speed-up, busy time per worker, isolation.
+#[function_component]
+pub fn Figures(props: &FiguresProps) -> Html {
+    let trace = &props.trace;
+    let m = trace.metrics();
+    let speedup = match (m.speedup, trace.baseline_wall_ms) {
+        (Some(s), Some(base)) => format!("{s:.2}× (1 worker: {base:.1} ms)"),
+        _ => "not measured".to_owned(),
+    };
+    let export = format!(
+        "data:application/json;charset=utf-8,{}",
+        String::from(js_sys::encode_uri_component(
+            &serde_json::to_string_pretty(trace.as_ref()).unwrap_or_default()
+        ))
+    );
+    let startup = match props.pool {
+        PoolStatus::Ready { startup_ms, .. } => format!("{startup_ms:.0} ms"),
+        _ => "—".to_owned(),
+    };
+    html! {
+        <section class="figures">
+            <h3>{ "Figures" }</h3>
+            <dl id="figures">
+                <dt>{ "Wall time" }</dt><dd data-figure="wall">{ format!("{:.1} ms", m.wall_ms) }</dd>
+                <dt>{ "Sum of task time" }</dt><dd data-figure="sum">{ format!("{:.1} ms", m.sum_task_ms) }</dd>
+                <dt>{ "Speed-up" }</dt><dd data-figure="speedup">{ speedup }</dd>
+                <dt>{ "Threads that ran chunks" }</dt><dd data-figure="threads">{ format!("{} (most at once: {})", m.threads_used, m.peak_parallelism) }</dd>
+                <dt>{ "Cross-origin isolated" }</dt><dd data-figure="isolated">{ if trace.isolated { "yes" } else { "no" } }</dd>
+                <dt>{ "Pool start-up" }</dt><dd data-figure="startup">{ startup }</dd>
+            </dl>
+            <table class="busy">
+                <thead><tr><th>{ "Worker" }</th><th>{ "Chunks" }</th><th>{ "Items" }</th><th>{ "Busy" }</th><th>{ "Busy share of wall time" }</th></tr></thead>
+                <tbody>
+                    { for m.busy_ms.iter().enumerate().map(|(worker, busy)| {
+                        let mine = trace.chunks.iter().filter(|c| c.worker == worker);
+                        let (chunks, items) = mine.fold((0, 0), |(n, i), c| (n + 1, i + c.len));
+                        let share = if m.wall_ms > 0.0 { busy / m.wall_ms * 100.0 } else { 0.0 };
+                        html! {
+                            <tr>
+                                <td>{ worker }</td><td>{ chunks }</td><td>{ items }</td>
+                                <td>{ format!("{busy:.1} ms") }</td>
+                                <td><span class="bar" style={format!("width:{:.0}%", share.min(100.0))}></span>{ format!("{share:.0}%") }</td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+            <p><a href={export} download="trace.json" id="download-trace">{ "Download the trace (JSON)" }</a></p>
+        </section>
+    }
+}

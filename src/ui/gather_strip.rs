@@ -1,0 +1,88 @@
+//! The gather: the result list in input order, each chunk's place marked with the order its
+//! results arrived in and how long it waited for earlier chunks.
+
+use crate::model::layout::{bins, chunk_hue};
+use crate::model::trace::MAX_LISTED_RESULTS;
+use crate::ui::split_strip::{TraceProps, MAX_CELLS};
+use yew::prelude::*;
+
+/// The result list filling in input order.
+#[function_component]
+pub fn GatherStrip(props: &TraceProps) -> Html {
+    let trace = &props.trace;
+    let cells = trace.gather_cells();
+    let bins = bins(cells.len(), MAX_CELLS);
+    let labelled = bins.len() <= 24;
+    let waited = cells.iter().filter(|c| c.waited_ms > 0.0).count();
+    let preview = match &trace.results {
+        Some(results) if results.len() <= 20 => format!("{results:?}"),
+        Some(results) => format!(
+            "[{}, …, {}]",
+            results[..6]
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            results[results.len() - 1]
+        ),
+        None => format!(
+            "{} results (not listed above {} items); checksum {}",
+            trace.items, MAX_LISTED_RESULTS, trace.checksum
+        ),
+    };
+    html! {
+        <figure class="strip gather">
+            <figcaption>
+                <strong>{ "Gather" }</strong>
+                { format!(
+                    " — results land at their chunk's place in input order; {waited} of {} chunks arrived before an earlier one and waited for it. Pool.map hands the caller the whole list at {:.1} ms, once every chunk is back.",
+                    cells.len(), trace.wall_ms) }
+            </figcaption>
+            <div class="cells">
+                { for bins.into_iter().map(|range| {
+                    let group = &cells[range.clone()];
+                    let first = group[0];
+                    let waited_ms = group.iter().map(|c| c.waited_ms).fold(0.0, f64::max);
+                    let len: usize = trace.chunks[range.clone()].iter().map(|c| c.len).sum();
+                    let title = format!(
+                        "chunk {}: arrived {} (at {:.1} ms){}",
+                        first.index,
+                        ordinal(first.arrival_rank + 1),
+                        first.arrived_ms,
+                        if waited_ms > 0.0 { format!(", waited {waited_ms:.1} ms for earlier chunks") } else { String::new() }
+                    );
+                    html! {
+                        <div class={classes!("cell", (waited_ms > 0.0).then_some("waited"))}
+                            style={format!("flex-grow:{len};--hue:{}", chunk_hue(first.index))}
+                            data-chunk={first.index.to_string()}
+                            data-arrival={first.arrival_rank.to_string()}
+                            {title}>
+                            if labelled {
+                                <span>{ format!("#{}", first.arrival_rank + 1) }</span>
+                            }
+                        </div>
+                    }
+                }) }
+            </div>
+            <p class="results">
+                { "Result: " }<code id="results-preview">{ preview }</code>
+                if trace.results_in_order {
+                    <span class="ok">{ " ✓ equals a sequential map, item by item" }</span>
+                } else {
+                    <span class="bad">{ " ✗ differs from a sequential map" }</span>
+                }
+            </p>
+        </figure>
+    }
+}
+
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (1, 11) | (2, 12) | (3, 13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}

@@ -1,0 +1,135 @@
+//! The lanes: one lane per worker over time, each chunk a box in its colour from the moment
+//! the worker took it to the moment it handed its results back. Drawn on a canvas from
+//! [`lane_boxes`], which bounds the boxes by the pixels, so huge runs draw as fast as small.
+
+use crate::model::layout::{chunk_hue, lane_boxes};
+use crate::model::trace::Trace;
+use crate::ui::split_strip::TraceProps;
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+use yew::prelude::*;
+
+const GUTTER: f64 = 118.0;
+const LANE: f64 = 24.0;
+const GAP: f64 = 6.0;
+const AXIS: f64 = 26.0;
+
+fn canvas_height(workers: usize) -> f64 {
+    workers as f64 * (LANE + GAP) + AXIS
+}
+
+/// A round step for time ticks: about `target` ticks over `span` ms.
+fn tick_step(span: f64, target: f64) -> f64 {
+    let raw = (span / target).max(1e-3);
+    let magnitude = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|step| *step >= raw)
+        .unwrap_or(10.0 * magnitude)
+}
+
+fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
+    let window = web_sys::window()?;
+    let ratio = window.device_pixel_ratio().max(1.0);
+    let width = f64::from(canvas.client_width()).max(GUTTER + 100.0);
+    let height = canvas_height(trace.workers);
+    canvas.set_width((width * ratio) as u32);
+    canvas.set_height((height * ratio) as u32);
+    let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    ctx.scale(ratio, ratio).ok()?;
+    ctx.clear_rect(0.0, 0.0, width, height);
+    let plot = width - GUTTER - 8.0;
+    ctx.set_font("12px system-ui, sans-serif");
+    ctx.set_text_baseline("middle");
+    for worker in 0..trace.workers {
+        let y = worker as f64 * (LANE + GAP);
+        ctx.set_fill_style_str("#eef0f4");
+        ctx.fill_rect(GUTTER, y, plot, LANE);
+        let thread = trace
+            .chunks
+            .iter()
+            .find(|c| c.worker == worker)
+            .map(|c| c.thread);
+        let label = match thread {
+            Some(thread) => format!("worker {worker} · thread {thread}"),
+            None => format!("worker {worker} · idle"),
+        };
+        ctx.set_fill_style_str("#333");
+        ctx.fill_text(&label, 4.0, y + LANE / 2.0).ok()?;
+    }
+    let boxes = lane_boxes(trace, plot);
+    for b in &boxes {
+        let y = b.worker as f64 * (LANE + GAP);
+        ctx.set_fill_style_str(&format!("hsl({} 70% 58%)", chunk_hue(b.chunk)));
+        ctx.fill_rect(GUTTER + b.x0, y + 1.0, b.x1 - b.x0, LANE - 2.0);
+        if b.x1 - b.x0 > 2.0 && b.merged == 1 {
+            ctx.set_stroke_style_str("rgba(0,0,0,0.35)");
+            ctx.stroke_rect(GUTTER + b.x0 + 0.5, y + 1.5, b.x1 - b.x0 - 1.0, LANE - 3.0);
+        }
+        if b.merged == 1 && b.x1 - b.x0 > 22.0 {
+            ctx.set_fill_style_str("#111");
+            ctx.fill_text(&b.chunk.to_string(), GUTTER + b.x0 + 4.0, y + LANE / 2.0)
+                .ok()?;
+        }
+    }
+    let span = trace
+        .chunks
+        .iter()
+        .map(|c| c.end_ms)
+        .fold(trace.wall_ms, f64::max)
+        .max(1e-3);
+    let step = tick_step(span, (plot / 90.0).max(2.0));
+    let axis_y = trace.workers as f64 * (LANE + GAP);
+    ctx.set_fill_style_str("#555");
+    ctx.set_stroke_style_str("#999");
+    let mut t = 0.0;
+    while t <= span + 1e-9 {
+        let x = GUTTER + t / span * plot;
+        ctx.begin_path();
+        ctx.move_to(x, axis_y);
+        ctx.line_to(x, axis_y + 5.0);
+        ctx.stroke();
+        let label = format!("{t:.*} ms", if step < 1.0 { 1 } else { 0 });
+        let label_width = ctx.measure_text(&label).map(|m| m.width()).unwrap_or(40.0);
+        // The last labels are drawn left of their tick so they stay inside the canvas.
+        let label_x = if x + 2.0 + label_width > width {
+            x - 2.0 - label_width
+        } else {
+            x + 2.0
+        };
+        ctx.fill_text(&label, label_x, axis_y + 15.0).ok()?;
+        t += step;
+    }
+    Some(())
+}
+
+/// One lane per worker over time.
+#[function_component]
+pub fn Lanes(props: &TraceProps) -> Html {
+    let canvas = use_node_ref();
+    {
+        let canvas = canvas.clone();
+        use_effect_with(props.trace.clone(), move |trace| {
+            if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
+                draw(&element, trace);
+            }
+        });
+    }
+    let trace = &props.trace;
+    html! {
+        <figure class="lanes">
+            <figcaption>
+                <strong>{ "Workers over time" }</strong>
+                { " — each box is a chunk, from the moment an idle worker took it from the queue to the moment it handed its results back; numbers are chunk indices" }
+            </figcaption>
+            <canvas
+                ref={canvas}
+                id="lanes"
+                style={format!("height:{}px", canvas_height(trace.workers))}
+                role="img"
+                aria-label={format!("{} lanes of chunks over {:.1} ms", trace.workers, trace.wall_ms)}
+            />
+        </figure>
+    }
+}

@@ -1,0 +1,36 @@
+//! The Yew app (wasm only): one reducer over [`crate::model::app_state::AppState`], and small
+//! function components that take props and callbacks and read the run's trace.
+
+mod api;
+mod app;
+mod controls;
+mod figures;
+mod gather_strip;
+mod lanes;
+mod split_strip;
+
+use crate::model::app_state::AppState;
+use std::rc::Rc;
+use yew::Reducible;
+
+/// Mounts the app into the page. Does nothing where there is no `window` (a worker that
+/// re-runs `main` while it loads the module).
+pub fn start() {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Some(boot) = document.get_element_by_id("boot") {
+        boot.remove();
+    }
+    if let Some(root) = document.get_element_by_id("app") {
+        yew::Renderer::<app::App>::with_root(root).render();
+    }
+}
+
+impl Reducible for AppState {
+    type Action = crate::model::app_state::Action;
+
+    fn reduce(self: Rc<Self>, action: Self::Action) -> Rc<Self> {
+        Rc::new((*self).clone().apply(action))
+    }
+}

@@ -1,0 +1,70 @@
+//! The split: the items as a strip cut into chunks, each chunk in its own colour. Large runs
+//! get at most [`MAX_CELLS`] cells, each standing for a run of neighbouring chunks.
+
+use crate::model::layout::{bins, chunk_hue};
+use crate::model::trace::Trace;
+use crate::model::workload::item_value;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// The most cells a strip draws.
+pub const MAX_CELLS: usize = 240;
+
+/// Props of the strips: the run's trace.
+#[derive(Properties, PartialEq)]
+pub struct TraceProps {
+    /// The run.
+    pub trace: Rc<Trace>,
+}
+
+/// Labels the items of a chunk: `1 2 3` when few, `1…700` otherwise.
+fn items_label(first: usize, len: usize) -> String {
+    if len <= 4 {
+        (first..first + len)
+            .map(|p| item_value(p).to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        format!("{}…{}", item_value(first), item_value(first + len - 1))
+    }
+}
+
+/// The items cut into chunks.
+#[function_component]
+pub fn SplitStrip(props: &TraceProps) -> Html {
+    let chunks = &props.trace.chunks;
+    let cells = bins(chunks.len(), MAX_CELLS);
+    let labelled = cells.len() <= 24;
+    html! {
+        <figure class="strip split">
+            <figcaption>
+                <strong>{ "Split" }</strong>
+                { format!(" — {} items cut into {} chunks of {} consecutive items, queued in this order", props.trace.items, chunks.len(), props.trace.chunksize) }
+            </figcaption>
+            <div class="cells">
+                { for cells.into_iter().map(|range| {
+                    let first = &chunks[range.start];
+                    let last = &chunks[range.end - 1];
+                    let items = last.first_item + last.len - first.first_item;
+                    let title = if range.len() == 1 {
+                        format!("chunk {}: items {}", first.index, items_label(first.first_item, first.len))
+                    } else {
+                        format!("chunks {}–{}: items {}", first.index, last.index, items_label(first.first_item, items))
+                    };
+                    html! {
+                        <div class="cell"
+                            style={format!("flex-grow:{items};background:hsl({} 70% 62%)", chunk_hue(first.index))}
+                            data-chunk={first.index.to_string()}
+                            data-chunks={range.len().to_string()}
+                            data-len={items.to_string()}
+                            {title}>
+                            if labelled {
+                                <span>{ items_label(first.first_item, items) }</span>
+                            }
+                        </div>
+                    }
+                }) }
+            </div>
+        </figure>
+    }
+}

@@ -1,0 +1,78 @@
+// Shared by the browser tests and the benchmark: serve the built playground (dist/) on
+// loopback, with or without the cross-origin isolation headers, and drive Debian's Chromium
+// through playwright-core. Every page error or console error fails the test that caused it.
+import { createServer } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
+
+const types = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.txt': 'text/plain',
+};
+
+/** Serves dist/ on 127.0.0.1 (a free port); `isolated` adds COOP/COEP as Trunk.toml does. */
+export async function serve({ isolated = true } = {}) {
+  const server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    const file = join(dist, path.endsWith('/') ? `${path}index.html` : path);
+    try {
+      if (!file.startsWith(dist) || !(await stat(file)).isFile()) throw new Error('not found');
+      const headers = { 'Content-Type': types[extname(file)] ?? 'application/octet-stream'};
+      if (isolated) {
+        headers['Cross-Origin-Opener-Policy'] = 'same-origin';
+        headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
+      }
+      res.writeHead(200, headers);
+      res.end(await readFile(file));
+    } catch {
+      res.writeHead(404, { 'Content-Type': 'text/plain' });
+      res.end('not found');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  return { url, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+/** Debian's Chromium, headless, with the flags this machine needs. */
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+}
+
+/** A new page that records page errors and console errors in `page.problems`. */
+export async function openPage(browser, url, { viewport = { width: 1200, height: 900 } } = {}) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.problems = [];
+  page.on('pageerror', (error) => page.problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') page.problems.push(`console error: ${message.text()}`);
+  });
+  await page.goto(url);
+  return page;
+}
+
+/** Waits until the pool banner says the workers are ready (or the page says it cannot run). */
+export async function waitForPool(page) {
+  await page.waitForSelector('.pool-ready, .pool-unavailable', { timeout: 30_000 });
+}
+
+/** Runs `config` through `window.playground.run` and returns the trace. */
+export async function runInPage(page, config) {
+  await page.waitForFunction(() => window.playground?.run, null, { timeout: 30_000 });
+  return page.evaluate((c) => window.playground.run(c), config);
+}

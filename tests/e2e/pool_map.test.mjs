@@ -1,0 +1,178 @@
+// End-to-end: the playground as served, in Debian's Chromium, used as a person would.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { launch, openPage, runInPage, serve, waitForPool } from './harness.mjs';
+
+const shots = new URL('./screenshots/', import.meta.url);
+let browser;
+let isolatedSite;
+
+before(async () => {
+  await mkdir(shots, { recursive: true });
+  browser = await launch();
+  isolatedSite = await serve({ isolated: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await isolatedSite?.close();
+});
+
+/** Two chunks overlap when each starts before the other ends. */
+function overlapping(a, b) {
+  return a.start_ms < b.end_ms && b.start_ms < a.end_ms;
+}
+
+test('the page loads with no error, is cross-origin isolated and starts its workers', async () => {
+  const page = await openPage(browser, isolatedSite.url);
+  await waitForPool(page);
+  assert.equal(await page.evaluate(() => self.crossOriginIsolated), true);
+  assert.match(await page.textContent('.pool-ready'), /Cross-origin isolated: yes\. 16 Web Workers ready/);
+  assert.equal(await page.locator('#run').isEnabled(), true);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('the seed example (14 items, 5 workers, chunksize 3) splits and gathers as CPython does', async () => {
+  const page = await openPage(browser, `${isolatedSite.url}?strategy=Pool.map&workers=5&items=14&chunksize=3&cost=2000`);
+  await waitForPool(page);
+  await page.click('#run');
+  await page.waitForSelector('.run');
+  const lens = await page.$$eval('.split .cell', (cells) => cells.map((c) => Number(c.dataset.len)));
+  assert.deepEqual(lens, [3, 3, 3, 3, 2]);
+  const labels = await page.$$eval('.split .cell', (cells) => cells.map((c) => c.textContent));
+  assert.deepEqual(labels, ['1 2 3', '4 5 6', '7 8 9', '10 11 12', '13 14']);
+  assert.equal(
+    await page.textContent('#results-preview'),
+    '[1, 4, 9, 16, 25, 36, 49, 64, 81, 100, 121, 144, 169, 196]',
+  );
+  assert.match(await page.textContent('.results'), /equals a sequential map/);
+  assert.equal(await page.locator('.gather .cell').count(), 5);
+  await page.screenshot({ path: new URL('seed-example.png', shots).pathname, fullPage: true });
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a 2-worker run really runs chunks on 2 threads at overlapping times', async () => {
+  const page = await openPage(browser, `${isolatedSite.url}?workers=2&items=24&chunksize=1&cost=60000`);
+  await waitForPool(page);
+  await page.click('#run');
+  await page.waitForSelector('.run', { timeout: 60_000 });
+  assert.match(await page.textContent('[data-figure="threads"]'), /^2 \(most at once: 2\)/);
+
+  const trace = await runInPage(page, { workers: 2, items: 24, chunksize: 1, cost: 60000 });
+  assert.equal(trace.workers, 2);
+  assert.equal(trace.isolated, true);
+  assert.equal(trace.chunks.length, 24);
+  const threads = new Set(trace.chunks.map((c) => c.thread));
+  assert.equal(threads.size, 2, `threads used: ${[...threads]}`);
+  assert.deepEqual(new Set(trace.chunks.map((c) => c.worker)), new Set([0, 1]));
+  const zero = trace.chunks.filter((c) => c.worker === 0);
+  const one = trace.chunks.filter((c) => c.worker === 1);
+  assert.ok(zero.some((a) => one.some((b) => overlapping(a, b))), 'some chunks of the two workers overlap in time');
+  assert.equal(trace.results_in_order, true);
+  assert.equal(trace.metrics.peak_parallelism, 2);
+  assert.ok(trace.baseline_wall_ms > 0 && trace.metrics.speedup > 0);
+  await page.screenshot({ path: new URL('two-workers.png', shots).pathname, fullPage: true });
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('chunks are handed out in FIFO order: each chunk starts no earlier than the one before it', async () => {
+  const page = await openPage(browser, isolatedSite.url);
+  const trace = await runInPage(page, { workers: 3, items: 100, cost: 3000 });
+  assert.equal(trace.chunksize, 9, 'default rule: ceil(100 / (3 × 4)) = 9');
+  assert.deepEqual(trace.chunks.map((c) => c.len), [9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 1]);
+  for (let i = 1; i < trace.chunks.length; i += 1) {
+    assert.ok(trace.chunks[i].start_ms >= trace.chunks[i - 1].start_ms, `chunk ${i} taken after chunk ${i - 1}`);
+  }
+  assert.deepEqual([...trace.arrived].sort((a, b) => a - b), trace.chunks.map((c) => c.index));
+  assert.deepEqual(trace.delivered, trace.chunks.map((c) => c.index));
+  assert.equal(trace.results.length, 100);
+  assert.equal(trace.checksum, (100 * 101 * 201) / 6);
+  // The run through the API shows on the page too, controls included.
+  assert.equal(await page.inputValue('#workers'), '3');
+  assert.equal(await page.textContent('[data-key="chunksize"]'), '9 (default: ceil(100 / (3 × 4)))');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('URL parameters set the controls, and edits keep the URL in step', async () => {
+  const page = await openPage(browser, `${isolatedSite.url}?strategy=Pool.map&workers=5&items=14&chunksize=3&cost=123`);
+  await waitForPool(page);
+  assert.equal(await page.inputValue('#workers'), '5');
+  assert.equal(await page.inputValue('#items'), '14');
+  assert.equal(await page.inputValue('#chunksize'), '3');
+  assert.equal(await page.inputValue('#cost'), '123');
+  assert.equal(await page.inputValue('#strategy'), 'Pool.map');
+  await page.fill('#chunksize', '');
+  assert.equal(await page.textContent('[data-key="chunksize"]'), '1 (default: ceil(14 / (5 × 4)))');
+  await page.fill('#workers', '2');
+  await page.waitForFunction(() => location.search.includes('workers=2'));
+  assert.equal(new URL(page.url()).search, '?strategy=Pool.map&workers=2&items=14&cost=123');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('bad input in the URL and the controls gets a clear message and does not run', async () => {
+  const page = await openPage(browser, `${isolatedSite.url}?workers=0&items=abc&chunksize=-3`);
+  await waitForPool(page);
+  assert.equal(await page.textContent('.field-error[data-key="workers"]'), 'Workers must be a whole number from 1 to 16');
+  assert.match(await page.textContent('.field-error[data-key="items"]'), /'abc' is not a whole number/);
+  assert.match(await page.textContent('.field-error[data-key="chunksize"]'), /'-3' is not a whole number/);
+  assert.equal(await page.locator('#run').isDisabled(), true);
+  await page.fill('#workers', '2');
+  await page.fill('#items', '2000000');
+  assert.equal(await page.textContent('.field-error[data-key="items"]'), 'Items must be a whole number from 1 to 1,000,000');
+  await page.fill('#items', '1000000');
+  await page.fill('#chunksize', '1');
+  assert.match(await page.textContent('.field-error[data-key="chunksize"]'), /1,000,000 chunks is more than one run can record/);
+  await page.fill('#chunksize', '');
+  await page.fill('#cost', '1000000');
+  assert.match(await page.textContent('.field-error[data-key="run"]'), /this run is too big/);
+  assert.equal(await page.locator('#run').isDisabled(), true);
+  await page.screenshot({ path: new URL('bad-input.png', shots).pathname, fullPage: true });
+  await assert.rejects(runInPage(page, { workers: 99 }), /workers: Workers must be a whole number from 1 to 16/);
+  await assert.rejects(runInPage(page, { wrokers: 2 }), /unknown option 'wrokers'/);
+  await assert.rejects(runInPage(page, { strategy: 'Pool.zap' }), /unknown strategy 'Pool.zap'/);
+  await assert.rejects(runInPage(page, 'workers=2'), /config must be an object/);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('the page stays responsive while a run computes', async () => {
+  const page = await openPage(browser, `${isolatedSite.url}?workers=2&items=400&chunksize=1&cost=120000`);
+  await waitForPool(page);
+  await page.click('#run');
+  await page.waitForSelector('.status');
+  const frames = await page.evaluate(() => new Promise((resolve) => {
+    let count = 0;
+    const start = performance.now();
+    const tick = () => {
+      count += 1;
+      if (performance.now() - start < 500) requestAnimationFrame(tick);
+      else resolve(count);
+    };
+    requestAnimationFrame(tick);
+  }));
+  assert.ok(await page.locator('.status').count() === 1, 'still running while frames were counted');
+  assert.ok(frames >= 10, `only ${frames} frames in 500 ms during a run`);
+  await page.waitForSelector('.run', { timeout: 120_000 });
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a page that is not cross-origin isolated says so and runs nothing', async () => {
+  const plain = await serve({ isolated: false });
+  try {
+    const page = await openPage(browser, plain.url);
+    await page.waitForSelector('.pool-unavailable', { timeout: 30_000 });
+    assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
+    assert.match(await page.textContent('.pool-unavailable'), /not cross-origin isolated/);
+    await page.screenshot({ path: new URL('not-isolated.png', shots).pathname, fullPage: true });
+    await page.close();
+  } finally {
+    await plain.close();
+  }
+});
