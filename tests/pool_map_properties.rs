@@ -3,27 +3,43 @@
 //! the same `MapRun` the Web Workers run, driven here by `std::thread`.
 
 use parallel_playground::model::config::Inputs;
-use parallel_playground::model::pool_map::{default_chunksize, split, MapOutcome, MapRun};
+use parallel_playground::model::pool_map::{default_chunksize, split};
+use parallel_playground::model::tasks::{plan, TaskOutcome, TaskRun};
 use parallel_playground::model::workload::Workload;
 use proptest::prelude::*;
 use std::time::Instant;
 
-/// Runs a map on `workers` real threads and returns the outcome of the last one to finish.
-fn run_on_threads(items: usize, chunksize: usize, workers: usize, cost: u32) -> MapOutcome {
-    let run = MapRun::new(Workload { cost }, items, chunksize, workers);
+/// Runs `Pool.map` on `workers` real threads and returns the outcome of the last one to
+/// finish.
+fn run_on_threads(items: usize, chunksize: usize, workers: usize, cost: u32) -> TaskOutcome {
+    let config = Inputs::from_query(&format!(
+        "strategy=Pool.map&workers={workers}&items={}&chunksize={chunksize}&cost={cost}",
+        items.max(1)
+    ))
+    .validate()
+    .unwrap();
+    let mut plan = plan(&config);
+    plan.chunks = split(items, chunksize);
+    run_plan(plan, Workload::cpu(cost, items))
+}
+
+/// Runs a plan on its workers, each a real thread.
+fn run_plan(plan: parallel_playground::model::tasks::Plan, workload: Workload) -> TaskOutcome {
+    let workers = plan.workers;
+    let run = TaskRun::new(plan, workload);
     let clock = Instant::now();
-    let outcomes: Vec<Option<MapOutcome>> = std::thread::scope(|scope| {
+    let outcomes: Vec<Option<TaskOutcome>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|worker| {
                 let run = &run;
                 scope.spawn(move || {
-                    run.worker_loop(worker, worker, || clock.elapsed().as_secs_f64() * 1e3)
+                    run.worker_loop(worker, worker, &|| clock.elapsed().as_secs_f64() * 1e3)
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    let mut last: Vec<MapOutcome> = outcomes.into_iter().flatten().collect();
+    let mut last: Vec<TaskOutcome> = outcomes.into_iter().flatten().collect();
     assert_eq!(last.len(), 1, "exactly one worker finishes the run");
     last.pop().unwrap()
 }

@@ -114,7 +114,7 @@ impl AppState {
     pub fn apply(mut self, action: Action) -> Self {
         match action {
             Action::Edit(field, text) => self.inputs = self.inputs.with(field, text),
-            Action::PickStrategy(name) => self.inputs.strategy = name,
+            Action::PickStrategy(name) => self.inputs = self.inputs.with_strategy(name),
             Action::Load(inputs) => self.inputs = inputs,
             Action::Progress(phase) => {
                 self.running = Some(phase);

@@ -12,7 +12,10 @@
 
 pub mod app_state;
 pub mod config;
+pub mod gil;
 pub mod layout;
+pub mod pickle;
 pub mod pool_map;
+pub mod tasks;
 pub mod trace;
 pub mod workload;

@@ -23,6 +23,12 @@ pub struct ChunkRecord {
     pub start_ms: f64,
     /// When its results were handed back, ms since the run started.
     pub end_ms: f64,
+    /// Of that span, the time spent pickling arguments and results to bytes and back (process
+    /// strategies only), ms.
+    pub transfer_ms: f64,
+    /// Why the task failed (fetch strategies: HTTP status, network error, timeout …), if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 impl ChunkRecord {
@@ -46,8 +52,18 @@ pub struct Trace {
     pub chunksize: usize,
     /// Number of input items.
     pub items: usize,
-    /// Work per item: the `k` in "count the primes below k".
+    /// Base cost per item: `k` of "primes below k" (`cpu`) or µs of waiting (`io`).
     pub cost: u32,
+    /// `cpu` or `io`.
+    pub workload: String,
+    /// How the cost is spread over the items.
+    pub shape: String,
+    /// Seed of the random shapes.
+    pub seed: u64,
+    /// Whether a GIL was held while threads computed (thread strategies only).
+    pub gil: bool,
+    /// The URL query that reproduces this run.
+    pub query: String,
     /// Whether the page was cross-origin isolated (needed for shared memory and workers).
     pub isolated: bool,
     /// Threads in the page's pool (the run used `workers` of them).
@@ -56,12 +72,23 @@ pub struct Trace {
     pub started_at_ms: f64,
     /// From the call until the caller had every result, ms.
     pub wall_ms: f64,
-    /// Every chunk, in input order.
+    /// Every chunk (task), in input order.
     pub chunks: Vec<ChunkRecord>,
+    /// When each worker (thread, process, event loop) began, ms since the run started.
+    pub worker_started_ms: Vec<f64>,
     /// Chunk indices in the order their results reached the result handler.
     pub arrived: Vec<usize>,
     /// Chunk indices in the order their results reached the caller.
     pub delivered: Vec<usize>,
+    /// When each of `delivered` reached the caller, ms since the run started.
+    pub delivered_ms: Vec<f64>,
+    /// Samples of the task queue's depth over time (queue-based strategies), in time order.
+    pub queue_depth: Vec<DepthSample>,
+    /// The exception raised to the caller, if one was (e.g. `asyncio.gather` without
+    /// `return_exceptions`): the caller got it instead of the results.
+    pub raised: Option<String>,
+    /// What differs in the browser from the Python runtime, said plainly.
+    pub notes: Vec<String>,
     /// Whether the gathered list equals a sequential map, item by item.
     pub results_in_order: bool,
     /// Sum of all results modulo 2^53 (exact as a JS number).
@@ -70,6 +97,17 @@ pub struct Trace {
     pub results: Option<Vec<u64>>,
     /// Wall time of the same workload on one worker, when measured.
     pub baseline_wall_ms: Option<f64>,
+}
+
+/// The depth of a task queue at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DepthSample {
+    /// When, ms since the run started.
+    pub t_ms: f64,
+    /// Tasks waiting in the queue the workers take from.
+    pub queued: usize,
+    /// Tasks submitted but not yet in that queue (ProcessPoolExecutor's pending work items).
+    pub pending: usize,
 }
 
 /// The checksum of a result list: sum modulo 2^53.
@@ -122,25 +160,31 @@ impl Trace {
         }
     }
 
-    /// The gather as the result list fills in input order: for each chunk, when it arrived
-    /// and how long it waited for earlier chunks before its place in the list was reachable.
+    /// The gather, chunk by chunk in input order: when its results arrived, when they
+    /// reached the caller, and how long they waited in between.
     pub fn gather_cells(&self) -> Vec<GatherCell> {
-        let mut rank = vec![0; self.chunks.len()];
+        let mut arrival_rank = vec![0; self.chunks.len()];
         for (position, &index) in self.arrived.iter().enumerate() {
-            if let Some(slot) = rank.get_mut(index) {
+            if let Some(slot) = arrival_rank.get_mut(index) {
                 *slot = position;
             }
         }
-        let mut ready_ms: f64 = 0.0;
+        let mut delivered_at = vec![None; self.chunks.len()];
+        for (&index, &at) in self.delivered.iter().zip(&self.delivered_ms) {
+            if let Some(slot) = delivered_at.get_mut(index) {
+                *slot = Some(at);
+            }
+        }
         self.chunks
             .iter()
             .map(|chunk| {
-                ready_ms = ready_ms.max(chunk.end_ms);
+                let delivered_ms = delivered_at[chunk.index].unwrap_or(chunk.end_ms);
                 GatherCell {
                     index: chunk.index,
-                    arrival_rank: rank[chunk.index],
+                    arrival_rank: arrival_rank[chunk.index],
                     arrived_ms: chunk.end_ms,
-                    waited_ms: ready_ms - chunk.end_ms,
+                    delivered_ms,
+                    waited_ms: (delivered_ms - chunk.end_ms).max(0.0),
                 }
             })
             .collect()
@@ -156,7 +200,9 @@ pub struct GatherCell {
     pub arrival_rank: usize,
     /// When its results arrived, ms since the start.
     pub arrived_ms: f64,
-    /// How long its results waited for earlier chunks, ms (0 if none was late).
+    /// When its results reached the caller, ms since the start.
+    pub delivered_ms: f64,
+    /// How long its results waited between arriving and reaching the caller, ms.
     pub waited_ms: f64,
 }
 
@@ -192,6 +238,8 @@ pub(crate) mod tests {
                 thread,
                 start_ms,
                 end_ms,
+                transfer_ms: 0.0,
+                error: None,
             })
             .collect::<Vec<_>>();
         Trace {
@@ -200,13 +248,23 @@ pub(crate) mod tests {
             chunksize: 1,
             items: chunks.len(),
             cost: 0,
+            workload: "cpu".into(),
+            shape: "uniform".into(),
+            seed: 1,
+            gil: false,
+            query: String::new(),
             isolated: true,
             pool_threads: 16,
             started_at_ms: 0.0,
             wall_ms: spans.iter().map(|s| s.3).fold(0.0, f64::max),
             chunks,
+            worker_started_ms: vec![0.0, 0.0],
             arrived: arrived.to_vec(),
             delivered: (0..spans.len()).collect(),
+            delivered_ms: vec![0.0; spans.len()],
+            queue_depth: Vec::new(),
+            raised: None,
+            notes: Vec::new(),
             results_in_order: true,
             checksum: 0,
             results: None,
@@ -237,11 +295,12 @@ pub(crate) mod tests {
 
     #[test]
     fn a_chunk_that_finishes_early_waits_for_earlier_ones() {
-        // Chunk 0 is slow; chunk 1 arrives first and waits until chunk 0 is back.
-        let trace = trace_of(
+        // Chunk 0 is slow; chunk 1 arrives first and waits until chunk 0 is back (imap).
+        let mut trace = trace_of(
             &[(0, 0, 0.0, 9.0), (1, 1, 0.0, 2.0), (1, 1, 2.0, 12.0)],
             &[1, 0, 2],
         );
+        trace.delivered_ms = vec![9.0, 9.0, 12.0];
         let cells = trace.gather_cells();
         assert_eq!(
             cells.iter().map(|c| c.arrival_rank).collect::<Vec<_>>(),

@@ -1,9 +1,15 @@
 //! The work every task does, as in the seed tutorial `pool.map(square, dataset, chunksize)`:
-//! the items are `1, 2, …, n` and each task returns `x * x`. To make the work CPU-bound and
-//! visible, each task first counts the primes below `cost` by trial division (a real,
-//! unskippable computation whose size the cost control sets).
+//! the items are `1, 2, …, n` and each task returns `x * x`. Before returning, a task does real
+//! work of a chosen kind:
+//! - `cpu`: counts the primes below its `k` by trial division (unskippable computation);
+//! - `io`: blocks for its wait in µs without using the CPU (as a thread waiting on I/O does).
+//!
+//! A shape spreads the cost over the items (uniform, increasing, random, heavy-tailed, one
+//! straggler); the same seed always gives the same costs.
 
+use crate::model::gil::Gil;
 use std::hint::black_box;
+use std::time::Duration;
 
 /// The value of the item at input position `position` (the dataset is `1..=n`).
 pub fn item_value(position: usize) -> u64 {
@@ -16,8 +22,9 @@ pub fn square(x: u64) -> u64 {
 }
 
 /// How many primes are below `k`, by trial division with odd divisors (no allocation, so
-/// workers never contend on the allocator while they compute).
-pub fn count_primes_below(k: u32) -> u32 {
+/// workers never contend on the allocator while they compute). `every_step` is called every
+/// 64 candidates (the GIL's chance to switch threads).
+pub fn count_primes_below(k: u32, every_step: &mut dyn FnMut()) -> u32 {
     let mut count = u32::from(k > 2);
     let mut n = 3u32;
     while n < k {
@@ -32,25 +39,158 @@ pub fn count_primes_below(k: u32) -> u32 {
         }
         count += u32::from(is_prime);
         n += 2;
+        if n & 127 == 1 {
+            every_step();
+        }
     }
     count
 }
 
 /// Nanoseconds per loop step of [`count_primes_below`], measured in Chromium 156 on the
-/// 2-core development machine (k = 30,000 takes about 1 ms per item).
-pub const NS_PER_STEP: f64 = 5.5;
+/// 2-core development machine (k = 30,000 takes about 0.5 ms per item).
+pub const NS_PER_STEP: f64 = 2.7;
 
-/// A run's workload: `square` over `1..=items`, each task paying `count_primes_below(cost)`.
+/// What a task spends its time on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkloadKind {
+    /// Computing: count the primes below k.
+    Cpu,
+    /// Waiting (a timer wait, like I/O): the CPU is free meanwhile.
+    Io,
+}
+
+impl WorkloadKind {
+    /// Every kind, as the picker lists them.
+    pub const ALL: [WorkloadKind; 2] = [WorkloadKind::Cpu, WorkloadKind::Io];
+
+    /// The name in URLs and the JS API.
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkloadKind::Cpu => "cpu",
+            WorkloadKind::Io => "io",
+        }
+    }
+}
+
+/// How the cost is spread over the items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Every item costs the same.
+    Uniform,
+    /// Item i costs `2 (i + 1) / n` times the cost: later items are heavier.
+    Increasing,
+    /// Each item costs between 0.25 and 1.75 times the cost, drawn from the seed.
+    Random,
+    /// Heavy-tailed (Pareto, mean 1): most items are cheap, a few are very expensive.
+    Heavy,
+    /// The first item costs as much as a quarter of all items; the rest cost 1.
+    Straggler,
+}
+
+impl Shape {
+    /// Every shape, as the picker lists them.
+    pub const ALL: [Shape; 5] = [
+        Shape::Uniform,
+        Shape::Increasing,
+        Shape::Random,
+        Shape::Heavy,
+        Shape::Straggler,
+    ];
+
+    /// The name in URLs and the JS API.
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::Uniform => "uniform",
+            Shape::Increasing => "increasing",
+            Shape::Random => "random",
+            Shape::Heavy => "heavy",
+            Shape::Straggler => "straggler",
+        }
+    }
+
+    /// The cost factor of item `position` of `items`, for `seed`.
+    pub fn factor(self, position: usize, items: usize, seed: u64) -> f64 {
+        let unit = || {
+            (splitmix64(seed ^ (position as u64).wrapping_mul(0x9E37_79B9)) >> 11) as f64
+                / (1u64 << 53) as f64
+        };
+        match self {
+            Shape::Uniform => 1.0,
+            Shape::Increasing => 2.0 * (position + 1) as f64 / items.max(1) as f64,
+            Shape::Random => 0.25 + 1.5 * unit(),
+            Shape::Heavy => {
+                // Pareto with alpha 1.5 and minimum 1/3 has mean 1; capped at 40.
+                let u = unit().max(1e-12);
+                ((1.0 / 3.0) / u.powf(1.0 / 1.5)).min(40.0)
+            }
+            Shape::Straggler if position == 0 => (items as f64 / 4.0).max(1.0),
+            Shape::Straggler => 1.0,
+        }
+    }
+}
+
+/// A fast, well-mixed 64-bit hash (SplitMix64), the playground's only randomness.
+pub fn splitmix64(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A run's workload: `square` over `1..=items`, each task first doing its share of work.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Workload {
-    /// The `k` of "count the primes below k" done by every task.
+    /// Computing or waiting.
+    pub kind: WorkloadKind,
+    /// The base cost: `k` of "primes below k" for `cpu`, µs of waiting for `io`.
     pub cost: u32,
+    /// How the cost is spread over the items.
+    pub shape: Shape,
+    /// Seed of the random shapes.
+    pub seed: u64,
+    /// Number of items (the shapes depend on it).
+    pub items: usize,
 }
 
 impl Workload {
-    /// Runs the task for the item at `position` and returns its result.
-    pub fn run_item(&self, position: usize) -> u64 {
-        black_box(count_primes_below(black_box(self.cost)));
+    /// The uniform CPU workload of the given cost over `items` items.
+    pub fn cpu(cost: u32, items: usize) -> Self {
+        Self {
+            kind: WorkloadKind::Cpu,
+            cost,
+            shape: Shape::Uniform,
+            seed: 1,
+            items,
+        }
+    }
+
+    /// The cost of the item at `position`: `k` for `cpu`, µs for `io`.
+    pub fn cost_of(&self, position: usize) -> u32 {
+        let scaled = f64::from(self.cost) * self.shape.factor(position, self.items, self.seed);
+        scaled.round().min(f64::from(u32::MAX)) as u32
+    }
+
+    /// Runs the task for the item at `position` and returns its result. With a `gil`, the
+    /// task holds it while it computes (offering it to waiting threads every switch
+    /// interval) and not while it waits, as CPython's threads do.
+    pub fn run_item(&self, position: usize, gil: Option<&Gil>, now_ms: &dyn Fn() -> f64) -> u64 {
+        let cost = self.cost_of(position);
+        match self.kind {
+            WorkloadKind::Cpu => {
+                let held = gil.map(|g| g.acquire(now_ms()));
+                let mut offer_switch = || {
+                    if let Some(held) = &held {
+                        held.switch_if_due(now_ms);
+                    }
+                };
+                black_box(count_primes_below(black_box(cost), &mut offer_switch));
+            }
+            WorkloadKind::Io => {
+                std::thread::sleep(Duration::from_micros(u64::from(cost)));
+                // Back from the wait, the thread needs the GIL to return its result.
+                drop(gil.map(|g| g.acquire(now_ms())));
+            }
+        }
         square(item_value(position))
     }
 
@@ -60,14 +200,32 @@ impl Workload {
         square(item_value(position))
     }
 
-    /// A rough estimate of one task's time in a browser, ms: about `k / 2` odd candidates
-    /// plus `sqrt(k) / 3` divisions for each of the `k / ln k` primes, at
-    /// [`NS_PER_STEP`]. Used only to refuse runs that would take far too long, never to
-    /// stand in for a measured time.
-    pub fn estimated_ms_per_item(&self) -> f64 {
-        let k = f64::from(self.cost.max(3));
-        let steps = k / 2.0 + (k / k.ln()) * k.sqrt() / 3.0;
-        steps * NS_PER_STEP / 1e6
+    /// A rough estimate of the whole workload's time on one worker, ms: for `cpu`, about
+    /// `k / 2` odd candidates plus `sqrt(k) / 3` divisions for each of the `k / ln k` primes
+    /// per item at [`NS_PER_STEP`]; for `io`, the waits. Used only to refuse runs that would
+    /// take far too long, never to stand in for a measured time.
+    pub fn estimated_total_ms(&self) -> f64 {
+        let mean_cost = f64::from(self.cost);
+        match self.kind {
+            WorkloadKind::Cpu => {
+                let k = mean_cost.max(3.0);
+                let steps = k / 2.0 + (k / k.ln()) * k.sqrt() / 3.0;
+                steps * NS_PER_STEP / 1e6 * self.items as f64 * self.mean_factor_bound()
+            }
+            WorkloadKind::Io => mean_cost / 1e3 * self.items as f64 * self.mean_factor_bound(),
+        }
+    }
+
+    /// An upper bound of the mean cost factor of the shape (k grows faster than linearly in
+    /// time, so shapes with large factors are bounded generously).
+    fn mean_factor_bound(&self) -> f64 {
+        match (self.shape, self.kind) {
+            (Shape::Uniform, _) => 1.0,
+            (Shape::Straggler, WorkloadKind::Io) => 1.25,
+            (Shape::Straggler, WorkloadKind::Cpu) => 1.0 + (self.items as f64 / 4.0).sqrt(),
+            (_, WorkloadKind::Io) => 1.0,
+            (_, WorkloadKind::Cpu) => 2.0,
+        }
     }
 }
 
@@ -90,15 +248,80 @@ mod tests {
             count
         };
         for k in [0, 1, 2, 3, 4, 5, 10, 11, 100, 1000, 7919, 7920] {
-            assert_eq!(count_primes_below(k), sieve(k), "primes below {k}");
+            assert_eq!(
+                count_primes_below(k, &mut || ()),
+                sieve(k),
+                "primes below {k}"
+            );
         }
     }
 
     #[test]
     fn tasks_square_the_items_one_to_n() {
-        let workload = Workload { cost: 50 };
-        let results: Vec<u64> = (0..14).map(|p| workload.run_item(p)).collect();
+        let workload = Workload::cpu(50, 14);
+        let results: Vec<u64> = (0..14)
+            .map(|p| workload.run_item(p, None, &|| 0.0))
+            .collect();
         assert_eq!(results[..3], [1, 4, 9]);
         assert_eq!(results[13], 196);
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_costs_and_another_seed_others() {
+        let costs = |shape, seed| -> Vec<u32> {
+            let w = Workload {
+                shape,
+                seed,
+                ..Workload::cpu(1000, 50)
+            };
+            (0..50).map(|p| w.cost_of(p)).collect()
+        };
+        for shape in Shape::ALL {
+            assert_eq!(costs(shape, 7), costs(shape, 7), "{}", shape.name());
+        }
+        assert_ne!(costs(Shape::Random, 7), costs(Shape::Random, 8));
+        assert_ne!(costs(Shape::Heavy, 7), costs(Shape::Heavy, 8));
+    }
+
+    #[test]
+    fn shapes_spread_the_cost_as_named() {
+        let w = |shape| Workload {
+            shape,
+            ..Workload::cpu(1000, 100)
+        };
+        assert!((0..100).all(|p| w(Shape::Uniform).cost_of(p) == 1000));
+        let increasing = w(Shape::Increasing);
+        assert!((1..100).all(|p| increasing.cost_of(p) > increasing.cost_of(p - 1)));
+        assert_eq!(w(Shape::Straggler).cost_of(0), 25_000);
+        assert!((1..100).all(|p| w(Shape::Straggler).cost_of(p) == 1000));
+        let random = w(Shape::Random);
+        assert!((0..100).all(|p| (250..=1750).contains(&random.cost_of(p))));
+        let heavy: Vec<u32> = (0..10_000)
+            .map(|p| {
+                Workload {
+                    items: 10_000,
+                    ..w(Shape::Heavy)
+                }
+                .cost_of(p)
+            })
+            .collect();
+        let mean = heavy.iter().map(|&c| f64::from(c)).sum::<f64>() / 10_000.0;
+        let max = *heavy.iter().max().unwrap();
+        assert!(
+            (700.0..1300.0).contains(&mean),
+            "heavy-tailed mean near the cost: {mean}"
+        );
+        assert!(max >= 10_000, "a few items are very expensive: {max}");
+    }
+
+    #[test]
+    fn io_tasks_wait_without_computing() {
+        let w = Workload {
+            kind: WorkloadKind::Io,
+            ..Workload::cpu(2000, 1)
+        };
+        let start = std::time::Instant::now();
+        assert_eq!(w.run_item(0, None, &|| 0.0), 1);
+        assert!(start.elapsed() >= Duration::from_micros(2000));
     }
 }

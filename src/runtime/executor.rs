@@ -1,71 +1,172 @@
-//! Runs a strategy for real on the pool and records its trace.
+//! Runs a strategy for real and records its trace.
 //!
-//! `Pool.map`: exactly `workers` worker loops of the model's [`MapRun`] are started on the
-//! pool, each on its own Web Worker. The last loop to finish sends the outcome to the page on
-//! a oneshot channel, which the page awaits: the page itself never waits on a lock.
+//! Task strategies (pools, executors, threads, queue, static split): the model's [`TaskRun`]
+//! is started on exactly as many resident Web Workers as the plan has workers; the last worker
+//! to finish sends the outcome to the page on a oneshot channel, which the page awaits. rayon
+//! runs in a rayon pool of exactly the chosen size, built on resident Web Workers for the run.
+//! The fetch strategies run on the page's own event loop ([`crate::runtime::fetch`]).
 
-use crate::model::config::RunConfig;
-use crate::model::pool_map::{split, MapRun};
-use crate::model::trace::{checksum, Trace, MAX_LISTED_RESULTS};
-use crate::model::workload::Workload;
+use crate::model::config::{RunConfig, Strategy};
+use crate::model::pool_map::split;
+use crate::model::tasks::{plan, RunFacts, TaskOutcome, TaskRun};
+use crate::model::trace::{ChunkRecord, Trace};
 use crate::runtime::clock::now_ms;
 use crate::runtime::pool::{self, is_cross_origin_isolated};
 use futures::channel::oneshot;
 use std::sync::{Arc, Mutex};
 
-/// Runs `config` for real on the pool and returns its trace (without a baseline).
-pub async fn run(config: RunConfig) -> Result<Trace, String> {
+/// Runs `config` for real and returns its trace (without a baseline).
+pub async fn run(config: &RunConfig) -> Result<Trace, String> {
+    if config.strategy.is_fetch() {
+        return crate::runtime::fetch::run(config).await;
+    }
     let pool = pool::ready().await?;
-    let chunksize = config.resolved_chunksize();
-    let chunk_count = split(config.items, chunksize).len();
-    let (sender, receiver) = oneshot::channel();
+    let (sender, receiver) = oneshot::channel::<TaskOutcome>();
     let sender = Arc::new(Mutex::new(Some(sender)));
-    let run = Arc::new(MapRun::new(
-        config.workload(),
-        config.items,
-        chunksize,
-        config.workers,
-    ));
     let started_at_ms = now_ms();
-    // Worker w of the pool runs on resident thread w: exactly `workers` threads do the work.
-    pool::run_on_threads(config.workers, move |worker| {
-        let thread = rayon::current_thread_index().unwrap_or(worker);
-        let outcome = run.worker_loop(worker, thread, || now_ms() - started_at_ms);
-        if let Some(outcome) = outcome {
-            let taken = sender.lock().ok().and_then(|mut s| s.take());
-            // The page may have gone away; then nobody waits for the outcome.
-            if let Some(sender) = taken {
-                let _ = sender.send(outcome);
+    if config.strategy == Strategy::RayonParIter {
+        start_rayon(config, started_at_ms, sender)?;
+    } else {
+        let run = Arc::new(TaskRun::new(plan(config), config.workload));
+        let workers = run.plan().workers;
+        // Worker w runs on resident thread w: exactly the plan's workers do the work.
+        pool::run_on_threads(workers, move |worker| {
+            let thread = rayon::current_thread_index().unwrap_or(worker);
+            let outcome = run.worker_loop(worker, thread, &|| now_ms() - started_at_ms);
+            if let Some(outcome) = outcome {
+                send(&sender, outcome);
             }
-        }
-    })?;
-    let finished = receiver
+        })?;
+    }
+    let outcome = receiver
         .await
         .map_err(|_| "the workers stopped before the run finished".to_owned())?;
-    let wall_ms = now_ms() - started_at_ms;
-    let results = finished
-        .results
-        .ok_or("some chunks never came back from the workers")?;
-    let results_in_order = results
-        .iter()
-        .enumerate()
-        .all(|(position, &r)| r == Workload::expected_result(position));
-    Ok(Trace {
-        strategy: config.strategy.name().to_owned(),
-        workers: config.workers,
-        chunksize,
-        items: config.items,
-        cost: config.cost,
+    let facts = RunFacts {
         isolated: is_cross_origin_isolated(),
         pool_threads: pool.threads,
         started_at_ms,
-        wall_ms,
-        chunks: finished.records,
-        delivered: (0..chunk_count).collect(),
-        arrived: finished.arrived,
-        results_in_order,
-        checksum: checksum(&results),
-        results: (results.len() <= MAX_LISTED_RESULTS).then_some(results),
-        baseline_wall_ms: None,
-    })
+        wall_ms: now_ms() - started_at_ms,
+    };
+    outcome.into_trace(config, facts)
+}
+
+type OutcomeSender = Arc<Mutex<Option<oneshot::Sender<TaskOutcome>>>>;
+
+fn send(sender: &OutcomeSender, outcome: TaskOutcome) {
+    let taken = sender.lock().ok().and_then(|mut s| s.take());
+    // The page may have gone away; then nobody waits for the outcome.
+    if let Some(sender) = taken {
+        let _ = sender.send(outcome);
+    }
+}
+
+/// One item as rayon ran it.
+struct ItemRun {
+    result: u64,
+    thread: usize,
+    start_ms: f64,
+    end_ms: f64,
+}
+
+/// `par_iter().map()` in a rayon pool of exactly `config.workers` threads, each a resident
+/// Web Worker lent for the run. The pool is dropped when the run is done, which hands the
+/// threads back.
+fn start_rayon(
+    config: &RunConfig,
+    started_at_ms: f64,
+    sender: OutcomeSender,
+) -> Result<(), String> {
+    let threads = config.workers;
+    let lend = Arc::new(Mutex::new(Vec::new()));
+    let lent = Arc::clone(&lend);
+    let rayon_pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .spawn_handler(move |thread| {
+            lent.lock()
+                .map_err(|_| std::io::Error::other("lock"))?
+                .push(thread);
+            Ok(())
+        })
+        .build()
+        .map_err(|e| format!("rayon could not build its pool: {e}"))?;
+    let builders: Vec<rayon::ThreadBuilder> = lend
+        .lock()
+        .map(|mut b| b.drain(..).collect())
+        .unwrap_or_default();
+    let builders = Arc::new(Mutex::new(
+        builders.into_iter().map(Some).collect::<Vec<_>>(),
+    ));
+    pool::run_on_threads(threads, move |index| {
+        let builder = builders
+            .lock()
+            .ok()
+            .and_then(|mut b| b.get_mut(index).and_then(Option::take));
+        if let Some(builder) = builder {
+            builder.run();
+        }
+    })?;
+    let workload = config.workload;
+    let items = config.items;
+    let rayon_pool = Arc::new(rayon_pool);
+    let keep = Arc::clone(&rayon_pool);
+    rayon_pool.spawn(move || {
+        use rayon::prelude::*;
+        let now = || now_ms() - started_at_ms;
+        let worker_started_ms = vec![now(); threads];
+        let runs: Vec<ItemRun> = (0..items)
+            .into_par_iter()
+            .map(|position| {
+                let start_ms = now();
+                let result = workload.run_item(position, None, &now);
+                ItemRun {
+                    result,
+                    thread: rayon::current_thread_index().unwrap_or(0),
+                    start_ms,
+                    end_ms: now(),
+                }
+            })
+            .collect();
+        let outcome = rayon_outcome(runs, worker_started_ms, now());
+        send(&sender, outcome);
+        // The last reference to the pool goes with this job; dropping it ends its threads.
+        drop(keep);
+    });
+    Ok(())
+}
+
+/// Merges items one thread ran back to back into one record (one of rayon's leaf pieces).
+fn rayon_outcome(runs: Vec<ItemRun>, worker_started_ms: Vec<f64>, done_ms: f64) -> TaskOutcome {
+    let mut records: Vec<ChunkRecord> = Vec::new();
+    for (position, run) in runs.iter().enumerate() {
+        match records.last_mut() {
+            Some(last) if last.thread == run.thread && run.start_ms - last.end_ms < 0.05 => {
+                last.len += 1;
+                last.end_ms = run.end_ms;
+            }
+            _ => records.push(ChunkRecord {
+                index: records.len(),
+                first_item: position,
+                len: 1,
+                worker: run.thread,
+                thread: run.thread,
+                start_ms: run.start_ms,
+                end_ms: run.end_ms,
+                transfer_ms: 0.0,
+                error: None,
+            }),
+        }
+    }
+    let mut arrived: Vec<usize> = (0..records.len()).collect();
+    arrived.sort_by(|&a, &b| records[a].end_ms.total_cmp(&records[b].end_ms));
+    let count = records.len();
+    let _ = split;
+    TaskOutcome {
+        results: Some(runs.into_iter().map(|r| r.result).collect()),
+        records,
+        arrived,
+        delivered: (0..count).collect(),
+        delivered_ms: vec![done_ms; count],
+        worker_started_ms,
+        queue_depth: Vec::new(),
+    }
 }

@@ -6,5 +6,6 @@
 
 pub mod clock;
 pub mod executor;
+pub mod fetch;
 pub mod pool;
 pub mod session;

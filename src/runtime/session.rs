@@ -1,50 +1,50 @@
 //! The page's runs: one at a time (a second run waits for the first, so two runs never share
 //! the workers and distort each other's timings), each completed by the wall time of the same
-//! workload on one worker, for the speed-up.
+//! workload run sequentially on one worker, for the speed-up.
 
 use crate::model::app_state::RunPhase;
-use crate::model::config::RunConfig;
+use crate::model::config::{RunConfig, Strategy};
 use crate::model::trace::Trace;
 use crate::runtime::executor;
 use futures::lock::Mutex;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-/// What makes two runs the same workload for the baseline: items, chunk size, cost.
-type WorkloadKey = (usize, usize, u32);
-
 /// Held by the run in progress; the next run waits for it.
 static TURN: Mutex<()> = Mutex::new(());
 
 thread_local! {
-    static BASELINES: RefCell<HashMap<WorkloadKey, f64>> = RefCell::new(HashMap::new());
+    static BASELINES: RefCell<HashMap<String, f64>> = RefCell::new(HashMap::new());
 }
 
-fn workload_key(config: &RunConfig) -> WorkloadKey {
-    (config.items, config.resolved_chunksize(), config.cost)
+/// The sequential run of the same workload: one worker, one block, no pickling, no GIL.
+fn sequential(config: &RunConfig) -> RunConfig {
+    let mut inputs = crate::model::config::Inputs::from_query(&config.to_query());
+    inputs = inputs.with_strategy(Strategy::Static.name());
+    inputs = inputs.with(crate::model::config::Field::Workers, "1");
+    inputs.validate().unwrap_or_else(|_| config.with_workers(1))
 }
 
-/// Runs `config` and fills in `baseline_wall_ms`: measured by a 1-worker run of the same
-/// workload (same items, chunk size and cost), reused while the page lives.
+/// Runs `config` and fills in `baseline_wall_ms`: the wall time of the same workload run
+/// sequentially on one worker, measured once per workload while the page lives.
 pub async fn run(config: RunConfig, on_phase: impl Fn(RunPhase)) -> Result<Trace, String> {
     let _turn = TURN.lock().await;
     on_phase(RunPhase::Running);
-    let mut trace = executor::run(config).await?;
-    let key = workload_key(&config);
-    if config.workers == 1 {
-        BASELINES.with(|b| b.borrow_mut().insert(key, trace.wall_ms));
+    let mut trace = executor::run(&config).await?;
+    if config.strategy.is_fetch() {
+        return Ok(trace);
+    }
+    let baseline = sequential(&config);
+    let key = baseline.to_query();
+    if baseline.strategy == config.strategy && config.workers == 1 {
+        BASELINES.with(|b| b.borrow_mut().insert(key.clone(), trace.wall_ms));
     }
     let known = BASELINES.with(|b| b.borrow().get(&key).copied());
     trace.baseline_wall_ms = Some(match known {
         Some(wall_ms) => wall_ms,
         None => {
             on_phase(RunPhase::MeasuringBaseline);
-            let single = RunConfig {
-                workers: 1,
-                chunksize: Some(config.resolved_chunksize()),
-                ..config
-            };
-            let wall_ms = executor::run(single).await?.wall_ms;
+            let wall_ms = executor::run(&baseline).await?.wall_ms;
             BASELINES.with(|b| b.borrow_mut().insert(key, wall_ms));
             wall_ms
         }

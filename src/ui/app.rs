@@ -96,7 +96,7 @@ pub fn App() -> Html {
         let dispatch = state.dispatcher();
         let config = validation.clone().ok();
         Callback::from(move |_| {
-            if let Some(config) = config {
+            if let Some(config) = config.clone() {
                 let dispatch = dispatch.clone();
                 spawn_local(async move {
                     let _ = run_and_show(dispatch, config).await;

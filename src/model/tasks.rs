@@ -1,0 +1,581 @@
+//! How every task-running strategy hands out work and gathers results, in one place. Each
+//! strategy's rules become a [`Plan`] ([`plan`]), and one [`TaskRun`], shared by the worker
+//! threads, carries it out for real: the queue the workers take from, the pickling of process
+//! strategies, the GIL of thread strategies, and the result handler that releases results to
+//! the caller as CPython's result objects do. (rayon's work stealing is rayon's own, in the
+//! runtime; the fetch strategies are in `gather`.)
+
+use crate::model::config::{RunConfig, Strategy};
+use crate::model::gil::Gil;
+use crate::model::pickle;
+use crate::model::pool_map::{split, Chunk};
+use crate::model::trace::{checksum, ChunkRecord, DepthSample, Trace, MAX_LISTED_RESULTS};
+use crate::model::workload::WorkloadKind;
+use crate::model::workload::{item_value, Workload};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// Which worker takes which task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandOut {
+    /// One shared FIFO queue: whichever worker is idle takes the next task. With a
+    /// `call_queue` bound, tasks wait as pending work items and move into a call queue of at
+    /// most that many (`ProcessPoolExecutor`: `max_workers + 1`).
+    Fifo {
+        /// Bound of the call queue the workers take from, if any.
+        call_queue: Option<usize>,
+    },
+    /// Worker `w` runs task `w` and nothing else (a thread per task; a static split).
+    OwnTask,
+}
+
+/// When results reach the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// The whole list at once, when every task is back (`MapResult`, `q.join()`, collect).
+    AllAtEnd,
+    /// Each result as soon as it and every earlier one are back (`IMapIterator`, futures
+    /// awaited in order, threads joined in order).
+    InOrder,
+    /// Each result as it arrives (`IMapUnorderedIterator`).
+    AsCompleted,
+}
+
+/// A strategy's rules for one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The tasks, in input order.
+    pub chunks: Vec<Chunk>,
+    /// How many workers (threads or processes) run them.
+    pub workers: usize,
+    /// Which worker takes which task.
+    pub hand_out: HandOut,
+    /// When results reach the caller.
+    pub delivery: Delivery,
+    /// Whether arguments and results are pickled across a process boundary.
+    pub pickled: bool,
+    /// Whether the arguments are `(x, 2)` tuples (`starmap(pow, …)`).
+    pub pairs: bool,
+    /// Whether a GIL is held while tasks compute.
+    pub gil: bool,
+}
+
+/// The rules of `config.strategy` for this run. The CPython source each follows is named.
+pub fn plan(config: &RunConfig) -> Plan {
+    use Strategy::*;
+    let fifo = HandOut::Fifo { call_queue: None };
+    let chunks = split(config.items, config.resolved_chunksize());
+    let (hand_out, delivery) = match config.strategy {
+        // pool.py: MapResult sets ready only when every chunk is back.
+        PoolMap | PoolMapAsync | PoolStarmap => (fifo, Delivery::AllAtEnd),
+        // pool.py: IMapIterator._set releases index i once 0..i are in.
+        PoolImap => (fifo, Delivery::InOrder),
+        // pool.py: IMapUnorderedIterator._set releases each as it comes.
+        PoolImapUnordered => (fifo, Delivery::AsCompleted),
+        // One ApplyResult per item, then [r.get() for r in results].
+        PoolApplyAsync => (fifo, Delivery::InOrder),
+        // process.py: _process_worker takes call items from a call queue of max_workers + 1
+        // (EXTRA_QUEUED_CALLS = 1); result_iterator yields futures in order.
+        ProcessPoolMap => (
+            HandOut::Fifo {
+                call_queue: Some(config.workers + 1),
+            },
+            Delivery::InOrder,
+        ),
+        // thread.py: one work item per input in one unbounded queue; results in order.
+        ThreadPoolMap => (fifo, Delivery::InOrder),
+        // One thread per task, joined in input order.
+        ThreadingThread => (HandOut::OwnTask, Delivery::InOrder),
+        // Worker threads loop get() / task_done(); the caller waits in q.join().
+        QueueQueue => (fifo, Delivery::AllAtEnd),
+        // One contiguous block per worker, collected at the end.
+        Static | RayonParIter => (HandOut::OwnTask, Delivery::AllAtEnd),
+        AsyncioGather | Sequential => (fifo, Delivery::InOrder),
+    };
+    Plan {
+        workers: match hand_out {
+            HandOut::OwnTask => chunks.len().min(config.workers).max(1),
+            HandOut::Fifo { .. } => config.workers,
+        },
+        chunks,
+        hand_out,
+        delivery,
+        pickled: config.strategy.is_process_pool(),
+        pairs: config.strategy == PoolStarmap,
+        gil: config.strategy.is_threaded() && config.gil,
+    }
+}
+
+/// The queue the workers take tasks from.
+#[derive(Debug)]
+struct TaskQueue {
+    pending: VecDeque<Chunk>,
+    ready: VecDeque<Chunk>,
+    call_queue: Option<usize>,
+    own: Vec<Option<Chunk>>,
+}
+
+impl TaskQueue {
+    fn new(plan: &Plan) -> Self {
+        let mut queue = Self {
+            pending: plan.chunks.iter().copied().collect(),
+            ready: VecDeque::new(),
+            call_queue: None,
+            own: Vec::new(),
+        };
+        match plan.hand_out {
+            HandOut::Fifo { call_queue } => {
+                queue.call_queue = call_queue;
+                queue.refill();
+            }
+            HandOut::OwnTask => queue.own = queue.pending.drain(..).map(Some).collect(),
+        }
+        queue
+    }
+
+    /// Moves pending tasks into the call queue while it has room.
+    fn refill(&mut self) {
+        let room = self.call_queue.unwrap_or(usize::MAX);
+        while self.ready.len() < room {
+            match self.pending.pop_front() {
+                Some(chunk) => self.ready.push_back(chunk),
+                None => break,
+            }
+        }
+    }
+
+    fn take(&mut self, worker: usize) -> Option<Chunk> {
+        if !self.own.is_empty() {
+            return self.own.get_mut(worker).and_then(Option::take);
+        }
+        let chunk = self.ready.pop_front();
+        self.refill();
+        chunk
+    }
+
+    fn depth(&self, t_ms: f64) -> DepthSample {
+        DepthSample {
+            t_ms,
+            queued: self.ready.len() + self.own.iter().flatten().count(),
+            pending: self.pending.len(),
+        }
+    }
+}
+
+/// The result handler: places results by position and releases them to the caller by the
+/// plan's [`Delivery`].
+#[derive(Debug)]
+struct ResultHandler {
+    delivery: Delivery,
+    slots: Vec<Option<u64>>,
+    arrived: Vec<usize>,
+    back: Vec<bool>,
+    next_in_order: usize,
+    delivered: Vec<usize>,
+    delivered_ms: Vec<f64>,
+}
+
+impl ResultHandler {
+    fn new(delivery: Delivery, items: usize, chunks: usize) -> Self {
+        Self {
+            delivery,
+            slots: vec![None; items],
+            arrived: Vec::with_capacity(chunks),
+            back: vec![false; chunks],
+            next_in_order: 0,
+            delivered: Vec::with_capacity(chunks),
+            delivered_ms: Vec::with_capacity(chunks),
+        }
+    }
+
+    fn arrive(&mut self, chunk: Chunk, results: Vec<u64>, at_ms: f64) {
+        for (slot, result) in self.slots[chunk.items()].iter_mut().zip(results) {
+            *slot = Some(result);
+        }
+        self.arrived.push(chunk.index);
+        self.back[chunk.index] = true;
+        match self.delivery {
+            Delivery::AsCompleted => self.deliver(chunk.index, at_ms),
+            Delivery::InOrder => {
+                while self.back.get(self.next_in_order) == Some(&true) {
+                    self.deliver(self.next_in_order, at_ms);
+                    self.next_in_order += 1;
+                }
+            }
+            Delivery::AllAtEnd => {
+                if self.arrived.len() == self.back.len() {
+                    (0..self.back.len()).for_each(|i| self.deliver(i, at_ms));
+                }
+            }
+        }
+    }
+
+    fn deliver(&mut self, index: usize, at_ms: f64) {
+        self.delivered.push(index);
+        self.delivered_ms.push(at_ms);
+    }
+}
+
+/// What the workers hand back once the last task is done.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskOutcome {
+    /// Every task as it ran, in input order.
+    pub records: Vec<ChunkRecord>,
+    /// Task indices in the order their results reached the result handler.
+    pub arrived: Vec<usize>,
+    /// Task indices in the order their results reached the caller, and when.
+    pub delivered: Vec<usize>,
+    /// When each of `delivered` reached the caller, ms.
+    pub delivered_ms: Vec<f64>,
+    /// The result list in input order (`None` if a task never came back).
+    pub results: Option<Vec<u64>>,
+    /// When each worker began, ms.
+    pub worker_started_ms: Vec<f64>,
+    /// The queue's depth after every hand-out (FIFO strategies).
+    pub queue_depth: Vec<DepthSample>,
+}
+
+/// Facts of a run that only the runtime knows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunFacts {
+    /// Whether the page was cross-origin isolated.
+    pub isolated: bool,
+    /// Threads in the page's pool.
+    pub pool_threads: usize,
+    /// The run's start on the shared clock, ms since the epoch.
+    pub started_at_ms: f64,
+    /// From the call until the caller had every result, ms.
+    pub wall_ms: f64,
+}
+
+impl TaskOutcome {
+    /// The trace of this outcome, for `config`.
+    pub fn into_trace(self, config: &RunConfig, facts: RunFacts) -> Result<Trace, String> {
+        let results = self
+            .results
+            .ok_or("some tasks never came back from the workers")?;
+        let results_in_order = results.len() == config.items
+            && results
+                .iter()
+                .enumerate()
+                .all(|(position, &r)| r == Workload::expected_result(position));
+        Ok(Trace {
+            strategy: config.strategy.name().to_owned(),
+            workers: self.worker_started_ms.len(),
+            chunksize: config.resolved_chunksize(),
+            items: config.items,
+            cost: config.workload.cost,
+            workload: config.workload.kind.name().to_owned(),
+            shape: config.workload.shape.name().to_owned(),
+            seed: config.workload.seed,
+            gil: config.strategy.is_threaded() && config.gil,
+            query: config.to_query(),
+            isolated: facts.isolated,
+            pool_threads: facts.pool_threads,
+            started_at_ms: facts.started_at_ms,
+            wall_ms: facts.wall_ms,
+            chunks: self.records,
+            worker_started_ms: self.worker_started_ms,
+            arrived: self.arrived,
+            delivered: self.delivered,
+            delivered_ms: self.delivered_ms,
+            queue_depth: self.queue_depth,
+            raised: None,
+            notes: notes(config),
+            results_in_order,
+            checksum: checksum(&results),
+            results: (results.len() <= MAX_LISTED_RESULTS).then_some(results),
+            baseline_wall_ms: None,
+        })
+    }
+}
+
+/// What differs in the browser from the runtime the strategy names, said plainly.
+pub fn notes(config: &RunConfig) -> Vec<String> {
+    use Strategy::*;
+    let mut notes = Vec::new();
+    if config.strategy.is_process_pool() {
+        notes.push("Workers are Web Workers (threads sharing one wasm memory), not processes. As in a process pool, each task's arguments are really pickled to bytes (protocol 4) and unpickled in the worker, and its results pickled back; that time is the darker part of each box. No pipe is crossed, so a real pool's per-message cost is higher.".to_owned());
+    }
+    if config.strategy.is_threaded() {
+        notes.push(if config.gil {
+            "GIL on: a real global lock is held while a task computes and handed to a waiting thread every 5 ms (CPython's switch interval); it is released while a task waits.".to_owned()
+        } else {
+            "GIL off, as in free-threaded Python (3.13t): threads compute in parallel.".to_owned()
+        });
+    }
+    match config.strategy {
+        ThreadingThread => notes.push("A browser cannot start an OS thread per task: each task runs on its own resident Web Worker, woken by a message. The start cost shown (thread start) is that hand-off, smaller than starting an OS thread.".to_owned()),
+        ThreadPoolMap => notes.push("CPython starts the executor's threads lazily, one per submit while fewer than max_workers exist (default min(32, os.cpu_count() + 4)); here the max_workers threads are resident Web Workers woken as the run starts.".to_owned()),
+        RayonParIter => notes.push("rayon's own pool of exactly this many threads, built for the run on resident Web Workers: it splits the range in halves recursively and idle threads steal halves. Boxes are runs of consecutive items one thread did back to back.".to_owned()),
+        _ => {}
+    }
+    if config.workload.kind == WorkloadKind::Io {
+        notes.push("I/O is a timer wait: the thread blocks (Atomics.wait) without using the CPU, as a thread waiting on a socket does.".to_owned());
+    }
+    notes
+}
+
+struct Handled {
+    handler: ResultHandler,
+    records: Vec<ChunkRecord>,
+    worker_started_ms: Vec<f64>,
+}
+
+/// One run shared by its worker threads. Each worker thread calls [`TaskRun::worker_loop`];
+/// only worker threads take its locks (the page's thread must never block on them).
+pub struct TaskRun {
+    plan: Plan,
+    workload: Workload,
+    gil: Option<Gil>,
+    queue: Mutex<(TaskQueue, Vec<DepthSample>)>,
+    handled: Mutex<Handled>,
+    workers_running: AtomicUsize,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl TaskRun {
+    /// A run of `workload` by the rules of `plan`.
+    pub fn new(plan: Plan, workload: Workload) -> Self {
+        let queue = TaskQueue::new(&plan);
+        let sample = queue.depth(0.0);
+        let records_capacity = plan.chunks.len();
+        Self {
+            gil: plan.gil.then(Gil::default),
+            handled: Mutex::new(Handled {
+                handler: ResultHandler::new(plan.delivery, workload.items, plan.chunks.len()),
+                records: Vec::with_capacity(records_capacity),
+                worker_started_ms: vec![0.0; plan.workers],
+            }),
+            queue: Mutex::new((queue, vec![sample])),
+            workers_running: AtomicUsize::new(plan.workers),
+            plan,
+            workload,
+        }
+    }
+
+    /// The plan this run follows.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// Runs one task whole: unpickles its arguments (process strategies), computes, pickles
+    /// the results back. Returns the results and the time spent pickling, ms.
+    fn run_task(&self, chunk: Chunk, now_ms: &dyn Fn() -> f64) -> (Vec<u64>, f64) {
+        let gil = self.gil.as_ref();
+        if !self.plan.pickled {
+            let results = chunk
+                .items()
+                .map(|p| self.workload.run_item(p, gil, now_ms))
+                .collect();
+            return (results, 0.0);
+        }
+        // The parent pickles the arguments; the worker unpickles them, computes, and pickles
+        // its results; the result handler unpickles them.
+        let t0 = now_ms();
+        let positions: Vec<usize> = if self.plan.pairs {
+            let args: Vec<(u64, u64)> = chunk.items().map(|p| (item_value(p), 2)).collect();
+            let received = pickle::loads_pairs(&pickle::dumps_pairs(&args)).unwrap_or_default();
+            received.iter().map(|&(x, _)| (x - 1) as usize).collect()
+        } else {
+            let args: Vec<u64> = chunk.items().map(item_value).collect();
+            let received = pickle::loads_ints(&pickle::dumps_ints(&args)).unwrap_or_default();
+            received.iter().map(|&x| (x - 1) as usize).collect()
+        };
+        let t1 = now_ms();
+        let results: Vec<u64> = positions
+            .into_iter()
+            .map(|p| self.workload.run_item(p, gil, now_ms))
+            .collect();
+        let t2 = now_ms();
+        let results = pickle::loads_ints(&pickle::dumps_ints(&results)).unwrap_or_default();
+        let t3 = now_ms();
+        (results, (t1 - t0) + (t3 - t2))
+    }
+
+    /// One worker: while there is a task for it, take it, run it whole and hand its results
+    /// to the result handler. `now_ms` reads the run's shared clock; `thread` names the real
+    /// thread. The worker that finishes last returns the run's outcome.
+    pub fn worker_loop(
+        &self,
+        worker: usize,
+        thread: usize,
+        now_ms: &dyn Fn() -> f64,
+    ) -> Option<TaskOutcome> {
+        let began = now_ms();
+        if let Some(slot) = lock(&self.handled).worker_started_ms.get_mut(worker) {
+            *slot = began;
+        }
+        loop {
+            // The time is read while the queue is held, so take times follow queue order.
+            let (next, start_ms) = {
+                let mut guard = lock(&self.queue);
+                let (queue, samples) = &mut *guard;
+                let next = queue.take(worker);
+                let now = now_ms();
+                if next.is_some() && queue.own.is_empty() {
+                    samples.push(queue.depth(now));
+                }
+                (next, now)
+            };
+            let Some(chunk) = next else { break };
+            let (results, transfer_ms) = self.run_task(chunk, now_ms);
+            let mut handled = lock(&self.handled);
+            let end_ms = now_ms();
+            handled.handler.arrive(chunk, results, end_ms);
+            handled.records.push(ChunkRecord {
+                index: chunk.index,
+                first_item: chunk.first_item,
+                len: chunk.len,
+                worker,
+                thread,
+                start_ms,
+                end_ms,
+                transfer_ms,
+                error: None,
+            });
+        }
+        if self.workers_running.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return None;
+        }
+        let handled = std::mem::replace(
+            &mut *lock(&self.handled),
+            Handled {
+                handler: ResultHandler::new(Delivery::AllAtEnd, 0, 0),
+                records: Vec::new(),
+                worker_started_ms: Vec::new(),
+            },
+        );
+        let queue_depth = std::mem::take(&mut lock(&self.queue).1);
+        let Handled {
+            handler,
+            mut records,
+            worker_started_ms,
+        } = handled;
+        records.sort_by_key(|r| r.index);
+        let complete = handler.arrived.len() == self.plan.chunks.len();
+        Some(TaskOutcome {
+            records,
+            results: complete
+                .then(|| handler.slots.into_iter().collect())
+                .flatten(),
+            arrived: handler.arrived,
+            delivered: handler.delivered,
+            delivered_ms: handler.delivered_ms,
+            worker_started_ms,
+            queue_depth: if matches!(self.plan.hand_out, HandOut::Fifo { .. }) {
+                queue_depth
+            } else {
+                Vec::new()
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::config::Inputs;
+
+    fn plan_of(query: &str) -> Plan {
+        plan(&Inputs::from_query(query).validate().unwrap())
+    }
+
+    fn handler_run(delivery: Delivery, arrivals: &[(usize, f64)]) -> (Vec<usize>, Vec<f64>) {
+        let chunks = split(arrivals.len(), 1);
+        let mut handler = ResultHandler::new(delivery, arrivals.len(), arrivals.len());
+        for &(index, at) in arrivals {
+            handler.arrive(chunks[index], vec![0], at);
+        }
+        (handler.delivered, handler.delivered_ms)
+    }
+
+    #[test]
+    fn imap_releases_a_result_once_every_earlier_one_is_in() {
+        let (order, at) = handler_run(Delivery::InOrder, &[(1, 1.0), (2, 2.0), (0, 5.0), (3, 6.0)]);
+        assert_eq!(order, [0, 1, 2, 3]);
+        assert_eq!(at, [5.0, 5.0, 5.0, 6.0]);
+    }
+
+    #[test]
+    fn imap_unordered_releases_in_completion_order() {
+        let (order, at) = handler_run(Delivery::AsCompleted, &[(1, 1.0), (2, 2.0), (0, 5.0)]);
+        assert_eq!((order, at), (vec![1, 2, 0], vec![1.0, 2.0, 5.0]));
+    }
+
+    #[test]
+    fn map_releases_the_whole_list_when_the_last_chunk_is_back() {
+        let (order, at) = handler_run(Delivery::AllAtEnd, &[(2, 1.0), (0, 2.0), (1, 7.0)]);
+        assert_eq!((order, at), (vec![0, 1, 2], vec![7.0; 3]));
+    }
+
+    #[test]
+    fn each_strategy_follows_its_cpython_rules() {
+        let map = plan_of("strategy=Pool.map&workers=4&items=100");
+        assert_eq!(
+            (map.chunks.len(), map.delivery, map.pickled),
+            (15, Delivery::AllAtEnd, true)
+        );
+        let imap = plan_of("strategy=Pool.imap&workers=4&items=100");
+        assert_eq!((imap.chunks.len(), imap.delivery), (100, Delivery::InOrder));
+        let unordered = plan_of("strategy=Pool.imap_unordered&workers=4&items=100&chunksize=10");
+        assert_eq!(
+            (unordered.chunks.len(), unordered.delivery),
+            (10, Delivery::AsCompleted)
+        );
+        let star = plan_of("strategy=Pool.starmap&workers=4&items=100");
+        assert!(star.pairs && star.chunks.len() == 15);
+        let apply = plan_of("strategy=Pool.apply_async&workers=4&items=10");
+        assert_eq!(
+            (apply.chunks.len(), apply.delivery),
+            (10, Delivery::InOrder)
+        );
+        let ppe = plan_of("strategy=ProcessPoolExecutor.map&workers=3&items=10");
+        assert_eq!(
+            ppe.hand_out,
+            HandOut::Fifo {
+                call_queue: Some(4)
+            }
+        );
+        assert_eq!(ppe.chunks.len(), 10);
+        let tpe = plan_of("strategy=ThreadPoolExecutor.map&workers=3&items=10");
+        assert_eq!((tpe.chunks.len(), tpe.pickled, tpe.gil), (10, false, true));
+        let threads = plan_of("strategy=threading.Thread&items=5&gil=false");
+        assert_eq!(
+            (threads.workers, threads.hand_out, threads.gil),
+            (5, HandOut::OwnTask, false)
+        );
+        let queue = plan_of("strategy=queue.Queue&workers=2&items=7");
+        assert_eq!(
+            (queue.chunks.len(), queue.delivery),
+            (7, Delivery::AllAtEnd)
+        );
+        let blocks = plan_of("strategy=static&workers=3&items=10");
+        assert_eq!(
+            blocks.chunks.iter().map(|c| c.len).collect::<Vec<_>>(),
+            [4, 4, 2]
+        );
+        assert_eq!(blocks.hand_out, HandOut::OwnTask);
+    }
+
+    #[test]
+    fn the_call_queue_holds_at_most_max_workers_plus_one() {
+        let ppe = plan_of("strategy=ProcessPoolExecutor.map&workers=2&items=10");
+        let mut queue = TaskQueue::new(&ppe);
+        assert_eq!((queue.ready.len(), queue.pending.len()), (3, 7));
+        assert_eq!(queue.take(0).map(|c| c.index), Some(0));
+        assert_eq!((queue.ready.len(), queue.pending.len()), (3, 6));
+        let taken: Vec<usize> = std::iter::from_fn(|| queue.take(1))
+            .map(|c| c.index)
+            .collect();
+        assert_eq!(
+            taken,
+            (1..10).collect::<Vec<_>>(),
+            "FIFO through the call queue"
+        );
+    }
+}
