@@ -584,6 +584,7 @@ impl RunConfig {
                     if self.fetch.return_exceptions { "True" } else { "False" }
                 )
             }
+            Strategy::Sequential if self.fetch.return_exceptions => "results = []\nfor url in urls:  # one after another; errors kept in place\n    try:\n        results.append(await fetch(url))\n    except Exception as error:\n        results.append(error)".to_owned(),
             Strategy::Sequential => "results = [await fetch(url) for url in urls]".to_owned(),
         }
     }

@@ -66,33 +66,22 @@ pub fn plan(config: &RunConfig) -> Plan {
     use Strategy::*;
     let fifo = HandOut::Fifo { call_queue: None };
     let chunks = split(config.items, config.resolved_chunksize());
-    let (hand_out, delivery) = match config.strategy {
-        // pool.py: MapResult sets ready only when every chunk is back.
-        PoolMap | PoolMapAsync | PoolStarmap => (fifo, Delivery::AllAtEnd),
-        // pool.py: IMapIterator._set releases index i once 0..i are in.
-        PoolImap => (fifo, Delivery::InOrder),
-        // pool.py: IMapUnorderedIterator._set releases each as it comes.
-        PoolImapUnordered => (fifo, Delivery::AsCompleted),
-        // One ApplyResult per item, then [r.get() for r in results].
-        PoolApplyAsync => (fifo, Delivery::InOrder),
+    let hand_out = match config.strategy {
+        // pool.py: all chunks go in order into one task queue (delivery in plan_delivery).
+        PoolMap | PoolMapAsync | PoolStarmap | PoolImap | PoolImapUnordered | PoolApplyAsync => {
+            fifo
+        }
         // process.py: _process_worker takes call items from a call queue of max_workers + 1
-        // (EXTRA_QUEUED_CALLS = 1); result_iterator yields futures in order.
-        ProcessPoolMap => (
-            HandOut::Fifo {
-                call_queue: Some(config.workers + 1),
-            },
-            Delivery::InOrder,
-        ),
-        // thread.py: one work item per input in one unbounded queue; results in order.
-        ThreadPoolMap => (fifo, Delivery::InOrder),
-        // One thread per task, joined in input order.
-        ThreadingThread => (HandOut::OwnTask, Delivery::InOrder),
-        // Worker threads loop get() / task_done(); the caller waits in q.join().
-        QueueQueue => (fifo, Delivery::AllAtEnd),
-        // One contiguous block per worker, collected at the end.
-        Static | RayonParIter => (HandOut::OwnTask, Delivery::AllAtEnd),
-        AsyncioGather | Sequential => (fifo, Delivery::InOrder),
+        // (EXTRA_QUEUED_CALLS = 1).
+        ProcessPoolMap => HandOut::Fifo {
+            call_queue: Some(config.workers + 1),
+        },
+        // thread.py: one work item per input in one unbounded queue.
+        ThreadPoolMap | QueueQueue | AsyncioGather | Sequential => fifo,
+        // One thread per task; one contiguous block per worker.
+        ThreadingThread | Static | RayonParIter => HandOut::OwnTask,
     };
+    let delivery = plan_delivery(config.strategy);
     Plan {
         workers: match hand_out {
             HandOut::OwnTask => chunks.len().min(config.workers).max(1),
@@ -166,7 +155,7 @@ impl TaskQueue {
 /// The result handler: places results by position and releases them to the caller by the
 /// plan's [`Delivery`].
 #[derive(Debug)]
-struct ResultHandler {
+pub struct ResultHandler {
     delivery: Delivery,
     slots: Vec<Option<u64>>,
     arrived: Vec<usize>,
@@ -177,7 +166,8 @@ struct ResultHandler {
 }
 
 impl ResultHandler {
-    fn new(delivery: Delivery, items: usize, chunks: usize) -> Self {
+    /// A handler for `items` results in `chunks` tasks.
+    pub fn new(delivery: Delivery, items: usize, chunks: usize) -> Self {
         Self {
             delivery,
             slots: vec![None; items],
@@ -189,7 +179,8 @@ impl ResultHandler {
         }
     }
 
-    fn arrive(&mut self, chunk: Chunk, results: Vec<u64>, at_ms: f64) {
+    /// Task `chunk`'s results arrived at `at_ms`.
+    pub fn arrive(&mut self, chunk: Chunk, results: Vec<u64>, at_ms: f64) {
         for (slot, result) in self.slots[chunk.items()].iter_mut().zip(results) {
             *slot = Some(result);
         }
@@ -209,6 +200,11 @@ impl ResultHandler {
                 }
             }
         }
+    }
+
+    /// Task indices in the order their results reached the caller.
+    pub fn delivered(&self) -> &[usize] {
+        &self.delivered
     }
 
     fn deliver(&mut self, index: usize, at_ms: f64) {
@@ -315,6 +311,55 @@ pub fn notes(config: &RunConfig) -> Vec<String> {
         notes.push("I/O is a timer wait: the thread blocks (Atomics.wait) without using the CPU, as a thread waiting on a socket does.".to_owned());
     }
     notes
+}
+
+/// The split strip's caption for a finished run: how this strategy cut its input.
+pub fn split_caption(trace: &Trace) -> String {
+    let n = trace.chunks.len();
+    let (items, size) = (trace.items, trace.chunksize);
+    match Strategy::parse(&trace.strategy) {
+        Ok(Strategy::ProcessPoolMap) => format!("{items} items cut into {n} batches of {size}, all submitted at once; a call queue of max_workers + 1 = {} feeds the workers", trace.workers + 1),
+        Ok(s) if s.is_process_pool() && s != Strategy::PoolApplyAsync => format!("{items} items cut into {n} chunks of {size} consecutive items, put in this order into one shared FIFO queue"),
+        Ok(Strategy::ThreadingThread) => format!("{items} items, one thread each, started in this order"),
+        Ok(Strategy::Static) => format!("{items} items in {n} contiguous blocks of {size}, block w for worker w"),
+        Ok(Strategy::RayonParIter) => format!("{items} items as rayon split them: each cell is a run of items one thread did back to back ({n} runs)"),
+        _ => format!("{items} items, one task each, put in this order into one shared FIFO queue"),
+    }
+}
+
+/// The gather strip's caption for a finished run: when results reached the caller.
+pub fn gather_caption(trace: &Trace) -> String {
+    let waited = trace
+        .gather_cells()
+        .iter()
+        .filter(|c| c.waited_ms > 0.0)
+        .count();
+    let n = trace.chunks.len();
+    let end = trace.delivered_ms.iter().copied().fold(0.0, f64::max);
+    let strategy = Strategy::parse(&trace.strategy);
+    match strategy.map(plan_delivery) {
+        Ok(Delivery::AsCompleted) => format!("results reach the caller in the order they complete (numbers: completion order); none waits for another, the last arrives at {end:.1} ms"),
+        Ok(Delivery::InOrder) => format!("each result reaches the caller once it and every earlier one are back; {waited} of {n} arrived early and waited for an earlier one (striped)"),
+        _ => format!("results land at their place in input order (numbers: arrival order); the caller gets the whole list at {end:.1} ms, once every task is back, so {waited} of {n} waited (striped)"),
+    }
+}
+
+/// When a strategy's results reach the caller:
+/// - pool.py `MapResult` (map, map_async, starmap) is ready only when every chunk is back;
+///   `q.join()` and collecting a parallel iterator also give the whole list at the end;
+/// - pool.py `IMapIterator._set` releases index i once 0..i are in; so do futures awaited in
+///   order (`ProcessPoolExecutor.map`, `ThreadPoolExecutor.map`, `apply_async(...).get()`)
+///   and threads joined in order;
+/// - pool.py `IMapUnorderedIterator._set` releases each as it comes.
+pub fn plan_delivery(strategy: Strategy) -> Delivery {
+    use Strategy::*;
+    match strategy {
+        PoolImap | PoolApplyAsync | ProcessPoolMap | ThreadPoolMap | ThreadingThread => {
+            Delivery::InOrder
+        }
+        PoolImapUnordered => Delivery::AsCompleted,
+        _ => Delivery::AllAtEnd,
+    }
 }
 
 struct Handled {

@@ -7,7 +7,6 @@
 //! The fetch strategies run on the page's own event loop ([`crate::runtime::fetch`]).
 
 use crate::model::config::{RunConfig, Strategy};
-use crate::model::pool_map::split;
 use crate::model::tasks::{plan, RunFacts, TaskOutcome, TaskRun};
 use crate::model::trace::{ChunkRecord, Trace};
 use crate::runtime::clock::now_ms;
@@ -38,9 +37,11 @@ pub async fn run(config: &RunConfig) -> Result<Trace, String> {
             }
         })?;
     }
-    let outcome = receiver
-        .await
-        .map_err(|_| "the workers stopped before the run finished".to_owned())?;
+    let outcome = receiver.await;
+    if config.strategy == Strategy::RayonParIter {
+        pool::repark(config.workers);
+    }
+    let outcome = outcome.map_err(|_| "the workers stopped before the run finished".to_owned())?;
     let facts = RunFacts {
         isolated: is_cross_origin_isolated(),
         pool_threads: pool.threads,
@@ -68,48 +69,19 @@ struct ItemRun {
     end_ms: f64,
 }
 
-/// `par_iter().map()` in a rayon pool of exactly `config.workers` threads, each a resident
-/// Web Worker lent for the run. The pool is dropped when the run is done, which hands the
-/// threads back.
+/// `par_iter().map()` on exactly `config.workers` threads: that many resident threads are
+/// handed back to rayon's global pool for the run (the rest stay parked and take no part),
+/// and rayon splits and steals among them as it always does.
 fn start_rayon(
     config: &RunConfig,
     started_at_ms: f64,
     sender: OutcomeSender,
 ) -> Result<(), String> {
     let threads = config.workers;
-    let lend = Arc::new(Mutex::new(Vec::new()));
-    let lent = Arc::clone(&lend);
-    let rayon_pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .spawn_handler(move |thread| {
-            lent.lock()
-                .map_err(|_| std::io::Error::other("lock"))?
-                .push(thread);
-            Ok(())
-        })
-        .build()
-        .map_err(|e| format!("rayon could not build its pool: {e}"))?;
-    let builders: Vec<rayon::ThreadBuilder> = lend
-        .lock()
-        .map(|mut b| b.drain(..).collect())
-        .unwrap_or_default();
-    let builders = Arc::new(Mutex::new(
-        builders.into_iter().map(Some).collect::<Vec<_>>(),
-    ));
-    pool::run_on_threads(threads, move |index| {
-        let builder = builders
-            .lock()
-            .ok()
-            .and_then(|mut b| b.get_mut(index).and_then(Option::take));
-        if let Some(builder) = builder {
-            builder.run();
-        }
-    })?;
+    pool::release_to_rayon(threads)?;
     let workload = config.workload;
     let items = config.items;
-    let rayon_pool = Arc::new(rayon_pool);
-    let keep = Arc::clone(&rayon_pool);
-    rayon_pool.spawn(move || {
+    rayon::spawn(move || {
         use rayon::prelude::*;
         let now = || now_ms() - started_at_ms;
         let worker_started_ms = vec![now(); threads];
@@ -126,10 +98,7 @@ fn start_rayon(
                 }
             })
             .collect();
-        let outcome = rayon_outcome(runs, worker_started_ms, now());
-        send(&sender, outcome);
-        // The last reference to the pool goes with this job; dropping it ends its threads.
-        drop(keep);
+        send(&sender, rayon_outcome(runs, worker_started_ms, now()));
     });
     Ok(())
 }
@@ -156,10 +125,21 @@ fn rayon_outcome(runs: Vec<ItemRun>, worker_started_ms: Vec<f64>, done_ms: f64) 
             }),
         }
     }
+    // Rayon threads are numbered by the global pool; lanes are numbered 0.. in order of use.
+    let mut lanes: Vec<usize> = Vec::new();
+    for record in &mut records {
+        let lane = lanes
+            .iter()
+            .position(|&t| t == record.thread)
+            .unwrap_or_else(|| {
+                lanes.push(record.thread);
+                lanes.len() - 1
+            });
+        record.worker = lane;
+    }
     let mut arrived: Vec<usize> = (0..records.len()).collect();
     arrived.sort_by(|&a, &b| records[a].end_ms.total_cmp(&records[b].end_ms));
     let count = records.len();
-    let _ = split;
     TaskOutcome {
         results: Some(runs.into_iter().map(|r| r.result).collect()),
         records,

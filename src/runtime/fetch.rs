@@ -1,9 +1,238 @@
 //! The fetch strategies (`asyncio.gather`, `sequential`) on the page's event loop.
+//!
+//! The page's own thread is the event loop: each request is the browser's `fetch()`, awaited
+//! as a Rust future, all of them in one `FuturesUnordered` on this one thread. What starts
+//! when, and what the awaiter gets, is decided by the model ([`FetchRun`]); this module only
+//! starts requests, measures them and says how each ended.
+//!
+//! Each request: an `AbortController` of its own; `fetch()` with `cache: no-store`; the added
+//! latency (a timer after the headers arrive, before the body is read); the status check; the
+//! body read. A timeout races the whole of it and aborts the request when it wins.
+//! [`cancel_running`] aborts every request in flight.
 
 use crate::model::config::RunConfig;
+use crate::model::gather::{request_url, Fault, FetchRun, Outcome};
+use crate::model::tasks::RunFacts;
 use crate::model::trace::Trace;
+use crate::runtime::clock::now_ms;
+use crate::runtime::pool::{describe, is_cross_origin_isolated};
+use futures::channel::oneshot;
+use futures::future::{self, Either};
+use futures::stream::{FuturesUnordered, StreamExt};
+use js_sys::{ArrayBuffer, Promise};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, Request, RequestCache, RequestInit, Response};
+
+thread_local! {
+    /// The Cancel signal of the run in progress, if a run is in progress.
+    static CANCEL: RefCell<Option<oneshot::Sender<()>>> = const { RefCell::new(None) };
+}
+
+/// Cancels the fetch run in progress, if there is one: every unfinished request is aborted
+/// and the run ends with a trace whose awaiter got `CancelledError` (unless a gather had
+/// already raised).
+pub fn cancel_running() {
+    if let Some(cancel) = CANCEL.with(|c| c.borrow_mut().take()) {
+        let _ = cancel.send(());
+    }
+}
+
+/// Clears the Cancel signal when the run ends, however it ends.
+struct CancelGuard;
+
+impl Drop for CancelGuard {
+    fn drop(&mut self) {
+        CANCEL.with(|c| c.borrow_mut().take());
+    }
+}
+
+/// What woke the run's loop.
+enum Event {
+    /// A request ended (`None`: none is left).
+    Finished(Option<(usize, Outcome, f64)>),
+    /// The Cancel signal (`false`: its sender went away without a Cancel).
+    Cancel(bool),
+}
+
+type Finished = Pin<Box<dyn Future<Output = (usize, Outcome, f64)>>>;
 
 /// Runs a fetch strategy for real and returns its trace.
 pub async fn run(config: &RunConfig) -> Result<Trace, String> {
-    Err(format!("{} is not available yet", config.strategy.name()))
+    let window = web_sys::window().ok_or("fetches run on the page, and there is no page here")?;
+    let origin = window.location().origin().unwrap_or_default();
+    let base = window.location().href().unwrap_or_default();
+    let (cancel_sender, mut cancelled) = oneshot::channel::<()>();
+    CANCEL.with(|c| *c.borrow_mut() = Some(cancel_sender));
+    let _guard = CancelGuard;
+
+    let fetch = &config.fetch;
+    let started_at_ms = now_ms();
+    let since_start = move || now_ms() - started_at_ms;
+    let mut run = FetchRun::for_config(config);
+    let mut in_flight: FuturesUnordered<Finished> = FuturesUnordered::new();
+    let mut controllers: HashMap<usize, AbortController> = HashMap::new();
+    let start = |position: usize,
+                 in_flight: &mut FuturesUnordered<Finished>,
+                 controllers: &mut HashMap<usize, AbortController>|
+     -> Result<(), String> {
+        let controller = AbortController::new()
+            .map_err(|e| format!("the browser has no AbortController: {}", describe(&e)))?;
+        controllers.insert(position, controller.clone());
+        let url = request_url(position, &fetch.urls);
+        let cross_origin = is_cross_origin(&url, &base, &origin);
+        let request = one_request(
+            url,
+            cross_origin,
+            fetch.latency_ms,
+            fetch.timeout_ms,
+            controller,
+        );
+        in_flight.push(Box::pin(async move {
+            let outcome = request.await;
+            (position, outcome, since_start())
+        }));
+        Ok(())
+    };
+
+    for position in run.start(since_start()) {
+        start(position, &mut in_flight, &mut controllers)?;
+    }
+    let mut cancel_open = true;
+    while !in_flight.is_empty() {
+        let event = if cancel_open {
+            match future::select(in_flight.next(), &mut cancelled).await {
+                Either::Left((next, _)) => Event::Finished(next),
+                // A dropped sender (the run is ending) is not a Cancel.
+                Either::Right((signal, _)) => Event::Cancel(signal.is_ok()),
+            }
+        } else {
+            Event::Finished(in_flight.next().await)
+        };
+        match event {
+            Event::Finished(Some((position, outcome, t_ms))) => {
+                controllers.remove(&position);
+                for position in run.finished(position, outcome, t_ms) {
+                    start(position, &mut in_flight, &mut controllers)?;
+                }
+            }
+            Event::Finished(None) => break,
+            Event::Cancel(pressed) => {
+                cancel_open = false;
+                if pressed {
+                    for position in run.cancel(since_start()) {
+                        if let Some(controller) = controllers.remove(&position) {
+                            controller.abort();
+                        }
+                    }
+                    // The aborted fetches' futures go with the stream.
+                    in_flight = FuturesUnordered::new();
+                }
+            }
+        }
+    }
+    let facts = RunFacts {
+        isolated: is_cross_origin_isolated(),
+        pool_threads: 1,
+        started_at_ms,
+        wall_ms: since_start(),
+    };
+    Ok(run.into_trace(config, facts))
+}
+
+/// Whether `url` (resolved against the page) is on another origin than the page.
+fn is_cross_origin(url: &str, base: &str, origin: &str) -> bool {
+    web_sys::Url::new_with_base(url, base)
+        .map(|u| u.origin() != origin)
+        .unwrap_or(false)
+}
+
+/// A promise resolved after `ms` milliseconds (`setTimeout`).
+fn sleep(ms: u32) -> JsFuture {
+    let promise = Promise::new(&mut |resolve, _reject| {
+        if let Some(window) = web_sys::window() {
+            let delay = i32::try_from(ms).unwrap_or(i32::MAX);
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, delay);
+        }
+    });
+    JsFuture::from(promise)
+}
+
+/// One request, raced against its timeout; the loser is aborted.
+async fn one_request(
+    url: String,
+    cross_origin: bool,
+    latency_ms: u32,
+    timeout_ms: Option<u32>,
+    controller: AbortController,
+) -> Outcome {
+    let work = Box::pin(fetch_and_read(
+        url,
+        cross_origin,
+        latency_ms,
+        controller.clone(),
+    ));
+    match timeout_ms {
+        None => work.await,
+        Some(after_ms) => match future::select(work, sleep(after_ms)).await {
+            Either::Left((outcome, _)) => outcome,
+            Either::Right(_) => {
+                controller.abort();
+                Outcome::Failed(Fault::Timeout { after_ms })
+            }
+        },
+    }
+}
+
+/// `fetch(url)`, the added latency, the status check and the body read.
+async fn fetch_and_read(
+    url: String,
+    cross_origin: bool,
+    latency_ms: u32,
+    controller: AbortController,
+) -> Outcome {
+    let init = RequestInit::new();
+    init.set_signal(Some(&controller.signal()));
+    init.set_cache(RequestCache::NoStore);
+    let request = match Request::new_with_str_and_init(&url, &init) {
+        Ok(request) => request,
+        Err(why) => {
+            return Outcome::Failed(Fault::MalformedUrl {
+                url,
+                why: describe(&why),
+            })
+        }
+    };
+    let Some(window) = web_sys::window() else {
+        return Outcome::Failed(Fault::Network { cross_origin });
+    };
+    let network = || Outcome::Failed(Fault::Network { cross_origin });
+    let Ok(response) = JsFuture::from(window.fetch_with_request(&request)).await else {
+        return network();
+    };
+    let Ok(response) = response.dyn_into::<Response>() else {
+        return network();
+    };
+    if latency_ms > 0 {
+        let _ = sleep(latency_ms).await;
+    }
+    if !response.ok() {
+        return Outcome::Failed(Fault::Http {
+            status: response.status(),
+            reason: response.status_text(),
+        });
+    }
+    let Ok(body) = response.array_buffer() else {
+        return network();
+    };
+    match JsFuture::from(body).await {
+        Ok(buffer) => Outcome::Bytes(u64::from(
+            buffer.unchecked_into::<ArrayBuffer>().byte_length(),
+        )),
+        Err(_) => network(),
+    }
 }

@@ -18,11 +18,19 @@ pub const POOL_THREADS: usize = Field::Workers.range().1 as usize;
 /// A job for one resident thread; it receives the thread's index.
 pub type Job = Box<dyn FnOnce(usize) + Send>;
 
+/// What a resident thread is told.
+enum Message {
+    /// Run this job.
+    Run(Job),
+    /// Leave: hand the thread back to rayon's scheduler (for a rayon run).
+    Release,
+}
+
 thread_local! {
     /// The start-up promise, shared by every caller, and when the start began.
     static STARTING: RefCell<Option<(Promise, f64)>> = const { RefCell::new(None) };
     /// The mailboxes of the resident threads, once they run, and how long the start took.
-    static READY: RefCell<Option<(Vec<Sender<Job>>, f64)>> = const { RefCell::new(None) };
+    static READY: RefCell<Option<(Vec<Sender<Message>>, f64)>> = const { RefCell::new(None) };
     /// Whether the resident loops have been handed to the pool.
     static RESIDENTS_STARTED: Cell<bool> = const { Cell::new(false) };
 }
@@ -43,11 +51,19 @@ pub fn is_cross_origin_isolated() -> bool {
         .unwrap_or(false)
 }
 
-/// The resident loop of one pool thread: run each job sent to it, until the page goes.
-fn resident(index: usize, mailbox: Receiver<Job>) {
-    while let Ok(job) = mailbox.recv() {
+/// The resident loop of one pool thread: run each job sent to it, until released.
+fn resident(index: usize, mailbox: Receiver<Message>) {
+    while let Ok(Message::Run(job)) = mailbox.recv() {
         job(index);
     }
+}
+
+/// Parks a new resident loop for `index` on the pool and returns its mailbox. The loop
+/// never returns until released, so each occupies its own pool thread.
+fn park(index: usize) -> Sender<Message> {
+    let (sender, mailbox) = channel::<Message>();
+    rayon::spawn(move || resident(index, mailbox));
+    sender
 }
 
 /// Starts the pool on first call and waits until every worker is ready; later calls wait
@@ -76,14 +92,7 @@ pub async fn ready() -> Result<PoolInfo, String> {
         .map_err(|error| format!("the worker pool did not start: {}", describe(&error)))?;
     if !RESIDENTS_STARTED.replace(true) {
         let startup_ms = now_ms() - requested_at;
-        let mailboxes = (0..POOL_THREADS)
-            .map(|index| {
-                let (sender, mailbox) = channel::<Job>();
-                // Each resident loop never returns, so each occupies its own pool thread.
-                rayon::spawn(move || resident(index, mailbox));
-                sender
-            })
-            .collect();
+        let mailboxes = (0..POOL_THREADS).map(park).collect();
         READY.with(|ready| *ready.borrow_mut() = Some((mailboxes, startup_ms)));
     }
     let startup_ms = READY
@@ -111,11 +120,38 @@ pub fn run_on_threads(
         for mailbox in &mailboxes[..threads] {
             let job = std::sync::Arc::clone(&job);
             mailbox
-                .send(Box::new(move |index| job(index)))
+                .send(Message::Run(Box::new(move |index| job(index))))
                 .map_err(|_| "a worker thread has stopped".to_owned())?;
         }
         Ok(())
     })
+}
+
+/// Hands the first `threads` resident threads back to rayon's scheduler, so that work put
+/// on the global rayon pool runs on exactly those threads (the others stay parked in their
+/// resident loops and take no part). Call [`repark`] when that work is done.
+pub fn release_to_rayon(threads: usize) -> Result<(), String> {
+    READY.with(|ready| {
+        let ready = ready.borrow();
+        let (mailboxes, _) = ready.as_ref().ok_or("the worker pool has not started")?;
+        for mailbox in mailboxes.iter().take(threads) {
+            mailbox
+                .send(Message::Release)
+                .map_err(|_| "a worker thread has stopped".to_owned())?;
+        }
+        Ok(())
+    })
+}
+
+/// Parks new resident loops for the first `threads` threads, after [`release_to_rayon`].
+pub fn repark(threads: usize) {
+    READY.with(|ready| {
+        if let Some((mailboxes, _)) = ready.borrow_mut().as_mut() {
+            for (index, mailbox) in mailboxes.iter_mut().enumerate().take(threads) {
+                *mailbox = park(index);
+            }
+        }
+    });
 }
 
 /// A JS error or value as text.

@@ -9,6 +9,7 @@ use crate::ui::controls::Controls;
 use crate::ui::figures::Figures;
 use crate::ui::gather_strip::GatherStrip;
 use crate::ui::lanes::Lanes;
+use crate::ui::queue_depth::QueueDepth;
 use crate::ui::split_strip::SplitStrip;
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
@@ -111,7 +112,7 @@ pub fn App() -> Html {
                 <h1>{ "Parallel playground" }</h1>
                 <p class="lead">
                     { "How " }<code>{ "Pool.map" }</code>
-                    { " cuts a list into chunks, hands them to workers and gathers the results, run for real on Web Workers in your browser." }
+                    { ", thread pools, queues and rayon cut work into tasks, hand them to workers and gather the results, run for real on Web Workers in your browser." }
                 </p>
             </header>
             <PoolBanner pool={state.pool.clone()} />
@@ -173,12 +174,43 @@ struct RunViewProps {
 #[function_component]
 fn RunView(props: &RunViewProps) -> Html {
     let trace = &props.trace;
+    let fetch = crate::model::config::Strategy::parse(&trace.strategy).is_ok_and(|s| s.is_fetch());
+    let heading = if fetch {
+        format!(
+            "{}: {} requests on one event loop",
+            trace.strategy, trace.items
+        )
+    } else if trace.chunksize > 1 {
+        format!(
+            "{} on {} workers: {} items in {} chunks of {}",
+            trace.strategy,
+            trace.workers,
+            trace.items,
+            trace.chunks.len(),
+            trace.chunksize
+        )
+    } else {
+        format!(
+            "{} on {} workers: {} items, {} tasks",
+            trace.strategy,
+            trace.workers,
+            trace.items,
+            trace.chunks.len()
+        )
+    };
     html! {
         <section class="run" data-strategy={trace.strategy.clone()}>
-            <h2>{ format!("{} on {} workers: {} items in chunks of {}", trace.strategy, trace.workers, trace.items, trace.chunksize) }</h2>
-            <SplitStrip trace={Rc::clone(trace)} />
-            <Lanes trace={Rc::clone(trace)} />
-            <GatherStrip trace={Rc::clone(trace)} />
+            <h2>{ heading }</h2>
+            if fetch {
+                <crate::ui::requests::RequestsView trace={Rc::clone(trace)} />
+            } else {
+                <SplitStrip trace={Rc::clone(trace)} />
+                <Lanes trace={Rc::clone(trace)} />
+                if !trace.queue_depth.is_empty() {
+                    <QueueDepth trace={Rc::clone(trace)} />
+                }
+                <GatherStrip trace={Rc::clone(trace)} />
+            }
             <Figures trace={Rc::clone(trace)} pool={props.pool.clone()} />
         </section>
     }

@@ -1,9 +1,9 @@
-//! The settings: a strategy picker, one [`NumberField`] per numeric setting, the resolved
-//! chunk size, and the Run button.
+//! The settings: a strategy picker, one [`FieldControl`] per setting the strategy reads, the
+//! Python the settings amount to, and the Run button.
 
 use crate::model::app_state::{Action, RunPhase};
-use crate::model::config::{group_digits, Field, Inputs, Invalid, RunConfig, Strategy};
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use crate::model::config::{group_digits, Field, FieldKind, Inputs, Invalid, RunConfig, Strategy};
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 /// Props of [`Controls`].
@@ -23,6 +23,31 @@ pub struct ControlsProps {
     pub on_run: Callback<()>,
 }
 
+/// The strategies grouped as the picker shows them.
+const GROUPS: [(&str, &[Strategy]); 5] = [
+    (
+        "multiprocessing.Pool",
+        &[
+            Strategy::PoolMap,
+            Strategy::PoolMapAsync,
+            Strategy::PoolImap,
+            Strategy::PoolImapUnordered,
+            Strategy::PoolStarmap,
+            Strategy::PoolApplyAsync,
+        ],
+    ),
+    (
+        "concurrent.futures",
+        &[Strategy::ProcessPoolMap, Strategy::ThreadPoolMap],
+    ),
+    (
+        "threading",
+        &[Strategy::ThreadingThread, Strategy::QueueQueue],
+    ),
+    ("Rust", &[Strategy::RayonParIter, Strategy::Static]),
+    ("asyncio", &[Strategy::AsyncioGather, Strategy::Sequential]),
+];
+
 /// The settings form.
 #[function_component]
 pub fn Controls(props: &ControlsProps) -> Html {
@@ -35,42 +60,68 @@ pub fn Controls(props: &ControlsProps) -> Html {
     let onsubmit = props
         .on_run
         .reform(|event: SubmitEvent| event.prevent_default());
-    let chunksize_note = props
-        .validation
-        .as_ref()
-        .ok()
-        .map(RunConfig::chunksize_explanation);
+    let strategy = Strategy::parse(&props.inputs.strategy).ok();
+    let fields = strategy.map(Strategy::fields).unwrap_or_default();
+    let config = props.validation.as_ref().ok();
+    let note = |field: Field| -> Option<String> {
+        let config = config?;
+        match field {
+            Field::Chunksize => Some(config.chunksize_explanation()),
+            Field::Cost => Some(match config.workload.kind {
+                crate::model::workload::WorkloadKind::Cpu => format!(
+                    "count the primes below {}",
+                    group_digits(u64::from(config.workload.cost))
+                ),
+                crate::model::workload::WorkloadKind::Io => {
+                    format!("wait {} µs", group_digits(u64::from(config.workload.cost)))
+                }
+            }),
+            Field::Workers if config.strategy == Strategy::ThreadPoolMap => {
+                Some("CPython's default: min(32, os.cpu_count() + 4)".to_owned())
+            }
+            _ => None,
+        }
+    };
     html! {
         <form class="controls" {onsubmit} novalidate=true>
-            <div class="field">
+            <div class="field field-strategy">
                 <label for="strategy">{ "Strategy" }</label>
                 <select id="strategy" name="strategy" onchange={on_strategy}>
-                    { for Strategy::ALL.iter().map(|s| html! {
-                        <option value={s.name()} selected={props.inputs.strategy == s.name()}>
-                            { s.name() }
-                        </option>
+                    { for GROUPS.iter().map(|(group, strategies)| html! {
+                        <optgroup label={*group}>
+                            { for strategies.iter().map(|s| html! {
+                                <option value={s.name()} selected={props.inputs.strategy == s.name()}>
+                                    { s.name() }
+                                </option>
+                            }) }
+                        </optgroup>
                     }) }
                 </select>
                 if let Some(m) = message("strategy") {
                     <p class="field-error" role="alert" data-key="strategy">{ m }</p>
                 }
             </div>
-            { for Field::ALL.into_iter().map(|field| html! {
-                <NumberField
+            { for fields.into_iter().map(|field| html! {
+                <FieldControl
                     {field}
                     text={props.inputs.get(field).to_owned()}
                     error={message(field.key())}
-                    note={(field == Field::Chunksize).then(|| chunksize_note.clone()).flatten()}
+                    note={note(field)}
                     on_edit={props.on_edit.clone()}
                 />
             }) }
-            if let Ok(config) = &props.validation {
+            if let Some(config) = config {
                 <pre class="python" id="python"><code>{ config.python_code() }</code></pre>
             }
             <div class="run-row">
                 <button type="submit" id="run" disabled={!props.can_run}>
                     { if props.running.is_some() { "Running…" } else { "Run" } }
                 </button>
+                if props.running.is_some() && strategy.is_some_and(Strategy::is_fetch) {
+                    <button type="button" id="cancel" onclick={Callback::from(|_| crate::runtime::fetch::cancel_running())}>
+                        { "Cancel" }
+                    </button>
+                }
                 if let Some(phase) = props.running {
                     <span class="status" role="status"><span class="spinner"></span>{ phase.label() }</span>
                 }
@@ -82,46 +133,91 @@ pub fn Controls(props: &ControlsProps) -> Html {
     }
 }
 
-/// Props of [`NumberField`].
+/// Props of [`FieldControl`].
 #[derive(Properties, PartialEq)]
-pub struct NumberFieldProps {
+pub struct FieldControlProps {
     /// Which setting.
     pub field: Field,
     /// Its text.
     pub text: String,
     /// Why the text is not accepted, if it is not.
     pub error: Option<String>,
-    /// A note under the control (the resolved chunk size).
+    /// A note under the control (the resolved chunk size, what the cost means).
     pub note: Option<String>,
     /// Called with the edit.
     pub on_edit: Callback<Action>,
 }
 
-/// One labelled numeric control, with its range and its validation message.
+/// One labelled control of the right kind (number, choice, flag, text), with its range and
+/// its validation message.
 #[function_component]
-pub fn NumberField(props: &NumberFieldProps) -> Html {
+pub fn FieldControl(props: &FieldControlProps) -> Html {
     let field = props.field;
     let key = field.key();
-    let (low, high) = field.range();
-    let oninput = props.on_edit.reform(move |event: InputEvent| {
-        let input: HtmlInputElement = event.target_unchecked_into();
-        Action::Edit(field, input.value())
-    });
-    let placeholder = if field.optional() { "default rule" } else { "" };
+    let edit = move |text: String| Action::Edit(field, text);
+    let control = match field.kind() {
+        FieldKind::Number { .. } => {
+            let oninput = props.on_edit.reform(move |event: InputEvent| {
+                edit(event.target_unchecked_into::<HtmlInputElement>().value())
+            });
+            let placeholder = if field.optional() { "default" } else { "" };
+            html! {
+                <input id={key} name={key} type="text" inputmode="numeric" value={props.text.clone()}
+                    {placeholder} aria-invalid={props.error.is_some().to_string()} {oninput} />
+            }
+        }
+        FieldKind::Choice(names) => {
+            let onchange = props.on_edit.reform(move |event: Event| {
+                edit(event.target_unchecked_into::<HtmlSelectElement>().value())
+            });
+            html! {
+                <select id={key} name={key} {onchange}>
+                    { for names.iter().map(|name| html! {
+                        <option value={*name} selected={props.text == *name}>{ *name }</option>
+                    }) }
+                </select>
+            }
+        }
+        FieldKind::Flag => {
+            let onchange = props.on_edit.reform(move |event: Event| {
+                edit(
+                    event
+                        .target_unchecked_into::<HtmlInputElement>()
+                        .checked()
+                        .to_string(),
+                )
+            });
+            let checked = matches!(props.text.trim(), "true" | "1" | "yes" | "on");
+            html! {
+                <label class="flag">
+                    <input id={key} name={key} type="checkbox" {checked} {onchange} />
+                    { if field == Field::Gil { "held while computing" } else { "True" } }
+                </label>
+            }
+        }
+        FieldKind::Text => {
+            let oninput = props.on_edit.reform(move |event: InputEvent| {
+                edit(event.target_unchecked_into::<HtmlTextAreaElement>().value())
+            });
+            html! {
+                <textarea id={key} name={key} rows="2" value={props.text.clone()}
+                    placeholder="shipped files (or http(s) URLs, one per line)" {oninput} />
+            }
+        }
+    };
+    let range = match field.kind() {
+        FieldKind::Number { min, max } => {
+            Some(format!("{} to {}", group_digits(min), group_digits(max)))
+        }
+        _ => None,
+    };
     html! {
-        <div class={classes!("field", props.error.is_some().then_some("invalid"))}>
+        <div class={classes!("field", format!("field-{key}"), props.error.is_some().then_some("invalid"))}>
             <label for={key}>{ field.label() }</label>
-            <input
-                id={key}
-                name={key}
-                type="text"
-                inputmode="numeric"
-                value={props.text.clone()}
-                {placeholder}
-                aria-invalid={props.error.is_some().to_string()}
-                {oninput}
-            />
-            <p class="field-range">{ format!("{} to {}", group_digits(low), group_digits(high)) }</p>
+            { control }
+            if let Some(range) = range {
+                <p class="field-range">{ range }</p>
+            }
             if let Some(error) = &props.error {
                 <p class="field-error" role="alert" data-key={key}>{ error.clone() }</p>
             } else if let Some(note) = &props.note {

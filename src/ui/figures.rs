@@ -20,9 +20,15 @@ pub fn Figures(props: &FiguresProps) -> Html {
     let trace = &props.trace;
     let m = trace.metrics();
     let speedup = match (m.speedup, trace.baseline_wall_ms) {
-        (Some(s), Some(base)) => format!("{s:.2}× (1 worker: {base:.1} ms)"),
+        (Some(s), Some(base)) => {
+            format!("{s:.2}× over the sequential run on 1 worker ({base:.1} ms)")
+        }
         _ => "not measured".to_owned(),
     };
+    let transfer_ms: f64 = trace.chunks.iter().map(|c| c.transfer_ms).sum();
+    let mut starts = trace.worker_started_ms.clone();
+    starts.sort_by(f64::total_cmp);
+    let median_start = starts.get(starts.len() / 2).copied().unwrap_or_default();
     let export = format!(
         "data:application/json;charset=utf-8,{}",
         String::from(js_sys::encode_uri_component(
@@ -43,6 +49,15 @@ pub fn Figures(props: &FiguresProps) -> Html {
                 <dt>{ "Threads that ran chunks" }</dt><dd data-figure="threads">{ format!("{} (most at once: {})", m.threads_used, m.peak_parallelism) }</dd>
                 <dt>{ "Cross-origin isolated" }</dt><dd data-figure="isolated">{ if trace.isolated { "yes" } else { "no" } }</dd>
                 <dt>{ "Pool start-up" }</dt><dd data-figure="startup">{ startup }</dd>
+                if transfer_ms > 0.0 {
+                    <dt>{ "Pickling arguments and results" }</dt><dd data-figure="pickling">{ format!("{transfer_ms:.2} ms in all ({:.1} µs per task)", transfer_ms * 1e3 / trace.chunks.len().max(1) as f64) }</dd>
+                }
+                if trace.strategy == "threading.Thread" {
+                    <dt>{ "Thread start (hand-off)" }</dt><dd data-figure="thread-start">{ format!("{median_start:.2} ms median from start() to running, last at {:.2} ms", starts.last().copied().unwrap_or_default()) }</dd>
+                }
+                if trace.gil {
+                    <dt>{ "GIL" }</dt><dd data-figure="gil">{ "on: one thread computes at a time" }</dd>
+                }
             </dl>
             <table class="busy">
                 <thead><tr><th>{ "Worker" }</th><th>{ "Chunks" }</th><th>{ "Items" }</th><th>{ "Busy" }</th><th>{ "Busy share of wall time" }</th></tr></thead>
@@ -61,6 +76,11 @@ pub fn Figures(props: &FiguresProps) -> Html {
                     }) }
                 </tbody>
             </table>
+            if !trace.notes.is_empty() {
+                <ul class="notes" id="notes">
+                    { for trace.notes.iter().map(|note| html! { <li>{ note.clone() }</li> }) }
+                </ul>
+            }
             <p><a href={export} download="trace.json" id="download-trace">{ "Download the trace (JSON)" }</a></p>
         </section>
     }

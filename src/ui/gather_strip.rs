@@ -2,6 +2,7 @@
 //! results arrived in and how long it waited for earlier chunks.
 
 use crate::model::layout::{bins, chunk_hue};
+use crate::model::tasks::gather_caption;
 use crate::model::trace::MAX_LISTED_RESULTS;
 use crate::ui::split_strip::{TraceProps, MAX_CELLS};
 use yew::prelude::*;
@@ -13,7 +14,6 @@ pub fn GatherStrip(props: &TraceProps) -> Html {
     let cells = trace.gather_cells();
     let bins = bins(cells.len(), MAX_CELLS);
     let labelled = bins.len() <= 24;
-    let waited = cells.iter().filter(|c| c.waited_ms > 0.0).count();
     let preview = match &trace.results {
         Some(results) if results.len() <= 20 => format!("{results:?}"),
         Some(results) => format!(
@@ -34,9 +34,7 @@ pub fn GatherStrip(props: &TraceProps) -> Html {
         <figure class="strip gather">
             <figcaption>
                 <strong>{ "Gather" }</strong>
-                { format!(
-                    " — results land at their chunk's place in input order; {waited} of {} chunks arrived before an earlier one and waited for it. Pool.map hands the caller the whole list at {:.1} ms, once every chunk is back.",
-                    cells.len(), trace.wall_ms) }
+                { format!(" — {}", gather_caption(trace)) }
             </figcaption>
             <div class="cells">
                 { for bins.into_iter().map(|range| {
@@ -45,11 +43,12 @@ pub fn GatherStrip(props: &TraceProps) -> Html {
                     let waited_ms = group.iter().map(|c| c.waited_ms).fold(0.0, f64::max);
                     let len: usize = trace.chunks[range.clone()].iter().map(|c| c.len).sum();
                     let title = format!(
-                        "chunk {}: arrived {} (at {:.1} ms){}",
+                        "task {}: arrived {} (at {:.1} ms), reached the caller at {:.1} ms{}",
                         first.index,
                         ordinal(first.arrival_rank + 1),
                         first.arrived_ms,
-                        if waited_ms > 0.0 { format!(", waited {waited_ms:.1} ms for earlier chunks") } else { String::new() }
+                        first.delivered_ms,
+                        if waited_ms > 0.0 { format!(" after waiting {waited_ms:.1} ms") } else { String::new() }
                     );
                     html! {
                         <div class={classes!("cell", (waited_ms > 0.0).then_some("waited"))}

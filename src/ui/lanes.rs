@@ -52,6 +52,7 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
             .find(|c| c.worker == worker)
             .map(|c| c.thread);
         let label = match thread {
+            Some(thread) if trace.strategy == "rayon.par_iter" => format!("rayon thread {thread}"),
             Some(thread) => format!("worker {worker} · thread {thread}"),
             None => format!("worker {worker} · idle"),
         };
@@ -66,6 +67,18 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
         if b.x1 - b.x0 > 2.0 && b.merged == 1 {
             ctx.set_stroke_style_str("rgba(0,0,0,0.35)");
             ctx.stroke_rect(GUTTER + b.x0 + 0.5, y + 1.5, b.x1 - b.x0 - 1.0, LANE - 3.0);
+        }
+        let transfer = trace.chunks[b.chunk].transfer_ms;
+        let duration = trace.chunks[b.chunk].duration_ms();
+        if b.merged == 1 && transfer > 0.0 && duration > 0.0 {
+            // The pickling share of the box, as a dark band along its bottom.
+            ctx.set_fill_style_str("rgba(0,0,0,0.55)");
+            ctx.fill_rect(
+                GUTTER + b.x0,
+                y + LANE - 6.0,
+                ((b.x1 - b.x0) * transfer / duration).max(1.0),
+                5.0,
+            );
         }
         if b.merged == 1 && b.x1 - b.x0 > 22.0 {
             ctx.set_fill_style_str("#111");

@@ -7,6 +7,8 @@ mod controls;
 mod figures;
 mod gather_strip;
 mod lanes;
+mod queue_depth;
+mod requests;
 mod split_strip;
 
 use crate::model::app_state::AppState;

@@ -2,6 +2,7 @@
 //! get at most [`MAX_CELLS`] cells, each standing for a run of neighbouring chunks.
 
 use crate::model::layout::{bins, chunk_hue};
+use crate::model::tasks::split_caption;
 use crate::model::trace::Trace;
 use crate::model::workload::item_value;
 use std::rc::Rc;
@@ -39,7 +40,7 @@ pub fn SplitStrip(props: &TraceProps) -> Html {
         <figure class="strip split">
             <figcaption>
                 <strong>{ "Split" }</strong>
-                { format!(" — {} items cut into {} chunks of {} consecutive items, queued in this order", props.trace.items, chunks.len(), props.trace.chunksize) }
+                { format!(" — {}", split_caption(&props.trace)) }
             </figcaption>
             <div class="cells">
                 { for cells.into_iter().map(|range| {

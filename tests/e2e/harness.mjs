@@ -7,7 +7,7 @@ import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-export const dist = fileURLToPath(new URL('../../dist/', import.meta.url));
+export const dist = process.env.PLAYGROUND_DIST ?? fileURLToPath(new URL('../../dist/', import.meta.url));
 
 const types = {
   '.html': 'text/html; charset=utf-8',

@@ -127,10 +127,10 @@ test('bad input in the URL and the controls gets a clear message and does not ru
   assert.equal(await page.textContent('.field-error[data-key="items"]'), 'Items must be a whole number from 1 to 1,000,000');
   await page.fill('#items', '1000000');
   await page.fill('#chunksize', '1');
-  assert.match(await page.textContent('.field-error[data-key="chunksize"]'), /1,000,000 chunks is more than one run can record/);
+  assert.match(await page.textContent('.field-error[data-key="chunksize"]'), /1,000,000 tasks is more than one run can record/);
   await page.fill('#chunksize', '');
   await page.fill('#cost', '1000000');
-  assert.match(await page.textContent('.field-error[data-key="run"]'), /this run is too big/);
+  assert.match(await page.textContent('.field-error[data-key="run"]'), /This run is too big: 1,000,000 items at this cost would take about \d+ minutes on one worker/);
   assert.equal(await page.locator('#run').isDisabled(), true);
   await page.screenshot({ path: new URL('bad-input.png', shots).pathname, fullPage: true });
   await assert.rejects(runInPage(page, { workers: 99 }), /workers: Workers must be a whole number from 1 to 16/);

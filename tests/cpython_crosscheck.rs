@@ -1,0 +1,710 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The model against the real CPython runtime. `tests/cpython/observe.py` runs each
+//! configuration below with CPython's own `multiprocessing.Pool`, `ProcessPoolExecutor` and
+//! `ThreadPoolExecutor` (fork start method) and reports what really happened: the chunk
+//! size CPython cut the input with, every task as the workers received it and in the order
+//! they took it off the queue, the order results reached the result handler, and the order
+//! (and times) the caller got them. Each test compares that with the model: the chunks of
+//! [`plan`], its hand-out and delivery rules, and its [`ResultHandler`] fed with the arrival
+//! order CPython showed.
+//!
+//! CPython numbers items 1..=n; the model numbers positions 0..n-1. `python3` (CPython 3.11
+//! or later) must be on `PATH`: without it these tests fail, they do not skip.
+
+use parallel_playground::model::config::{Inputs, RunConfig};
+use parallel_playground::model::pool_map::Chunk;
+use parallel_playground::model::tasks::{plan, Delivery, HandOut, Plan, ResultHandler, TaskRun};
+use parallel_playground::model::workload::Workload;
+use serde::Deserialize;
+use serde_json::json;
+use std::cell::Cell;
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Debug;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+/// How long each item's task sleeps in CPython before returning `x * x`.
+#[derive(Debug, Clone, Copy)]
+enum Sleep {
+    /// No sleep: the tasks are as short as CPython makes them.
+    None,
+    /// Every item sleeps this many ms.
+    Uniform(f64),
+    /// Item `x` of `n` sleeps `(n - x + 1)` times this many ms: later items finish faster,
+    /// so completion order differs from input order.
+    LaterFaster(f64),
+}
+
+/// One configuration, run on CPython and planned by the model.
+struct Case {
+    /// Names the case in the observations.
+    id: &'static str,
+    /// The settings, as the page's URL gives them.
+    query: &'static str,
+    /// How long the tasks sleep in CPython.
+    sleep: Sleep,
+    /// Whether the sleeps are meant to make results arrive out of input order (checked, so
+    /// that the delivery rule is really exercised).
+    reorders: bool,
+}
+
+/// Every configuration checked, run by one `python3` call.
+const CASES: &[Case] = &[
+    Case {
+        id: "seed",
+        query: "strategy=Pool.map&workers=5&items=14&chunksize=3",
+        sleep: Sleep::Uniform(2.0),
+        reorders: false,
+    },
+    Case {
+        id: "map_default_14_5",
+        query: "strategy=Pool.map&workers=5&items=14",
+        sleep: Sleep::Uniform(1.0),
+        reorders: false,
+    },
+    Case {
+        id: "map_default_5_8",
+        query: "strategy=Pool.map&workers=8&items=5",
+        sleep: Sleep::Uniform(1.0),
+        reorders: false,
+    },
+    Case {
+        id: "map_default_100_4",
+        query: "strategy=Pool.map&workers=4&items=100",
+        sleep: Sleep::Uniform(0.3),
+        reorders: false,
+    },
+    Case {
+        id: "map_default_37_3",
+        query: "strategy=Pool.map&workers=3&items=37",
+        sleep: Sleep::Uniform(0.5),
+        reorders: false,
+    },
+    Case {
+        id: "map_default_37_1",
+        query: "strategy=Pool.map&workers=1&items=37",
+        sleep: Sleep::None,
+        reorders: false,
+    },
+    Case {
+        id: "map_async_default_20_3",
+        query: "strategy=Pool.map_async&workers=3&items=20",
+        sleep: Sleep::LaterFaster(0.5),
+        reorders: false,
+    },
+    Case {
+        id: "starmap_14_5_3",
+        query: "strategy=Pool.starmap&workers=5&items=14&chunksize=3",
+        sleep: Sleep::None,
+        reorders: false,
+    },
+    Case {
+        id: "starmap_default_20_4",
+        query: "strategy=Pool.starmap&workers=4&items=20",
+        sleep: Sleep::None,
+        reorders: false,
+    },
+    Case {
+        id: "imap_1",
+        query: "strategy=Pool.imap&workers=4&items=20",
+        sleep: Sleep::LaterFaster(2.0),
+        reorders: true,
+    },
+    Case {
+        id: "imap_4",
+        query: "strategy=Pool.imap&workers=3&items=20&chunksize=4",
+        sleep: Sleep::LaterFaster(1.0),
+        reorders: true,
+    },
+    Case {
+        id: "imap_unordered_1",
+        query: "strategy=Pool.imap_unordered&workers=4&items=20",
+        sleep: Sleep::LaterFaster(2.0),
+        reorders: true,
+    },
+    Case {
+        id: "imap_unordered_3",
+        query: "strategy=Pool.imap_unordered&workers=3&items=20&chunksize=3",
+        sleep: Sleep::LaterFaster(1.0),
+        reorders: true,
+    },
+    Case {
+        id: "apply_async",
+        query: "strategy=Pool.apply_async&workers=3&items=14",
+        sleep: Sleep::LaterFaster(1.0),
+        reorders: true,
+    },
+    Case {
+        id: "ppe_1",
+        query: "strategy=ProcessPoolExecutor.map&workers=3&items=14",
+        sleep: Sleep::LaterFaster(1.0),
+        reorders: true,
+    },
+    Case {
+        id: "ppe_3",
+        query: "strategy=ProcessPoolExecutor.map&workers=2&items=20&chunksize=3",
+        sleep: Sleep::Uniform(1.0),
+        reorders: false,
+    },
+    Case {
+        id: "tpe",
+        query: "strategy=ThreadPoolExecutor.map&workers=4&items=14",
+        sleep: Sleep::LaterFaster(1.0),
+        reorders: true,
+    },
+];
+
+/// What CPython did in one case (see `tests/cpython/observe.py` for every field).
+#[derive(Debug, Deserialize)]
+struct Observation {
+    /// The case.
+    id: String,
+    /// The CPython version that ran it.
+    python: String,
+    /// The chunk size CPython cut the input with; `None` if it sent one task per item
+    /// without cutting.
+    chunksize_used: Option<usize>,
+    /// `ProcessPoolExecutor`'s call queue bound.
+    call_queue_size: Option<usize>,
+    /// Every task, as the workers received it.
+    tasks: Vec<ObservedTask>,
+    /// The results in the order the caller got them.
+    results: Vec<u64>,
+    /// When the caller got each result, ns since the call.
+    delivered_ns: Vec<i64>,
+}
+
+/// One task as a CPython worker ran it.
+#[derive(Debug, Deserialize)]
+struct ObservedTask {
+    /// Its input items (1-based), as the worker received them.
+    items: Vec<usize>,
+    /// The worker's pid or native thread id.
+    worker: u64,
+    /// Ticket taken under the task queue's read lock: the order tasks left the queue.
+    take: u64,
+    /// Ticket taken as the task finished.
+    end: u64,
+    /// Ticket taken under the result pipe's write lock (processes only): the order results
+    /// reached the result handler.
+    send: Option<u64>,
+    /// When the task finished, ns.
+    end_ns: i64,
+    /// When its result was written to the result pipe, ns.
+    send_ns: Option<i64>,
+}
+
+impl ObservedTask {
+    /// The order in which this task's results reached the gathering side: the result pipe
+    /// for processes, the task's end for threads (their futures are set right after).
+    fn arrival(&self) -> (u64, i64) {
+        match (self.send, self.send_ns) {
+            (Some(ticket), Some(ns)) => (ticket, ns),
+            _ => (self.end, self.end_ns),
+        }
+    }
+}
+
+/// The settings of `case`, as the page validates them.
+fn config_of(case: &Case) -> RunConfig {
+    Inputs::from_query(case.query)
+        .validate()
+        .unwrap_or_else(|invalid| panic!("{}: invalid query {}: {invalid:?}", case.id, case.query))
+}
+
+/// Runs every case on CPython once; the tests share the observations.
+fn observations() -> &'static Result<HashMap<String, Observation>, String> {
+    static OBSERVED: OnceLock<Result<HashMap<String, Observation>, String>> = OnceLock::new();
+    OBSERVED.get_or_init(run_cpython)
+}
+
+/// One `python3 tests/cpython/observe.py` call for all cases.
+fn run_cpython() -> Result<HashMap<String, Observation>, String> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cpython/observe.py");
+    let cases: Vec<serde_json::Value> = CASES
+        .iter()
+        .map(|case| {
+            let config = config_of(case);
+            let sleep = match case.sleep {
+                Sleep::None => json!({"kind": "none"}),
+                Sleep::Uniform(ms) => json!({"kind": "uniform", "ms": ms}),
+                Sleep::LaterFaster(ms) => json!({"kind": "later_faster", "ms": ms}),
+            };
+            json!({
+                "id": case.id,
+                "strategy": config.strategy.name(),
+                "items": config.items,
+                "workers": config.workers,
+                "chunksize": config.chunksize,
+                "sleep": sleep,
+            })
+        })
+        .collect();
+    let mut child = Command::new("python3")
+        .arg(&script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            format!(
+                "cannot run `python3` ({e}). The CPython cross-check needs CPython 3.11 or later \
+                 installed as `python3` on PATH; it runs the real runtime to check the model."
+            )
+        })?;
+    child
+        .stdin
+        .take()
+        .ok_or("python3 has no stdin")?
+        .write_all(serde_json::Value::Array(cases).to_string().as_bytes())
+        .map_err(|e| format!("cannot write the cases to python3: {e}"))?;
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("python3 did not finish: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`python3 {}` failed ({}):\n{}",
+            script.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let observed: Vec<Observation> = serde_json::from_slice(&output.stdout).map_err(|e| {
+        format!(
+            "observe.py printed no valid JSON ({e}):\n{}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })?;
+    Ok(observed.into_iter().map(|o| (o.id.clone(), o)).collect())
+}
+
+/// The differences found in one case, and how many comparisons were made.
+struct Differences {
+    /// Each difference: what was compared, CPython's observation, the model's answer.
+    found: Vec<String>,
+    /// Comparisons made.
+    checks: usize,
+}
+
+impl Differences {
+    /// Compares what CPython did with what the model says.
+    fn same<T: PartialEq + Debug>(&mut self, what: &str, cpython: T, model: T) {
+        self.checks += 1;
+        if cpython != model {
+            self.found.push(format!(
+                "{what}:\n    CPython: {cpython:?}\n    model:   {model:?}"
+            ));
+        }
+    }
+
+    /// Records a condition that must hold (of CPython's run, or of the model given it).
+    fn holds(&mut self, what: &str, ok: bool, detail: impl FnOnce() -> String) {
+        self.checks += 1;
+        if !ok {
+            self.found.push(format!("{what}:\n    {}", detail()));
+        }
+    }
+}
+
+/// A case after its cross-check: the model's side and CPython's.
+struct Checked {
+    /// The model's plan.
+    plan: Plan,
+    /// What CPython did.
+    seen: &'static Observation,
+}
+
+impl Checked {
+    /// The lengths of CPython's chunks, in input order.
+    fn chunk_lens(&self) -> Vec<usize> {
+        cpython_chunks(self.seen).iter().map(Vec::len).collect()
+    }
+}
+
+/// CPython's chunks (their 1-based items) in input order.
+fn cpython_chunks(seen: &Observation) -> Vec<Vec<usize>> {
+    let mut chunks: Vec<Vec<usize>> = seen.tasks.iter().map(|t| t.items.clone()).collect();
+    chunks.sort();
+    chunks
+}
+
+/// The items (1-based) of a model chunk.
+fn items_of(chunk: &Chunk) -> Vec<usize> {
+    chunk.items().map(|p| p + 1).collect()
+}
+
+/// What the model's own task queue does with a plan: the chunks (1-based items) in the order
+/// its workers took them, and the gathered results. The worker loops of a [`TaskRun`] run
+/// one after another on this thread (the first, idle, takes every task), at no cost per item,
+/// on a clock that ticks at every reading so take times are distinct.
+fn model_run(plan: &Plan, items: usize) -> (Vec<Vec<usize>>, Option<Vec<u64>>) {
+    let run = TaskRun::new(plan.clone(), Workload::cpu(0, items));
+    let clock = Cell::new(0.0);
+    let tick = || {
+        clock.set(clock.get() + 1.0);
+        clock.get()
+    };
+    let outcome = (0..plan.workers)
+        .filter_map(|worker| run.worker_loop(worker, worker, &tick))
+        .last()
+        .expect("the last worker loop returns the outcome");
+    let mut records = outcome.records;
+    records.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
+    let taken = records
+        .iter()
+        .map(|r| (r.first_item + 1..=r.first_item + r.len).collect())
+        .collect();
+    (taken, outcome.results)
+}
+
+/// Compares CPython's run of case `id` with the model and panics listing every difference
+/// (what was compared, CPython's observation, the model's answer).
+fn crosscheck(id: &str) -> Checked {
+    let case = CASES
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no case {id}"));
+    let observed = match observations() {
+        Ok(observed) => observed,
+        Err(message) => panic!("{message}"),
+    };
+    let seen = observed
+        .get(id)
+        .unwrap_or_else(|| panic!("observe.py reported nothing for {id}"));
+    let config = config_of(case);
+    let plan = plan(&config);
+    let n = config.items;
+    let mut diff = Differences {
+        found: Vec::new(),
+        checks: 0,
+    };
+
+    // The chunk size: CPython's default rule (or the given one) against the model's.
+    let resolved = config.resolved_chunksize();
+    match seen.chunksize_used {
+        Some(cut) => diff.same("chunk size the input was cut with", cut, resolved),
+        None => diff.holds(
+            "one task per item (CPython sent the items without cutting them)",
+            resolved == 1,
+            || format!("CPython: 1 item per task; model: chunk size {resolved}"),
+        ),
+    }
+
+    // The partition: every task's items, against the model's chunks.
+    let model_chunks: Vec<Vec<usize>> = plan.chunks.iter().map(items_of).collect();
+    let cpython_chunks = cpython_chunks(seen);
+    diff.same(
+        "chunks (items of each, input order)",
+        &cpython_chunks,
+        &model_chunks,
+    );
+
+    // The hand-out: CPython's tasks leave one shared FIFO queue in chunk index order; the
+    // model's own queue must hand them out in the same order.
+    let mut by_take: Vec<&ObservedTask> = seen.tasks.iter().collect();
+    by_take.sort_by_key(|t| t.take);
+    let taken: Vec<Vec<usize>> = by_take.iter().map(|t| t.items.clone()).collect();
+    diff.holds(
+        "hand-out from one shared FIFO queue",
+        matches!(plan.hand_out, HandOut::Fifo { .. }),
+        || format!("CPython: one shared FIFO queue; model: {:?}", plan.hand_out),
+    );
+    let (model_taken, model_results) = model_run(&plan, n);
+    diff.same("order the workers took the chunks", &taken, &model_taken);
+    let call_queue = match plan.hand_out {
+        HandOut::Fifo { call_queue } => call_queue,
+        HandOut::OwnTask => None,
+    };
+    diff.same("call queue bound", seen.call_queue_size, call_queue);
+    let workers: BTreeSet<u64> = seen.tasks.iter().map(|t| t.worker).collect();
+    diff.holds(
+        "tasks run by at most `workers` workers",
+        !workers.is_empty() && workers.len() <= plan.workers,
+        || {
+            format!(
+                "CPython: {} workers; model: {}",
+                workers.len(),
+                plan.workers
+            )
+        },
+    );
+
+    // The results, in the order the caller got them.
+    let expected: Vec<u64> = (1..=n as u64).map(|x| x * x).collect();
+    let item_of: HashMap<u64, usize> = expected
+        .iter()
+        .enumerate()
+        .map(|(p, &r)| (r, p + 1))
+        .collect();
+    let delivered_items: Vec<usize> = seen
+        .results
+        .iter()
+        .map(|r| item_of.get(r).copied().unwrap_or(0))
+        .collect();
+    let mut every_item = delivered_items.clone();
+    every_item.sort_unstable();
+    diff.same(
+        "each item's result delivered exactly once",
+        every_item,
+        (1..=n).collect::<Vec<_>>(),
+    );
+    if plan.delivery != Delivery::AsCompleted {
+        diff.same(
+            "results in the order the caller got them",
+            &seen.results,
+            &expected,
+        );
+        diff.same(
+            "the gathered result list",
+            Some(&seen.results),
+            model_results.as_ref(),
+        );
+    }
+
+    // Delivery: the model's result handler, fed CPython's arrival order, against the order
+    // CPython's caller got the chunks.
+    let chunk_of_item: HashMap<usize, &Chunk> = plan
+        .chunks
+        .iter()
+        .flat_map(|chunk| chunk.items().map(move |p| (p + 1, chunk)))
+        .collect();
+    let mut delivered_chunks: Vec<usize> = Vec::new();
+    for item in &delivered_items {
+        let index = chunk_of_item.get(item).map_or(usize::MAX, |c| c.index);
+        if delivered_chunks.last() != Some(&index) {
+            delivered_chunks.push(index);
+        }
+    }
+    let mut by_arrival: Vec<&ObservedTask> = seen.tasks.iter().collect();
+    by_arrival.sort_by_key(|t| t.arrival().0);
+    let arrived: Vec<Option<&Chunk>> = by_arrival
+        .iter()
+        .map(|t| {
+            t.items
+                .first()
+                .and_then(|item| chunk_of_item.get(item).copied())
+        })
+        .collect();
+    let arrived_chunks: Vec<usize> = arrived
+        .iter()
+        .map(|c| c.map_or(usize::MAX, |c| c.index))
+        .collect();
+    if cpython_chunks == model_chunks {
+        let mut handler = ResultHandler::new(plan.delivery, n, plan.chunks.len());
+        let mut released_before_last = 0;
+        for (task, chunk) in by_arrival.iter().zip(&arrived) {
+            released_before_last = handler.delivered().len();
+            if let Some(chunk) = chunk {
+                let results = task.items.iter().map(|&x| (x * x) as u64).collect();
+                handler.arrive(**chunk, results, task.arrival().1 as f64 / 1e6);
+            }
+        }
+        // A call that returns one list gives every result at one moment: the model must
+        // then release nothing before the last chunk is back.
+        let one_list = seen.delivered_ns.windows(2).all(|w| w[0] == w[1]);
+        diff.holds(
+            "nothing released before the last chunk is back, when CPython returns one list",
+            !one_list || released_before_last == 0,
+            || {
+                format!(
+                    "CPython: the whole list at once; model ({:?}): {released_before_last} chunks released before the last arrived",
+                    plan.delivery
+                )
+            },
+        );
+        diff.same(
+            &format!(
+                "chunks in the order the caller got them ({:?}; CPython's arrival order {arrived_chunks:?})",
+                plan.delivery
+            ),
+            &delivered_chunks,
+            &handler.delivered().to_vec(),
+        );
+    }
+    if plan.delivery == Delivery::AsCompleted {
+        diff.same(
+            "delivery order equals completion (arrival) order",
+            &delivered_chunks,
+            &arrived_chunks,
+        );
+    }
+    if case.reorders {
+        diff.holds(
+            "the sleeps made results arrive out of input order (the case exercises delivery)",
+            arrived_chunks.windows(2).any(|w| w[0] > w[1]),
+            || format!("CPython's arrival order was {arrived_chunks:?}"),
+        );
+    }
+
+    // When: no result reaches the caller before the results the rule waits for.
+    let arrival_ns: HashMap<usize, i64> = by_arrival
+        .iter()
+        .zip(&arrived_chunks)
+        .map(|(task, &index)| (index, task.arrival().1))
+        .collect();
+    let last_arrival = arrival_ns.values().copied().max().unwrap_or(0);
+    let early: Vec<usize> = delivered_items
+        .iter()
+        .zip(&seen.delivered_ns)
+        .filter(|(item, &at)| {
+            let index = chunk_of_item.get(item).map_or(usize::MAX, |c| c.index);
+            let waits_for = match plan.delivery {
+                Delivery::AllAtEnd => last_arrival,
+                Delivery::InOrder => (0..=index)
+                    .filter_map(|i| arrival_ns.get(&i).copied())
+                    .max()
+                    .unwrap_or(0),
+                Delivery::AsCompleted => arrival_ns.get(&index).copied().unwrap_or(0),
+            };
+            at < waits_for
+        })
+        .map(|(&item, _)| item)
+        .collect();
+    diff.same(
+        &format!(
+            "items delivered before the results {:?} waits for",
+            plan.delivery
+        ),
+        early,
+        Vec::new(),
+    );
+
+    println!(
+        "{id}: {} checks against CPython {} ({})",
+        diff.checks, seen.python, case.query
+    );
+    assert!(
+        diff.found.is_empty(),
+        "the model disagrees with CPython {} on {id} ({}):\n  {}",
+        seen.python,
+        case.query,
+        diff.found.join("\n  ")
+    );
+    Checked { plan, seen }
+}
+
+#[test]
+fn cpython_pool_map_14_items_5_workers_chunksize_3_gives_chunks_3_3_3_3_2() {
+    let checked = crosscheck("seed");
+    assert_eq!(checked.chunk_lens(), [3, 3, 3, 3, 2]);
+    assert_eq!(
+        checked.seen.results,
+        [1, 4, 9, 16, 25, 36, 49, 64, 81, 100, 121, 144, 169, 196]
+    );
+}
+
+#[test]
+fn cpython_pool_map_14_items_5_workers_defaults_to_chunksize_1() {
+    let checked = crosscheck("map_default_14_5");
+    assert_eq!(checked.seen.chunksize_used, Some(1));
+    assert_eq!(checked.chunk_lens(), [1; 14]);
+}
+
+#[test]
+fn cpython_pool_map_5_items_8_workers_defaults_to_chunksize_1() {
+    let checked = crosscheck("map_default_5_8");
+    assert_eq!(checked.seen.chunksize_used, Some(1));
+    assert_eq!(checked.plan.chunks.len(), 5);
+}
+
+#[test]
+fn cpython_pool_map_100_items_4_workers_defaults_to_chunksize_7_in_15_chunks() {
+    let checked = crosscheck("map_default_100_4");
+    assert_eq!(checked.seen.chunksize_used, Some(7));
+    let mut lens = vec![7; 14];
+    lens.push(2);
+    assert_eq!(checked.chunk_lens(), lens);
+}
+
+#[test]
+fn cpython_pool_map_37_items_3_workers_defaults_to_chunksize_4_in_10_chunks() {
+    let checked = crosscheck("map_default_37_3");
+    assert_eq!(checked.seen.chunksize_used, Some(4));
+    assert_eq!(checked.chunk_lens(), [4, 4, 4, 4, 4, 4, 4, 4, 4, 1]);
+}
+
+#[test]
+fn cpython_pool_map_37_items_1_worker_defaults_to_chunksize_10() {
+    let checked = crosscheck("map_default_37_1");
+    assert_eq!(checked.seen.chunksize_used, Some(10));
+    assert_eq!(checked.chunk_lens(), [10, 10, 10, 7]);
+}
+
+#[test]
+fn cpython_pool_map_async_20_items_3_workers_defaults_to_chunksize_2_and_gets_in_input_order() {
+    let checked = crosscheck("map_async_default_20_3");
+    assert_eq!(checked.seen.chunksize_used, Some(2));
+    assert_eq!(checked.chunk_lens(), [2; 10]);
+}
+
+#[test]
+fn cpython_pool_starmap_pow_x_2_14_items_chunksize_3_gives_the_squares_in_chunks_3_3_3_3_2() {
+    let checked = crosscheck("starmap_14_5_3");
+    assert_eq!(checked.chunk_lens(), [3, 3, 3, 3, 2]);
+    assert_eq!(checked.seen.results[13], 196);
+}
+
+#[test]
+fn cpython_pool_starmap_20_items_4_workers_defaults_to_chunksize_2() {
+    let checked = crosscheck("starmap_default_20_4");
+    assert_eq!(checked.seen.chunksize_used, Some(2));
+}
+
+#[test]
+fn cpython_pool_imap_chunksize_1_yields_in_input_order_though_later_items_finish_first() {
+    let checked = crosscheck("imap_1");
+    assert_eq!(checked.plan.delivery, Delivery::InOrder);
+    assert_eq!(checked.chunk_lens(), [1; 20]);
+}
+
+#[test]
+fn cpython_pool_imap_chunksize_4_yields_in_input_order_though_later_chunks_finish_first() {
+    let checked = crosscheck("imap_4");
+    assert_eq!(checked.seen.chunksize_used, Some(4));
+    assert_eq!(checked.chunk_lens(), [4; 5]);
+}
+
+#[test]
+fn cpython_pool_imap_unordered_yields_each_result_as_it_completes() {
+    let checked = crosscheck("imap_unordered_1");
+    assert_eq!(checked.plan.delivery, Delivery::AsCompleted);
+    assert_eq!(checked.chunk_lens(), [1; 20]);
+}
+
+#[test]
+fn cpython_pool_imap_unordered_chunksize_3_yields_whole_chunks_as_they_complete() {
+    let checked = crosscheck("imap_unordered_3");
+    assert_eq!(checked.chunk_lens(), [3, 3, 3, 3, 3, 3, 2]);
+}
+
+#[test]
+fn cpython_pool_apply_async_runs_one_task_per_item_and_gets_in_order() {
+    let checked = crosscheck("apply_async");
+    assert_eq!(checked.seen.chunksize_used, None);
+    assert_eq!(checked.chunk_lens(), [1; 14]);
+}
+
+#[test]
+fn cpython_process_pool_executor_map_chunksize_1_sends_one_item_per_task_in_input_order() {
+    let checked = crosscheck("ppe_1");
+    assert_eq!(checked.seen.chunksize_used, Some(1));
+    assert_eq!(checked.seen.call_queue_size, Some(4));
+    assert_eq!(checked.chunk_lens(), [1; 14]);
+}
+
+#[test]
+fn cpython_process_pool_executor_map_chunksize_3_batches_items_in_threes() {
+    let checked = crosscheck("ppe_3");
+    assert_eq!(checked.seen.chunksize_used, Some(3));
+    assert_eq!(checked.seen.call_queue_size, Some(3));
+    assert_eq!(checked.chunk_lens(), [3, 3, 3, 3, 3, 3, 2]);
+}
+
+#[test]
+fn cpython_thread_pool_executor_map_runs_one_item_per_task_in_input_order() {
+    let checked = crosscheck("tpe");
+    assert_eq!(checked.seen.chunksize_used, None);
+    assert_eq!(checked.chunk_lens(), [1; 14]);
+}
