@@ -10,8 +10,10 @@ use std::rc::Rc;
 pub enum RunPhase {
     /// Waiting for the worker pool to start, or for an earlier run to finish.
     Waiting,
-    /// The run itself.
+    /// The run itself, on the workers.
     Running,
+    /// A fetch strategy's requests, on the page's event loop.
+    Fetching,
     /// The 1-worker run of the same workload, for the speed-up.
     MeasuringBaseline,
 }
@@ -22,6 +24,7 @@ impl RunPhase {
         match self {
             RunPhase::Waiting => "Waiting for the workers…",
             RunPhase::Running => "Running on the workers…",
+            RunPhase::Fetching => "Fetching on the page's event loop…",
             RunPhase::MeasuringBaseline => {
                 "Measuring the same workload on 1 worker, for the speed-up…"
             }

@@ -107,6 +107,22 @@ impl Strategy {
             })
     }
 
+    /// The module or library the strategy comes from, as the picker groups them.
+    pub fn family(self) -> &'static str {
+        match self {
+            Strategy::PoolMap
+            | Strategy::PoolMapAsync
+            | Strategy::PoolImap
+            | Strategy::PoolImapUnordered
+            | Strategy::PoolStarmap
+            | Strategy::PoolApplyAsync => "multiprocessing.Pool",
+            Strategy::ProcessPoolMap | Strategy::ThreadPoolMap => "concurrent.futures",
+            Strategy::ThreadingThread | Strategy::QueueQueue => "threading",
+            Strategy::RayonParIter | Strategy::Static => "Rust",
+            Strategy::AsyncioGather | Strategy::Sequential => "asyncio",
+        }
+    }
+
     /// How the strategy cuts its input.
     pub fn chunking(self) -> Chunking {
         match self {

@@ -364,6 +364,7 @@ pub fn plan_delivery(strategy: Strategy) -> Delivery {
 
 struct Handled {
     handler: ResultHandler,
+    last_arrival_ms: f64,
     records: Vec<ChunkRecord>,
     worker_started_ms: Vec<f64>,
 }
@@ -393,6 +394,7 @@ impl TaskRun {
             gil: plan.gil.then(Gil::default),
             handled: Mutex::new(Handled {
                 handler: ResultHandler::new(plan.delivery, workload.items, plan.chunks.len()),
+                last_arrival_ms: 0.0,
                 records: Vec::with_capacity(records_capacity),
                 worker_started_ms: vec![0.0; plan.workers],
             }),
@@ -457,11 +459,13 @@ impl TaskRun {
         }
         loop {
             // The time is read while the queue is held, so take times follow queue order.
+            // Each Web Worker's clock may sit a few µs off another's; a take is never dated
+            // before the take it followed (the lock orders them).
             let (next, start_ms) = {
                 let mut guard = lock(&self.queue);
                 let (queue, samples) = &mut *guard;
                 let next = queue.take(worker);
-                let now = now_ms();
+                let now = now_ms().max(samples.last().map_or(0.0, |s| s.t_ms));
                 if next.is_some() && queue.own.is_empty() {
                     samples.push(queue.depth(now));
                 }
@@ -470,7 +474,9 @@ impl TaskRun {
             let Some(chunk) = next else { break };
             let (results, transfer_ms) = self.run_task(chunk, now_ms);
             let mut handled = lock(&self.handled);
-            let end_ms = now_ms();
+            // Likewise an arrival is never dated before the one the handler took before it.
+            let end_ms = now_ms().max(handled.last_arrival_ms).max(start_ms);
+            handled.last_arrival_ms = end_ms;
             handled.handler.arrive(chunk, results, end_ms);
             handled.records.push(ChunkRecord {
                 index: chunk.index,
@@ -491,6 +497,7 @@ impl TaskRun {
             &mut *lock(&self.handled),
             Handled {
                 handler: ResultHandler::new(Delivery::AllAtEnd, 0, 0),
+                last_arrival_ms: 0.0,
                 records: Vec::new(),
                 worker_started_ms: Vec::new(),
             },
@@ -500,6 +507,7 @@ impl TaskRun {
             handler,
             mut records,
             worker_started_ms,
+            ..
         } = handled;
         records.sort_by_key(|r| r.index);
         let complete = handler.arrived.len() == self.plan.chunks.len();

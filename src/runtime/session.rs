@@ -29,7 +29,11 @@ fn sequential(config: &RunConfig) -> RunConfig {
 /// sequentially on one worker, measured once per workload while the page lives.
 pub async fn run(config: RunConfig, on_phase: impl Fn(RunPhase)) -> Result<Trace, String> {
     let _turn = TURN.lock().await;
-    on_phase(RunPhase::Running);
+    on_phase(if config.strategy.is_fetch() {
+        RunPhase::Fetching
+    } else {
+        RunPhase::Running
+    });
     let mut trace = executor::run(&config).await?;
     if config.strategy.is_fetch() {
         return Ok(trace);

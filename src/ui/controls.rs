@@ -23,31 +23,6 @@ pub struct ControlsProps {
     pub on_run: Callback<()>,
 }
 
-/// The strategies grouped as the picker shows them.
-const GROUPS: [(&str, &[Strategy]); 5] = [
-    (
-        "multiprocessing.Pool",
-        &[
-            Strategy::PoolMap,
-            Strategy::PoolMapAsync,
-            Strategy::PoolImap,
-            Strategy::PoolImapUnordered,
-            Strategy::PoolStarmap,
-            Strategy::PoolApplyAsync,
-        ],
-    ),
-    (
-        "concurrent.futures",
-        &[Strategy::ProcessPoolMap, Strategy::ThreadPoolMap],
-    ),
-    (
-        "threading",
-        &[Strategy::ThreadingThread, Strategy::QueueQueue],
-    ),
-    ("Rust", &[Strategy::RayonParIter, Strategy::Static]),
-    ("asyncio", &[Strategy::AsyncioGather, Strategy::Sequential]),
-];
-
 /// The settings form.
 #[function_component]
 pub fn Controls(props: &ControlsProps) -> Html {
@@ -61,6 +36,8 @@ pub fn Controls(props: &ControlsProps) -> Html {
         .on_run
         .reform(|event: SubmitEvent| event.prevent_default());
     let strategy = Strategy::parse(&props.inputs.strategy).ok();
+    let mut families: Vec<&str> = Strategy::ALL.iter().map(|s| s.family()).collect();
+    families.dedup();
     let fields = strategy.map(Strategy::fields).unwrap_or_default();
     let config = props.validation.as_ref().ok();
     let note = |field: Field| -> Option<String> {
@@ -76,6 +53,10 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     format!("wait {} µs", group_digits(u64::from(config.workload.cost)))
                 }
             }),
+            Field::Requests if !config.fetch.urls.is_empty() => Some(format!(
+                "one request per URL typed: {}",
+                config.fetch.urls.len()
+            )),
             Field::Workers if config.strategy == Strategy::ThreadPoolMap => {
                 Some("CPython's default: min(32, os.cpu_count() + 4)".to_owned())
             }
@@ -87,9 +68,9 @@ pub fn Controls(props: &ControlsProps) -> Html {
             <div class="field field-strategy">
                 <label for="strategy">{ "Strategy" }</label>
                 <select id="strategy" name="strategy" onchange={on_strategy}>
-                    { for GROUPS.iter().map(|(group, strategies)| html! {
-                        <optgroup label={*group}>
-                            { for strategies.iter().map(|s| html! {
+                    { for families.iter().map(|family| html! {
+                        <optgroup label={*family}>
+                            { for Strategy::ALL.iter().filter(|s| s.family() == *family).map(|s| html! {
                                 <option value={s.name()} selected={props.inputs.strategy == s.name()}>
                                     { s.name() }
                                 </option>

@@ -1,6 +1,7 @@
 //! The figures of a run, and its trace for download: all read from the trace.
 
 use crate::model::app_state::PoolStatus;
+use crate::model::config::Strategy;
 use crate::model::trace::Trace;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -39,6 +40,20 @@ pub fn Figures(props: &FiguresProps) -> Html {
         PoolStatus::Ready { startup_ms, .. } => format!("{startup_ms:.0} ms"),
         _ => "—".to_owned(),
     };
+    let notes = html! {
+        if !trace.notes.is_empty() {
+            <ul class="notes" id="notes">
+                { for trace.notes.iter().map(|note| html! { <li>{ note.clone() }</li> }) }
+            </ul>
+        }
+    };
+    let download = html! {
+        <p><a href={export} download="trace.json" id="download-trace">{ "Download the trace (JSON)" }</a></p>
+    };
+    if Strategy::parse(&trace.strategy).is_ok_and(Strategy::is_fetch) {
+        // The requests view has its own figures; only the notes and the export remain.
+        return html! { <section class="figures">{ notes }{ download }</section> };
+    }
     html! {
         <section class="figures">
             <h3>{ "Figures" }</h3>
@@ -76,12 +91,8 @@ pub fn Figures(props: &FiguresProps) -> Html {
                     }) }
                 </tbody>
             </table>
-            if !trace.notes.is_empty() {
-                <ul class="notes" id="notes">
-                    { for trace.notes.iter().map(|note| html! { <li>{ note.clone() }</li> }) }
-                </ul>
-            }
-            <p><a href={export} download="trace.json" id="download-trace">{ "Download the trace (JSON)" }</a></p>
+            { notes }
+            { download }
         </section>
     }
 }
