@@ -106,11 +106,14 @@ impl AppState {
         self.inputs.validate()
     }
 
-    /// Whether the Run button may start a run now.
+    /// Whether the Run button may start a run now. Without workers (a page that is not
+    /// cross-origin isolated) only the fetch strategies can run: they need no worker.
     pub fn can_run(&self) -> bool {
+        let Ok(config) = self.validation() else {
+            return false;
+        };
         self.running.is_none()
-            && !matches!(self.pool, PoolStatus::Unavailable(_))
-            && self.validation().is_ok()
+            && (config.strategy.is_fetch() || !matches!(self.pool, PoolStatus::Unavailable(_)))
     }
 
     /// The state after `action`.
@@ -177,8 +180,13 @@ mod tests {
     }
 
     #[test]
-    fn nothing_runs_where_the_pool_is_unavailable() {
+    fn without_workers_only_the_fetch_strategies_run() {
         let state = AppState::new(Inputs::default()).apply(Action::PoolUnavailable("no".into()));
         assert!(!state.can_run());
+        let gather = state.apply(Action::PickStrategy("asyncio.gather".into()));
+        assert!(
+            gather.can_run(),
+            "asyncio.gather runs on the page's own event loop"
+        );
     }
 }

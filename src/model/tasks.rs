@@ -5,7 +5,7 @@
 //! the caller as CPython's result objects do. (rayon's work stealing is rayon's own, in the
 //! runtime; the fetch strategies are in `gather`.)
 
-use crate::model::config::{RunConfig, Strategy};
+use crate::model::config::{Chunking, RunConfig, Strategy};
 use crate::model::gil::Gil;
 use crate::model::pickle;
 use crate::model::pool_map::{split, Chunk};
@@ -304,13 +304,37 @@ pub fn notes(config: &RunConfig) -> Vec<String> {
     match config.strategy {
         ThreadingThread => notes.push("A browser cannot start an OS thread per task: each task runs on its own resident Web Worker, woken by a message. The start cost shown (thread start) is that hand-off, smaller than starting an OS thread.".to_owned()),
         ThreadPoolMap => notes.push("CPython starts the executor's threads lazily, one per submit while fewer than max_workers exist (default min(32, os.cpu_count() + 4)); here the max_workers threads are resident Web Workers woken as the run starts.".to_owned()),
-        RayonParIter => notes.push("rayon's own pool of exactly this many threads, built for the run on resident Web Workers: it splits the range in halves recursively and idle threads steal halves. Boxes are runs of consecutive items one thread did back to back.".to_owned()),
+        RayonParIter => notes.push("rayon's own pool of exactly this many threads, built for the run on resident Web Workers: it splits the range in halves recursively and idle threads steal halves. Each box is one of the pieces rayon ran sequentially on a thread after splitting.".to_owned()),
         _ => {}
     }
     if config.workload.kind == WorkloadKind::Io {
         notes.push("I/O is a timer wait: the thread blocks (Atomics.wait) without using the CPU, as a thread waiting on a socket does.".to_owned());
     }
     notes
+}
+
+/// The heading of a finished run: what ran, on how many workers, cut into what.
+pub fn run_heading(trace: &Trace) -> String {
+    let n = trace.chunks.len();
+    let (items, workers, name) = (trace.items, trace.workers, trace.strategy.as_str());
+    let Ok(strategy) = Strategy::parse(name) else {
+        return name.to_owned();
+    };
+    match strategy.chunking() {
+        _ if strategy.is_fetch() => format!("{name}: {items} requests on one event loop"),
+        Chunking::DefaultRule | Chunking::DefaultOne => format!(
+            "{name} on {workers} workers: {items} items in {n} chunks of {}",
+            trace.chunksize
+        ),
+        Chunking::Adaptive if strategy == Strategy::RayonParIter => {
+            format!("{name} on {workers} threads: {items} items in {n} pieces")
+        }
+        Chunking::Adaptive => format!("{name} on {workers} workers: {items} items in {n} blocks"),
+        Chunking::PerItem if strategy == Strategy::ThreadingThread => {
+            format!("{name}: {items} items, one thread each")
+        }
+        Chunking::PerItem => format!("{name} on {workers} workers: {items} items, one task each"),
+    }
 }
 
 /// The split strip's caption for a finished run: how this strategy cut its input.
@@ -322,7 +346,7 @@ pub fn split_caption(trace: &Trace) -> String {
         Ok(s) if s.is_process_pool() && s != Strategy::PoolApplyAsync => format!("{items} items cut into {n} chunks of {size} consecutive items, put in this order into one shared FIFO queue"),
         Ok(Strategy::ThreadingThread) => format!("{items} items, one thread each, started in this order"),
         Ok(Strategy::Static) => format!("{items} items in {n} contiguous blocks of {size}, block w for worker w"),
-        Ok(Strategy::RayonParIter) => format!("{items} items as rayon split them: each cell is a run of items one thread did back to back ({n} runs)"),
+        Ok(Strategy::RayonParIter) => format!("{items} items as rayon split them: each cell is a piece one thread ran sequentially ({n} pieces)"),
         _ => format!("{items} items, one task each, put in this order into one shared FIFO queue"),
     }
 }
@@ -613,6 +637,33 @@ mod tests {
             [4, 4, 2]
         );
         assert_eq!(blocks.hand_out, HandOut::OwnTask);
+    }
+
+    #[test]
+    fn headings_name_what_the_run_was_cut_into() {
+        let mut trace =
+            crate::model::trace::tests::trace_of(&[(0, 0, 0.0, 1.0), (1, 1, 0.0, 1.0)], &[0, 1]);
+        trace.items = 14;
+        trace.chunksize = 7;
+        assert_eq!(
+            run_heading(&trace),
+            "Pool.map on 2 workers: 14 items in 2 chunks of 7"
+        );
+        trace.strategy = "rayon.par_iter".into();
+        assert_eq!(
+            run_heading(&trace),
+            "rayon.par_iter on 2 threads: 14 items in 2 pieces"
+        );
+        trace.strategy = "queue.Queue".into();
+        assert_eq!(
+            run_heading(&trace),
+            "queue.Queue on 2 workers: 14 items, one task each"
+        );
+        trace.strategy = "asyncio.gather".into();
+        assert_eq!(
+            run_heading(&trace),
+            "asyncio.gather: 14 requests on one event loop"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::model::tasks::{plan, RunFacts, TaskOutcome, TaskRun};
 use crate::model::trace::{ChunkRecord, Trace};
 use crate::runtime::clock::now_ms;
 use crate::runtime::pool::{self, is_cross_origin_isolated};
+use crate::runtime::rayon_trace::{Piece, PieceLog};
 use futures::channel::oneshot;
 use std::sync::{Arc, Mutex};
 
@@ -61,14 +62,6 @@ fn send(sender: &OutcomeSender, outcome: TaskOutcome) {
     }
 }
 
-/// One item as rayon ran it.
-struct ItemRun {
-    result: u64,
-    thread: usize,
-    start_ms: f64,
-    end_ms: f64,
-}
-
 /// `par_iter().map()` on exactly `config.workers` threads: that many resident threads are
 /// handed back to rayon's global pool for the run (the rest stay parked and take no part),
 /// and rayon splits and steals among them as it always does.
@@ -83,65 +76,60 @@ fn start_rayon(
     let items = config.items;
     rayon::spawn(move || {
         use rayon::prelude::*;
-        let now = || now_ms() - started_at_ms;
+        let now = move || now_ms() - started_at_ms;
         let worker_started_ms = vec![now(); threads];
-        let runs: Vec<ItemRun> = (0..items)
-            .into_par_iter()
-            .map(|position| {
-                let start_ms = now();
-                let result = workload.run_item(position, None, &now);
-                ItemRun {
-                    result,
-                    thread: rayon::current_thread_index().unwrap_or(0),
-                    start_ms,
-                    end_ms: now(),
-                }
-            })
+        let log = PieceLog::new(&now);
+        let results: Vec<u64> = log
+            .range(items)
+            .map(|position| workload.run_item(position, None, &now))
             .collect();
-        send(&sender, rayon_outcome(runs, worker_started_ms, now()));
+        let done_ms = now();
+        send(
+            &sender,
+            rayon_outcome(results, log.into_pieces(), worker_started_ms, done_ms),
+        );
     });
     Ok(())
 }
 
-/// Merges items one thread ran back to back into one record (one of rayon's leaf pieces).
-fn rayon_outcome(runs: Vec<ItemRun>, worker_started_ms: Vec<f64>, done_ms: f64) -> TaskOutcome {
-    let mut records: Vec<ChunkRecord> = Vec::new();
-    for (position, run) in runs.iter().enumerate() {
-        match records.last_mut() {
-            Some(last) if last.thread == run.thread && run.start_ms - last.end_ms < 0.05 => {
-                last.len += 1;
-                last.end_ms = run.end_ms;
-            }
-            _ => records.push(ChunkRecord {
-                index: records.len(),
-                first_item: position,
-                len: 1,
-                worker: run.thread,
-                thread: run.thread,
-                start_ms: run.start_ms,
-                end_ms: run.end_ms,
+/// The outcome of a rayon run: one record per leaf piece rayon ran, in input order.
+fn rayon_outcome(
+    results: Vec<u64>,
+    pieces: Vec<Piece>,
+    worker_started_ms: Vec<f64>,
+    done_ms: f64,
+) -> TaskOutcome {
+    // rayon numbers threads in the global pool; lanes are numbered 0.. in order of first use.
+    let mut lanes: Vec<usize> = Vec::new();
+    let records: Vec<ChunkRecord> = pieces
+        .into_iter()
+        .enumerate()
+        .map(|(index, piece)| {
+            let worker = lanes
+                .iter()
+                .position(|&t| t == piece.thread)
+                .unwrap_or_else(|| {
+                    lanes.push(piece.thread);
+                    lanes.len() - 1
+                });
+            ChunkRecord {
+                index,
+                first_item: piece.items.start,
+                len: piece.items.len(),
+                worker,
+                thread: piece.thread,
+                start_ms: piece.start_ms,
+                end_ms: piece.end_ms,
                 transfer_ms: 0.0,
                 error: None,
-            }),
-        }
-    }
-    // Rayon threads are numbered by the global pool; lanes are numbered 0.. in order of use.
-    let mut lanes: Vec<usize> = Vec::new();
-    for record in &mut records {
-        let lane = lanes
-            .iter()
-            .position(|&t| t == record.thread)
-            .unwrap_or_else(|| {
-                lanes.push(record.thread);
-                lanes.len() - 1
-            });
-        record.worker = lane;
-    }
+            }
+        })
+        .collect();
     let mut arrived: Vec<usize> = (0..records.len()).collect();
     arrived.sort_by(|&a, &b| records[a].end_ms.total_cmp(&records[b].end_ms));
     let count = records.len();
     TaskOutcome {
-        results: Some(runs.into_iter().map(|r| r.result).collect()),
+        results: Some(results),
         records,
         arrived,
         delivered: (0..count).collect(),

@@ -8,4 +8,5 @@ pub mod clock;
 pub mod executor;
 pub mod fetch;
 pub mod pool;
+pub mod rayon_trace;
 pub mod session;

@@ -1,7 +1,8 @@
 //! The page: controls on top, then the run drawn from its trace.
 
 use crate::model::app_state::{Action, AppState, PoolStatus, RunPhase};
-use crate::model::config::{Inputs, RunConfig};
+use crate::model::config::{Inputs, RunConfig, Strategy};
+use crate::model::tasks::run_heading;
 use crate::model::trace::Trace;
 use crate::runtime::{pool, session};
 use crate::ui::api;
@@ -158,7 +159,7 @@ fn PoolBanner(props: &PoolBannerProps) -> Html {
         },
         PoolStatus::Unavailable(why) => html! {
             <p class="pool pool-unavailable" role="alert">
-                { format!("Cannot run here: {why}. Open the playground on its own page, served with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp.") }
+                { format!("Cannot run threads here: {why}. Open the playground on its own page, served with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp. asyncio.gather and sequential still run: they need no worker.") }
             </p>
         },
     }
@@ -174,30 +175,8 @@ struct RunViewProps {
 #[function_component]
 fn RunView(props: &RunViewProps) -> Html {
     let trace = &props.trace;
-    let fetch = crate::model::config::Strategy::parse(&trace.strategy).is_ok_and(|s| s.is_fetch());
-    let heading = if fetch {
-        format!(
-            "{}: {} requests on one event loop",
-            trace.strategy, trace.items
-        )
-    } else if trace.chunksize > 1 {
-        format!(
-            "{} on {} workers: {} items in {} chunks of {}",
-            trace.strategy,
-            trace.workers,
-            trace.items,
-            trace.chunks.len(),
-            trace.chunksize
-        )
-    } else {
-        format!(
-            "{} on {} workers: {} items, {} tasks",
-            trace.strategy,
-            trace.workers,
-            trace.items,
-            trace.chunks.len()
-        )
-    };
+    let fetch = Strategy::parse(&trace.strategy).is_ok_and(Strategy::is_fetch);
+    let heading = run_heading(trace);
     html! {
         <section class="run" data-strategy={trace.strategy.clone()}>
             <h2>{ heading }</h2>

@@ -4,6 +4,7 @@ use crate::model::app_state::PoolStatus;
 use crate::model::config::Strategy;
 use crate::model::trace::Trace;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Props of [`Figures`].
@@ -13,6 +14,23 @@ pub struct FiguresProps {
     pub trace: Rc<Trace>,
     /// The pool, for its start-up time.
     pub pool: PoolStatus,
+}
+
+/// Saves the trace as `trace.json`. Serialised only when asked: a trace of 200,000 tasks is
+/// tens of megabytes, too much to build on every render.
+fn download_json(trace: &Trace) -> Option<()> {
+    let json = serde_json::to_string_pretty(trace).ok()?;
+    let parts = js_sys::Array::of1(&json.into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
+    let document = web_sys::window()?.document()?;
+    let link: web_sys::HtmlAnchorElement = document.create_element("a").ok()?.dyn_into().ok()?;
+    link.set_href(&url);
+    link.set_download("trace.json");
+    link.click();
+    web_sys::Url::revoke_object_url(&url).ok()
 }
 
 /// Wall time, task time, speed-up, busy time per worker, isolation.
@@ -30,12 +48,13 @@ pub fn Figures(props: &FiguresProps) -> Html {
     let mut starts = trace.worker_started_ms.clone();
     starts.sort_by(f64::total_cmp);
     let median_start = starts.get(starts.len() / 2).copied().unwrap_or_default();
-    let export = format!(
-        "data:application/json;charset=utf-8,{}",
-        String::from(js_sys::encode_uri_component(
-            &serde_json::to_string_pretty(trace.as_ref()).unwrap_or_default()
-        ))
-    );
+    let on_download = {
+        let trace = Rc::clone(trace);
+        Callback::from(move |_: MouseEvent| {
+            // Only fails where the browser has no Blob URLs; the JS API still gives the trace.
+            let _ = download_json(&trace);
+        })
+    };
     let startup = match props.pool {
         PoolStatus::Ready { startup_ms, .. } => format!("{startup_ms:.0} ms"),
         _ => "—".to_owned(),
@@ -48,7 +67,7 @@ pub fn Figures(props: &FiguresProps) -> Html {
         }
     };
     let download = html! {
-        <p><a href={export} download="trace.json" id="download-trace">{ "Download the trace (JSON)" }</a></p>
+        <p><button type="button" class="link" id="download-trace" onclick={on_download}>{ "Download the trace (JSON)" }</button></p>
     };
     if Strategy::parse(&trace.strategy).is_ok_and(Strategy::is_fetch) {
         // The requests view has its own figures; only the notes and the export remain.

@@ -1,7 +1,7 @@
 // End-to-end: the playground as served, in Debian's Chromium, used as a person would.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { launch, openPage, runInPage, serve, waitForPool } from './harness.mjs';
 
 const shots = new URL('./screenshots/', import.meta.url);
@@ -50,6 +50,11 @@ test('the seed example (14 items, 5 workers, chunksize 3) splits and gathers as 
   assert.match(await page.textContent('.results'), /equals a sequential map/);
   assert.equal(await page.locator('.gather .cell').count(), 5);
   await page.screenshot({ path: new URL('seed-example.png', shots).pathname, fullPage: true });
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-trace')]);
+  assert.equal(download.suggestedFilename(), 'trace.json');
+  const saved = JSON.parse(await readFile(await download.path(), 'utf8'));
+  assert.deepEqual(saved.chunks.map((c) => c.len), [3, 3, 3, 3, 2]);
+  assert.deepEqual(saved.results, [1, 4, 9, 16, 25, 36, 49, 64, 81, 100, 121, 144, 169, 196]);
   assert.deepEqual(page.problems, []);
   await page.close();
 });
@@ -163,14 +168,53 @@ test('the page stays responsive while a run computes', async () => {
   await page.close();
 });
 
-test('a page that is not cross-origin isolated says so and runs nothing', async () => {
+test('the largest runs are recorded and drawn without freezing the page', async () => {
+  const page = await openPage(browser, isolatedSite.url);
+  await waitForPool(page);
+  // Only a summary crosses back to the test: Playwright is slow to copy a 200,000-task trace.
+  const summarise = (config) => page.evaluate(async (c) => {
+    const t = await window.playground.run(c);
+    return { chunks: t.chunks.length, results: t.results, in_order: t.results_in_order, checksum: t.checksum, wall_ms: t.wall_ms };
+  }, config);
+  await page.waitForFunction(() => window.playground?.run);
+  const started = Date.now();
+  const tasks = await summarise({ strategy: 'queue.Queue', workers: 2, items: 200000, cost: 0, gil: false });
+  assert.equal(tasks.chunks, 200000);
+  assert.equal(tasks.results, null, 'results above 10,000 items are summed into the checksum');
+  assert.equal(tasks.in_order, true);
+  assert.ok(await page.locator('.split .cell').count() <= 240, 'the strips are binned');
+  const rayon = await summarise({ strategy: 'rayon.par_iter', workers: 2, items: 1000000, cost: 0 });
+  assert.equal(rayon.checksum, Number((1000000n * 1000001n * 2000001n / 6n) % (1n << 53n)));
+  assert.ok(Date.now() - started < 20_000, `both runs, recorded and drawn, in ${Date.now() - started} ms`);
+  // The page still answers promptly after drawing both.
+  const frameAsked = Date.now();
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+  assert.ok(Date.now() - frameAsked < 1000);
+  await page.screenshot({ path: new URL('large-run.png', shots).pathname, fullPage: true });
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a page that is not cross-origin isolated says so, runs no threads, and still runs the fetches', async () => {
   const plain = await serve({ isolated: false });
   try {
     const page = await openPage(browser, plain.url);
     await page.waitForSelector('.pool-unavailable', { timeout: 30_000 });
     assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
     assert.match(await page.textContent('.pool-unavailable'), /not cross-origin isolated/);
+    assert.equal(await page.locator('#run').isDisabled(), true, 'no thread strategy runs');
+    await assert.rejects(runInPage(page, { workers: 2 }), /not cross-origin isolated/);
+    // The fetch strategies need no worker: they still run, and say the page was not isolated.
+    await page.selectOption('#strategy', 'asyncio.gather');
+    await page.fill('#latency_ms', '0');
+    assert.equal(await page.locator('#run').isEnabled(), true);
+    await page.click('#run');
+    await page.waitForSelector('.run[data-strategy="asyncio.gather"]', { timeout: 30_000 });
+    const trace = await runInPage(page, { strategy: 'asyncio.gather', requests: 3, latency_ms: 0 });
+    assert.equal(trace.isolated, false);
+    assert.equal(trace.raised, null);
     await page.screenshot({ path: new URL('not-isolated.png', shots).pathname, fullPage: true });
+    assert.deepEqual(page.problems, []);
     await page.close();
   } finally {
     await plain.close();
