@@ -45,7 +45,9 @@ fn run_plan(plan: parallel_playground::model::tasks::Plan, workload: Workload) -
 }
 
 fn sequential_map(items: usize) -> Vec<u64> {
-    (0..items).map(Workload::expected_result).collect()
+    (0..items)
+        .map(|p| Workload::cpu(0, items).expected_result(p))
+        .collect()
 }
 
 #[test]

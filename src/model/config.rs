@@ -224,7 +224,7 @@ pub enum Field {
     Chunksize,
     /// Number of input items.
     Items,
-    /// `cpu` or `io`.
+    /// `cpu`, `io` or `fetch` (thread strategies only).
     Workload,
     /// Base cost per item: `k` of "primes below k" (cpu) or µs of waiting (io).
     Cost,
@@ -248,7 +248,7 @@ pub enum Field {
     Urls,
 }
 
-const WORKLOAD_NAMES: [&str; 2] = ["cpu", "io"];
+const WORKLOAD_NAMES: [&str; 3] = ["cpu", "io", "fetch"];
 const SHAPE_NAMES: [&str; 5] = ["uniform", "increasing", "random", "heavy", "straggler"];
 
 impl Field {
@@ -439,6 +439,26 @@ impl Field {
     }
 }
 
+/// Positions of the cost slider: 0 to 600, a hundred per power of ten of the cost.
+pub const COST_SLIDER_MAX: u32 = 600;
+
+/// The slider position for a cost (logarithmic: 0 → 0, 1,000,000 → 600).
+pub fn cost_slider_position(cost: u64) -> u32 {
+    ((cost as f64 + 1.0).log10() * 100.0)
+        .round()
+        .min(f64::from(COST_SLIDER_MAX)) as u32
+}
+
+/// The cost for a slider position, rounded to two significant digits (20,000, not 19,953).
+pub fn cost_from_slider(position: u32) -> u64 {
+    let raw = 10f64.powf(f64::from(position.min(COST_SLIDER_MAX)) / 100.0) - 1.0;
+    if raw < 1.0 {
+        return 0;
+    }
+    let step = 10f64.powf((raw.log10().floor() - 1.0).max(0.0));
+    ((raw / step).round() * step) as u64
+}
+
 /// Writes `1000000` as `1,000,000`.
 pub fn group_digits(value: u64) -> String {
     let digits = value.to_string();
@@ -462,6 +482,9 @@ pub const MAX_ESTIMATED_MS: f64 = 120_000.0;
 /// The most threads `threading.Thread` may start: the browser cannot start an OS thread per
 /// task, so each runs on one of the page's 16 Web Workers.
 pub const MAX_THREADS: usize = 16;
+
+/// The most requests a `fetch` workload makes (one per item), as for `asyncio.gather`.
+pub const MAX_FETCH_REQUESTS: usize = Field::Requests.range().1 as usize;
 
 /// Settings of the fetch strategies (`asyncio.gather`, `sequential`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -550,6 +573,25 @@ impl RunConfig {
             .map(|c| format!(", chunksize={c}"))
             .unwrap_or_default();
         let w = self.workers;
+        if self.workload.kind == WorkloadKind::Fetch {
+            let urls = format!(
+                "urls = [...]  # {} shipped files, as asyncio.gather fetches them\n",
+                self.items
+            );
+            let get = "def get_size(url):\n    return len(requests.get(url).content)\n";
+            match self.strategy {
+                Strategy::ThreadPoolMap => return format!(
+                    "{urls}with ThreadPoolExecutor(max_workers={w}) as executor:\n    sizes = list(executor.map(lambda url: len(requests.get(url).content), urls))"
+                ),
+                Strategy::ThreadingThread => return format!(
+                    "{urls}{get}threads = [threading.Thread(target=get_size, args=(url,)) for url in urls]\nfor t in threads: t.start()\nfor t in threads: t.join()"
+                ),
+                Strategy::QueueQueue => return format!(
+                    "{urls}{get}q = queue.Queue()\nfor url in urls: q.put(url)\n# {w} threads: while True: url = q.get(); get_size(url); q.task_done()\nq.join()"
+                ),
+                _ => {}
+            }
+        }
         match self.strategy {
             Strategy::PoolMap => format!(
                 "with multiprocessing.Pool({w}) as pool:\n    results = pool.map(square, range(1, {n}){chunksize})"
@@ -905,6 +947,19 @@ impl Inputs {
         if strategy.is_fetch() {
             return Ok(config);
         }
+        if config.workload.kind == WorkloadKind::Fetch {
+            if !strategy.is_threaded() {
+                invalid.add(
+                    Field::Workload.key(),
+                    format!("{} does not run fetch: fetch runs only on thread strategies (threading.Thread, ThreadPoolExecutor.map, queue.Queue: threads blocked on I/O); for one event loop use asyncio.gather", strategy.name()),
+                );
+            } else if items > MAX_FETCH_REQUESTS {
+                invalid.add(
+                    Field::Items.key(),
+                    format!("fetch makes one request per item: use at most {MAX_FETCH_REQUESTS} items (as many requests as asyncio.gather takes)"),
+                );
+            }
+        }
         if strategy == Strategy::ThreadingThread && items > MAX_THREADS {
             invalid.add(
                 Field::Items.key(),
@@ -1207,6 +1262,60 @@ mod tests {
     }
 
     #[test]
+    fn fetch_runs_only_on_thread_strategies() {
+        let pool = inputs("strategy=Pool.map&workload=fetch")
+            .validate()
+            .unwrap_err();
+        assert_eq!(
+            pool.for_key("workload"),
+            Some("Pool.map does not run fetch: fetch runs only on thread strategies (threading.Thread, ThreadPoolExecutor.map, queue.Queue: threads blocked on I/O); for one event loop use asyncio.gather")
+        );
+        for strategy in ["rayon.par_iter", "static", "ProcessPoolExecutor.map"] {
+            let refused = inputs(&format!("strategy={strategy}&workload=fetch"))
+                .validate()
+                .unwrap_err();
+            assert!(
+                refused
+                    .for_key("workload")
+                    .unwrap()
+                    .contains("only on thread strategies"),
+                "{strategy}"
+            );
+        }
+        let tpe = inputs("strategy=ThreadPoolExecutor.map&workers=4&items=8&workload=fetch")
+            .validate()
+            .unwrap();
+        assert_eq!(tpe.workload.kind, WorkloadKind::Fetch);
+        assert!(tpe.to_query().contains("workload=fetch"));
+        assert_eq!(
+            tpe.python_code(),
+            "urls = [...]  # 8 shipped files, as asyncio.gather fetches them\nwith ThreadPoolExecutor(max_workers=4) as executor:\n    sizes = list(executor.map(lambda url: len(requests.get(url).content), urls))"
+        );
+        for strategy in ["threading.Thread", "queue.Queue"] {
+            let config = inputs(&format!("strategy={strategy}&items=8&workload=fetch"))
+                .validate()
+                .unwrap();
+            assert!(
+                config.python_code().contains("requests.get(url)"),
+                "{strategy}"
+            );
+        }
+        let too_many = inputs("strategy=queue.Queue&items=65&workload=fetch")
+            .validate()
+            .unwrap_err();
+        assert!(too_many
+            .for_key("items")
+            .unwrap()
+            .contains("at most 64 items"));
+        assert!(
+            inputs("strategy=queue.Queue&items=64&workload=fetch&cost=1000000")
+                .validate()
+                .is_ok(),
+            "the cost is not used, so it cannot make a fetch run too big"
+        );
+    }
+
+    #[test]
     fn threading_thread_starts_at_most_sixteen_threads() {
         let ok = inputs("strategy=threading.Thread&items=16")
             .validate()
@@ -1278,6 +1387,17 @@ mod tests {
             .validate()
             .unwrap_err();
         assert!(invalid.for_key("urls").is_some());
+    }
+
+    #[test]
+    fn the_cost_slider_is_logarithmic_with_round_values() {
+        assert_eq!((cost_from_slider(0), cost_from_slider(600)), (0, 1_000_000));
+        assert_eq!(cost_slider_position(0), 0);
+        assert_eq!(cost_slider_position(1_000_000), 600);
+        assert_eq!(cost_from_slider(cost_slider_position(20_000)), 20_000);
+        assert_eq!(cost_from_slider(430), 20_000, "two significant digits");
+        let costs: Vec<u64> = (0..=600).map(cost_from_slider).collect();
+        assert!(costs.windows(2).all(|w| w[0] <= w[1]), "never goes down");
     }
 
     #[test]

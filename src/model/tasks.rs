@@ -11,10 +11,10 @@ use crate::model::pickle;
 use crate::model::pool_map::{split, Chunk};
 use crate::model::trace::{checksum, ChunkRecord, DepthSample, Trace, MAX_LISTED_RESULTS};
 use crate::model::workload::WorkloadKind;
-use crate::model::workload::{item_value, Workload};
+use crate::model::workload::{item_value, Io, Workload};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Which worker takes which task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,11 +251,24 @@ impl TaskOutcome {
         let results = self
             .results
             .ok_or("some tasks never came back from the workers")?;
+        // Each place holds its own item's result, or 0 where its task failed (a request).
+        let mut failed = vec![false; results.len()];
+        for record in self.records.iter().filter(|r| r.error.is_some()) {
+            let items = record.first_item..record.first_item + record.len;
+            failed
+                .get_mut(items)
+                .into_iter()
+                .flatten()
+                .for_each(|f| *f = true);
+        }
         let results_in_order = results.len() == config.items
-            && results
-                .iter()
-                .enumerate()
-                .all(|(position, &r)| r == Workload::expected_result(position));
+            && results.iter().enumerate().all(|(position, &r)| {
+                r == if failed[position] {
+                    0
+                } else {
+                    config.workload.expected_result(position)
+                }
+            });
         Ok(Trace {
             strategy: config.strategy.name().to_owned(),
             workers: self.worker_started_ms.len(),
@@ -307,16 +320,28 @@ pub fn notes(config: &RunConfig) -> Vec<String> {
         RayonParIter => notes.push("rayon's own pool of exactly this many threads, built for the run on resident Web Workers: it splits the range in halves recursively and idle threads steal halves. Each box is one of the pieces rayon ran sequentially on a thread after splitting.".to_owned()),
         _ => {}
     }
-    if config.workload.kind == WorkloadKind::Io {
-        notes.push("I/O is a timer wait: the thread blocks (Atomics.wait) without using the CPU, as a thread waiting on a socket does.".to_owned());
+    match config.workload.kind {
+        WorkloadKind::Io => notes.push("I/O is a timer wait: the thread blocks (Atomics.wait) without using the CPU, as a thread waiting on a socket does.".to_owned()),
+        WorkloadKind::Fetch => notes.push("Each thread blocks on a synchronous request (XMLHttpRequest in its Web Worker), as requests.get does in a Python thread; with the GIL on, the lock is released while the request is in flight.".to_owned()),
+        WorkloadKind::Cpu => {}
     }
     notes
+}
+
+/// What the run's items are called: `requests` for the fetch workload, else `items`.
+fn items_noun(trace: &Trace) -> &'static str {
+    if trace.workload == WorkloadKind::Fetch.name() {
+        "requests"
+    } else {
+        "items"
+    }
 }
 
 /// The heading of a finished run: what ran, on how many workers, cut into what.
 pub fn run_heading(trace: &Trace) -> String {
     let n = trace.chunks.len();
     let (items, workers, name) = (trace.items, trace.workers, trace.strategy.as_str());
+    let noun = items_noun(trace);
     let Ok(strategy) = Strategy::parse(name) else {
         return name.to_owned();
     };
@@ -331,9 +356,9 @@ pub fn run_heading(trace: &Trace) -> String {
         }
         Chunking::Adaptive => format!("{name} on {workers} workers: {items} items in {n} blocks"),
         Chunking::PerItem if strategy == Strategy::ThreadingThread => {
-            format!("{name}: {items} items, one thread each")
+            format!("{name}: {items} {noun}, one thread each")
         }
-        Chunking::PerItem => format!("{name} on {workers} workers: {items} items, one task each"),
+        Chunking::PerItem => format!("{name} on {workers} workers: {items} {noun}, one task each"),
     }
 }
 
@@ -341,13 +366,48 @@ pub fn run_heading(trace: &Trace) -> String {
 pub fn split_caption(trace: &Trace) -> String {
     let n = trace.chunks.len();
     let (items, size) = (trace.items, trace.chunksize);
+    let noun = items_noun(trace);
     match Strategy::parse(&trace.strategy) {
         Ok(Strategy::ProcessPoolMap) => format!("{items} items cut into {n} batches of {size}, all submitted at once; a call queue of max_workers + 1 = {} feeds the workers", trace.workers + 1),
         Ok(s) if s.is_process_pool() && s != Strategy::PoolApplyAsync => format!("{items} items cut into {n} chunks of {size} consecutive items, put in this order into one shared FIFO queue"),
-        Ok(Strategy::ThreadingThread) => format!("{items} items, one thread each, started in this order"),
+        Ok(Strategy::ThreadingThread) => format!("{items} {noun}, one thread each, started in this order"),
         Ok(Strategy::Static) => format!("{items} items in {n} contiguous blocks of {size}, block w for worker w"),
         Ok(Strategy::RayonParIter) => format!("{items} items as rayon split them: each cell is a piece one thread ran sequentially ({n} pieces)"),
-        _ => format!("{items} items, one task each, put in this order into one shared FIFO queue"),
+        _ => format!("{items} {noun}, one task each, put in this order into one shared FIFO queue"),
+    }
+}
+
+/// The number the split shows for the item at `position`: its value (`1..=n`), or for the
+/// fetch workload its request's index, as the lanes and the errors number requests.
+pub fn item_number(trace: &Trace, position: usize) -> u64 {
+    if trace.workload == WorkloadKind::Fetch.name() {
+        position as u64
+    } else {
+        item_value(position)
+    }
+}
+
+/// The check of the gathered list shown after it: whether each place holds what it should.
+pub fn results_check(trace: &Trace) -> &'static str {
+    match (
+        trace.workload == WorkloadKind::Fetch.name(),
+        trace.results_in_order,
+    ) {
+        (true, true) => {
+            " ✓ each request's bytes in its place (0 where it failed), as the shipped files' sizes"
+        }
+        (true, false) => " ✗ differs from the shipped files' sizes",
+        (false, true) => " ✓ equals a sequential map, item by item",
+        (false, false) => " ✗ differs from a sequential map",
+    }
+}
+
+/// The lanes' caption for a finished run: what a box is.
+pub fn lanes_caption(trace: &Trace) -> &'static str {
+    if trace.workload == WorkloadKind::Fetch.name() {
+        "each box is a request, from the moment an idle thread took it to the moment its bytes were back (the thread blocked meanwhile); numbers are request indices"
+    } else {
+        "each box is a chunk, from the moment an idle worker took it from the queue to the moment it handed its results back; numbers are chunk indices"
     }
 }
 
@@ -398,6 +458,7 @@ struct Handled {
 pub struct TaskRun {
     plan: Plan,
     workload: Workload,
+    io: Option<Arc<Io>>,
     gil: Option<Gil>,
     queue: Mutex<(TaskQueue, Vec<DepthSample>)>,
     handled: Mutex<Handled>,
@@ -426,6 +487,15 @@ impl TaskRun {
             workers_running: AtomicUsize::new(plan.workers),
             plan,
             workload,
+            io: None,
+        }
+    }
+
+    /// The same run, with the blocking request `fetch` tasks make (supplied by the runtime).
+    pub fn with_io(self, io: Arc<Io>) -> Self {
+        Self {
+            io: Some(io),
+            ..self
         }
     }
 
@@ -434,16 +504,35 @@ impl TaskRun {
         &self.plan
     }
 
+    /// Runs the items at `positions`: their results (0 where an item failed) and the first
+    /// error, if one failed.
+    fn run_items(
+        &self,
+        positions: impl Iterator<Item = usize>,
+        now_ms: &dyn Fn() -> f64,
+    ) -> (Vec<u64>, Option<String>) {
+        let (gil, io) = (self.gil.as_ref(), self.io.as_deref());
+        let mut error = None;
+        let results = positions
+            .map(|p| {
+                self.workload
+                    .run_item(p, gil, now_ms, io)
+                    .unwrap_or_else(|why| {
+                        error.get_or_insert(why);
+                        0
+                    })
+            })
+            .collect();
+        (results, error)
+    }
+
     /// Runs one task whole: unpickles its arguments (process strategies), computes, pickles
-    /// the results back. Returns the results and the time spent pickling, ms.
-    fn run_task(&self, chunk: Chunk, now_ms: &dyn Fn() -> f64) -> (Vec<u64>, f64) {
-        let gil = self.gil.as_ref();
+    /// the results back. Returns the results, the time spent pickling, ms, and why the task
+    /// failed, if it did.
+    fn run_task(&self, chunk: Chunk, now_ms: &dyn Fn() -> f64) -> (Vec<u64>, f64, Option<String>) {
         if !self.plan.pickled {
-            let results = chunk
-                .items()
-                .map(|p| self.workload.run_item(p, gil, now_ms))
-                .collect();
-            return (results, 0.0);
+            let (results, error) = self.run_items(chunk.items(), now_ms);
+            return (results, 0.0, error);
         }
         // The parent pickles the arguments; the worker unpickles them, computes, and pickles
         // its results; the result handler unpickles them.
@@ -458,14 +547,11 @@ impl TaskRun {
             received.iter().map(|&x| (x - 1) as usize).collect()
         };
         let t1 = now_ms();
-        let results: Vec<u64> = positions
-            .into_iter()
-            .map(|p| self.workload.run_item(p, gil, now_ms))
-            .collect();
+        let (results, error) = self.run_items(positions.into_iter(), now_ms);
         let t2 = now_ms();
         let results = pickle::loads_ints(&pickle::dumps_ints(&results)).unwrap_or_default();
         let t3 = now_ms();
-        (results, (t1 - t0) + (t3 - t2))
+        (results, (t1 - t0) + (t3 - t2), error)
     }
 
     /// One worker: while there is a task for it, take it, run it whole and hand its results
@@ -496,7 +582,7 @@ impl TaskRun {
                 (next, now)
             };
             let Some(chunk) = next else { break };
-            let (results, transfer_ms) = self.run_task(chunk, now_ms);
+            let (results, transfer_ms, error) = self.run_task(chunk, now_ms);
             let mut handled = lock(&self.handled);
             // Likewise an arrival is never dated before the one the handler took before it.
             let end_ms = now_ms().max(handled.last_arrival_ms).max(start_ms);
@@ -511,7 +597,7 @@ impl TaskRun {
                 start_ms,
                 end_ms,
                 transfer_ms,
-                error: None,
+                error,
             });
         }
         if self.workers_running.fetch_sub(1, Ordering::AcqRel) != 1 {
@@ -664,6 +750,116 @@ mod tests {
             run_heading(&trace),
             "asyncio.gather: 14 requests on one event loop"
         );
+    }
+
+    /// Runs `config` on its plan's workers, each a real thread, with `io` for fetch tasks.
+    fn run_with_io(config: &RunConfig, io: Arc<Io>) -> TaskOutcome {
+        let run = TaskRun::new(plan(config), config.workload).with_io(io);
+        let clock = std::time::Instant::now();
+        let now = || clock.elapsed().as_secs_f64() * 1e3;
+        let outcomes: Vec<TaskOutcome> = std::thread::scope(|scope| {
+            let run = &run;
+            let handles: Vec<_> = (0..run.plan().workers)
+                .map(|worker| scope.spawn(move || run.worker_loop(worker, worker, &now)))
+                .collect();
+            handles
+                .into_iter()
+                .filter_map(|h| h.join().unwrap())
+                .collect()
+        });
+        assert_eq!(outcomes.len(), 1, "exactly one worker finishes the run");
+        outcomes.into_iter().next().unwrap()
+    }
+
+    const FACTS: RunFacts = RunFacts {
+        isolated: true,
+        pool_threads: 4,
+        started_at_ms: 0.0,
+        wall_ms: 1.0,
+    };
+
+    #[test]
+    fn fetch_tasks_overlap_their_requests_and_a_failed_one_loses_nothing_else() {
+        let config =
+            Inputs::from_query("strategy=ThreadPoolExecutor.map&workers=4&items=8&workload=fetch")
+                .validate()
+                .unwrap();
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let io: Arc<Io> = {
+            let (in_flight, peak) = (Arc::clone(&in_flight), Arc::clone(&peak));
+            Arc::new(move |position| {
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(std::time::Duration::from_millis(30));
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                if position == 5 {
+                    Err("HTTP 404 Not Found".to_owned())
+                } else {
+                    Ok(crate::model::gather::SHIPPED_FILES[position % 4].bytes)
+                }
+            })
+        };
+        let outcome = run_with_io(&config, io);
+        assert!(
+            peak.load(Ordering::SeqCst) >= 2,
+            "with the GIL on, requests still overlap: the GIL is not held while one is in flight"
+        );
+        let errors: Vec<Option<&str>> =
+            outcome.records.iter().map(|r| r.error.as_deref()).collect();
+        let mut expected = vec![None; 8];
+        expected[5] = Some("HTTP 404 Not Found");
+        assert_eq!(errors, expected);
+        let trace = outcome.into_trace(&config, FACTS).unwrap();
+        assert_eq!(
+            trace.results.as_deref(),
+            Some(&[1024, 16_384, 65_536, 262_144, 1024, 0, 65_536, 262_144][..])
+        );
+        assert!(
+            trace.results_in_order,
+            "each place holds its own request's bytes, 0 where it failed"
+        );
+        assert_eq!(trace.workload, "fetch");
+        assert!(trace
+            .notes
+            .iter()
+            .any(|n| n.starts_with("Each thread blocks on a synchronous request")));
+        assert_eq!(
+            run_heading(&trace),
+            "ThreadPoolExecutor.map on 4 workers: 8 requests, one task each"
+        );
+        assert!(split_caption(&trace).starts_with("8 requests, one task each"));
+        assert!(lanes_caption(&trace).starts_with("each box is a request"));
+        assert!(results_check(&trace).contains("each request's bytes in its place"));
+        assert_eq!((item_number(&trace, 0), item_number(&trace, 7)), (0, 7));
+    }
+
+    #[test]
+    fn fetch_results_are_checked_against_the_shipped_file_sizes() {
+        let config = Inputs::from_query("strategy=queue.Queue&workers=2&items=4&workload=fetch")
+            .validate()
+            .unwrap();
+        let squares: Arc<Io> = Arc::new(|position| Ok(((position + 1) * (position + 1)) as u64));
+        let wrong = run_with_io(&config, squares)
+            .into_trace(&config, FACTS)
+            .unwrap();
+        assert!(
+            !wrong.results_in_order,
+            "x * x is not what a request receives"
+        );
+        let sizes: Arc<Io> =
+            Arc::new(|position| Ok(crate::model::gather::SHIPPED_FILES[position].bytes));
+        let right = run_with_io(&config, sizes)
+            .into_trace(&config, FACTS)
+            .unwrap();
+        assert!(right.results_in_order);
+        let cpu = Inputs::from_query("strategy=queue.Queue&workers=2&items=4&cost=10")
+            .validate()
+            .unwrap();
+        let unused: Arc<Io> = Arc::new(|_| Err("never called".to_owned()));
+        let squared = run_with_io(&cpu, unused).into_trace(&cpu, FACTS).unwrap();
+        assert!(squared.results_in_order && squared.chunks.iter().all(|c| c.error.is_none()));
+        assert_eq!(squared.results.as_deref(), Some(&[1, 4, 9, 16][..]));
     }
 
     #[test]

@@ -52,9 +52,10 @@ pub struct Trace {
     pub chunksize: usize,
     /// Number of input items.
     pub items: usize,
-    /// Base cost per item: `k` of "primes below k" (`cpu`) or µs of waiting (`io`).
+    /// Base cost per item: `k` of "primes below k" (`cpu`) or µs of waiting (`io`); not used
+    /// by `fetch`.
     pub cost: u32,
-    /// `cpu` or `io`.
+    /// `cpu`, `io` or `fetch`.
     pub workload: String,
     /// How the cost is spread over the items.
     pub shape: String,

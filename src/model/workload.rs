@@ -2,11 +2,15 @@
 //! the items are `1, 2, …, n` and each task returns `x * x`. Before returning, a task does real
 //! work of a chosen kind:
 //! - `cpu`: counts the primes below its `k` by trial division (unskippable computation);
-//! - `io`: blocks for its wait in µs without using the CPU (as a thread waiting on I/O does).
+//! - `io`: blocks for its wait in µs without using the CPU (as a thread waiting on I/O does);
+//! - `fetch` (thread strategies only): downloads the shipped file of request `i`, as
+//!   `asyncio.gather` does, with a blocking request the runtime supplies ([`Io`]); its result
+//!   is the number of bytes received, and the cost is not used.
 //!
 //! A shape spreads the cost over the items (uniform, increasing, random, heavy-tailed, one
 //! straggler); the same seed always gives the same costs.
 
+use crate::model::gather::SHIPPED_FILES;
 use crate::model::gil::Gil;
 use std::hint::black_box;
 use std::time::Duration;
@@ -57,17 +61,24 @@ pub enum WorkloadKind {
     Cpu,
     /// Waiting (a timer wait, like I/O): the CPU is free meanwhile.
     Io,
+    /// Downloading a shipped file with a blocking request (`requests.get` in a thread).
+    Fetch,
 }
+
+/// The blocking request the runtime supplies for `fetch` tasks: downloads request
+/// `position` and returns the bytes received, or why it failed.
+pub type Io = dyn Fn(usize) -> Result<u64, String> + Send + Sync;
 
 impl WorkloadKind {
     /// Every kind, as the picker lists them.
-    pub const ALL: [WorkloadKind; 2] = [WorkloadKind::Cpu, WorkloadKind::Io];
+    pub const ALL: [WorkloadKind; 3] = [WorkloadKind::Cpu, WorkloadKind::Io, WorkloadKind::Fetch];
 
     /// The name in URLs and the JS API.
     pub fn name(self) -> &'static str {
         match self {
             WorkloadKind::Cpu => "cpu",
             WorkloadKind::Io => "io",
+            WorkloadKind::Fetch => "fetch",
         }
     }
 }
@@ -142,7 +153,8 @@ pub fn splitmix64(seed: u64) -> u64 {
 pub struct Workload {
     /// Computing or waiting.
     pub kind: WorkloadKind,
-    /// The base cost: `k` of "primes below k" for `cpu`, µs of waiting for `io`.
+    /// The base cost: `k` of "primes below k" for `cpu`, µs of waiting for `io` (not used by
+    /// `fetch`).
     pub cost: u32,
     /// How the cost is spread over the items.
     pub shape: Shape,
@@ -170,10 +182,28 @@ impl Workload {
         scaled.round().min(f64::from(u32::MAX)) as u32
     }
 
+    /// What the cost setting means for this workload, for the note under the control.
+    pub fn cost_note(&self) -> String {
+        let cost = crate::model::config::group_digits(u64::from(self.cost));
+        match self.kind {
+            WorkloadKind::Cpu => format!("count the primes below {cost}"),
+            WorkloadKind::Io => format!("wait {cost} µs"),
+            WorkloadKind::Fetch => "not used by fetch (nor the shape and seed): task i downloads shipped file i mod 4 (1 KB to 256 KB)".to_owned(),
+        }
+    }
+
     /// Runs the task for the item at `position` and returns its result. With a `gil`, the
     /// task holds it while it computes (offering it to waiting threads every switch
-    /// interval) and not while it waits, as CPython's threads do.
-    pub fn run_item(&self, position: usize, gil: Option<&Gil>, now_ms: &dyn Fn() -> f64) -> u64 {
+    /// interval) and not while it waits, as CPython's threads do. `fetch` tasks make their
+    /// request with `io` (the GIL released meanwhile) and fail if it fails or is missing;
+    /// the other kinds never fail.
+    pub fn run_item(
+        &self,
+        position: usize,
+        gil: Option<&Gil>,
+        now_ms: &dyn Fn() -> f64,
+        io: Option<&Io>,
+    ) -> Result<u64, String> {
         let cost = self.cost_of(position);
         match self.kind {
             WorkloadKind::Cpu => {
@@ -190,20 +220,34 @@ impl Workload {
                 // Back from the wait, the thread needs the GIL to return its result.
                 drop(gil.map(|g| g.acquire(now_ms())));
             }
+            WorkloadKind::Fetch => {
+                // The request blocks the thread without the GIL, as I/O releases it.
+                let received = io.map_or_else(
+                    || Err("no blocking request was supplied for fetch tasks".to_owned()),
+                    |io| io(position),
+                );
+                drop(gil.map(|g| g.acquire(now_ms())));
+                return received;
+            }
         }
-        square(item_value(position))
+        Ok(square(item_value(position)))
     }
 
-    /// The result the task gives for `position`, without the work: what a sequential map
-    /// returns, used to check the gathered list.
-    pub fn expected_result(position: usize) -> u64 {
-        square(item_value(position))
+    /// The result the task gives for `position` when it succeeds, without the work: what a
+    /// sequential map returns (for `fetch`, the size of the shipped file it downloads), used
+    /// to check the gathered list.
+    pub fn expected_result(&self, position: usize) -> u64 {
+        match self.kind {
+            WorkloadKind::Fetch => SHIPPED_FILES[position % SHIPPED_FILES.len()].bytes,
+            WorkloadKind::Cpu | WorkloadKind::Io => square(item_value(position)),
+        }
     }
 
     /// A rough estimate of the whole workload's time on one worker, ms: for `cpu`, about
     /// `k / 2` odd candidates plus `sqrt(k) / 3` divisions for each of the `k / ln k` primes
-    /// per item at [`NS_PER_STEP`]; for `io`, the waits. Used only to refuse runs that would
-    /// take far too long, never to stand in for a measured time.
+    /// per item at [`NS_PER_STEP`]; for `io`, the waits; for `fetch`, nothing (its number of
+    /// requests is bounded instead). Used only to refuse runs that would take far too long,
+    /// never to stand in for a measured time.
     pub fn estimated_total_ms(&self) -> f64 {
         let mean_cost = f64::from(self.cost);
         match self.kind {
@@ -213,6 +257,7 @@ impl Workload {
                 steps * NS_PER_STEP / 1e6 * self.items as f64 * self.mean_factor_bound()
             }
             WorkloadKind::Io => mean_cost / 1e3 * self.items as f64 * self.mean_factor_bound(),
+            WorkloadKind::Fetch => 0.0,
         }
     }
 
@@ -221,9 +266,9 @@ impl Workload {
     fn mean_factor_bound(&self) -> f64 {
         match (self.shape, self.kind) {
             (Shape::Uniform, _) => 1.0,
-            (Shape::Straggler, WorkloadKind::Io) => 1.25,
+            (Shape::Straggler, WorkloadKind::Io | WorkloadKind::Fetch) => 1.25,
             (Shape::Straggler, WorkloadKind::Cpu) => 1.0 + (self.items as f64 / 4.0).sqrt(),
-            (_, WorkloadKind::Io) => 1.0,
+            (_, WorkloadKind::Io | WorkloadKind::Fetch) => 1.0,
             (_, WorkloadKind::Cpu) => 2.0,
         }
     }
@@ -260,7 +305,7 @@ mod tests {
     fn tasks_square_the_items_one_to_n() {
         let workload = Workload::cpu(50, 14);
         let results: Vec<u64> = (0..14)
-            .map(|p| workload.run_item(p, None, &|| 0.0))
+            .map(|p| workload.run_item(p, None, &|| 0.0, None).unwrap())
             .collect();
         assert_eq!(results[..3], [1, 4, 9]);
         assert_eq!(results[13], 196);
@@ -321,7 +366,49 @@ mod tests {
             ..Workload::cpu(2000, 1)
         };
         let start = std::time::Instant::now();
-        assert_eq!(w.run_item(0, None, &|| 0.0), 1);
+        assert_eq!(w.run_item(0, None, &|| 0.0, None), Ok(1));
         assert!(start.elapsed() >= Duration::from_micros(2000));
+    }
+
+    #[test]
+    fn fetch_tasks_return_the_bytes_their_request_received_without_holding_the_gil() {
+        let w = Workload {
+            kind: WorkloadKind::Fetch,
+            ..Workload::cpu(20_000, 8)
+        };
+        let gil = std::sync::Arc::new(Gil::default());
+        let in_io = std::sync::Arc::clone(&gil);
+        let io = move |position: usize| -> Result<u64, String> {
+            // Another thread can take the GIL while this request is in flight.
+            let (other, taken) = std::sync::mpsc::channel();
+            let shared = std::sync::Arc::clone(&in_io);
+            std::thread::spawn(move || {
+                drop(shared.acquire(0.0));
+                other.send(())
+            });
+            taken
+                .recv_timeout(Duration::from_secs(5))
+                .map_err(|_| "the GIL was held while the request was in flight".to_owned())?;
+            match position {
+                3 => Err("HTTP 404 Not Found".to_owned()),
+                p => Ok(SHIPPED_FILES[p % 4].bytes),
+            }
+        };
+        let results: Vec<Result<u64, String>> = (0..5)
+            .map(|p| w.run_item(p, Some(&gil), &|| 0.0, Some(&io)))
+            .collect();
+        assert_eq!(results[..3], [Ok(1024), Ok(16_384), Ok(65_536)]);
+        assert_eq!(results[3], Err("HTTP 404 Not Found".to_owned()));
+        assert_eq!(results[4], Ok(1024));
+        assert_eq!(
+            (0..5).map(|p| w.expected_result(p)).collect::<Vec<_>>(),
+            [1024, 16_384, 65_536, 262_144, 1024]
+        );
+        assert!(w
+            .run_item(0, None, &|| 0.0, None)
+            .unwrap_err()
+            .contains("no blocking request"));
+        assert!(w.cost_note().starts_with("not used by fetch"));
+        assert_eq!(w.estimated_total_ms(), 0.0);
     }
 }

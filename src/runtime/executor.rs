@@ -2,13 +2,16 @@
 //!
 //! Task strategies (pools, executors, threads, queue, static split): the model's [`TaskRun`]
 //! is started on exactly as many resident Web Workers as the plan has workers; the last worker
-//! to finish sends the outcome to the page on a oneshot channel, which the page awaits. rayon
-//! runs in a rayon pool of exactly the chosen size, built on resident Web Workers for the run.
+//! to finish sends the outcome to the page on a oneshot channel, which the page awaits. With
+//! the `fetch` workload each task's request is a blocking one made in its Web Worker
+//! ([`crate::runtime::fetch::blocking_requests`]). rayon runs in a rayon pool of exactly the
+//! chosen size, built on resident Web Workers for the run.
 //! The fetch strategies run on the page's own event loop ([`crate::runtime::fetch`]).
 
 use crate::model::config::{RunConfig, Strategy};
 use crate::model::tasks::{plan, RunFacts, TaskOutcome, TaskRun};
 use crate::model::trace::{ChunkRecord, Trace};
+use crate::model::workload::WorkloadKind;
 use crate::runtime::clock::now_ms;
 use crate::runtime::pool::{self, is_cross_origin_isolated};
 use crate::runtime::rayon_trace::{Piece, PieceLog};
@@ -27,7 +30,11 @@ pub async fn run(config: &RunConfig) -> Result<Trace, String> {
     if config.strategy == Strategy::RayonParIter {
         start_rayon(config, started_at_ms, sender)?;
     } else {
-        let run = Arc::new(TaskRun::new(plan(config), config.workload));
+        let mut run = TaskRun::new(plan(config), config.workload);
+        if config.workload.kind == WorkloadKind::Fetch {
+            run = run.with_io(crate::runtime::fetch::blocking_requests(config.items)?);
+        }
+        let run = Arc::new(run);
         let workers = run.plan().workers;
         // Worker w runs on resident thread w: exactly the plan's workers do the work.
         pool::run_on_threads(workers, move |worker| {
@@ -81,7 +88,8 @@ fn start_rayon(
         let log = PieceLog::new(&now);
         let results: Vec<u64> = log
             .range(items)
-            .map(|position| workload.run_item(position, None, &now))
+            // rayon runs only `cpu` and `io` (fetch is refused for it), which never fail.
+            .map(|position| workload.run_item(position, None, &now, None).unwrap_or(0))
             .collect();
         let done_ms = now();
         send(

@@ -9,11 +9,15 @@
 //! latency (a timer after the headers arrive, before the body is read); the status check; the
 //! body read. A timeout races the whole of it and aborts the request when it wins.
 //! [`cancel_running`] aborts every request in flight.
+//!
+//! The `fetch` workload of the thread strategies gets the same files another way: each task
+//! makes a blocking request in its Web Worker ([`blocking_requests`]).
 
 use crate::model::config::RunConfig;
 use crate::model::gather::{request_url, Fault, FetchRun, Outcome};
 use crate::model::tasks::RunFacts;
 use crate::model::trace::Trace;
+use crate::model::workload::Io;
 use crate::runtime::clock::now_ms;
 use crate::runtime::pool::{describe, is_cross_origin_isolated};
 use futures::channel::oneshot;
@@ -24,9 +28,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Request, RequestCache, RequestInit, Response};
+use web_sys::{AbortController, Request, RequestCache, RequestInit, Response, XmlHttpRequest};
 
 thread_local! {
     /// The Cancel signal of the run in progress, if a run is in progress.
@@ -235,4 +240,82 @@ async fn fetch_and_read(
         )),
         Err(_) => network(),
     }
+}
+
+/// How long a blocking request may take before it gives up, ms: a worker thread blocked on a
+/// request that never answers would otherwise be lost to every later run.
+pub const BLOCKING_TIMEOUT_MS: u32 = 60_000;
+
+/// The blocking requests of a `fetch` workload of `items` tasks: task `i` gets the same URL as
+/// request `i` of `asyncio.gather`, resolved here against the page's address (a Web Worker
+/// would resolve it against its script's). Each call makes a synchronous `XMLHttpRequest` in
+/// the Web Worker that runs the task, blocking that thread until the body is in, as
+/// `requests.get` blocks a Python thread. It returns the bytes received, or the failure in
+/// the words the gather uses.
+pub fn blocking_requests(items: usize) -> Result<Arc<Io>, String> {
+    let base = web_sys::window()
+        .and_then(|window| window.location().href().ok())
+        .ok_or("the fetch workload starts from the page, and there is no page here")?;
+    let urls = (0..items)
+        .map(|position| {
+            let url = request_url(position, &[]);
+            web_sys::Url::new_with_base(&url, &base)
+                .map(|resolved| resolved.href())
+                .map_err(|why| format!("cannot resolve '{url}': {}", describe(&why)))
+        })
+        .collect::<Result<Vec<String>, String>>()?;
+    Ok(Arc::new(move |position| match urls.get(position) {
+        Some(url) => blocking_get(url),
+        None => Err(format!("there is no request {position}")),
+    }))
+}
+
+/// `GET url` with a synchronous `XMLHttpRequest` (allowed in Web Workers, with a timeout):
+/// the body's length in bytes (the shipped files are ASCII text, so characters are bytes).
+fn blocking_get(url: &str) -> Result<u64, String> {
+    let network = || {
+        Fault::Network {
+            cross_origin: false,
+        }
+        .to_string()
+    };
+    let request = XmlHttpRequest::new()
+        .map_err(|why| format!("this thread has no XMLHttpRequest: {}", describe(&why)))?;
+    request
+        .open_with_async("GET", url, false)
+        .map_err(|why| Fault::MalformedUrl {
+            url: url.to_owned(),
+            why: describe(&why),
+        })
+        .map_err(|fault| fault.to_string())?;
+    request.set_timeout(BLOCKING_TIMEOUT_MS);
+    // A fresh download each time, as the gather's `cache: 'no-store'`.
+    let _ = request.set_request_header("Cache-Control", "no-cache");
+    if let Err(why) = request.send() {
+        let timed_out = why
+            .dyn_ref::<js_sys::Error>()
+            .is_some_and(|e| e.name() == "TimeoutError");
+        return Err(if timed_out {
+            Fault::Timeout {
+                after_ms: BLOCKING_TIMEOUT_MS,
+            }
+            .to_string()
+        } else {
+            network()
+        });
+    }
+    let status = request.status().map_err(|_| network())?;
+    if !(200..300).contains(&status) {
+        return Err(if status == 0 {
+            network()
+        } else {
+            Fault::Http {
+                status,
+                reason: request.status_text().unwrap_or_default(),
+            }
+            .to_string()
+        });
+    }
+    let body = request.response_text().map_err(|_| network())?;
+    Ok(body.map_or(0, |text| text.len() as u64))
 }

@@ -17,10 +17,18 @@ thread_local! {
     static BASELINES: RefCell<HashMap<String, f64>> = RefCell::new(HashMap::new());
 }
 
-/// The sequential run of the same workload: one worker, one block, no pickling, no GIL.
+/// The sequential run of the same workload: one worker, one block, no pickling, no GIL. The
+/// `fetch` workload runs only on threads: its requests one after another on one thread of
+/// `ThreadPoolExecutor.map`.
 fn sequential(config: &RunConfig) -> RunConfig {
     let mut inputs = crate::model::config::Inputs::from_query(&config.to_query());
-    inputs = inputs.with_strategy(Strategy::Static.name());
+    inputs = inputs.with_strategy(
+        if config.workload.kind == crate::model::workload::WorkloadKind::Fetch {
+            Strategy::ThreadPoolMap.name()
+        } else {
+            Strategy::Static.name()
+        },
+    );
     inputs = inputs.with(crate::model::config::Field::Workers, "1");
     inputs.validate().unwrap_or_else(|_| config.with_workers(1))
 }

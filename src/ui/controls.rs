@@ -2,7 +2,10 @@
 //! Python the settings amount to, and the Run button.
 
 use crate::model::app_state::{Action, RunPhase};
-use crate::model::config::{group_digits, Field, FieldKind, Inputs, Invalid, RunConfig, Strategy};
+use crate::model::config::{
+    cost_from_slider, cost_slider_position, group_digits, Field, FieldKind, Inputs, Invalid,
+    RunConfig, Strategy, COST_SLIDER_MAX,
+};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -44,15 +47,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
         let config = config?;
         match field {
             Field::Chunksize => Some(config.chunksize_explanation()),
-            Field::Cost => Some(match config.workload.kind {
-                crate::model::workload::WorkloadKind::Cpu => format!(
-                    "count the primes below {}",
-                    group_digits(u64::from(config.workload.cost))
-                ),
-                crate::model::workload::WorkloadKind::Io => {
-                    format!("wait {} µs", group_digits(u64::from(config.workload.cost)))
-                }
-            }),
+            Field::Cost => Some(config.workload.cost_note()),
             Field::Requests if !config.fetch.urls.is_empty() => Some(format!(
                 "one request per URL typed: {}",
                 config.fetch.urls.len()
@@ -186,6 +181,17 @@ pub fn FieldControl(props: &FieldControlProps) -> Html {
             }
         }
     };
+    let slider = (field == Field::Cost).then(|| {
+        let oninput = props.on_edit.reform(move |event: InputEvent| {
+            let position = event.target_unchecked_into::<HtmlInputElement>().value_as_number();
+            edit(cost_from_slider(position.max(0.0) as u32).to_string())
+        });
+        let cost: u64 = props.text.trim().parse().unwrap_or(0);
+        html! {
+            <input id="cost-slider" type="range" min="0" max={COST_SLIDER_MAX.to_string()} step="1"
+                value={cost_slider_position(cost).to_string()} aria-label="cost per item, logarithmic" {oninput} />
+        }
+    });
     let range = match field.kind() {
         FieldKind::Number { min, max } => {
             Some(format!("{} to {}", group_digits(min), group_digits(max)))
@@ -196,6 +202,9 @@ pub fn FieldControl(props: &FieldControlProps) -> Html {
         <div class={classes!("field", format!("field-{key}"), props.error.is_some().then_some("invalid"))}>
             <label for={key}>{ field.label() }</label>
             { control }
+            if let Some(slider) = slider {
+                { slider }
+            }
             if let Some(range) = range {
                 <p class="field-range">{ range }</p>
             }

@@ -2,7 +2,7 @@
 //! results arrived in and how long it waited for earlier chunks.
 
 use crate::model::layout::{bins, chunk_hue};
-use crate::model::tasks::gather_caption;
+use crate::model::tasks::{gather_caption, results_check};
 use crate::model::trace::MAX_LISTED_RESULTS;
 use crate::ui::split_strip::{TraceProps, MAX_CELLS};
 use yew::prelude::*;
@@ -42,16 +42,18 @@ pub fn GatherStrip(props: &TraceProps) -> Html {
                     let first = group[0];
                     let waited_ms = group.iter().map(|c| c.waited_ms).fold(0.0, f64::max);
                     let len: usize = trace.chunks[range.clone()].iter().map(|c| c.len).sum();
+                    let error = trace.chunks[range.clone()].iter().find_map(|c| c.error.clone());
                     let title = format!(
-                        "task {}: arrived {} (at {:.1} ms), reached the caller at {:.1} ms{}",
+                        "task {}: arrived {} (at {:.1} ms), reached the caller at {:.1} ms{}{}",
                         first.index,
                         ordinal(first.arrival_rank + 1),
                         first.arrived_ms,
                         first.delivered_ms,
-                        if waited_ms > 0.0 { format!(" after waiting {waited_ms:.1} ms") } else { String::new() }
+                        if waited_ms > 0.0 { format!(" after waiting {waited_ms:.1} ms") } else { String::new() },
+                        error.as_ref().map(|e| format!("; failed: {e}")).unwrap_or_default()
                     );
                     html! {
-                        <div class={classes!("cell", (waited_ms > 0.0).then_some("waited"))}
+                        <div class={classes!("cell", (waited_ms > 0.0).then_some("waited"), error.is_some().then_some("failed"))}
                             style={format!("flex-grow:{len};--hue:{}", chunk_hue(first.index))}
                             data-chunk={first.index.to_string()}
                             data-arrival={first.arrival_rank.to_string()}
@@ -65,12 +67,15 @@ pub fn GatherStrip(props: &TraceProps) -> Html {
             </div>
             <p class="results">
                 { "Result: " }<code id="results-preview">{ preview }</code>
-                if trace.results_in_order {
-                    <span class="ok">{ " ✓ equals a sequential map, item by item" }</span>
-                } else {
-                    <span class="bad">{ " ✗ differs from a sequential map" }</span>
-                }
+                <span class={if trace.results_in_order { "ok" } else { "bad" }}>{ results_check(trace) }</span>
             </p>
+            if trace.chunks.iter().any(|c| c.error.is_some()) {
+                <ul class="task-errors" id="task-errors">
+                    { for trace.chunks.iter().filter_map(|c| c.error.as_ref().map(|e| html! {
+                        <li data-task={c.index.to_string()}>{ format!("task {} failed: {e}", c.index) }</li>
+                    })) }
+                </ul>
+            }
         </figure>
     }
 }

@@ -134,7 +134,7 @@ pub fn Lanes(props: &TraceProps) -> Html {
         <figure class="lanes">
             <figcaption>
                 <strong>{ "Workers over time" }</strong>
-                { " — each box is a chunk, from the moment an idle worker took it from the queue to the moment it handed its results back; numbers are chunk indices" }
+                { format!(" — {}", crate::model::tasks::lanes_caption(trace)) }
             </figcaption>
             <canvas
                 ref={canvas}

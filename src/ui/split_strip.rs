@@ -2,9 +2,8 @@
 //! get at most [`MAX_CELLS`] cells, each standing for a run of neighbouring chunks.
 
 use crate::model::layout::{bins, chunk_hue};
-use crate::model::tasks::split_caption;
+use crate::model::tasks::{item_number, split_caption};
 use crate::model::trace::Trace;
-use crate::model::workload::item_value;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -19,14 +18,15 @@ pub struct TraceProps {
 }
 
 /// Labels the items of a chunk: `1 2 3` when few, `1…700` otherwise.
-fn items_label(first: usize, len: usize) -> String {
+fn items_label(trace: &Trace, first: usize, len: usize) -> String {
+    let number = |position| item_number(trace, position);
     if len <= 4 {
         (first..first + len)
-            .map(|p| item_value(p).to_string())
+            .map(|p| number(p).to_string())
             .collect::<Vec<_>>()
             .join(" ")
     } else {
-        format!("{}…{}", item_value(first), item_value(first + len - 1))
+        format!("{}…{}", number(first), number(first + len - 1))
     }
 }
 
@@ -48,9 +48,9 @@ pub fn SplitStrip(props: &TraceProps) -> Html {
                     let last = &chunks[range.end - 1];
                     let items = last.first_item + last.len - first.first_item;
                     let title = if range.len() == 1 {
-                        format!("chunk {}: items {}", first.index, items_label(first.first_item, first.len))
+                        format!("chunk {}: items {}", first.index, items_label(&props.trace, first.first_item, first.len))
                     } else {
-                        format!("chunks {}–{}: items {}", first.index, last.index, items_label(first.first_item, items))
+                        format!("chunks {}–{}: items {}", first.index, last.index, items_label(&props.trace, first.first_item, items))
                     };
                     html! {
                         <div class="cell"
@@ -60,7 +60,7 @@ pub fn SplitStrip(props: &TraceProps) -> Html {
                             data-len={items.to_string()}
                             {title}>
                             if labelled {
-                                <span>{ items_label(first.first_item, items) }</span>
+                                <span>{ items_label(&props.trace, first.first_item, items) }</span>
                             }
                         </div>
                     }

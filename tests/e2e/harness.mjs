@@ -53,10 +53,14 @@ export function launch() {
   });
 }
 
-/** A new page that records page errors and console errors in `page.problems`. */
-export async function openPage(browser, url, { viewport = { width: 1200, height: 900 } } = {}) {
+/**
+ * A new page that records page errors and console errors in `page.problems`. `setup(page)`
+ * runs before the page loads: routes set then also reach the requests of its Web Workers.
+ */
+export async function openPage(browser, url, { viewport = { width: 1200, height: 900 }, setup } = {}) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
+  await setup?.(page);
   page.problems = [];
   page.on('pageerror', (error) => page.problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {

@@ -113,6 +113,11 @@ test('URL parameters set the controls, and edits keep the URL in step', async ()
   assert.equal(await page.inputValue('#strategy'), 'Pool.map');
   await page.fill('#chunksize', '');
   assert.equal(await page.textContent('[data-key="chunksize"]'), '1 (default: ceil(14 / (5 × 4)))');
+  assert.equal(await page.inputValue('#cost-slider'), '209', 'the slider sits at log10(123 + 1)');
+  await page.locator('#cost-slider').fill('430');
+  assert.equal(await page.inputValue('#cost'), '20000', 'the cost slider sets round values');
+  assert.equal(await page.textContent('[data-key="cost"]'), 'count the primes below 20,000');
+  await page.fill('#cost', '123');
   await page.fill('#workers', '2');
   await page.waitForFunction(() => location.search.includes('workers=2'));
   assert.equal(new URL(page.url()).search, '?strategy=Pool.map&workers=2&items=14&cost=123');

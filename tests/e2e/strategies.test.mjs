@@ -61,7 +61,7 @@ test('Pool.imap releases results in input order; an early chunk waits for a slow
 });
 
 test('Pool.imap_unordered releases results in completion order', async () => {
-  const t = await run({ strategy: 'Pool.imap_unordered', workers: 2, items: 40, cost: 20000, shape: 'straggler' });
+  const t = await run({ strategy: 'Pool.imap_unordered', workers: 2, items: 40, cost: 40000, shape: 'straggler' });
   assert.deepEqual(t.delivered, t.arrived, 'delivered in arrival order');
   assert.notEqual(t.delivered[0], 0, 'the straggler (item 1) is not the first result');
   assert.notDeepEqual(t.delivered, [...Array(40).keys()]);
@@ -101,8 +101,9 @@ test('the GIL: CPU-bound threads get no speed-up, I/O-bound threads still overla
   const withGil = await run({ ...cpu, gil: true });
   const freeThreaded = await run({ ...cpu, gil: false });
   assert.ok(withGil.metrics.speedup < 1.25, `GIL on, CPU-bound: speed-up ${withGil.metrics.speedup}`);
-  assert.ok(freeThreaded.metrics.speedup > 1.5, `GIL off, CPU-bound: speed-up ${freeThreaded.metrics.speedup}, walls ${withGil.wall_ms} / ${freeThreaded.wall_ms}, baseline ${freeThreaded.baseline_wall_ms}, peak ${freeThreaded.metrics.peak_parallelism}, busy ${freeThreaded.metrics.busy_ms}`);
-  assert.ok(withGil.wall_ms > 1.3 * freeThreaded.wall_ms);
+  // Measured back to back, so machine load weighs on both alike.
+  assert.ok(freeThreaded.wall_ms < 0.75 * withGil.wall_ms, `GIL off ${freeThreaded.wall_ms} ms vs on ${withGil.wall_ms} ms`);
+  assert.equal(freeThreaded.metrics.peak_parallelism, 2);
   const io = await run({ strategy: 'queue.Queue', workers: 2, items: 20, workload: 'io', cost: 10000, gil: true });
   assert.ok(io.metrics.speedup > 1.7, `GIL on, I/O-bound: waits overlap, speed-up ${io.metrics.speedup}`);
 });

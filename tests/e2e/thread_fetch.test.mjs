@@ -1,0 +1,166 @@
+// End-to-end: the fetch workload of the thread strategies. Each task downloads the shipped
+// file of its request with a blocking XMLHttpRequest in its Web Worker (requests.get in a
+// Python thread). Playwright's routing holds each request a chosen time (or answers 404), so
+// with N requests held d ms each: 4 threads take about ⌈N/4⌉·d even with the GIL on (it is
+// released while a request is in flight), asyncio.gather on one event loop about d, and
+// sequential awaits about N·d.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { launch, openPage, runInPage, serve, waitForPool } from './harness.mjs';
+
+const shots = new URL('./screenshots/', import.meta.url);
+let browser;
+let site;
+
+before(async () => {
+  await mkdir(shots, { recursive: true });
+  browser = await launch();
+  site = await serve({ isolated: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+const sizes = (n) => Array.from({ length: n }, (_, i) => [1024, 16384, 65536, 262144][i % 4]);
+
+/**
+ * Routes the shipped files: `plan(r)` says what request `?r=r` gets: `{ delay }` (held that
+ * long, then served) or `{ delay, status }` (answered with that status). Set before the page
+ * loads, so that the routes also see the requests of its Web Workers (Chromium routes only
+ * the workers started after the route). Returns the page and the request numbers it saw.
+ */
+async function routedPage(plan) {
+  const seen = [];
+  const setup = (page) => page.route('**/data/**', async (route) => {
+    const r = Number(new URL(route.request().url()).searchParams.get('r'));
+    seen.push(r);
+    const { delay = 0, status } = plan(r);
+    await sleep(delay);
+    if (status) {
+      await route.fulfill({ status, contentType: 'text/plain', body: 'no such file' });
+    } else {
+      await route.continue();
+    }
+  });
+  const page = await openPage(browser, site.url, { setup });
+  await waitForPool(page);
+  return { page, seen };
+}
+
+/** Most tasks running at one moment, from the trace's spans. */
+function peakInFlight(chunks) {
+  const events = chunks.flatMap((c) => [[c.start_ms, 1], [c.end_ms, -1]]);
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let running = 0;
+  let peak = 0;
+  for (const [, delta] of events) {
+    running += delta;
+    peak = Math.max(peak, running);
+  }
+  return peak;
+}
+
+test('8 requests held 300 ms: 4 threads (GIL on) take about 2 × 300 ms, gather about 300, sequential about 8 × 300', async () => {
+  const n = 8;
+  const d = 300;
+  const { page, seen } = await routedPage(() => ({ delay: d }));
+
+  const threads = await runInPage(page, {
+    strategy: 'ThreadPoolExecutor.map', workers: 4, items: n, workload: 'fetch', gil: true,
+  });
+  assert.equal(threads.workload, 'fetch');
+  assert.equal(threads.gil, true);
+  assert.deepEqual(threads.results, sizes(n), 'each task returns the bytes its request received');
+  assert.equal(threads.results_in_order, true);
+  assert.ok(threads.chunks.every((c) => !c.error && c.end_ms - c.start_ms >= d), 'each task blocked on its request');
+  assert.equal(new Set(threads.chunks.map((c) => c.thread)).size, 4, 'on 4 Web Workers');
+  assert.equal(peakInFlight(threads.chunks), 4, 'four requests in flight at once, GIL on');
+  assert.ok(threads.wall_ms >= 2 * d && threads.wall_ms < 2 * d * 1.8, `4 threads took ${threads.wall_ms} ms`);
+  // The baseline: the same requests one after another on 1 thread.
+  assert.ok(
+    threads.baseline_wall_ms >= n * d && threads.baseline_wall_ms < n * d * 1.5,
+    `1 thread took ${threads.baseline_wall_ms} ms`,
+  );
+  assert.ok(threads.metrics.speedup > 2.5 && threads.metrics.speedup < 4.5, `speed-up ${threads.metrics.speedup}`);
+  assert.ok(threads.notes.some((note) => /blocks on a synchronous request \(XMLHttpRequest/.test(note)));
+  assert.equal(seen.length, n + n, 'every request went out, for the run and for its baseline');
+
+  // What the page shows agrees with the trace.
+  const figure = async (name) => page.textContent(`[data-figure="${name}"]`);
+  assert.equal(await figure('wall'), `${threads.wall_ms.toFixed(1)} ms`);
+  assert.match(await figure('speedup'), new RegExp(`^${threads.metrics.speedup.toFixed(2)}× over the sequential run on 1 worker \\(${threads.baseline_wall_ms.toFixed(1)} ms\\)`));
+  assert.match(await page.textContent('.run h2'), /ThreadPoolExecutor.map on 4 workers: 8 requests, one task each/);
+  assert.match(await page.textContent('.split figcaption'), /8 requests, one task each/);
+  assert.deepEqual(await page.locator('.split .cell span').allTextContents(), ['0', '1', '2', '3', '4', '5', '6', '7'], 'requests numbered as in the lanes');
+  assert.match(await page.textContent('.lanes figcaption'), /each box is a request/);
+  assert.match(await page.textContent('#results-preview'), /\[1024, 16384, 65536, 262144, 1024, 16384, 65536, 262144\]/);
+  assert.match(await page.textContent('.gather .results'), /each request's bytes in its place/);
+  assert.match(await page.textContent('#python'), /executor\.map\(lambda url: len\(requests\.get\(url\)\.content\), urls\)/);
+  await page.screenshot({ path: new URL('thread-fetch.png', shots).pathname, fullPage: true });
+
+  const gathered = await runInPage(page, { strategy: 'asyncio.gather', requests: n, latency_ms: 0 });
+  assert.deepEqual(gathered.results, threads.results, 'the same resources, the same bytes');
+  assert.ok(gathered.wall_ms >= d && gathered.wall_ms < 2 * d, `gather took ${gathered.wall_ms} ms`);
+  const sequential = await runInPage(page, { strategy: 'sequential', requests: n, latency_ms: 0 });
+  assert.deepEqual(sequential.results, threads.results);
+  assert.ok(sequential.wall_ms >= n * d && sequential.wall_ms < n * d * 1.5, `sequential took ${sequential.wall_ms} ms`);
+  assert.ok(gathered.wall_ms < threads.wall_ms && threads.wall_ms < sequential.wall_ms / 2.5);
+  console.log(
+    `${n} × ${d} ms: 4 threads ${threads.wall_ms.toFixed(0)} ms (1 thread ${threads.baseline_wall_ms.toFixed(0)} ms), ` +
+      `gather ${gathered.wall_ms.toFixed(0)} ms, sequential ${sequential.wall_ms.toFixed(0)} ms`,
+  );
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a 404 on one request is that task\'s error; the other requests succeed', async () => {
+  const { page } = await routedPage((r) => (r === 2 ? { delay: 50, status: 404 } : { delay: 100 }));
+  const trace = await runInPage(page, { strategy: 'queue.Queue', workers: 2, items: 6, workload: 'fetch' });
+  assert.equal(trace.chunks[2].error, 'HTTP 404 Not Found');
+  assert.ok(trace.chunks.every((c, i) => i === 2 || c.error === undefined), JSON.stringify(trace.chunks));
+  assert.deepEqual(trace.results, [1024, 16384, 0, 262144, 1024, 16384]);
+  assert.equal(trace.results_in_order, true, 'each place holds its own request\'s outcome');
+  assert.equal(trace.raised, null);
+  assert.deepEqual(
+    await page.$$eval('.gather .cell', (cells) => cells.map((c) => c.classList.contains('failed'))),
+    [false, false, true, false, false, false],
+  );
+  assert.match(await page.textContent('#task-errors'), /^task 2 failed: HTTP 404 Not Found$/);
+  await page.screenshot({ path: new URL('thread-fetch-404.png', shots).pathname, fullPage: true });
+  assert.deepEqual(page.problems.filter((p) => !/404/.test(p)), []);
+  await page.close();
+});
+
+test('the workload picker offers fetch on thread strategies and refuses it on Pool.map', async () => {
+  const { page } = await routedPage(() => ({}));
+  for (const strategy of ['ThreadPoolExecutor.map', 'threading.Thread', 'queue.Queue']) {
+    await page.selectOption('#strategy', strategy);
+    const choices = await page.locator('#workload option').allTextContents();
+    assert.deepEqual(choices, ['cpu', 'io', 'fetch'], strategy);
+  }
+  await page.selectOption('#workload', 'fetch');
+  assert.equal(await page.locator('.field-error[data-key="workload"]').count(), 0);
+  assert.match(await page.textContent('.field-error[data-key="items"]'), /one request per item: use at most 64 items/);
+  await page.fill('#items', '8');
+  assert.match(await page.textContent('.field-note[data-key="cost"]'), /not used by fetch/);
+  assert.match(await page.textContent('#python'), /for url in urls: q\.put\(url\)/);
+  assert.equal(await page.locator('#run').isEnabled(), true);
+
+  await page.selectOption('#strategy', 'Pool.map');
+  assert.equal(await page.inputValue('#workload'), 'fetch');
+  assert.equal(
+    await page.textContent('.field-error[data-key="workload"]'),
+    'Pool.map does not run fetch: fetch runs only on thread strategies (threading.Thread, ThreadPoolExecutor.map, queue.Queue: threads blocked on I/O); for one event loop use asyncio.gather',
+  );
+  assert.equal(await page.locator('#run').isEnabled(), false);
+  await assert.rejects(
+    runInPage(page, { strategy: 'rayon.par_iter', workload: 'fetch' }),
+    /rayon.par_iter does not run fetch/,
+  );
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
