@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
-import { launch, openPage, runInPage, serve, waitForPool } from './harness.mjs';
+import { launch, openPage, runInPage, serve, waitForPool, peakInFlight } from './harness.mjs';
 
 const shots = new URL('./screenshots/', import.meta.url);
 let browser;
@@ -68,18 +68,6 @@ async function freshPage(query = '') {
   return page;
 }
 
-/** Most requests in flight at one moment, from the trace's spans. */
-function peakInFlight(chunks) {
-  const events = chunks.flatMap((c) => [[c.start_ms, 1], [c.end_ms, -1]]);
-  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let running = 0;
-  let peak = 0;
-  for (const [, delta] of events) {
-    running += delta;
-    peak = Math.max(peak, running);
-  }
-  return peak;
-}
 
 test('N requests held d ms each: gather takes about d, sequential about N·d, on one thread', async () => {
   const page = await freshPage();

@@ -80,3 +80,17 @@ export async function runInPage(page, config) {
   await page.waitForFunction(() => window.playground?.run, null, { timeout: 30_000 });
   return page.evaluate((c) => window.playground.run(c), config);
 }
+
+/** Most tasks (or requests) running at one moment, from a trace's spans: the test's own
+ * count, independent of the page's metrics. */
+export function peakInFlight(chunks) {
+  const events = chunks.flatMap((c) => [[c.start_ms, 1], [c.end_ms, -1]]);
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let running = 0;
+  let peak = 0;
+  for (const [, delta] of events) {
+    running += delta;
+    peak = Math.max(peak, running);
+  }
+  return peak;
+}

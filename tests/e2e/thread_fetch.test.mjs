@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
-import { launch, openPage, runInPage, serve, waitForPool } from './harness.mjs';
+import { launch, openPage, runInPage, serve, waitForPool, peakInFlight } from './harness.mjs';
 
 const shots = new URL('./screenshots/', import.meta.url);
 let browser;
@@ -51,18 +51,6 @@ async function routedPage(plan) {
   return { page, seen };
 }
 
-/** Most tasks running at one moment, from the trace's spans. */
-function peakInFlight(chunks) {
-  const events = chunks.flatMap((c) => [[c.start_ms, 1], [c.end_ms, -1]]);
-  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let running = 0;
-  let peak = 0;
-  for (const [, delta] of events) {
-    running += delta;
-    peak = Math.max(peak, running);
-  }
-  return peak;
-}
 
 test('8 requests held 300 ms: 4 threads (GIL on) take about 2 × 300 ms, gather about 300, sequential about 8 × 300', async () => {
   const n = 8;
