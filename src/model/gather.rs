@@ -510,6 +510,7 @@ impl FetchRun {
                     start_ms: self.starts[index].unwrap_or(end_ms),
                     end_ms,
                     transfer_ms: 0.0,
+                    gil_wait_ms: 0.0,
                     error: outcome.error(),
                 }
             })

@@ -5,6 +5,20 @@
 //! lock), so CPU-bound threads take turns and together run no faster than one thread.
 
 use std::cell::Cell;
+
+thread_local! {
+    /// Time this thread has spent waiting for the GIL since it was last read, ms.
+    static WAITED_MS: Cell<f64> = const { Cell::new(0.0) };
+}
+
+/// Reads and resets the time the calling thread has waited for the GIL, ms.
+pub fn take_waited_ms() -> f64 {
+    WAITED_MS.with(|w| w.replace(0.0))
+}
+
+fn add_waited(ms: f64) {
+    WAITED_MS.with(|w| w.set(w.get() + ms.max(0.0)));
+}
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 /// CPython's default switch interval, ms.
@@ -36,12 +50,16 @@ impl Gil {
         self.tickets.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Waits (blocked) for the lock; `now_ms` is the time it is called.
-    pub fn acquire(&self, now_ms: f64) -> GilHeld<'_> {
+    /// Waits (blocked) for the lock; the wait, read on `now_ms`, counts toward
+    /// [`take_waited_ms`].
+    pub fn acquire(&self, now_ms: &dyn Fn() -> f64) -> GilHeld<'_> {
+        let asked = now_ms();
         self.take_turn();
+        let got = now_ms();
+        add_waited(got - asked);
         GilHeld {
             gil: self,
-            since_ms: Cell::new(now_ms),
+            since_ms: Cell::new(got),
             handovers: Cell::new(0),
         }
     }
@@ -81,7 +99,9 @@ impl GilHeld<'_> {
             self.gil.release();
             self.gil.take_turn();
             self.handovers.set(self.handovers.get() + 1);
-            self.since_ms.set(now_ms());
+            let got = now_ms();
+            add_waited(got - now);
+            self.since_ms.set(got);
         } else {
             self.since_ms.set(now);
         }
@@ -116,7 +136,7 @@ mod tests {
             for _ in 0..4 {
                 scope.spawn(|| {
                     for _ in 0..200 {
-                        let _held = gil.acquire(0.0);
+                        let _held = gil.acquire(&|| 0.0);
                         assert_eq!(inside.fetch_add(1, Ordering::SeqCst), 0);
                         inside.fetch_sub(1, Ordering::SeqCst);
                     }
@@ -134,7 +154,7 @@ mod tests {
             let threads: Vec<_> = (0..2)
                 .map(|_| {
                     scope.spawn(|| {
-                        let held = gil.acquire(now());
+                        let held = gil.acquire(&now);
                         count_primes_below(3_000_000, &mut || held.switch_if_due(&now));
                         held.handovers()
                     })
@@ -147,6 +167,30 @@ mod tests {
         assert!(
             handovers.iter().sum::<usize>() >= 1,
             "handovers: {handovers:?}"
+        );
+    }
+
+    #[test]
+    fn a_thread_that_waits_for_the_gil_is_told_how_long() {
+        let gil = Gil::default();
+        let clock = Instant::now();
+        let now = || clock.elapsed().as_secs_f64() * 1e3;
+        let held = gil.acquire(&now);
+        assert!(take_waited_ms() < 1.0, "a free GIL is taken at once");
+        let waited = std::thread::scope(|scope| {
+            let waiter = scope.spawn(|| {
+                drop(gil.acquire(&now));
+                take_waited_ms()
+            });
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            drop(held);
+            waiter.join().unwrap()
+        });
+        assert!(waited >= 25.0, "waited {waited} ms");
+        assert_eq!(
+            take_waited_ms(),
+            0.0,
+            "another thread's wait is not this thread's"
         );
     }
 }

@@ -6,7 +6,7 @@
 //! runtime; the fetch strategies are in `gather`.)
 
 use crate::model::config::{Chunking, RunConfig, Strategy};
-use crate::model::gil::Gil;
+use crate::model::gil::{self, Gil};
 use crate::model::pickle;
 use crate::model::pool_map::{split, Chunk};
 use crate::model::trace::{checksum, ChunkRecord, DepthSample, Trace, MAX_LISTED_RESULTS};
@@ -403,12 +403,25 @@ pub fn results_check(trace: &Trace) -> &'static str {
 }
 
 /// The lanes' caption for a finished run: what a box is.
-pub fn lanes_caption(trace: &Trace) -> &'static str {
-    if trace.workload == WorkloadKind::Fetch.name() {
+pub fn lanes_caption(trace: &Trace) -> String {
+    let boxes = if trace.workload == WorkloadKind::Fetch.name() {
         "each box is a request, from the moment an idle thread took it to the moment its bytes were back (the thread blocked meanwhile); numbers are request indices"
     } else {
         "each box is a chunk, from the moment an idle worker took it from the queue to the moment it handed its results back; numbers are chunk indices"
+    };
+    let mut caption = boxes.to_owned();
+    if trace.chunks.iter().any(|c| c.transfer_ms > 0.0) {
+        caption.push_str("; the dark band is the share spent pickling");
     }
+    if trace.gil {
+        let waited: f64 = trace.chunks.iter().map(|c| c.gil_wait_ms).sum();
+        let busy: f64 = trace.chunks.iter().map(ChunkRecord::duration_ms).sum();
+        caption.push_str(&format!(
+            "; the pale hatched share is time spent waiting for the GIL ({waited:.1} ms of {busy:.1} ms, {:.0}%)",
+            if busy > 0.0 { waited / busy * 100.0 } else { 0.0 }
+        ));
+    }
+    caption
 }
 
 /// The gather strip's caption for a finished run: when results reached the caller.
@@ -582,7 +595,9 @@ impl TaskRun {
                 (next, now)
             };
             let Some(chunk) = next else { break };
+            gil::take_waited_ms();
             let (results, transfer_ms, error) = self.run_task(chunk, now_ms);
+            let gil_wait_ms = gil::take_waited_ms();
             let mut handled = lock(&self.handled);
             // Likewise an arrival is never dated before the one the handler took before it.
             let end_ms = now_ms().max(handled.last_arrival_ms).max(start_ms);
@@ -597,6 +612,7 @@ impl TaskRun {
                 start_ms,
                 end_ms,
                 transfer_ms,
+                gil_wait_ms,
                 error,
             });
         }

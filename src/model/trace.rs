@@ -26,6 +26,8 @@ pub struct ChunkRecord {
     /// Of that span, the time spent pickling arguments and results to bytes and back (process
     /// strategies only), ms.
     pub transfer_ms: f64,
+    /// Of that span, the time spent waiting for the GIL (thread strategies with the GIL on), ms.
+    pub gil_wait_ms: f64,
     /// Why the task failed (fetch strategies: HTTP status, network error, timeout …), if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -240,6 +242,7 @@ pub(crate) mod tests {
                 start_ms,
                 end_ms,
                 transfer_ms: 0.0,
+                gil_wait_ms: 0.0,
                 error: None,
             })
             .collect::<Vec<_>>();

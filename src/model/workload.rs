@@ -207,7 +207,7 @@ impl Workload {
         let cost = self.cost_of(position);
         match self.kind {
             WorkloadKind::Cpu => {
-                let held = gil.map(|g| g.acquire(now_ms()));
+                let held = gil.map(|g| g.acquire(now_ms));
                 let mut offer_switch = || {
                     if let Some(held) = &held {
                         held.switch_if_due(now_ms);
@@ -218,7 +218,7 @@ impl Workload {
             WorkloadKind::Io => {
                 std::thread::sleep(Duration::from_micros(u64::from(cost)));
                 // Back from the wait, the thread needs the GIL to return its result.
-                drop(gil.map(|g| g.acquire(now_ms())));
+                drop(gil.map(|g| g.acquire(now_ms)));
             }
             WorkloadKind::Fetch => {
                 // The request blocks the thread without the GIL, as I/O releases it.
@@ -226,7 +226,7 @@ impl Workload {
                     || Err("no blocking request was supplied for fetch tasks".to_owned()),
                     |io| io(position),
                 );
-                drop(gil.map(|g| g.acquire(now_ms())));
+                drop(gil.map(|g| g.acquire(now_ms)));
                 return received;
             }
         }
@@ -383,7 +383,7 @@ mod tests {
             let (other, taken) = std::sync::mpsc::channel();
             let shared = std::sync::Arc::clone(&in_io);
             std::thread::spawn(move || {
-                drop(shared.acquire(0.0));
+                drop(shared.acquire(&|| 0.0));
                 other.send(())
             });
             taken

@@ -129,6 +129,7 @@ fn rayon_outcome(
                 start_ms: piece.start_ms,
                 end_ms: piece.end_ms,
                 transfer_ms: 0.0,
+                gil_wait_ms: 0.0,
                 error: None,
             }
         })

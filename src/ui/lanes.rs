@@ -68,6 +68,29 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
             ctx.set_stroke_style_str("rgba(0,0,0,0.35)");
             ctx.stroke_rect(GUTTER + b.x0 + 0.5, y + 1.5, b.x1 - b.x0 - 1.0, LANE - 3.0);
         }
+        let gil_wait = trace.chunks[b.chunk].gil_wait_ms;
+        if gil_wait > 0.0 && trace.chunks[b.chunk].duration_ms() > 0.0 {
+            // The share of the box spent waiting for the GIL, pale and hatched from its start.
+            let share = (gil_wait / trace.chunks[b.chunk].duration_ms()).min(1.0);
+            let x0 = GUTTER + b.x0;
+            let w = (b.x1 - b.x0) * share;
+            ctx.set_fill_style_str("rgba(255,255,255,0.62)");
+            ctx.fill_rect(x0, y + 1.0, w, LANE - 2.0);
+            ctx.save();
+            ctx.begin_path();
+            ctx.rect(x0, y + 1.0, w, LANE - 2.0);
+            ctx.clip();
+            ctx.set_stroke_style_str("rgba(0,0,0,0.2)");
+            ctx.begin_path();
+            let mut offset = -LANE;
+            while offset < w {
+                ctx.move_to(x0 + offset, y + LANE);
+                ctx.line_to(x0 + offset + LANE, y);
+                offset += 6.0;
+            }
+            ctx.stroke();
+            ctx.restore();
+        }
         let transfer = trace.chunks[b.chunk].transfer_ms;
         let duration = trace.chunks[b.chunk].duration_ms();
         if b.merged == 1 && transfer > 0.0 && duration > 0.0 {

@@ -99,7 +99,12 @@ test('ThreadPoolExecutor.map: one task per item, no pickling, results in order',
 test('the GIL: CPU-bound threads get no speed-up, I/O-bound threads still overlap', async () => {
   const cpu = { strategy: 'queue.Queue', workers: 2, items: 120, cost: 60000 };
   const withGil = await run({ ...cpu, gil: true });
+  const waited = withGil.chunks.reduce((sum, c) => sum + c.gil_wait_ms, 0);
+  assert.ok(waited > 0.3 * withGil.metrics.sum_task_ms, `tasks spent ${waited} of ${withGil.metrics.sum_task_ms} ms waiting for the GIL`);
+  assert.match(await page.textContent('.lanes figcaption'), /waiting for the GIL/);
+  await page.screenshot({ path: new URL('gil.png', shots).pathname, fullPage: true });
   const freeThreaded = await run({ ...cpu, gil: false });
+  assert.ok(freeThreaded.chunks.every((c) => c.gil_wait_ms === 0), 'no GIL, no waiting for it');
   assert.ok(withGil.metrics.speedup < 1.25, `GIL on, CPU-bound: speed-up ${withGil.metrics.speedup}`);
   // Measured back to back, so machine load weighs on both alike.
   assert.ok(freeThreaded.wall_ms < 0.75 * withGil.wall_ms, `GIL off ${freeThreaded.wall_ms} ms vs on ${withGil.wall_ms} ms`);
