@@ -144,9 +144,10 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
 #[function_component]
 pub fn Lanes(props: &TraceProps) -> Html {
     let canvas = use_node_ref();
+    let resizes = crate::ui::resize::use_resizes();
     {
         let canvas = canvas.clone();
-        use_effect_with(props.trace.clone(), move |trace| {
+        use_effect_with((props.trace.clone(), resizes), move |(trace, _)| {
             if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
                 draw(&element, trace);
             }

@@ -9,6 +9,7 @@ mod gather_strip;
 mod lanes;
 mod queue_depth;
 mod requests;
+mod resize;
 mod split_strip;
 
 use crate::model::app_state::AppState;

@@ -65,10 +65,10 @@ fn draw(canvas: &HtmlCanvasElement, props: &TraceProps) -> Option<()> {
 #[function_component]
 pub fn QueueDepth(props: &TraceProps) -> Html {
     let canvas = use_node_ref();
+    let resizes = crate::ui::resize::use_resizes();
     {
         let canvas = canvas.clone();
-        let trace = props.trace.clone();
-        use_effect_with(trace, move |trace| {
+        use_effect_with((props.trace.clone(), resizes), move |(trace, _)| {
             if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
                 draw(
                     &element,

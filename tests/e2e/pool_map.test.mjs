@@ -50,6 +50,15 @@ test('the seed example (14 items, 5 workers, chunksize 3) splits and gathers as 
   assert.match(await page.textContent('.results'), /equals a sequential map/);
   assert.equal(await page.locator('.gather .cell').count(), 5);
   await page.screenshot({ path: new URL('seed-example.png', shots).pathname, fullPage: true });
+  const wide = await page.evaluate(() => document.querySelector('#lanes').width);
+  await page.setViewportSize({ width: 700, height: 900 });
+  await page.waitForFunction((before) => document.querySelector('#lanes').width < before, wide);
+  const drawn = await page.evaluate(() => {
+    const lanes = document.querySelector('#lanes');
+    return { width: lanes.width, shown: Math.floor(lanes.clientWidth * devicePixelRatio) };
+  });
+  assert.equal(drawn.width, drawn.shown, 'the lanes are redrawn at the new width, not stretched');
+  await page.setViewportSize({ width: 1200, height: 900 });
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-trace')]);
   assert.equal(download.suggestedFilename(), 'trace.json');
   const saved = JSON.parse(await readFile(await download.path(), 'utf8'));
