@@ -38,13 +38,7 @@ pub struct LaneBox {
 /// Chunks narrower than a pixel are merged with their lane neighbour, so a lane never has
 /// more boxes than pixels.
 pub fn lane_boxes(trace: &Trace, width_px: f64) -> Vec<LaneBox> {
-    let span = trace
-        .chunks
-        .iter()
-        .map(|c| c.end_ms)
-        .fold(trace.wall_ms, f64::max)
-        .max(f64::EPSILON);
-    let scale = width_px / span;
+    let scale = width_px / time_span(trace);
     let mut order: Vec<usize> = (0..trace.chunks.len()).collect();
     order.sort_by(|&a, &b| {
         let (a, b) = (&trace.chunks[a], &trace.chunks[b]);
@@ -76,6 +70,70 @@ pub fn lane_boxes(trace: &Trace, width_px: f64) -> Vec<LaneBox> {
         }
     }
     boxes
+}
+
+/// The time span a drawing of `trace` covers, ms: the wall time, or the last chunk's end if
+/// that is later.
+pub fn time_span(trace: &Trace) -> f64 {
+    trace
+        .chunks
+        .iter()
+        .map(|c| c.end_ms)
+        .fold(trace.wall_ms, f64::max)
+        .max(f64::EPSILON)
+}
+
+/// The chunk that `worker` was running at `t_ms`, or the nearest one within `slack_ms` of it
+/// (so a pointer over a box narrower than a pixel still finds it).
+pub fn chunk_at(trace: &Trace, worker: usize, t_ms: f64, slack_ms: f64) -> Option<usize> {
+    let distance = |start: f64, end: f64| {
+        if t_ms < start {
+            start - t_ms
+        } else if t_ms > end {
+            t_ms - end
+        } else {
+            0.0
+        }
+    };
+    trace
+        .chunks
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.worker == worker)
+        .map(|(i, c)| (i, distance(c.start_ms, c.end_ms)))
+        .filter(|&(_, d)| d <= slack_ms)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(i, _)| i)
+}
+
+/// What a pointer over a chunk's box says about it.
+pub fn describe_chunk(trace: &Trace, index: usize) -> Option<String> {
+    let c = trace.chunks.get(index)?;
+    let last = c.first_item + c.len.max(1) - 1;
+    let items = if c.len == 1 {
+        format!("item {}", c.first_item + 1)
+    } else {
+        format!("items {}–{}", c.first_item + 1, last + 1)
+    };
+    let mut text = format!(
+        "task {} · {items} · worker {} (thread {}) · {:.2}–{:.2} ms ({:.2} ms)",
+        c.index,
+        c.worker,
+        c.thread,
+        c.start_ms,
+        c.end_ms,
+        c.duration_ms()
+    );
+    if c.transfer_ms > 0.0 {
+        text.push_str(&format!(" · pickling {:.3} ms", c.transfer_ms));
+    }
+    if c.gil_wait_ms > 0.0 {
+        text.push_str(&format!(" · waited {:.2} ms for the GIL", c.gil_wait_ms));
+    }
+    if let Some(error) = &c.error {
+        text.push_str(&format!(" · failed: {error}"));
+    }
+    Some(text)
 }
 
 #[cfg(test)]
@@ -116,5 +174,26 @@ mod tests {
         let boxes = lane_boxes(&tiny, 200.0);
         assert!(boxes.len() <= 2 * 200, "{} boxes", boxes.len());
         assert_eq!(boxes.iter().map(|b| b.merged).sum::<usize>(), 10_000);
+    }
+
+    #[test]
+    fn the_pointer_finds_the_chunk_under_it() {
+        let trace = trace_of(
+            &[(0, 3, 0.0, 4.0), (1, 5, 0.0, 6.0), (0, 3, 4.0, 10.0)],
+            &[0, 1, 2],
+        );
+        assert_eq!(chunk_at(&trace, 0, 5.0, 0.0), Some(2));
+        assert_eq!(chunk_at(&trace, 1, 5.0, 0.0), Some(1));
+        assert_eq!(
+            chunk_at(&trace, 1, 8.0, 0.5),
+            None,
+            "nothing near on worker 1 at 8 ms"
+        );
+        assert_eq!(chunk_at(&trace, 1, 6.3, 0.5), Some(1));
+        assert_eq!(
+            describe_chunk(&trace, 2).unwrap(),
+            "task 2 · item 3 · worker 0 (thread 3) · 4.00–10.00 ms (6.00 ms)"
+        );
+        assert_eq!(time_span(&trace), 10.0);
     }
 }

@@ -2,7 +2,7 @@
 //! the worker took it to the moment it handed its results back. Drawn on a canvas from
 //! [`lane_boxes`], which bounds the boxes by the pixels, so huge runs draw as fast as small.
 
-use crate::model::layout::{chunk_hue, lane_boxes};
+use crate::model::layout::{chunk_at, chunk_hue, describe_chunk, lane_boxes, time_span};
 use crate::model::trace::Trace;
 use crate::ui::split_strip::TraceProps;
 use wasm_bindgen::JsCast;
@@ -109,12 +109,7 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
                 .ok()?;
         }
     }
-    let span = trace
-        .chunks
-        .iter()
-        .map(|c| c.end_ms)
-        .fold(trace.wall_ms, f64::max)
-        .max(1e-3);
+    let span = time_span(trace);
     let step = tick_step(span, (plot / 90.0).max(2.0));
     let axis_y = trace.workers as f64 * (LANE + GAP);
     ctx.set_fill_style_str("#555");
@@ -153,6 +148,37 @@ pub fn Lanes(props: &TraceProps) -> Html {
             }
         });
     }
+    let tooltip = use_state(|| None::<(String, f64, f64)>);
+    let onmousemove = {
+        let (tooltip, trace, canvas) = (tooltip.clone(), props.trace.clone(), canvas.clone());
+        Callback::from(move |event: MouseEvent| {
+            let Some(element) = canvas.cast::<HtmlCanvasElement>() else {
+                return;
+            };
+            let (x, y) = (f64::from(event.offset_x()), f64::from(event.offset_y()));
+            let plot = f64::from(element.client_width()) - GUTTER - 8.0;
+            let worker = (y / (LANE + GAP)).floor();
+            let span = time_span(&trace);
+            let hit = (x >= GUTTER && worker >= 0.0 && plot > 0.0)
+                .then(|| {
+                    let t_ms = (x - GUTTER) / plot * span;
+                    // Half a pixel's worth of time either side, so thin boxes can be pointed at.
+                    chunk_at(&trace, worker as usize, t_ms, span / plot)
+                })
+                .flatten()
+                .and_then(|index| describe_chunk(&trace, index));
+            // Placed in the figure's coordinates, just below and right of the pointer.
+            let (left, top) = (
+                f64::from(element.offset_left()) + x + 12.0,
+                f64::from(element.offset_top()) + y + 14.0,
+            );
+            tooltip.set(hit.map(|text| (text, left, top)));
+        })
+    };
+    let onmouseleave = {
+        let tooltip = tooltip.clone();
+        Callback::from(move |_: MouseEvent| tooltip.set(None))
+    };
     let trace = &props.trace;
     html! {
         <figure class="lanes">
@@ -166,7 +192,13 @@ pub fn Lanes(props: &TraceProps) -> Html {
                 style={format!("height:{}px", canvas_height(trace.workers))}
                 role="img"
                 aria-label={format!("{} lanes of chunks over {:.1} ms", trace.workers, trace.wall_ms)}
+                {onmousemove}
+                {onmouseleave}
             />
+            if let Some((text, x, y)) = (*tooltip).clone() {
+                <div class="tooltip" id="lanes-tooltip" role="tooltip"
+                    style={format!("left:{x:.0}px;top:{y:.0}px")}>{ text }</div>
+            }
         </figure>
     }
 }

@@ -50,6 +50,16 @@ test('the seed example (14 items, 5 workers, chunksize 3) splits and gathers as 
   assert.match(await page.textContent('.results'), /equals a sequential map/);
   assert.equal(await page.locator('.gather .cell').count(), 5);
   await page.screenshot({ path: new URL('seed-example.png', shots).pathname, fullPage: true });
+  // Pointing at a box says which task it is.
+  const lanes = await page.locator('#lanes').boundingBox();
+  const trace = await runInPage(page, { strategy: 'Pool.map', workers: 5, items: 14, chunksize: 3, cost: 2000 });
+  const chunk = trace.chunks[4];
+  const span = Math.max(trace.wall_ms, ...trace.chunks.map((c) => c.end_ms));
+  const x = 118 + ((chunk.start_ms + chunk.end_ms) / 2 / span) * (lanes.width - 118 - 8);
+  await page.mouse.move(lanes.x + x, lanes.y + chunk.worker * 30 + 12);
+  assert.match(await page.textContent('#lanes-tooltip'), new RegExp(`^task 4 · items 13–14 · worker ${chunk.worker} `));
+  await page.mouse.move(0, 0);
+  assert.equal(await page.locator('#lanes-tooltip').count(), 0);
   const wide = await page.evaluate(() => document.querySelector('#lanes').width);
   await page.setViewportSize({ width: 700, height: 900 });
   await page.waitForFunction((before) => document.querySelector('#lanes').width < before, wide);
