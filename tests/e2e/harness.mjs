@@ -29,6 +29,7 @@ export async function serve({ isolated = true } = {}) {
       if (isolated) {
         headers['Cross-Origin-Opener-Policy'] = 'same-origin';
         headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
+        headers['Cross-Origin-Resource-Policy'] = 'cross-origin';
       }
       res.writeHead(200, headers);
       res.end(await readFile(file));
