@@ -10,11 +10,13 @@ use proptest::prelude::*;
 use std::time::Instant;
 
 /// Runs `Pool.map` on `workers` real threads and returns the outcome of the last one to
-/// finish.
+/// finish. The page accepts at least one item; the model also runs an empty input (chunk
+/// size 0, as CPython resolves it), so the chunks are cut here from `items` and `chunksize`.
 fn run_on_threads(items: usize, chunksize: usize, workers: usize, cost: u32) -> TaskOutcome {
     let config = Inputs::from_query(&format!(
-        "strategy=Pool.map&workers={workers}&items={}&chunksize={chunksize}&cost={cost}",
-        items.max(1)
+        "strategy=Pool.map&workers={workers}&items={}&chunksize={}&cost={cost}",
+        items.max(1),
+        chunksize.max(1)
     ))
     .validate()
     .unwrap();
@@ -70,6 +72,13 @@ fn default_rule_100_items_4_workers() {
     let outcome = run_on_threads(100, config.resolved_chunksize(), 4, 0);
     assert_eq!(outcome.records.len(), 15);
     assert_eq!(outcome.results.unwrap(), sequential_map(100));
+}
+
+#[test]
+fn an_empty_input_gives_an_empty_result() {
+    let outcome = run_on_threads(0, default_chunksize(0, 4), 4, 0);
+    assert!(outcome.records.is_empty());
+    assert_eq!(outcome.results, Some(vec![]));
 }
 
 #[test]
