@@ -18,10 +18,12 @@ const types = {
   '.txt': 'text/plain',
 };
 
-/** Serves dist/ on 127.0.0.1 (a free port); `isolated` adds COOP/COEP as Trunk.toml does. */
-export async function serve({ isolated = true } = {}) {
+/** Serves dist/ on 127.0.0.1 (a free port), under `prefix` (a static host's sub-path);
+ * `isolated` adds COOP/COEP (and CORP) as Trunk.toml does. */
+export async function serve({ isolated = true, prefix = '/' } = {}) {
   const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    const requested = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const path = normalize(`/${requested.startsWith(prefix) ? requested.slice(prefix.length) : '\0'}`);
     const file = join(dist, path.endsWith('/') ? `${path}index.html` : path);
     try {
       if (!file.startsWith(dist) || !(await stat(file)).isFile()) throw new Error('not found');
@@ -39,7 +41,7 @@ export async function serve({ isolated = true } = {}) {
     }
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${server.address().port}/`;
+  const url = `http://127.0.0.1:${server.address().port}${prefix}`;
   return { url, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 

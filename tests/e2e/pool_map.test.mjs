@@ -122,6 +122,21 @@ test('chunks are handed out in FIFO order: each chunk starts no earlier than the
   await page.close();
 });
 
+test('served from a sub-path of a static host, the playground loads and runs', async () => {
+  const subPath = await serve({ isolated: true, prefix: '/tutorials/playground/' });
+  try {
+    const page = await openPage(browser, `${subPath.url}?workers=2&items=14&chunksize=3`);
+    await waitForPool(page);
+    const trace = await runInPage(page, { workers: 2, items: 14, chunksize: 3, cost: 2000 });
+    assert.deepEqual(trace.chunks.map((c) => c.len), [3, 3, 3, 3, 2]);
+    assert.match(page.url(), /\/tutorials\/playground\/\?strategy=Pool.map&workers=2/);
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  } finally {
+    await subPath.close();
+  }
+});
+
 test('URL parameters set the controls, and edits keep the URL in step', async () => {
   const page = await openPage(browser, `${isolatedSite.url}?strategy=Pool.map&workers=5&items=14&chunksize=3&cost=123`);
   await waitForPool(page);

@@ -106,8 +106,14 @@ test('the GIL: CPU-bound threads get no speed-up, I/O-bound threads still overla
   const freeThreaded = await run({ ...cpu, gil: false });
   assert.ok(freeThreaded.chunks.every((c) => c.gil_wait_ms === 0), 'no GIL, no waiting for it');
   assert.ok(withGil.metrics.speedup < 1.25, `GIL on, CPU-bound: speed-up ${withGil.metrics.speedup}`);
-  // Measured back to back, so machine load weighs on both alike.
-  assert.ok(freeThreaded.wall_ms < 0.75 * withGil.wall_ms, `GIL off ${freeThreaded.wall_ms} ms vs on ${withGil.wall_ms} ms`);
+  // Alternated and the best of three taken, so a passing load on the 2 cores weighs on both.
+  const walls = { on: [withGil.wall_ms], off: [freeThreaded.wall_ms] };
+  for (let round = 0; round < 2; round += 1) {
+    walls.on.push((await run({ ...cpu, gil: true })).wall_ms);
+    walls.off.push((await run({ ...cpu, gil: false })).wall_ms);
+  }
+  const [on, off] = [Math.min(...walls.on), Math.min(...walls.off)];
+  assert.ok(off < 0.75 * on, `GIL off ${walls.off} ms vs on ${walls.on} ms`);
   assert.equal(freeThreaded.metrics.peak_parallelism, 2);
   const io = await run({ strategy: 'queue.Queue', workers: 2, items: 20, workload: 'io', cost: 10000, gil: true });
   assert.ok(io.metrics.speedup > 1.7, `GIL on, I/O-bound: waits overlap, speed-up ${io.metrics.speedup}`);
