@@ -414,8 +414,8 @@ pub fn lanes_caption(trace: &Trace) -> String {
         caption.push_str("; the dark band is the share spent pickling");
     }
     if trace.gil {
-        let waited: f64 = trace.chunks.iter().map(|c| c.gil_wait_ms).sum();
-        let busy: f64 = trace.chunks.iter().map(ChunkRecord::duration_ms).sum();
+        let metrics = trace.metrics();
+        let (waited, busy) = (metrics.gil_wait_ms, metrics.sum_task_ms);
         caption.push_str(&format!(
             "; the pale hatched share is time spent waiting for the GIL ({waited:.1} ms of {busy:.1} ms, {:.0}%)",
             if busy > 0.0 { waited / busy * 100.0 } else { 0.0 }

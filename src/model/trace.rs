@@ -136,11 +136,21 @@ pub struct Metrics {
     pub threads_used: usize,
     /// Most chunks running at the same moment.
     pub peak_parallelism: usize,
+    /// Time spent pickling arguments and results, summed over chunks, ms.
+    pub transfer_ms: f64,
+    /// Time spent waiting for the GIL, summed over chunks, ms.
+    pub gil_wait_ms: f64,
+    /// Median time from the run's start to a worker beginning (a thread's start cost), ms.
+    pub median_worker_start_ms: f64,
+    /// When the last worker began, ms.
+    pub last_worker_start_ms: f64,
 }
 
 impl Trace {
     /// The figures of this run.
     pub fn metrics(&self) -> Metrics {
+        let mut starts = self.worker_started_ms.clone();
+        starts.sort_by(f64::total_cmp);
         let mut busy_ms = vec![0.0; self.workers];
         for chunk in &self.chunks {
             if let Some(busy) = busy_ms.get_mut(chunk.worker) {
@@ -160,6 +170,10 @@ impl Trace {
                 .map(|baseline| baseline / self.wall_ms),
             threads_used: threads.len(),
             peak_parallelism: peak_parallelism(&self.chunks),
+            transfer_ms: self.chunks.iter().map(|c| c.transfer_ms).sum(),
+            gil_wait_ms: self.chunks.iter().map(|c| c.gil_wait_ms).sum(),
+            median_worker_start_ms: starts.get(starts.len() / 2).copied().unwrap_or_default(),
+            last_worker_start_ms: starts.last().copied().unwrap_or_default(),
         }
     }
 

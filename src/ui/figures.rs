@@ -44,10 +44,6 @@ pub fn Figures(props: &FiguresProps) -> Html {
         }
         _ => "not measured".to_owned(),
     };
-    let transfer_ms: f64 = trace.chunks.iter().map(|c| c.transfer_ms).sum();
-    let mut starts = trace.worker_started_ms.clone();
-    starts.sort_by(f64::total_cmp);
-    let median_start = starts.get(starts.len() / 2).copied().unwrap_or_default();
     let on_download = {
         let trace = Rc::clone(trace);
         Callback::from(move |_: MouseEvent| {
@@ -83,11 +79,11 @@ pub fn Figures(props: &FiguresProps) -> Html {
                 <dt>{ "Threads that ran chunks" }</dt><dd data-figure="threads">{ format!("{} (most at once: {})", m.threads_used, m.peak_parallelism) }</dd>
                 <dt>{ "Cross-origin isolated" }</dt><dd data-figure="isolated">{ if trace.isolated { "yes" } else { "no" } }</dd>
                 <dt>{ "Pool start-up" }</dt><dd data-figure="startup">{ startup }</dd>
-                if transfer_ms > 0.0 {
-                    <dt>{ "Pickling arguments and results" }</dt><dd data-figure="pickling">{ format!("{transfer_ms:.2} ms in all ({:.1} µs per task)", transfer_ms * 1e3 / trace.chunks.len().max(1) as f64) }</dd>
+                if m.transfer_ms > 0.0 {
+                    <dt>{ "Pickling arguments and results" }</dt><dd data-figure="pickling">{ format!("{:.2} ms in all ({:.1} µs per task)", m.transfer_ms, m.transfer_ms * 1e3 / trace.chunks.len().max(1) as f64) }</dd>
                 }
                 if trace.strategy == "threading.Thread" {
-                    <dt>{ "Thread start (hand-off)" }</dt><dd data-figure="thread-start">{ format!("{median_start:.2} ms median from start() to running, last at {:.2} ms", starts.last().copied().unwrap_or_default()) }</dd>
+                    <dt>{ "Thread start (hand-off)" }</dt><dd data-figure="thread-start">{ format!("{:.2} ms median from start() to running, last at {:.2} ms", m.median_worker_start_ms, m.last_worker_start_ms) }</dd>
                 }
                 if trace.gil {
                     <dt>{ "GIL" }</dt><dd data-figure="gil">{ "on: one thread computes at a time" }</dd>

@@ -4,9 +4,9 @@
 
 use crate::model::layout::{chunk_at, chunk_hue, describe_chunk, lane_boxes, time_span};
 use crate::model::trace::Trace;
+use crate::ui::canvas::{sized_context, use_resizes};
 use crate::ui::split_strip::TraceProps;
-use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 const GUTTER: f64 = 118.0;
@@ -30,15 +30,7 @@ fn tick_step(span: f64, target: f64) -> f64 {
 }
 
 fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
-    let window = web_sys::window()?;
-    let ratio = window.device_pixel_ratio().max(1.0);
-    let width = f64::from(canvas.client_width()).max(GUTTER + 100.0);
-    let height = canvas_height(trace.workers);
-    canvas.set_width((width * ratio) as u32);
-    canvas.set_height((height * ratio) as u32);
-    let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
-    ctx.scale(ratio, ratio).ok()?;
-    ctx.clear_rect(0.0, 0.0, width, height);
+    let (ctx, width) = sized_context(canvas, GUTTER + 100.0, canvas_height(trace.workers))?;
     let plot = width - GUTTER - 8.0;
     ctx.set_font("12px system-ui, sans-serif");
     ctx.set_text_baseline("middle");
@@ -139,7 +131,7 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
 #[function_component]
 pub fn Lanes(props: &TraceProps) -> Html {
     let canvas = use_node_ref();
-    let resizes = crate::ui::resize::use_resizes();
+    let resizes = use_resizes();
     {
         let canvas = canvas.clone();
         use_effect_with((props.trace.clone(), resizes), move |(trace, _)| {

@@ -3,13 +3,13 @@
 
 mod api;
 mod app;
+mod canvas;
 mod controls;
 mod figures;
 mod gather_strip;
 mod lanes;
 mod queue_depth;
 mod requests;
-mod resize;
 mod split_strip;
 
 use crate::model::app_state::AppState;

@@ -2,9 +2,9 @@
 //! it, and for `ProcessPoolExecutor` how the call queue stays at `max_workers + 1` while
 //! pending work items wait behind it.
 
+use crate::ui::canvas::{sized_context, use_resizes};
 use crate::ui::split_strip::TraceProps;
-use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 const HEIGHT: f64 = 110.0;
@@ -12,12 +12,7 @@ const LEFT: f64 = 44.0;
 
 fn draw(canvas: &HtmlCanvasElement, props: &TraceProps) -> Option<()> {
     let trace = &props.trace;
-    let ratio = web_sys::window()?.device_pixel_ratio().max(1.0);
-    let width = f64::from(canvas.client_width()).max(200.0);
-    canvas.set_width((width * ratio) as u32);
-    canvas.set_height((HEIGHT * ratio) as u32);
-    let ctx: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
-    ctx.scale(ratio, ratio).ok()?;
+    let (ctx, width) = sized_context(canvas, 200.0, HEIGHT)?;
     let samples = &trace.queue_depth;
     let span = trace.wall_ms.max(1e-3);
     let top = samples
@@ -65,7 +60,7 @@ fn draw(canvas: &HtmlCanvasElement, props: &TraceProps) -> Option<()> {
 #[function_component]
 pub fn QueueDepth(props: &TraceProps) -> Html {
     let canvas = use_node_ref();
-    let resizes = crate::ui::resize::use_resizes();
+    let resizes = use_resizes();
     {
         let canvas = canvas.clone();
         use_effect_with((props.trace.clone(), resizes), move |(trace, _)| {
