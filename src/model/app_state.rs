@@ -1,7 +1,7 @@
 //! The page's state and the actions that change it: a plain struct and an enum, with no DOM
 //! in sight (the Yew reducer only delegates to [`AppState::apply`]).
 
-use crate::model::config::{Field, Inputs, Invalid, RunConfig};
+use crate::model::config::{group_digits, Field, Inputs, Invalid, RunConfig};
 use crate::model::trace::Trace;
 use std::rc::Rc;
 
@@ -19,7 +19,20 @@ pub enum RunPhase {
 }
 
 impl RunPhase {
-    /// The status line shown while the run is in progress.
+    /// The status line shown while the run is in progress, with its progress when known.
+    pub fn status(self, items_done: Option<usize>, items: usize) -> String {
+        let label = self.label();
+        match (self, items_done) {
+            (RunPhase::Running | RunPhase::MeasuringBaseline, Some(done)) => format!(
+                "{label} {} of {} items done",
+                group_digits(done.min(items) as u64),
+                group_digits(items as u64)
+            ),
+            _ => label.to_owned(),
+        }
+    }
+
+    /// What the phase is doing.
     pub fn label(self) -> &'static str {
         match self {
             RunPhase::Waiting => "Waiting for the workers…",
@@ -55,6 +68,11 @@ pub struct AppState {
     pub inputs: Inputs,
     /// The run in progress, if any.
     pub running: Option<RunPhase>,
+    /// How many items the run in progress has.
+    pub running_items: usize,
+    /// Whether a run also measures the same workload on 1 worker (for the speed-up) when no
+    /// measurement of it is stored yet.
+    pub measure_baseline: bool,
     /// Why the last run failed, if it did.
     pub error: Option<String>,
     /// The last finished run.
@@ -72,6 +90,13 @@ pub enum Action {
     PickStrategy(String),
     /// All controls replaced at once (a run asked for through the JS API).
     Load(Inputs),
+    /// A run of this many items was asked for; it waits for its turn.
+    Started {
+        /// Items of the run.
+        items: usize,
+    },
+    /// The "measure on 1 worker" box was ticked or cleared.
+    MeasureBaseline(bool),
     /// A run entered a phase.
     Progress(RunPhase),
     /// A run finished.
@@ -95,6 +120,8 @@ impl AppState {
         Self {
             inputs,
             running: None,
+            running_items: 0,
+            measure_baseline: true,
             error: None,
             trace: None,
             pool: PoolStatus::Starting,
@@ -122,6 +149,12 @@ impl AppState {
             Action::Edit(field, text) => self.inputs = self.inputs.with(field, text),
             Action::PickStrategy(name) => self.inputs = self.inputs.with_strategy(name),
             Action::Load(inputs) => self.inputs = inputs,
+            Action::Started { items } => {
+                self.running = Some(RunPhase::Waiting);
+                self.running_items = items;
+                self.error = None;
+            }
+            Action::MeasureBaseline(measure) => self.measure_baseline = measure,
             Action::Progress(phase) => {
                 self.running = Some(phase);
                 self.error = None;
@@ -176,6 +209,25 @@ mod tests {
         assert_eq!(
             (state.running, state.error.as_deref()),
             (None, Some("boom"))
+        );
+    }
+
+    #[test]
+    fn the_status_line_counts_the_items_done() {
+        let state = AppState::new(Inputs::default()).apply(Action::Started { items: 12_000 });
+        assert_eq!(state.running, Some(RunPhase::Waiting));
+        let phase = state
+            .apply(Action::Progress(RunPhase::Running))
+            .running
+            .unwrap();
+        assert_eq!(
+            phase.status(Some(1_234), 12_000),
+            "Running on the workers… 1,234 of 12,000 items done"
+        );
+        assert_eq!(phase.status(None, 12_000), "Running on the workers…");
+        assert_eq!(
+            RunPhase::Fetching.status(Some(3), 5),
+            "Fetching on the page's event loop…"
         );
     }
 

@@ -565,6 +565,24 @@ impl RunConfig {
         }
     }
 
+    /// The same workload run sequentially on one worker, for the speed-up: one block on one
+    /// worker (`static`), no pickling, no GIL. The `fetch` workload runs only on threads: its
+    /// requests one after another on one thread of `ThreadPoolExecutor.map`.
+    pub fn sequential_baseline(&self) -> Self {
+        let strategy = if self.workload.kind == WorkloadKind::Fetch {
+            Strategy::ThreadPoolMap
+        } else {
+            Strategy::Static
+        };
+        Self {
+            strategy,
+            workers: 1,
+            chunksize: None,
+            gil: false,
+            ..self.clone()
+        }
+    }
+
     /// The Python a user would write for this run, shown above the Run button.
     pub fn python_code(&self) -> String {
         let n = self.items + 1;

@@ -512,6 +512,7 @@ impl FetchRun {
                     transfer_ms: 0.0,
                     gil_wait_ms: 0.0,
                     error: outcome.error(),
+                    stopped: false,
                 }
             })
             .collect();
@@ -563,6 +564,8 @@ impl FetchRun {
             checksum: checksum(&results),
             results: Some(results),
             baseline_wall_ms: None,
+            baseline: None,
+            stopped: self.cancel_requested || self.cancelled_after_done,
         }
     }
 

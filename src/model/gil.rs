@@ -155,7 +155,10 @@ mod tests {
                 .map(|_| {
                     scope.spawn(|| {
                         let held = gil.acquire(&now);
-                        count_primes_below(3_000_000, &mut || held.switch_if_due(&now));
+                        count_primes_below(3_000_000, &mut || {
+                            held.switch_if_due(&now);
+                            true
+                        });
                         held.handovers()
                     })
                 })

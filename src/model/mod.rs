@@ -19,6 +19,7 @@ pub mod gil;
 pub mod layout;
 pub mod pickle;
 pub mod pool_map;
+pub mod run_control;
 pub mod tasks;
 pub mod trace;
 pub mod workload;

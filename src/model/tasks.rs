@@ -9,7 +9,10 @@ use crate::model::config::{Chunking, RunConfig, Strategy};
 use crate::model::gil::{self, Gil};
 use crate::model::pickle;
 use crate::model::pool_map::{split, Chunk};
-use crate::model::trace::{checksum, ChunkRecord, DepthSample, Trace, MAX_LISTED_RESULTS};
+use crate::model::run_control::RunControl;
+use crate::model::trace::{
+    checksum, BaselineSource, ChunkRecord, DepthSample, Trace, MAX_LISTED_RESULTS,
+};
 use crate::model::workload::WorkloadKind;
 use crate::model::workload::{item_value, Io, Workload};
 use std::collections::VecDeque;
@@ -230,6 +233,8 @@ pub struct TaskOutcome {
     pub worker_started_ms: Vec<f64>,
     /// The queue's depth after every hand-out (FIFO strategies).
     pub queue_depth: Vec<DepthSample>,
+    /// Whether the run was stopped before every task was done.
+    pub stopped: bool,
 }
 
 /// Facts of a run that only the runtime knows.
@@ -248,9 +253,11 @@ pub struct RunFacts {
 impl TaskOutcome {
     /// The trace of this outcome, for `config`.
     pub fn into_trace(self, config: &RunConfig, facts: RunFacts) -> Result<Trace, String> {
-        let results = self
-            .results
-            .ok_or("some tasks never came back from the workers")?;
+        if self.results.is_none() && !self.stopped {
+            return Err("some tasks never came back from the workers".to_owned());
+        }
+        let stopped = self.stopped;
+        let results = self.results.unwrap_or_default();
         // Each place holds its own item's result, or 0 where its task failed (a request).
         let mut failed = vec![false; results.len()];
         for record in self.records.iter().filter(|r| r.error.is_some()) {
@@ -261,7 +268,8 @@ impl TaskOutcome {
                 .flatten()
                 .for_each(|f| *f = true);
         }
-        let results_in_order = results.len() == config.items
+        let results_in_order = !stopped
+            && results.len() == config.items
             && results.iter().enumerate().all(|(position, &r)| {
                 r == if failed[position] {
                     0
@@ -294,8 +302,10 @@ impl TaskOutcome {
             notes: notes(config),
             results_in_order,
             checksum: checksum(&results),
-            results: (results.len() <= MAX_LISTED_RESULTS).then_some(results),
+            results: (!stopped && results.len() <= MAX_LISTED_RESULTS).then_some(results),
             baseline_wall_ms: None,
+            baseline: None,
+            stopped,
         })
     }
 }
@@ -359,6 +369,49 @@ pub fn run_heading(trace: &Trace) -> String {
             format!("{name}: {items} {noun}, one thread each")
         }
         Chunking::PerItem => format!("{name} on {workers} workers: {items} {noun}, one task each"),
+    }
+}
+
+/// What the page says of a stopped run: how far it got.
+pub fn stopped_summary(trace: &Trace) -> Option<String> {
+    if !trace.stopped {
+        return None;
+    }
+    let tasks = trace.chunks.len();
+    let finished = trace.chunks.iter().filter(|c| !c.stopped).count();
+    let items_finished: usize = trace
+        .chunks
+        .iter()
+        .filter(|c| !c.stopped)
+        .map(|c| c.len)
+        .sum();
+    Some(format!(
+        "Stopped after {:.1} ms: {finished} of {tasks} started tasks finished ({items_finished} of {} items); the caller got no result list.",
+        trace.wall_ms, trace.items
+    ))
+}
+
+/// The speed-up figure: over which 1-worker run, and where its time came from.
+pub fn speedup_summary(trace: &Trace) -> String {
+    let speedup = trace.metrics().speedup;
+    match (speedup, trace.baseline_wall_ms, trace.baseline) {
+        (Some(_), Some(_), Some(BaselineSource::ThisRun)) => {
+            "1.00×: this run is the sequential run on 1 worker".to_owned()
+        }
+        (Some(s), Some(base), Some(source)) => {
+            let when = match source {
+                BaselineSource::Stored => "measured earlier on this page for the same workload",
+                _ => "measured right after this run",
+            };
+            format!("{s:.2}× over the sequential run on 1 worker ({base:.1} ms, {when})")
+        }
+        _ if trace.stopped => "not measured: the run was stopped".to_owned(),
+        _ if trace.workload == WorkloadKind::Fetch.name()
+            && trace.chunks.iter().any(|c| c.error.is_some()) =>
+        {
+            "not measured: a request failed, and timing the requests again on 1 worker would re-send it".to_owned()
+        }
+        _ => "not measured (the 1-worker run was skipped)".to_owned(),
     }
 }
 
@@ -476,6 +529,7 @@ pub struct TaskRun {
     queue: Mutex<(TaskQueue, Vec<DepthSample>)>,
     handled: Mutex<Handled>,
     workers_running: AtomicUsize,
+    control: Arc<RunControl>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -501,7 +555,13 @@ impl TaskRun {
             plan,
             workload,
             io: None,
+            control: Arc::default(),
         }
+    }
+
+    /// The same run, stopped and counted through `control` (shared with the page).
+    pub fn with_control(self, control: Arc<RunControl>) -> Self {
+        Self { control, ..self }
     }
 
     /// The same run, with the blocking request `fetch` tasks make (supplied by the runtime).
@@ -518,34 +578,48 @@ impl TaskRun {
     }
 
     /// Runs the items at `positions`: their results (0 where an item failed) and the first
-    /// error, if one failed.
+    /// error, if one failed; `None` if the run was stopped before they were all done.
     fn run_items(
         &self,
         positions: impl Iterator<Item = usize>,
         now_ms: &dyn Fn() -> f64,
-    ) -> (Vec<u64>, Option<String>) {
-        let (gil, io) = (self.gil.as_ref(), self.io.as_deref());
+    ) -> Option<(Vec<u64>, Option<String>)> {
+        let (gil, io, control) = (self.gil.as_ref(), self.io.as_deref(), &*self.control);
         let mut error = None;
-        let results = positions
-            .map(|p| {
-                self.workload
-                    .run_item(p, gil, now_ms, io)
-                    .unwrap_or_else(|why| {
-                        error.get_or_insert(why);
-                        0
-                    })
-            })
-            .collect();
-        (results, error)
+        let mut results = Vec::new();
+        for position in positions {
+            if control.stop_requested() {
+                return None;
+            }
+            let result = self
+                .workload
+                .run_item(position, gil, now_ms, io, control)
+                .unwrap_or_else(|why| {
+                    error.get_or_insert(why);
+                    0
+                });
+            if control.stop_requested() {
+                return None;
+            }
+            control.item_done();
+            results.push(result);
+        }
+        Some((results, error))
     }
 
     /// Runs one task whole: unpickles its arguments (process strategies), computes, pickles
-    /// the results back. Returns the results, the time spent pickling, ms, and why the task
-    /// failed, if it did.
-    fn run_task(&self, chunk: Chunk, now_ms: &dyn Fn() -> f64) -> (Vec<u64>, f64, Option<String>) {
+    /// the results back. Returns the results (`None` if the run was stopped part-way), the
+    /// time spent pickling, ms, and why the task failed, if it did.
+    fn run_task(
+        &self,
+        chunk: Chunk,
+        now_ms: &dyn Fn() -> f64,
+    ) -> (Option<Vec<u64>>, f64, Option<String>) {
         if !self.plan.pickled {
-            let (results, error) = self.run_items(chunk.items(), now_ms);
-            return (results, 0.0, error);
+            return match self.run_items(chunk.items(), now_ms) {
+                Some((results, error)) => (Some(results), 0.0, error),
+                None => (None, 0.0, None),
+            };
         }
         // The parent pickles the arguments; the worker unpickles them, computes, and pickles
         // its results; the result handler unpickles them.
@@ -560,16 +634,19 @@ impl TaskRun {
             received.iter().map(|&x| (x - 1) as usize).collect()
         };
         let t1 = now_ms();
-        let (results, error) = self.run_items(positions.into_iter(), now_ms);
+        let Some((results, error)) = self.run_items(positions.into_iter(), now_ms) else {
+            return (None, t1 - t0, None);
+        };
         let t2 = now_ms();
         let results = pickle::loads_ints(&pickle::dumps_ints(&results)).unwrap_or_default();
         let t3 = now_ms();
-        (results, (t1 - t0) + (t3 - t2), error)
+        (Some(results), (t1 - t0) + (t3 - t2), error)
     }
 
     /// One worker: while there is a task for it, take it, run it whole and hand its results
     /// to the result handler. `now_ms` reads the run's shared clock; `thread` names the real
-    /// thread. The worker that finishes last returns the run's outcome.
+    /// thread. The worker that finishes last returns the run's outcome. Once Stop is asked for,
+    /// a worker takes no new task and leaves the one it runs part-way.
     pub fn worker_loop(
         &self,
         worker: usize,
@@ -584,6 +661,9 @@ impl TaskRun {
             // The time is read while the queue is held, so take times follow queue order.
             // Each Web Worker's clock may sit a few µs off another's; a take is never dated
             // before the take it followed (the lock orders them).
+            if self.control.stop_requested() {
+                break;
+            }
             let (next, start_ms) = {
                 let mut guard = lock(&self.queue);
                 let (queue, samples) = &mut *guard;
@@ -602,7 +682,10 @@ impl TaskRun {
             // Likewise an arrival is never dated before the one the handler took before it.
             let end_ms = now_ms().max(handled.last_arrival_ms).max(start_ms);
             handled.last_arrival_ms = end_ms;
-            handled.handler.arrive(chunk, results, end_ms);
+            let stopped = results.is_none();
+            if let Some(results) = results {
+                handled.handler.arrive(chunk, results, end_ms);
+            }
             handled.records.push(ChunkRecord {
                 index: chunk.index,
                 first_item: chunk.first_item,
@@ -614,6 +697,7 @@ impl TaskRun {
                 transfer_ms,
                 gil_wait_ms,
                 error,
+                stopped,
             });
         }
         if self.workers_running.fetch_sub(1, Ordering::AcqRel) != 1 {
@@ -651,6 +735,7 @@ impl TaskRun {
             } else {
                 Vec::new()
             },
+            stopped: !complete && self.control.stop_requested(),
         })
     }
 }
@@ -876,6 +961,77 @@ mod tests {
         let squared = run_with_io(&cpu, unused).into_trace(&cpu, FACTS).unwrap();
         assert!(squared.results_in_order && squared.chunks.iter().all(|c| c.error.is_none()));
         assert_eq!(squared.results.as_deref(), Some(&[1, 4, 9, 16][..]));
+    }
+
+    #[test]
+    fn a_stopped_run_ends_at_once_and_keeps_what_ran() {
+        // 40 long items on 2 workers: seconds if it were not stopped.
+        let config =
+            Inputs::from_query("strategy=Pool.map&workers=2&items=40&chunksize=2&cost=1000000")
+                .validate()
+                .unwrap();
+        let control = Arc::new(RunControl::default());
+        let run = TaskRun::new(plan(&config), config.workload).with_control(Arc::clone(&control));
+        let clock = std::time::Instant::now();
+        let now = || clock.elapsed().as_secs_f64() * 1e3;
+        let outcome = std::thread::scope(|scope| {
+            let run = &run;
+            let workers: Vec<_> = (0..2)
+                .map(|worker| scope.spawn(move || run.worker_loop(worker, worker, &now)))
+                .collect();
+            while control.items_done() < 2 {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            control.request_stop();
+            let stopped_at = clock.elapsed();
+            let outcome = workers.into_iter().find_map(|w| w.join().unwrap()).unwrap();
+            assert!(
+                clock.elapsed() - stopped_at < std::time::Duration::from_millis(200),
+                "the workers left within 200 ms of Stop"
+            );
+            outcome
+        });
+        assert!(outcome.stopped && outcome.results.is_none());
+        assert!(control.items_done() < 40, "stopped before the end");
+        let cut_short = outcome.records.iter().filter(|r| r.stopped).count();
+        assert!(
+            (1..=2).contains(&cut_short),
+            "each busy worker's task was cut short"
+        );
+        assert_eq!(
+            outcome.arrived.len(),
+            outcome.records.len() - cut_short,
+            "a task cut short never reaches the result handler"
+        );
+        let trace = outcome.into_trace(&config, FACTS).unwrap();
+        assert!(trace.stopped && trace.results.is_none() && !trace.results_in_order);
+    }
+
+    #[test]
+    fn the_speed_up_says_where_its_baseline_came_from() {
+        let mut trace =
+            crate::model::trace::tests::trace_of(&[(0, 0, 0.0, 10.0), (1, 1, 0.0, 10.0)], &[0, 1]);
+        assert_eq!(
+            speedup_summary(&trace),
+            "2.00× over the sequential run on 1 worker (20.0 ms, measured right after this run)"
+        );
+        trace.baseline = Some(BaselineSource::Stored);
+        assert!(speedup_summary(&trace)
+            .ends_with("measured earlier on this page for the same workload)"));
+        trace.baseline = None;
+        trace.baseline_wall_ms = None;
+        assert_eq!(
+            speedup_summary(&trace),
+            "not measured (the 1-worker run was skipped)"
+        );
+        assert_eq!(stopped_summary(&trace), None);
+        trace.stopped = true;
+        trace.chunks[1].stopped = true;
+        assert_eq!(speedup_summary(&trace), "not measured: the run was stopped");
+        assert_eq!(
+            stopped_summary(&trace).unwrap(),
+            "Stopped after 10.0 ms: 1 of 2 started tasks finished (1 of 2 items); the caller got no result list."
+        );
     }
 
     #[test]

@@ -31,6 +31,10 @@ pub struct ChunkRecord {
     /// Why the task failed (fetch strategies: HTTP status, network error, timeout …), if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Whether the run was stopped while this task ran: it ended part-way at `end_ms`, and its
+    /// results never reached the caller.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stopped: bool,
 }
 
 impl ChunkRecord {
@@ -100,6 +104,23 @@ pub struct Trace {
     pub results: Option<Vec<u64>>,
     /// Wall time of the same workload on one worker, when measured.
     pub baseline_wall_ms: Option<f64>,
+    /// Where `baseline_wall_ms` came from, when there is one.
+    pub baseline: Option<BaselineSource>,
+    /// Whether the run was stopped before it finished: the trace holds what ran until then
+    /// (tasks cut short are marked `stopped`), and the caller got no result list.
+    pub stopped: bool,
+}
+
+/// Where a run's 1-worker baseline came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineSource {
+    /// Measured right after this run.
+    Measured,
+    /// Measured earlier on this page for the same workload, and reused.
+    Stored,
+    /// This run itself was the 1-worker run of its workload.
+    ThisRun,
 }
 
 /// The depth of a task queue at one moment.
@@ -258,6 +279,7 @@ pub(crate) mod tests {
                 transfer_ms: 0.0,
                 gil_wait_ms: 0.0,
                 error: None,
+                stopped: false,
             })
             .collect::<Vec<_>>();
         Trace {
@@ -287,6 +309,8 @@ pub(crate) mod tests {
             checksum: 0,
             results: None,
             baseline_wall_ms: Some(20.0),
+            baseline: Some(BaselineSource::Measured),
+            stopped: false,
         }
     }
 

@@ -12,6 +12,7 @@
 
 use crate::model::gather::SHIPPED_FILES;
 use crate::model::gil::Gil;
+use crate::model::run_control::RunControl;
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -27,8 +28,9 @@ pub fn square(x: u64) -> u64 {
 
 /// How many primes are below `k`, by trial division with odd divisors (no allocation, so
 /// workers never contend on the allocator while they compute). `every_step` is called every
-/// 64 candidates (the GIL's chance to switch threads).
-pub fn count_primes_below(k: u32, every_step: &mut dyn FnMut()) -> u32 {
+/// 64 candidates (the GIL's chance to switch threads, and the run's to stop): when it returns
+/// `false` the count stops there, unfinished.
+pub fn count_primes_below(k: u32, every_step: &mut dyn FnMut() -> bool) -> u32 {
     let mut count = u32::from(k > 2);
     let mut n = 3u32;
     while n < k {
@@ -43,8 +45,8 @@ pub fn count_primes_below(k: u32, every_step: &mut dyn FnMut()) -> u32 {
         }
         count += u32::from(is_prime);
         n += 2;
-        if n & 127 == 1 {
-            every_step();
+        if n & 127 == 1 && !every_step() {
+            break;
         }
     }
     count
@@ -54,8 +56,11 @@ pub fn count_primes_below(k: u32, every_step: &mut dyn FnMut()) -> u32 {
 /// 2-core development machine (k = 30,000 takes about 0.5 ms per item).
 pub const NS_PER_STEP: f64 = 2.7;
 
+/// The longest an `io` item waits before it looks whether the run was stopped.
+const STOP_CHECK_INTERVAL: Duration = Duration::from_millis(5);
+
 /// What a task spends its time on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WorkloadKind {
     /// Computing: count the primes below k.
     Cpu,
@@ -84,7 +89,7 @@ impl WorkloadKind {
 }
 
 /// How the cost is spread over the items.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Shape {
     /// Every item costs the same.
     Uniform,
@@ -149,7 +154,7 @@ pub fn splitmix64(seed: u64) -> u64 {
 }
 
 /// A run's workload: `square` over `1..=items`, each task first doing its share of work.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Workload {
     /// Computing or waiting.
     pub kind: WorkloadKind,
@@ -196,13 +201,15 @@ impl Workload {
     /// task holds it while it computes (offering it to waiting threads every switch
     /// interval) and not while it waits, as CPython's threads do. `fetch` tasks make their
     /// request with `io` (the GIL released meanwhile) and fail if it fails or is missing;
-    /// the other kinds never fail.
+    /// the other kinds never fail. Once `control` asks to stop, a `cpu` or `io` item stops
+    /// part-way (within about a millisecond) and its result means nothing.
     pub fn run_item(
         &self,
         position: usize,
         gil: Option<&Gil>,
         now_ms: &dyn Fn() -> f64,
         io: Option<&Io>,
+        control: &RunControl,
     ) -> Result<u64, String> {
         let cost = self.cost_of(position);
         match self.kind {
@@ -212,11 +219,18 @@ impl Workload {
                     if let Some(held) = &held {
                         held.switch_if_due(now_ms);
                     }
+                    !control.stop_requested()
                 };
                 black_box(count_primes_below(black_box(cost), &mut offer_switch));
             }
             WorkloadKind::Io => {
-                std::thread::sleep(Duration::from_micros(u64::from(cost)));
+                // Waited in slices, so that Stop is seen within one slice.
+                let mut left = Duration::from_micros(u64::from(cost));
+                while !left.is_zero() && !control.stop_requested() {
+                    let slice = left.min(STOP_CHECK_INTERVAL);
+                    std::thread::sleep(slice);
+                    left -= slice;
+                }
                 // Back from the wait, the thread needs the GIL to return its result.
                 drop(gil.map(|g| g.acquire(now_ms)));
             }
@@ -294,7 +308,7 @@ mod tests {
         };
         for k in [0, 1, 2, 3, 4, 5, 10, 11, 100, 1000, 7919, 7920] {
             assert_eq!(
-                count_primes_below(k, &mut || ()),
+                count_primes_below(k, &mut || true),
                 sieve(k),
                 "primes below {k}"
             );
@@ -305,7 +319,11 @@ mod tests {
     fn tasks_square_the_items_one_to_n() {
         let workload = Workload::cpu(50, 14);
         let results: Vec<u64> = (0..14)
-            .map(|p| workload.run_item(p, None, &|| 0.0, None).unwrap())
+            .map(|p| {
+                workload
+                    .run_item(p, None, &|| 0.0, None, &RunControl::default())
+                    .unwrap()
+            })
             .collect();
         assert_eq!(results[..3], [1, 4, 9]);
         assert_eq!(results[13], 196);
@@ -366,8 +384,39 @@ mod tests {
             ..Workload::cpu(2000, 1)
         };
         let start = std::time::Instant::now();
-        assert_eq!(w.run_item(0, None, &|| 0.0, None), Ok(1));
+        assert_eq!(
+            w.run_item(0, None, &|| 0.0, None, &RunControl::default()),
+            Ok(1)
+        );
         assert!(start.elapsed() >= Duration::from_micros(2000));
+    }
+
+    #[test]
+    fn a_stop_request_ends_a_long_item_part_way() {
+        // Items of about a minute each (cpu: primes below 2^32; io: a 60 s wait).
+        for w in [
+            Workload::cpu(u32::MAX, 1),
+            Workload {
+                kind: WorkloadKind::Io,
+                ..Workload::cpu(60_000_000, 1)
+            },
+        ] {
+            let control = RunControl::default();
+            let start = std::time::Instant::now();
+            std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    std::thread::sleep(Duration::from_millis(30));
+                    control.request_stop();
+                });
+                let _ = w.run_item(0, None, &|| 0.0, None, &control);
+            });
+            let took = start.elapsed();
+            assert!(
+                took < Duration::from_millis(200),
+                "{:?} item stopped after {took:?}",
+                w.kind
+            );
+        }
     }
 
     #[test]
@@ -395,7 +444,7 @@ mod tests {
             }
         };
         let results: Vec<Result<u64, String>> = (0..5)
-            .map(|p| w.run_item(p, Some(&gil), &|| 0.0, Some(&io)))
+            .map(|p| w.run_item(p, Some(&gil), &|| 0.0, Some(&io), &RunControl::default()))
             .collect();
         assert_eq!(results[..3], [Ok(1024), Ok(16_384), Ok(65_536)]);
         assert_eq!(results[3], Err("HTTP 404 Not Found".to_owned()));
@@ -405,7 +454,7 @@ mod tests {
             [1024, 16_384, 65_536, 262_144, 1024]
         );
         assert!(w
-            .run_item(0, None, &|| 0.0, None)
+            .run_item(0, None, &|| 0.0, None, &RunControl::default())
             .unwrap_err()
             .contains("no blocking request"));
         assert!(w.cost_note().starts_with("not used by fetch"));

@@ -4,11 +4,15 @@
 //! is started on exactly as many resident Web Workers as the plan has workers; the last worker
 //! to finish sends the outcome to the page on a oneshot channel, which the page awaits. With
 //! the `fetch` workload each task's request is a blocking one made in its Web Worker
-//! ([`crate::runtime::fetch::blocking_requests`]). rayon runs in a rayon pool of exactly the
-//! chosen size, built on resident Web Workers for the run.
+//! ([`crate::runtime::fetch::blocking_requests`]). rayon runs on the global rayon pool, to
+//! which exactly the chosen number of resident Web Workers are lent for the run.
 //! The fetch strategies run on the page's own event loop ([`crate::runtime::fetch`]).
+//!
+//! Every run is stopped through its [`RunControl`]: workers check it between items and inside
+//! long items, and a stopped run still returns the trace of what ran.
 
 use crate::model::config::{RunConfig, Strategy};
+use crate::model::run_control::RunControl;
 use crate::model::tasks::{plan, RunFacts, TaskOutcome, TaskRun};
 use crate::model::trace::{ChunkRecord, Trace};
 use crate::model::workload::WorkloadKind;
@@ -18,8 +22,9 @@ use crate::runtime::rayon_trace::{Piece, PieceLog};
 use futures::channel::oneshot;
 use std::sync::{Arc, Mutex};
 
-/// Runs `config` for real and returns its trace (without a baseline).
-pub async fn run(config: &RunConfig) -> Result<Trace, String> {
+/// Runs `config` for real and returns its trace (without a baseline). `control` stops it and
+/// counts its items.
+pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace, String> {
     if config.strategy.is_fetch() {
         return crate::runtime::fetch::run(config).await;
     }
@@ -28,9 +33,9 @@ pub async fn run(config: &RunConfig) -> Result<Trace, String> {
     let sender = Arc::new(Mutex::new(Some(sender)));
     let started_at_ms = now_ms();
     if config.strategy == Strategy::RayonParIter {
-        start_rayon(config, started_at_ms, sender)?;
+        start_rayon(config, started_at_ms, sender, Arc::clone(control)).await?;
     } else {
-        let mut run = TaskRun::new(plan(config), config.workload);
+        let mut run = TaskRun::new(plan(config), config.workload).with_control(Arc::clone(control));
         if config.workload.kind == WorkloadKind::Fetch {
             run = run.with_io(crate::runtime::fetch::blocking_requests(config.items)?);
         }
@@ -43,13 +48,12 @@ pub async fn run(config: &RunConfig) -> Result<Trace, String> {
             if let Some(outcome) = outcome {
                 send(&sender, outcome);
             }
-        })?;
+        })
+        .await?;
     }
-    let outcome = receiver.await;
-    if config.strategy == Strategy::RayonParIter {
-        pool::repark(config.workers);
-    }
-    let outcome = outcome.map_err(|_| "the workers stopped before the run finished".to_owned())?;
+    let outcome = receiver
+        .await
+        .map_err(|_| "the workers stopped before the run finished".to_owned())?;
     let facts = RunFacts {
         isolated: is_cross_origin_isolated(),
         pool_threads: pool.threads,
@@ -61,6 +65,7 @@ pub async fn run(config: &RunConfig) -> Result<Trace, String> {
 
 type OutcomeSender = Arc<Mutex<Option<oneshot::Sender<TaskOutcome>>>>;
 
+/// Sends the outcome to the page (from a worker thread).
 fn send(sender: &OutcomeSender, outcome: TaskOutcome) {
     let taken = sender.lock().ok().and_then(|mut s| s.take());
     // The page may have gone away; then nobody waits for the outcome.
@@ -70,39 +75,56 @@ fn send(sender: &OutcomeSender, outcome: TaskOutcome) {
 }
 
 /// `par_iter().map()` on exactly `config.workers` threads: that many resident threads are
-/// handed back to rayon's global pool for the run (the rest stay parked and take no part),
-/// and rayon splits and steals among them as it always does.
-fn start_rayon(
+/// lent to rayon's global pool for the run (the rest stay parked and take no part), and
+/// rayon splits and steals among them as it always does.
+async fn start_rayon(
     config: &RunConfig,
     started_at_ms: f64,
     sender: OutcomeSender,
+    control: Arc<RunControl>,
 ) -> Result<(), String> {
     let threads = config.workers;
-    pool::release_to_rayon(threads)?;
     let workload = config.workload;
     let items = config.items;
-    rayon::spawn(move || {
+    pool::lend_to_rayon(threads, move || {
         use rayon::prelude::*;
         let now = move || now_ms() - started_at_ms;
+        let stop_requested = || control.stop_requested();
         let worker_started_ms = vec![now(); threads];
-        let log = PieceLog::new(&now);
+        let log = PieceLog::new(&now, &stop_requested);
         let results: Vec<u64> = log
             .range(items)
-            // rayon runs only `cpu` and `io` (fetch is refused for it), which never fail.
-            .map(|position| workload.run_item(position, None, &now, None).unwrap_or(0))
+            .map(|position| {
+                if control.stop_requested() {
+                    return 0;
+                }
+                // rayon runs only `cpu` and `io` (fetch is refused for it), which never fail.
+                let result = workload
+                    .run_item(position, None, &now, None, &control)
+                    .unwrap_or(0);
+                control.item_done();
+                result
+            })
             .collect();
         let done_ms = now();
+        let stopped = control.stop_requested();
         send(
             &sender,
-            rayon_outcome(results, log.into_pieces(), worker_started_ms, done_ms),
+            rayon_outcome(
+                (!stopped).then_some(results),
+                log.into_pieces(),
+                worker_started_ms,
+                done_ms,
+            ),
         );
-    });
-    Ok(())
+    })
+    .await
 }
 
-/// The outcome of a rayon run: one record per leaf piece rayon ran, in input order.
+/// The outcome of a rayon run: one record per leaf piece rayon ran, in input order. `results`
+/// is `None` when the run was stopped.
 fn rayon_outcome(
-    results: Vec<u64>,
+    results: Option<Vec<u64>>,
     pieces: Vec<Piece>,
     worker_started_ms: Vec<f64>,
     done_ms: f64,
@@ -131,19 +153,26 @@ fn rayon_outcome(
                 transfer_ms: 0.0,
                 gil_wait_ms: 0.0,
                 error: None,
+                stopped: piece.stopped,
             }
         })
         .collect();
-    let mut arrived: Vec<usize> = (0..records.len()).collect();
+    let stopped = results.is_none();
+    let finished: Vec<usize> = (0..records.len())
+        .filter(|&i| !records[i].stopped)
+        .collect();
+    let mut arrived = finished.clone();
     arrived.sort_by(|&a, &b| records[a].end_ms.total_cmp(&records[b].end_ms));
-    let count = records.len();
+    // The caller gets the collected list at the end, or nothing when the run was stopped.
+    let delivered = if stopped { Vec::new() } else { finished };
     TaskOutcome {
-        results: Some(results),
+        results,
+        delivered_ms: vec![done_ms; delivered.len()],
+        delivered,
         records,
         arrived,
-        delivered: (0..count).collect(),
-        delivered_ms: vec![done_ms; count],
         worker_started_ms,
         queue_depth: Vec::new(),
+        stopped,
     }
 }

@@ -21,20 +21,28 @@ pub struct Piece {
     pub start_ms: f64,
     /// When it ended, ms.
     pub end_ms: f64,
+    /// Whether the run had been stopped by the time it ended (its items were cut short or
+    /// skipped).
+    pub stopped: bool,
 }
 
-/// Where pieces are recorded, and the clock they are timed by.
+/// Where pieces are recorded, the clock they are timed by, and whether the run was stopped.
 pub struct PieceLog<'a> {
     pieces: Mutex<Vec<Piece>>,
     now_ms: &'a (dyn Fn() -> f64 + Sync),
+    stop_requested: &'a (dyn Fn() -> bool + Sync),
 }
 
 impl<'a> PieceLog<'a> {
-    /// An empty log timed by `now_ms`.
-    pub fn new(now_ms: &'a (dyn Fn() -> f64 + Sync)) -> Self {
+    /// An empty log timed by `now_ms`, asking `stop_requested` as each piece ends.
+    pub fn new(
+        now_ms: &'a (dyn Fn() -> f64 + Sync),
+        stop_requested: &'a (dyn Fn() -> bool + Sync),
+    ) -> Self {
         Self {
             pieces: Mutex::new(Vec::new()),
             now_ms,
+            stop_requested,
         }
     }
 
@@ -124,6 +132,7 @@ impl Producer for RecordedProducer<'_> {
             thread: rayon::current_thread_index().unwrap_or(0),
             start_ms,
             end_ms: (self.log.now_ms)(),
+            stopped: (self.log.stop_requested)(),
         };
         if let Ok(mut pieces) = self.log.pieces.lock() {
             pieces.push(piece);

@@ -1,65 +1,113 @@
 //! The page's runs: one at a time (a second run waits for the first, so two runs never share
-//! the workers and distort each other's timings), each completed by the wall time of the same
-//! workload run sequentially on one worker, for the speed-up.
+//! the workers and distort each other's timings), each stoppable, each completed by the wall
+//! time of the same workload run sequentially on one worker, for the speed-up. That baseline
+//! is measured once per workload while the page lives and reused after.
 
 use crate::model::app_state::RunPhase;
-use crate::model::config::{RunConfig, Strategy};
-use crate::model::trace::Trace;
+use crate::model::config::RunConfig;
+use crate::model::run_control::RunControl;
+use crate::model::trace::{BaselineSource, Trace};
+use crate::model::workload::{Workload, WorkloadKind};
 use crate::runtime::executor;
 use futures::lock::Mutex;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Held by the run in progress; the next run waits for it.
 static TURN: Mutex<()> = Mutex::new(());
 
 thread_local! {
-    static BASELINES: RefCell<HashMap<String, f64>> = RefCell::new(HashMap::new());
+    /// Wall time of each workload run sequentially on one worker, ms.
+    static BASELINES: RefCell<HashMap<Workload, f64>> = RefCell::new(HashMap::new());
+    /// The control of the run in progress (or of its baseline), while there is one.
+    static CURRENT: RefCell<Option<Arc<RunControl>>> = const { RefCell::new(None) };
 }
 
-/// The sequential run of the same workload: one worker, one block, no pickling, no GIL. The
-/// `fetch` workload runs only on threads: its requests one after another on one thread of
-/// `ThreadPoolExecutor.map`.
-fn sequential(config: &RunConfig) -> RunConfig {
-    let mut inputs = crate::model::config::Inputs::from_query(&config.to_query());
-    inputs = inputs.with_strategy(
-        if config.workload.kind == crate::model::workload::WorkloadKind::Fetch {
-            Strategy::ThreadPoolMap.name()
-        } else {
-            Strategy::Static.name()
-        },
-    );
-    inputs = inputs.with(crate::model::config::Field::Workers, "1");
-    inputs.validate().unwrap_or_else(|_| config.with_workers(1))
+/// How a run is carried out, beyond its config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Whether to measure the 1-worker baseline when none is stored for the workload.
+    pub measure_baseline: bool,
 }
 
-/// Runs `config` and fills in `baseline_wall_ms`: the wall time of the same workload run
-/// sequentially on one worker, measured once per workload while the page lives.
-pub async fn run(config: RunConfig, on_phase: impl Fn(RunPhase)) -> Result<Trace, String> {
+/// Clears [`CURRENT`] when the run ends, however it ends.
+struct CurrentRun;
+
+impl CurrentRun {
+    fn start(control: &Arc<RunControl>) -> Self {
+        CURRENT.with(|current| *current.borrow_mut() = Some(Arc::clone(control)));
+        CurrentRun
+    }
+}
+
+impl Drop for CurrentRun {
+    fn drop(&mut self) {
+        CURRENT.with(|current| current.borrow_mut().take());
+    }
+}
+
+/// Stops the run in progress, its baseline included: workers take no new task and leave long
+/// items part-way, requests in flight on the page are aborted, and the run ends with the trace
+/// of what ran, marked stopped. Returns whether there was a run to stop.
+pub fn stop() -> bool {
+    let control = CURRENT.with(|current| current.borrow().clone());
+    crate::runtime::fetch::cancel_running();
+    control.inspect(|c| c.request_stop()).is_some()
+}
+
+/// Items done so far by the run (or baseline) in progress.
+pub fn items_done() -> Option<usize> {
+    CURRENT.with(|current| current.borrow().as_ref().map(|c| c.items_done()))
+}
+
+/// Runs `config` and fills in its baseline: `baseline_wall_ms`, the wall time of the same
+/// workload run sequentially on one worker, stored or measured (unless `options` says not
+/// to measure it). A stopped run (or a run whose baseline was stopped) keeps its trace.
+pub async fn run(
+    config: RunConfig,
+    options: RunOptions,
+    on_phase: impl Fn(RunPhase),
+) -> Result<Trace, String> {
     let _turn = TURN.lock().await;
+    let control = Arc::new(RunControl::default());
+    let _current = CurrentRun::start(&control);
     on_phase(if config.strategy.is_fetch() {
         RunPhase::Fetching
     } else {
         RunPhase::Running
     });
-    let mut trace = executor::run(&config).await?;
-    if config.strategy.is_fetch() {
+    let mut trace = executor::run(&config, &control).await?;
+    if config.strategy.is_fetch() || trace.stopped {
         return Ok(trace);
     }
-    let baseline = sequential(&config);
-    let key = baseline.to_query();
+    let baseline = config.sequential_baseline();
+    let workload = config.workload;
     if baseline.strategy == config.strategy && config.workers == 1 {
-        BASELINES.with(|b| b.borrow_mut().insert(key.clone(), trace.wall_ms));
+        BASELINES.with(|b| b.borrow_mut().insert(workload, trace.wall_ms));
+        trace.baseline_wall_ms = Some(trace.wall_ms);
+        trace.baseline = Some(BaselineSource::ThisRun);
+        return Ok(trace);
     }
-    let known = BASELINES.with(|b| b.borrow().get(&key).copied());
-    trace.baseline_wall_ms = Some(match known {
-        Some(wall_ms) => wall_ms,
-        None => {
-            on_phase(RunPhase::MeasuringBaseline);
-            let wall_ms = executor::run(&baseline).await?.wall_ms;
-            BASELINES.with(|b| b.borrow_mut().insert(key, wall_ms));
-            wall_ms
-        }
-    });
+    if let Some(wall_ms) = BASELINES.with(|b| b.borrow().get(&workload).copied()) {
+        trace.baseline_wall_ms = Some(wall_ms);
+        trace.baseline = Some(BaselineSource::Stored);
+        return Ok(trace);
+    }
+    // A request that failed would only fail again, or hang until its timeout again: a fetch
+    // run with a failure gets no baseline rather than one that re-sends it.
+    let failed_request = workload.kind == WorkloadKind::Fetch
+        && trace.chunks.iter().any(|chunk| chunk.error.is_some());
+    if !options.measure_baseline || failed_request {
+        return Ok(trace);
+    }
+    on_phase(RunPhase::MeasuringBaseline);
+    control.restart_count();
+    let measured = executor::run(&baseline, &control).await?;
+    if !measured.stopped {
+        BASELINES.with(|b| b.borrow_mut().insert(workload, measured.wall_ms));
+        trace.baseline_wall_ms = Some(measured.wall_ms);
+        trace.baseline = Some(BaselineSource::Measured);
+    }
     Ok(trace)
 }

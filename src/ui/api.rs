@@ -2,12 +2,17 @@
 //! - `playground.run(config)` returns a Promise of the run's trace as a plain object (with its
 //!   `metrics`), or rejects with a readable message. `config` takes the URL's keys. The run is
 //!   shown on the page like one started with the Run button.
+//!   `playground.run(config, { baseline: false })` skips measuring the 1-worker baseline.
+//!   A stopped run resolves with the trace of what ran, marked `stopped: true`.
+//! - `playground.cancel()` stops the run in progress (its baseline included) and returns
+//!   whether there was one.
 //! - `playground.ready()` returns a Promise of `{ threads, startup_ms }` once the workers are
 //!   started, or rejects with why they cannot start.
 
 use crate::model::config::Inputs;
 use crate::model::trace::{Metrics, Trace};
 use crate::runtime::pool::describe;
+use crate::runtime::session::{self, RunOptions};
 use crate::ui::app::{run_and_show, Dispatcher};
 use js_sys::{Object, Promise, Reflect};
 use serde::Serialize;
@@ -54,14 +59,31 @@ fn config_pairs(config: &JsValue) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
-fn run(dispatch: Dispatcher, config: JsValue) -> Promise {
+/// The run options a JS caller gave: `{ baseline: false }` skips the 1-worker baseline.
+fn run_options(options: &JsValue) -> RunOptions {
+    let baseline = Reflect::get(options, &"baseline".into()).unwrap_or(JsValue::UNDEFINED);
+    RunOptions {
+        measure_baseline: baseline.as_bool() != Some(false),
+    }
+}
+
+fn run(dispatch: Dispatcher, config: JsValue, options: JsValue) -> Promise {
     future_to_promise(async move {
         let reject = |message: String| JsValue::from(js_sys::Error::new(&message));
+        let options = if options.is_object() {
+            run_options(&options)
+        } else {
+            RunOptions {
+                measure_baseline: true,
+            }
+        };
         let pairs = config_pairs(&config).map_err(reject)?;
         let inputs = Inputs::from_pairs(pairs, true).map_err(|i| reject(i.to_string()))?;
         let run_config = inputs.validate().map_err(|i| reject(i.to_string()))?;
         dispatch.dispatch(crate::model::app_state::Action::Load(inputs));
-        let trace = run_and_show(dispatch, run_config).await.map_err(reject)?;
+        let trace = run_and_show(dispatch, run_config, options)
+            .await
+            .map_err(reject)?;
         let json = serde_json::to_string(&Export {
             trace: &trace,
             metrics: trace.metrics(),
@@ -89,9 +111,13 @@ pub fn install(dispatch: Dispatcher) {
         return;
     };
     let api = Object::new();
-    let run_fn =
-        Closure::<dyn Fn(JsValue) -> Promise>::new(move |config| run(dispatch.clone(), config));
+    let run_fn = Closure::<dyn Fn(JsValue, JsValue) -> Promise>::new(move |config, options| {
+        run(dispatch.clone(), config, options)
+    });
     let _ = Reflect::set(&api, &"run".into(), run_fn.as_ref());
+    let cancel_fn = Closure::<dyn Fn() -> bool>::new(session::stop);
+    let _ = Reflect::set(&api, &"cancel".into(), cancel_fn.as_ref());
+    cancel_fn.forget();
     let ready_fn = Closure::<dyn Fn() -> Promise>::new(ready);
     let _ = Reflect::set(&api, &"ready".into(), ready_fn.as_ref());
     ready_fn.forget();

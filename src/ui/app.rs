@@ -1,9 +1,10 @@
 //! The page: controls on top, then the run drawn from its trace.
 
-use crate::model::app_state::{Action, AppState, PoolStatus, RunPhase};
+use crate::model::app_state::{Action, AppState, PoolStatus};
 use crate::model::config::{Inputs, RunConfig, Strategy};
-use crate::model::tasks::run_heading;
+use crate::model::tasks::{run_heading, stopped_summary};
 use crate::model::trace::Trace;
+use crate::runtime::session::RunOptions;
 use crate::runtime::{pool, session};
 use crate::ui::api;
 use crate::ui::controls::Controls;
@@ -11,19 +12,28 @@ use crate::ui::figures::Figures;
 use crate::ui::gather_strip::GatherStrip;
 use crate::ui::lanes::Lanes;
 use crate::ui::queue_depth::QueueDepth;
+use crate::ui::run_status::RunStatus;
 use crate::ui::split_strip::SplitStrip;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 /// Sends actions to the page's state from anywhere (callbacks, futures, the JS API).
 pub type Dispatcher = UseReducerDispatcher<AppState>;
 
-/// Runs `config` and shows it on the page; the trace is also returned to the caller.
-pub async fn run_and_show(dispatch: Dispatcher, config: RunConfig) -> Result<Rc<Trace>, String> {
-    dispatch.dispatch(Action::Progress(RunPhase::Waiting));
+/// Runs `config` and shows it on the page; the trace (of what ran, if it was stopped) is
+/// also returned to the caller.
+pub async fn run_and_show(
+    dispatch: Dispatcher,
+    config: RunConfig,
+    options: RunOptions,
+) -> Result<Rc<Trace>, String> {
+    dispatch.dispatch(Action::Started {
+        items: config.items,
+    });
     let progress = dispatch.clone();
-    match session::run(config, move |phase| {
+    match session::run(config, options, move |phase| {
         progress.dispatch(Action::Progress(phase))
     })
     .await
@@ -38,6 +48,22 @@ pub async fn run_and_show(dispatch: Dispatcher, config: RunConfig) -> Result<Rc<
             Err(message)
         }
     }
+}
+
+/// Escape stops the run in progress, wherever the focus is.
+fn stop_on_escape() {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let listener =
+        wasm_bindgen::closure::Closure::<dyn Fn(KeyboardEvent)>::new(|event: KeyboardEvent| {
+            if event.key() == "Escape" {
+                session::stop();
+            }
+        });
+    let _ = document.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+    // The listener lives as long as the page.
+    listener.forget();
 }
 
 fn inputs_from_url() -> Inputs {
@@ -68,6 +94,7 @@ pub fn App() -> Html {
         let dispatch = state.dispatcher();
         use_effect_with((), move |_| {
             api::install(dispatch.clone());
+            stop_on_escape();
             spawn_local(async move {
                 match pool::ready().await {
                     Ok(info) => dispatch.dispatch(Action::PoolReady {
@@ -97,14 +124,24 @@ pub fn App() -> Html {
     let on_run = {
         let dispatch = state.dispatcher();
         let config = validation.clone().ok();
+        let options = RunOptions {
+            measure_baseline: state.measure_baseline,
+        };
         Callback::from(move |_| {
             if let Some(config) = config.clone() {
                 let dispatch = dispatch.clone();
                 spawn_local(async move {
-                    let _ = run_and_show(dispatch, config).await;
+                    let _ = run_and_show(dispatch, config, options).await;
                 });
             }
         })
+    };
+    let status = match state.running {
+        Some(phase) => html! {
+            <RunStatus {phase} items={state.running_items}
+                on_stop={Callback::from(|_| { session::stop(); })} />
+        },
+        None => Html::default(),
     };
 
     html! {
@@ -124,6 +161,8 @@ pub fn App() -> Html {
                 running={state.running}
                 {on_edit}
                 {on_run}
+                {status}
+                measure_baseline={state.measure_baseline}
             />
             if let Some(error) = &state.error {
                 <p class="run-error" role="alert">{ format!("The run failed: {error}") }</p>
@@ -180,6 +219,9 @@ fn RunView(props: &RunViewProps) -> Html {
     html! {
         <section class="run" data-strategy={trace.strategy.clone()}>
             <h2>{ heading }</h2>
+            if let Some(summary) = stopped_summary(trace) {
+                <p class="stopped-summary" role="status">{ summary }</p>
+            }
             if fetch {
                 <crate::ui::requests::RequestsView trace={Rc::clone(trace)} />
             } else {

@@ -24,6 +24,11 @@ pub struct ControlsProps {
     pub on_edit: Callback<Action>,
     /// Called when Run is pressed.
     pub on_run: Callback<()>,
+    /// What the run in progress is doing, with Stop (shown while a run is in progress).
+    #[prop_or_default]
+    pub status: Html,
+    /// Whether a run also measures its workload on 1 worker when no measurement is stored.
+    pub measure_baseline: bool,
 }
 
 /// The settings form.
@@ -93,15 +98,16 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <button type="submit" id="run" disabled={!props.can_run}>
                     { if props.running.is_some() { "Running…" } else { "Run" } }
                 </button>
-                if props.running.is_some() && strategy.is_some_and(Strategy::is_fetch) {
-                    <button type="button" id="cancel" onclick={Callback::from(|_| crate::runtime::fetch::cancel_running())}>
-                        { "Cancel" }
-                    </button>
-                }
-                if let Some(phase) = props.running {
-                    // No animation while a run computes: on a 2-core machine an animated
-                    // spinner took 3-4% of the workers' CPU and showed in their timings.
-                    <span class="status" role="status">{ phase.label() }</span>
+                if props.running.is_some() {
+                    { props.status.clone() }
+                } else if !strategy.is_some_and(Strategy::is_fetch) {
+                    <label class="baseline-choice">
+                        <input type="checkbox" id="measure-baseline" checked={props.measure_baseline}
+                            onchange={props.on_edit.reform(|event: Event| {
+                                Action::MeasureBaseline(event.target_unchecked_into::<HtmlInputElement>().checked())
+                            })} />
+                        { " also time it on 1 worker, for the speed-up (once per workload)" }
+                    </label>
                 }
                 if let Some(m) = message("run") {
                     <p class="field-error" role="alert" data-key="run">{ m }</p>

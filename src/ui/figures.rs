@@ -38,12 +38,7 @@ fn download_json(trace: &Trace) -> Option<()> {
 pub fn Figures(props: &FiguresProps) -> Html {
     let trace = &props.trace;
     let m = trace.metrics();
-    let speedup = match (m.speedup, trace.baseline_wall_ms) {
-        (Some(s), Some(base)) => {
-            format!("{s:.2}× over the sequential run on 1 worker ({base:.1} ms)")
-        }
-        _ => "not measured".to_owned(),
-    };
+    let speedup = crate::model::tasks::speedup_summary(trace);
     let on_download = {
         let trace = Rc::clone(trace);
         Callback::from(move |_: MouseEvent| {

@@ -10,6 +10,7 @@ mod gather_strip;
 mod lanes;
 mod queue_depth;
 mod requests;
+mod run_status;
 mod split_strip;
 
 use crate::model::app_state::AppState;

@@ -1,0 +1,165 @@
+// Every run can be stopped: the Stop button, Escape and playground.cancel(), for every
+// strategy and for the 1-worker baseline; the page is idle at once, the pool usable at once,
+// and the partial trace kept, drawn and labelled as stopped. Also: progress while a run
+// computes, and the 1-worker baseline measured once per workload, reused and skippable.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { launch, openPage, runInPage, serve, waitForPool } from './harness.mjs';
+
+const shots = new URL('./screenshots/', import.meta.url);
+let browser;
+let site;
+
+before(async () => {
+  await mkdir(shots, { recursive: true });
+  browser = await launch();
+  site = await serve({ isolated: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+/** Starts `config` through the API, stops it after `afterMs`, and returns the trace with how
+ * long the stop took (from cancel() to the promise settling), measured in the page. */
+async function runAndCancel(page, config, afterMs) {
+  await page.waitForFunction(() => window.playground?.cancel);
+  return page.evaluate(async ([c, wait]) => {
+    const running = window.playground.run(c);
+    await new Promise((r) => setTimeout(r, wait));
+    const asked = performance.now();
+    const stopped = window.playground.cancel();
+    const trace = await running;
+    return { trace, stopped, stop_ms: performance.now() - asked };
+  }, [config, afterMs]);
+}
+
+// The largest run the guard allows: about two minutes on one worker.
+const longest = { strategy: 'Pool.map', workers: 2, items: 1804, cost: 1000000 };
+
+test('Stop ends the longest allowed run within 200 ms, keeps its partial trace and frees the pool', async () => {
+  const page = await openPage(browser, `${site.url}?strategy=Pool.map&workers=2&items=1804&cost=1000000`);
+  await waitForPool(page);
+  await page.click('#run');
+  await page.waitForSelector('#cancel');
+  // Progress: the status line counts the items done, and the count grows.
+  await page.waitForFunction(() => /[1-9][\d,]* of 1,804 items done/.test(document.querySelector('.status')?.textContent ?? ''), null, { timeout: 10_000 });
+  const first = await page.textContent('.status');
+  await page.waitForFunction((before) => document.querySelector('.status')?.textContent !== before, first, { timeout: 10_000 });
+  // Stop, timed in the page from the click until the Stop button is gone and the run drawn.
+  const stopMs = await page.evaluate(() => new Promise((resolve) => {
+    const clicked = performance.now();
+    const observer = new MutationObserver(() => {
+      if (!document.querySelector('#cancel') && document.querySelector('.stopped-summary')) {
+        observer.disconnect();
+        resolve(performance.now() - clicked);
+      }
+    });
+    observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+    document.querySelector('#cancel').click();
+  }));
+  assert.ok(stopMs < 200, `the page was idle ${stopMs.toFixed(0)} ms after Stop`);
+  assert.match(await page.textContent('.stopped-summary'), /^Stopped after [\d.]+ ms: \d+ of \d+ started tasks finished/);
+  assert.match(await page.textContent('[data-figure="speedup"]'), /not measured: the run was stopped/);
+  await page.screenshot({ path: new URL('stopped-run.png', shots).pathname, fullPage: true });
+  // The pool is usable at once: a new run starts and finishes right away.
+  const started = Date.now();
+  const next = await runInPage(page, { strategy: 'Pool.map', workers: 2, items: 14, chunksize: 3, cost: 1000 });
+  assert.equal(next.stopped, false);
+  assert.equal(next.results_in_order, true);
+  assert.ok(Date.now() - started < 5000, 'the next run was not held up by the stopped one');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('playground.cancel() stops every strategy; the run resolves with its partial trace, marked stopped', async () => {
+  const page = await openPage(browser, site.url);
+  await waitForPool(page);
+  const slow = { items: 400, cost: 1000000, workers: 2 };
+  const configs = [
+    { strategy: 'Pool.map', ...slow },
+    { strategy: 'Pool.map_async', ...slow },
+    { strategy: 'Pool.starmap', ...slow },
+    { strategy: 'Pool.imap', ...slow },
+    { strategy: 'Pool.imap_unordered', ...slow },
+    { strategy: 'Pool.apply_async', ...slow },
+    { strategy: 'ProcessPoolExecutor.map', ...slow },
+    { strategy: 'ThreadPoolExecutor.map', ...slow, gil: false },
+    { strategy: 'ThreadPoolExecutor.map', ...slow, gil: true },
+    { strategy: 'threading.Thread', items: 16, cost: 1000000, gil: false },
+    { strategy: 'queue.Queue', ...slow, gil: false },
+    { strategy: 'rayon.par_iter', ...slow },
+    { strategy: 'static', ...slow },
+    { strategy: 'Pool.map', workload: 'io', items: 100, cost: 1000000, workers: 2 },
+  ];
+  for (const config of configs) {
+    const { trace, stopped, stop_ms } = await runAndCancel(page, config, 400);
+    const name = `${config.strategy} ${config.workload ?? 'cpu'}${config.gil ? ' GIL' : ''}`;
+    assert.equal(stopped, true, `${name}: cancel() found the run`);
+    assert.equal(trace.stopped, true, `${name}: the trace is marked stopped`);
+    assert.equal(trace.results, null, `${name}: the caller got no result list`);
+    assert.ok(trace.chunks.length > 0, `${name}: what ran is kept`);
+    assert.ok(trace.chunks.some((c) => c.stopped), `${name}: the tasks cut short are marked`);
+    // The page idle within 200 ms of Stop is the first test's; here every strategy settles
+    // promptly (the bound leaves room for this 2-core machine's other load).
+    assert.ok(stop_ms < 500, `${name}: settled ${stop_ms.toFixed(0)} ms after cancel()`);
+  }
+  assert.equal(await page.evaluate(() => window.playground.cancel()), false, 'nothing left to stop');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('Escape stops a run, whatever has the focus', async () => {
+  const page = await openPage(browser, `${site.url}?strategy=rayon.par_iter&workers=2&items=1804&cost=1000000`);
+  await waitForPool(page);
+  await page.click('#run');
+  await page.waitForSelector('#cancel');
+  await page.waitForTimeout(300);
+  await page.focus('#items');
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('.stopped-summary', { timeout: 2000 });
+  assert.equal(await page.locator('#cancel').count(), 0, 'Stop shows only while it can act');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('the 1-worker baseline is measured once per workload, reused, labelled, skippable and stoppable', async () => {
+  const page = await openPage(browser, site.url);
+  await waitForPool(page);
+  const workload = { items: 60, cost: 100000 };
+  const first = await runInPage(page, { strategy: 'Pool.map', workers: 2, ...workload });
+  assert.equal(first.baseline, 'measured');
+  assert.ok(first.baseline_wall_ms > 0);
+  // Same workload, another strategy and worker count: the stored baseline, said so.
+  const second = await runInPage(page, { strategy: 'rayon.par_iter', workers: 2, ...workload });
+  assert.equal(second.baseline, 'stored');
+  assert.equal(second.baseline_wall_ms, first.baseline_wall_ms);
+  assert.match(await page.textContent('[data-figure="speedup"]'), /measured earlier on this page for the same workload/);
+  // Skipped through the API option.
+  const skipped = await page.evaluate(() => window.playground.run({ strategy: 'Pool.map', workers: 2, items: 61, cost: 100000 }, { baseline: false }));
+  assert.equal(skipped.baseline_wall_ms, null);
+  assert.match(await page.textContent('[data-figure="speedup"]'), /not measured \(the 1-worker run was skipped\)/);
+  // Skipped with the box on the page.
+  await page.goto(`${site.url}?strategy=Pool.map&workers=2&items=62&cost=100000`);
+  await waitForPool(page);
+  await page.uncheck('#measure-baseline');
+  await page.click('#run');
+  await page.waitForSelector('.run');
+  await page.waitForFunction(() => !document.querySelector('#cancel'));
+  assert.match(await page.textContent('[data-figure="speedup"]'), /skipped/);
+  // Stopped while the baseline runs: the run's own trace stands, without a baseline.
+  await page.check('#measure-baseline');
+  await page.fill('#items', '100');
+  await page.fill('#cost', '1000000');
+  await page.click('#run');
+  await page.waitForFunction(() => document.querySelector('#cancel')?.textContent === 'Skip', null, { timeout: 60_000 });
+  assert.match(await page.textContent('.status'), /Measuring the same workload on 1 worker/);
+  await page.click('#cancel');
+  await page.waitForFunction(() => !document.querySelector('#cancel'), null, { timeout: 2000 });
+  assert.equal(await page.locator('.stopped-summary').count(), 0, 'the run itself finished');
+  assert.match(await page.textContent('[data-figure="speedup"]'), /skipped/);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
