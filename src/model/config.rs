@@ -911,13 +911,20 @@ impl Inputs {
         let mut inputs = Self::default();
         let mut unknown = Vec::new();
         for (key, value) in pairs {
-            let key = key.as_ref();
+            // A link's keys are matched as loosely as its values (`?Workers=3` sets workers);
+            // the JS API takes its keys exactly, as JS does.
+            let key = if strict {
+                key.as_ref()
+            } else {
+                key.as_ref().trim()
+            };
+            let is = |name: &str| name == key || (!strict && name.eq_ignore_ascii_case(key));
             let value: String = value.into();
-            if key == "strategy" {
+            if is("strategy") {
                 inputs.strategy = Strategy::parse(&value)
                     .map(|s| s.name().to_owned())
                     .unwrap_or(value);
-            } else if let Some(field) = Field::ALL.into_iter().find(|f| f.key() == key) {
+            } else if let Some(field) = Field::ALL.into_iter().find(|f| is(f.key())) {
                 let text = field.normalise(&value).unwrap_or(value);
                 inputs.values.insert(field, text);
                 inputs.given.insert(field);
@@ -1645,6 +1652,13 @@ mod tests {
             .unwrap()
             .starts_with("unknown option 'wrokers': use strategy, workers"));
         assert!(inputs("utm_source=blog&workers=2").validate().is_ok());
+        let loose = inputs("Strategy=queue.Queue&%20WORKERS%20=3");
+        assert_eq!(
+            (loose.strategy.as_str(), loose.get(Field::Workers)),
+            ("queue.Queue", "3")
+        );
+        let exact = Inputs::from_pairs([("Workers", "3")], true).unwrap_err();
+        assert!(exact.for_key("options").unwrap().contains("'Workers'"));
     }
 
     #[test]
