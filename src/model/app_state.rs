@@ -88,6 +88,8 @@ pub enum Action {
     Edit(Field, String),
     /// Another strategy was picked.
     PickStrategy(String),
+    /// A setting the strategy does not read was dropped (back to its default, not given).
+    DropSetting(Field),
     /// All controls replaced at once (a run asked for through the JS API).
     Load(Inputs),
     /// A run of this many items was asked for; it waits for its turn.
@@ -148,6 +150,7 @@ impl AppState {
         match action {
             Action::Edit(field, text) => self.inputs = self.inputs.with(field, text),
             Action::PickStrategy(name) => self.inputs = self.inputs.with_strategy(name),
+            Action::DropSetting(field) => self.inputs = self.inputs.without(field),
             Action::Load(inputs) => self.inputs = inputs,
             Action::Started { items } => {
                 self.running = Some(RunPhase::Waiting);
@@ -240,5 +243,21 @@ mod tests {
             gather.can_run(),
             "asyncio.gather runs on the page's own event loop"
         );
+    }
+    #[test]
+    fn dropping_a_refused_setting_lets_the_run_start() {
+        let state = AppState::new(Inputs::from_query(
+            "?strategy=ThreadPoolExecutor.map&chunksize=3",
+        ))
+        .apply(Action::PoolReady {
+            threads: 16,
+            startup_ms: 40.0,
+        });
+        assert!(!state.can_run());
+        assert_eq!(state.inputs.refused().len(), 1);
+        let state = state.apply(Action::DropSetting(Field::Chunksize));
+        assert!(state.inputs.refused().is_empty());
+        assert!(state.can_run());
+        assert!(!state.validation().unwrap().to_query().contains("chunksize"));
     }
 }

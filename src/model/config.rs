@@ -92,19 +92,31 @@ impl Strategy {
         }
     }
 
-    /// Parses a Python spelling such as `Pool.map`.
+    /// Parses a Python spelling such as `Pool.map`. Surrounding spaces and letter case are
+    /// ignored (no two names differ only in case), so ` pool.MAP ` is `Pool.map`.
     pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
         Self::ALL
             .into_iter()
-            .find(|s| s.name() == text.trim())
+            .find(|s| s.name().eq_ignore_ascii_case(text))
             .ok_or_else(|| {
                 let known: Vec<&str> = Self::ALL.iter().map(|s| s.name()).collect();
                 format!(
-                    "unknown strategy '{}': use one of {}",
-                    text.trim(),
+                    "unknown strategy {}: use one of {}",
+                    quote(text),
                     known.join(", ")
                 )
             })
+    }
+
+    /// The value a setting starts with for this strategy: the page's default, except where
+    /// that default would be refused (`threading.Thread` starts at most [`MAX_THREADS`]
+    /// threads, so it starts with that many items).
+    pub fn default_text(self, field: Field) -> &'static str {
+        match (self, field) {
+            (Strategy::ThreadingThread, Field::Items) => "16",
+            _ => field.default_text(),
+        }
     }
 
     /// The module or library the strategy comes from, as the picker groups them.
@@ -394,48 +406,137 @@ impl Field {
         }
     }
 
-    /// Parses a number field; `None` for an empty optional field.
-    fn number(self, text: &str) -> Result<Option<u64>, String> {
+    /// Parses a number field strictly: decimal digits only, surrounding spaces ignored (no
+    /// sign, digit separator or decimal point, so `1,2,3`, `+5` and `5_` are refused, never
+    /// read as 123 or 5). `None` for an empty optional field.
+    pub fn parse_number(self, text: &str) -> Result<Option<u64>, String> {
         if text.trim().is_empty() && self.optional() {
             return Ok(None);
         }
         let text = self.required(text)?;
-        let digits: String = text.chars().filter(|c| *c != '_' && *c != ',').collect();
-        let value: u64 = digits
-            .parse()
-            .map_err(|_| format!("'{text}' is not a whole number. {}", self.out_of_range()))?;
-        let (low, high) = self.range();
-        if value < low || value > high {
-            return Err(self.out_of_range());
+        if !text.bytes().all(|b| b.is_ascii_digit()) {
+            let hint = if text.bytes().any(|b| b.is_ascii_digit()) {
+                " (digits only: no sign, separator or decimal point)"
+            } else {
+                ""
+            };
+            return Err(format!(
+                "{} is not a whole number{hint}. {}",
+                quote(text),
+                self.out_of_range()
+            ));
         }
-        Ok(Some(value))
+        let (low, high) = self.range();
+        match text.parse::<u64>() {
+            Ok(value) if (low..=high).contains(&value) => Ok(Some(value)),
+            _ => Err(self.out_of_range()),
+        }
     }
 
-    /// Parses a choice field to its index in the list of names.
-    fn choice(self, text: &str) -> Result<usize, String> {
+    /// The text of a JS number for a number field (the JS API reads JS numbers as numbers):
+    /// `-0` is `0`; `NaN`, the infinities and fractions are refused, named as JS names them.
+    pub fn number_text(self, value: f64) -> Result<String, String> {
+        let named = js_number_name(value);
+        let whole = value.is_finite() && value.fract() == 0.0;
+        if !whole || value < 0.0 {
+            return Err(format!(
+                "{named} is not a whole number. {}",
+                self.out_of_range()
+            ));
+        }
+        let (low, high) = self.range();
+        if value < low as f64 || value > high as f64 {
+            return Err(format!("{} (not {named})", self.out_of_range()));
+        }
+        Ok((value as u64).to_string())
+    }
+
+    /// Parses a choice field to its index in the list of names; spaces around it and letter
+    /// case are ignored (` Random ` is `random`).
+    pub fn parse_choice(self, text: &str) -> Result<usize, String> {
         let text = self.required(text)?;
         let FieldKind::Choice(names) = self.kind() else {
             return Err(format!("{} is not a choice", self.label()));
         };
-        names.iter().position(|name| *name == text).ok_or_else(|| {
-            format!(
-                "{} must be one of {}, not '{text}'",
-                self.label(),
-                names.join(", ")
-            )
-        })
+        names
+            .iter()
+            .position(|name| name.eq_ignore_ascii_case(text))
+            .ok_or_else(|| {
+                format!(
+                    "{} must be one of {}, not {}",
+                    self.label(),
+                    names.join(", "),
+                    quote(text)
+                )
+            })
     }
 
-    /// Parses a flag: `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
-    fn flag(self, text: &str) -> Result<bool, String> {
+    /// Parses a flag: `true`/`false` in any letter case (Python's `True`), also `1`/`0`,
+    /// `yes`/`no`, `on`/`off`.
+    pub fn parse_flag(self, text: &str) -> Result<bool, String> {
         match self.required(text)?.to_ascii_lowercase().as_str() {
             "true" | "1" | "yes" | "on" => Ok(true),
             "false" | "0" | "no" | "off" => Ok(false),
-            other => Err(format!(
-                "{} must be true or false, not '{other}'",
-                self.label()
+            _ => Err(format!(
+                "{} must be true or false, not {}",
+                self.label(),
+                quote(text.trim())
             )),
         }
+    }
+
+    /// The canonical text of a value that parses (`' 007 '` → `7`, `TRUE` → `true`,
+    /// ` Random ` → `random`), so the controls show exactly what will run; `None` when it
+    /// does not parse (the text is then kept, to be shown with its message).
+    pub fn normalise(self, text: &str) -> Option<String> {
+        match self.kind() {
+            FieldKind::Number { .. } => self
+                .parse_number(text)
+                .ok()
+                .map(|n| n.map(|n| n.to_string()).unwrap_or_default()),
+            FieldKind::Choice(names) => self.parse_choice(text).ok().map(|i| names[i].to_owned()),
+            FieldKind::Flag => self.parse_flag(text).ok().map(|b| b.to_string()),
+            FieldKind::Text => Some(text.trim().to_owned()),
+        }
+    }
+}
+
+/// A JS number as JS writes it, kept short: `NaN`, `Infinity`, `0` for `-0`, `2.5`, `1e300`.
+fn js_number_name(value: f64) -> String {
+    if value.is_nan() {
+        "NaN".to_owned()
+    } else if value.is_infinite() {
+        if value > 0.0 { "Infinity" } else { "-Infinity" }.to_owned()
+    } else if value != 0.0 && (value.abs() >= 1e16 || value.abs() < 1e-6) {
+        format!("{value:e}")
+    } else {
+        // `-0` is 0, as JS prints it.
+        (value + 0.0).to_string()
+    }
+}
+
+/// The longest part of a value that a message quotes.
+const QUOTED_CHARS: usize = 40;
+
+/// A value quoted in a message: `'abc'`, or its first [`QUOTED_CHARS`] characters and its
+/// length when it is longer (a message never repeats a 100 KB value).
+pub fn quote(text: &str) -> String {
+    let short = shorten(text);
+    if short.len() == text.len() {
+        format!("'{text}'")
+    } else {
+        format!(
+            "'{short}' ({} characters)",
+            group_digits(text.chars().count() as u64)
+        )
+    }
+}
+
+/// `text`, or its first [`QUOTED_CHARS`] characters and `…` when it is longer.
+pub fn shorten(text: &str) -> String {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        None => text.to_owned(),
+        Some((end, _)) => format!("{}…", &text[..end]),
     }
 }
 
@@ -687,7 +788,7 @@ impl RunConfig {
                 Field::Urls => (!self.fetch.urls.is_empty()).then(|| self.fetch.urls.join(" ")),
             };
             // Settings left at their default stay out of the link unless they were given.
-            let is_default = value.as_deref() == Some(field.default_text());
+            let is_default = value.as_deref() == Some(self.strategy.default_text(field));
             if let Some(value) = value.filter(|_| {
                 !is_default
                     || self.given.contains(&field)
@@ -745,7 +846,8 @@ impl fmt::Display for Invalid {
 pub struct Inputs {
     /// The strategy's Python spelling.
     pub strategy: String,
-    /// Text per setting.
+    /// Text per setting (read it with [`Inputs::get`], which applies the strategy's
+    /// defaults).
     pub values: BTreeMap<Field, String>,
     /// The settings given explicitly by a URL or a JS config (not defaults).
     pub given: BTreeSet<Field>,
@@ -765,9 +867,15 @@ impl Default for Inputs {
 }
 
 impl Inputs {
-    /// The text of one field.
+    /// The text of one field: what was given or typed, else the chosen strategy's default.
     pub fn get(&self, field: Field) -> &str {
-        self.values.get(&field).map(String::as_str).unwrap_or("")
+        let text = self.values.get(&field).map(String::as_str).unwrap_or("");
+        if !self.given.contains(&field) && text == field.default_text() {
+            if let Ok(strategy) = Strategy::parse(&self.strategy) {
+                return strategy.default_text(field);
+            }
+        }
+        text
     }
 
     /// A copy with one field's text replaced (an edit in the controls).
@@ -788,7 +896,30 @@ impl Inputs {
         self
     }
 
-    /// The defaults overridden by `pairs` (URL parameters or a JS config object).
+    /// A copy without one setting: back to the strategy's default, and no longer given (the
+    /// one-click fix for a setting the strategy does not read).
+    pub fn without(mut self, field: Field) -> Self {
+        self.values.insert(field, field.default_text().to_owned());
+        self.given.remove(&field);
+        self
+    }
+
+    /// The settings given (by a link or the JS API) that the chosen strategy does not read,
+    /// each with why: they are refused, never silently ignored.
+    pub fn refused(&self) -> Vec<(Field, String)> {
+        let Ok(strategy) = Strategy::parse(&self.strategy) else {
+            return Vec::new();
+        };
+        let fields = strategy.fields();
+        self.given
+            .iter()
+            .filter(|field| !fields.contains(field))
+            .map(|&field| (field, unused_field_message(strategy, field)))
+            .collect()
+    }
+
+    /// The defaults overridden by `pairs` (URL parameters or a JS config object), each value
+    /// stored in its canonical form when it parses (so the controls show what will run).
     /// Unknown keys are refused when `strict` (the JS API) and ignored otherwise (a page URL
     /// may carry other parameters).
     pub fn from_pairs<K: AsRef<str>, V: Into<String>>(
@@ -796,26 +927,92 @@ impl Inputs {
         strict: bool,
     ) -> Result<Self, Invalid> {
         let mut inputs = Self::default();
-        let mut invalid = Invalid::default();
+        let mut unknown = Vec::new();
         for (key, value) in pairs {
-            let key = key.as_ref();
-            if key == "strategy" {
-                inputs.strategy = value.into();
-            } else if let Some(field) = Field::ALL.into_iter().find(|f| f.key() == key) {
-                inputs.values.insert(field, value.into());
+            // A link's keys are matched as loosely as its values (`?Workers=3` sets workers);
+            // the JS API takes its keys exactly, as JS does.
+            let key = if strict {
+                key.as_ref()
+            } else {
+                key.as_ref().trim()
+            };
+            let is = |name: &str| name == key || (!strict && name.eq_ignore_ascii_case(key));
+            let value: String = value.into();
+            if is("strategy") {
+                inputs.strategy = Strategy::parse(&value)
+                    .map(|s| s.name().to_owned())
+                    .unwrap_or(value);
+            } else if let Some(field) = Field::ALL.into_iter().find(|f| is(f.key())) {
+                let text = field.normalise(&value).unwrap_or(value);
+                inputs.values.insert(field, text);
                 inputs.given.insert(field);
             } else if strict {
-                let keys: Vec<&str> = Field::ALL.iter().map(|f| f.key()).collect();
-                invalid.add(
-                    key,
-                    format!("unknown option '{key}': use strategy, {}", keys.join(", ")),
-                );
+                unknown.push(key.to_owned());
             }
         }
-        if invalid.messages.is_empty() {
+        if unknown.is_empty() {
             Ok(inputs)
         } else {
+            let mut invalid = Invalid::default();
+            invalid.add("options", unknown_options_message(&unknown));
             Err(invalid)
+        }
+    }
+
+    /// The settings of a `window.playground.run(config)` object, read as JS values: numbers
+    /// as numbers, booleans as booleans, `undefined` and `null` as "not given". Every
+    /// problem (an unknown key, a value of the wrong type, a getter that threw) is refused
+    /// with a short message.
+    pub fn from_config(
+        entries: impl IntoIterator<Item = (String, ConfigValue)>,
+    ) -> Result<Self, Invalid> {
+        let mut invalid = Invalid::default();
+        let mut pairs = Vec::new();
+        for (key, value) in entries {
+            let field = Field::ALL.into_iter().find(|f| f.key() == key);
+            if field.is_none() && key != "strategy" {
+                // Named by `from_pairs`, whatever its value (which is not read).
+                pairs.push((key, String::new()));
+                continue;
+            }
+            let kind = field.map(Field::kind);
+            let text = match (field, value) {
+                (_, ConfigValue::Missing) => continue,
+                (_, ConfigValue::Unreadable(why)) => {
+                    Err(format!("reading it threw {}", quote(&why)))
+                }
+                (_, ConfigValue::Text(text)) => Ok(text),
+                (Some(field), ConfigValue::Number(n))
+                    if matches!(kind, Some(FieldKind::Number { .. })) =>
+                {
+                    field.number_text(n)
+                }
+                (_, ConfigValue::Flag(flag)) if kind == Some(FieldKind::Flag) => {
+                    Ok(flag.to_string())
+                }
+                (_, other) => Err(format!(
+                    "expected {}, not {}",
+                    match kind {
+                        None => "a string such as 'Pool.map'",
+                        Some(FieldKind::Number { .. }) => "a number",
+                        Some(FieldKind::Flag) => "true or false",
+                        Some(FieldKind::Choice(_) | FieldKind::Text) => "a string",
+                    },
+                    other.describe()
+                )),
+            };
+            match text {
+                Ok(text) => pairs.push((key, text)),
+                Err(message) => invalid.add(&key, message),
+            }
+        }
+        match Self::from_pairs(pairs, true) {
+            Ok(inputs) if invalid.messages.is_empty() => Ok(inputs),
+            Ok(_) => Err(invalid),
+            Err(unknown) => {
+                invalid.messages.extend(unknown.messages);
+                Err(invalid)
+            }
         }
     }
 
@@ -837,10 +1034,8 @@ impl Inputs {
             }
         };
         let fields = strategy.fields();
-        for field in &self.given {
-            if !fields.contains(field) {
-                invalid.add(field.key(), unused_field_message(strategy, *field));
-            }
+        for (field, message) in self.refused() {
+            invalid.add(field.key(), message);
         }
         let reads = |field: Field| fields.contains(&field);
         let mut number = |field: Field| -> Option<u64> {
@@ -849,7 +1044,7 @@ impl Inputs {
             } else {
                 field.default_text()
             };
-            match field.number(text) {
+            match field.parse_number(text) {
                 Ok(value) => value,
                 Err(message) => {
                     invalid.add(field.key(), message);
@@ -878,17 +1073,17 @@ impl Inputs {
         };
         let workload_kind = note(
             Field::Workload,
-            Field::Workload.choice(text(Field::Workload)),
+            Field::Workload.parse_choice(text(Field::Workload)),
         );
-        let shape = note(Field::Shape, Field::Shape.choice(text(Field::Shape)));
+        let shape = note(Field::Shape, Field::Shape.parse_choice(text(Field::Shape)));
         let gil = note(
             Field::Gil,
-            Field::Gil.flag(text(Field::Gil)).map(usize::from),
+            Field::Gil.parse_flag(text(Field::Gil)).map(usize::from),
         );
         let return_exceptions = note(
             Field::ReturnExceptions,
             Field::ReturnExceptions
-                .flag(text(Field::ReturnExceptions))
+                .parse_flag(text(Field::ReturnExceptions))
                 .map(usize::from),
         );
         let urls = note(Field::Urls, Ok(0)).map(|_| parse_urls(text(Field::Urls)));
@@ -1030,6 +1225,65 @@ impl Inputs {
     }
 }
 
+/// One value of a JS config object, as `window.playground.run` read it: its JS type, with
+/// no JS left in it (the reading, which may throw, is done by the caller).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigValue {
+    /// `undefined` or `null`: not given, the default applies.
+    Missing,
+    /// A string.
+    Text(String),
+    /// A number (`-0`, `NaN` and the infinities included).
+    Number(f64),
+    /// A boolean.
+    Flag(bool),
+    /// Anything else, described as JS would (`an object`, `a function`, `a bigint`).
+    Other(String),
+    /// Reading the value threw (a getter or a Proxy trap): what was thrown.
+    Unreadable(String),
+}
+
+impl ConfigValue {
+    /// The value described in a message: `the number 5`, `true`, `'abc'`, `an object`.
+    pub fn describe(&self) -> String {
+        match self {
+            ConfigValue::Missing => "undefined".to_owned(),
+            ConfigValue::Text(text) => format!("the string {}", quote(text)),
+            ConfigValue::Number(n) => format!("the number {}", js_number_name(*n)),
+            ConfigValue::Flag(flag) => flag.to_string(),
+            ConfigValue::Other(what) | ConfigValue::Unreadable(what) => shorten(what),
+        }
+    }
+}
+
+/// The message for a JS config that is not a plain object (`what` says what it is: `an
+/// Array`, `a Date`, `a string`).
+pub fn not_a_config_message(what: &str) -> String {
+    format!(
+        "config must be an object such as {{ strategy: 'Pool.map', workers: 2 }} (a plain object, or nothing for the defaults), not {}",
+        shorten(what)
+    )
+}
+
+/// One short message for any number of unknown keys: the first few named, the rest counted.
+fn unknown_options_message(unknown: &[String]) -> String {
+    const NAMED: usize = 3;
+    let keys: Vec<&str> = Field::ALL.iter().map(|f| f.key()).collect();
+    let named: Vec<String> = unknown.iter().take(NAMED).map(|k| quote(k)).collect();
+    let more = unknown.len().saturating_sub(NAMED);
+    format!(
+        "unknown option{} {}{}: use strategy, {}",
+        if unknown.len() == 1 { "" } else { "s" },
+        named.join(", "),
+        if more > 0 {
+            format!(" and {} more", group_digits(more as u64))
+        } else {
+            String::new()
+        },
+        keys.join(", ")
+    )
+}
+
 /// Why a given setting does not apply to a strategy, in CPython's terms where it has them.
 fn unused_field_message(strategy: Strategy, field: Field) -> String {
     match (strategy, field) {
@@ -1039,6 +1293,20 @@ fn unused_field_message(strategy: Strategy, field: Field) -> String {
         (Strategy::PoolApplyAsync, Field::Chunksize) => {
             "apply_async sends one task per call: it takes no chunksize".to_owned()
         }
+        (Strategy::ThreadingThread, Field::Workers) => {
+            "threading.Thread starts one thread per item: it reads no 'workers' (the items set how many threads run)".to_owned()
+        }
+        (strategy, Field::Requests | Field::LatencyMs | Field::Limit | Field::TimeoutMs | Field::ReturnExceptions | Field::Urls) if !strategy.is_fetch() => format!(
+            "'{}' is a setting of the fetch strategies (asyncio.gather, sequential): {} does not read it",
+            field.key(),
+            strategy.name()
+        ),
+        (strategy, _) if strategy.is_fetch() => format!(
+            "{} fetches files on the page's event loop: it does not read '{}' (it reads {})",
+            strategy.name(),
+            field.key(),
+            strategy.fields().iter().map(|f| f.key()).collect::<Vec<_>>().join(", ")
+        ),
         (_, Field::Gil) => format!(
             "{} runs in worker processes (or Rust threads), each with its own interpreter: the GIL setting applies only to thread strategies",
             strategy.name()
@@ -1047,7 +1315,10 @@ fn unused_field_message(strategy: Strategy, field: Field) -> String {
     }
 }
 
-/// Splits the URL list (spaces, commas or new lines) and checks each is http or https.
+/// Splits the URL list (spaces, commas or new lines) and checks each is an http or https
+/// URL with a host, or a path on this site. A path must start with exactly one `/`: the
+/// browser reads `//host/x` and `/\\host/x` as another site's address, so they are refused
+/// with what they would really fetch.
 pub fn parse_urls(text: &str) -> Result<Vec<String>, String> {
     text.split(|c: char| c.is_whitespace() || c == ',')
         .filter(|part| !part.is_empty())
@@ -1056,19 +1327,33 @@ pub fn parse_urls(text: &str) -> Result<Vec<String>, String> {
             let rest = lower
                 .strip_prefix("https://")
                 .or_else(|| lower.strip_prefix("http://"));
+            let starts_like_a_host = |rest: &str| rest.starts_with(['/', '\\']);
             match rest {
-                Some(host) if !host.is_empty() && !host.starts_with('/') => Ok(url.to_owned()),
-                Some(_) => Err(format!("'{url}' has no host")),
+                Some(host) if !host.is_empty() && !starts_like_a_host(host) => Ok(url.to_owned()),
+                Some(_) => Err(format!("{} has no host", quote(url))),
+                None if url.starts_with('/') && starts_like_a_host(&url[1..]) => {
+                    let host = url[2..]
+                        .split(['/', '\\', '?', '#'])
+                        .next()
+                        .unwrap_or_default();
+                    Err(format!(
+                        "{} is not a path on this site: the browser would fetch it from another site ({}). Write https://{} for that site, or a path starting with a single /",
+                        quote(url),
+                        quote(host),
+                        shorten(&url[2..].replace('\\', "/"))
+                    ))
+                }
                 None if url.starts_with('/') => Ok(url.to_owned()),
                 None => Err(format!(
-                    "'{url}' is not an http or https URL (or a path on this site starting with /)"
+                    "{} is not an http or https URL (or a path on this site starting with /)",
+                    quote(url)
                 )),
             }
         })
         .collect::<Result<Vec<_>, _>>()
         .and_then(|urls| {
             if urls.len() > 64 {
-                Err(format!("{} URLs: at most 64", urls.len()))
+                Err(format!("{} URLs: at most 64", group_digits(urls.len() as u64)))
             } else {
                 Ok(urls)
             }
@@ -1088,14 +1373,15 @@ pub fn parse_query(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Decodes `+` and `%XX` escapes; malformed escapes are kept as written.
+/// Decodes `%XX` escapes; malformed escapes are kept as written. A `+` stays a plus: a
+/// hand-written `items=+5` is refused as written rather than read as ` 5`, and a `+` in a
+/// URL's path is kept (the page's own links write a space as `%20`).
 fn decode_query_part(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => match (hex_digit(bytes[i + 1]), hex_digit(bytes[i + 2]))
             {
                 (Some(high), Some(low)) => {
@@ -1273,7 +1559,7 @@ mod tests {
         assert!(gather
             .for_key("workers")
             .unwrap()
-            .contains("does not use 'workers'"));
+            .contains("does not read 'workers'"));
         // Picking another strategy in the controls forgets what it does not read.
         let picked = inputs("chunksize=3").with_strategy("ThreadPoolExecutor.map");
         assert!(picked.validate().is_ok());
@@ -1380,10 +1666,17 @@ mod tests {
     fn the_js_api_refuses_unknown_options_but_urls_ignore_them() {
         let strict = Inputs::from_pairs([("wrokers", "2")], true).unwrap_err();
         assert!(strict
-            .for_key("wrokers")
+            .for_key("options")
             .unwrap()
-            .contains("unknown option"));
+            .starts_with("unknown option 'wrokers': use strategy, workers"));
         assert!(inputs("utm_source=blog&workers=2").validate().is_ok());
+        let loose = inputs("Strategy=queue.Queue&%20WORKERS%20=3");
+        assert_eq!(
+            (loose.strategy.as_str(), loose.get(Field::Workers)),
+            ("queue.Queue", "3")
+        );
+        let exact = Inputs::from_pairs([("Workers", "3")], true).unwrap_err();
+        assert!(exact.for_key("options").unwrap().contains("'Workers'"));
     }
 
     #[test]
@@ -1421,14 +1714,337 @@ mod tests {
     #[test]
     fn query_values_are_decoded() {
         assert_eq!(
-            parse_query("?strategy=Pool%2Emap&items=1%2C000&x=%zz+y&y=%E2%9C%93"),
+            parse_query("?strategy=Pool%2Emap&items=1%2C000&x=%zz%20y+z&y=%E2%9C%93"),
             [
                 ("strategy".to_owned(), "Pool.map".to_owned()),
                 ("items".to_owned(), "1,000".to_owned()),
-                ("x".to_owned(), "%zz y".to_owned()),
+                ("x".to_owned(), "%zz y+z".to_owned()),
                 ("y".to_owned(), "✓".to_owned()),
             ]
         );
-        assert_eq!(inputs("items=1%2C000").validate().unwrap().items, 1000);
+        assert!(
+            inputs("items=1%2C000").validate().is_err(),
+            "1,000 means 1 in half the world: digits only"
+        );
+    }
+    #[test]
+    fn numbers_are_digits_only_never_silently_rewritten() {
+        for (text, expected) in [("5", Some(5)), (" 5 ", Some(5)), ("007", Some(7))] {
+            assert_eq!(Field::Items.parse_number(text), Ok(expected), "{text:?}");
+        }
+        for text in [
+            "1,2,3", "+5", "5_", "1_000", "5.0", "0x10", "1e3", "-0", "٣", "five",
+        ] {
+            let message = Field::Items.parse_number(text).unwrap_err();
+            assert!(
+                message.contains("is not a whole number"),
+                "{text}: {message}"
+            );
+        }
+        assert!(Field::Items
+            .parse_number("1,2,3")
+            .unwrap_err()
+            .contains("digits only"));
+        let refused = inputs("items=1,2,3&workers=+2&cost=5_")
+            .validate()
+            .unwrap_err();
+        for key in ["items", "workers", "cost"] {
+            assert!(refused.for_key(key).is_some(), "{key}");
+        }
+        assert_eq!(
+            Field::Seed.parse_number("99999999999999999999999"),
+            Err("Seed must be a whole number from 0 to 4,294,967,295".to_owned()),
+            "too many digits for u64 is out of range, not a crash"
+        );
+    }
+
+    #[test]
+    fn js_numbers_are_read_as_js_numbers() {
+        assert_eq!(Field::Cost.number_text(-0.0), Ok("0".to_owned()));
+        assert_eq!(Field::Workers.number_text(3.0), Ok("3".to_owned()));
+        let named = |field: Field, value: f64| field.number_text(value).unwrap_err();
+        assert_eq!(
+            named(Field::Workers, f64::INFINITY),
+            "Infinity is not a whole number. Workers must be a whole number from 1 to 16"
+        );
+        assert!(named(Field::Workers, f64::NEG_INFINITY).starts_with("-Infinity is not"));
+        assert!(named(Field::Workers, f64::NAN).starts_with("NaN is not a whole number"));
+        assert!(named(Field::Workers, 2.5).starts_with("2.5 is not a whole number"));
+        assert!(named(Field::Workers, -3.0).starts_with("-3 is not a whole number"));
+        assert_eq!(
+            named(Field::Workers, 99.0),
+            "Workers must be a whole number from 1 to 16 (not 99)"
+        );
+        assert_eq!(
+            named(Field::Workers, 0.0),
+            "Workers must be a whole number from 1 to 16 (not 0)"
+        );
+        let huge = named(Field::Items, 1e300);
+        assert!(huge.contains("(not 1e300)") && huge.len() < 80, "{huge}");
+        assert!(named(Field::Items, 1e-300).starts_with("1e-300 is not"));
+    }
+
+    fn config(entries: &[(&str, ConfigValue)]) -> Result<Inputs, Invalid> {
+        Inputs::from_config(entries.iter().map(|(k, v)| ((*k).to_owned(), v.clone())))
+    }
+
+    #[test]
+    fn the_js_config_takes_js_types_and_refuses_the_wrong_ones() {
+        use ConfigValue::*;
+        let run = config(&[
+            ("strategy", Text("queue.Queue".into())),
+            ("workers", Number(-0.0 + 2.0)),
+            ("items", Text("10".into())),
+            ("cost", Number(-0.0)),
+            ("gil", Flag(false)),
+            ("chunksize", Missing),
+        ])
+        .unwrap()
+        .validate()
+        .unwrap();
+        assert_eq!(
+            (run.workers, run.items, run.cost(), run.gil),
+            (2, 10, 0, false)
+        );
+        assert!(
+            config(&[("workers", Missing)]).unwrap().given.is_empty(),
+            "undefined means not given"
+        );
+        let gather = config(&[
+            ("strategy", Text("asyncio.gather".into())),
+            ("return_exceptions", Flag(true)),
+        ])
+        .unwrap()
+        .validate()
+        .unwrap();
+        assert!(gather.fetch.return_exceptions);
+        let refused = config(&[
+            ("strategy", Number(5.0)),
+            ("workers", Flag(true)),
+            ("items", Other("an object".into())),
+            ("gil", Number(1.0)),
+            ("shape", Number(3.0)),
+            ("cost", Number(f64::NAN)),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            refused.for_key("strategy"),
+            Some("expected a string such as 'Pool.map', not the number 5")
+        );
+        assert_eq!(
+            refused.for_key("workers"),
+            Some("expected a number, not true")
+        );
+        assert_eq!(
+            refused.for_key("items"),
+            Some("expected a number, not an object")
+        );
+        assert_eq!(
+            refused.for_key("gil"),
+            Some("expected true or false, not the number 1")
+        );
+        assert_eq!(
+            refused.for_key("shape"),
+            Some("expected a string, not the number 3")
+        );
+        assert!(refused.for_key("cost").unwrap().starts_with("NaN is not"));
+    }
+
+    #[test]
+    fn a_getter_that_throws_is_refused_with_what_it_threw() {
+        let refused =
+            config(&[("workers", ConfigValue::Unreadable("Error: boom".into()))]).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "workers: reading it threw 'Error: boom'"
+        );
+    }
+
+    #[test]
+    fn messages_quote_at_most_a_short_prefix_of_a_bad_value() {
+        let long = "x".repeat(100_000);
+        for (key, value) in [
+            ("strategy", ConfigValue::Text(long.clone())),
+            ("workers", ConfigValue::Text(long.clone())),
+            ("shape", ConfigValue::Text(long.clone())),
+            ("gil", ConfigValue::Text(long.clone())),
+            ("urls", ConfigValue::Text(long.clone())),
+            ("items", ConfigValue::Other(long.clone())),
+            ("cost", ConfigValue::Unreadable(long.clone())),
+        ] {
+            let strategy = if matches!(key, "urls") {
+                "asyncio.gather"
+            } else {
+                "queue.Queue"
+            };
+            let mut entries = vec![("strategy".to_owned(), ConfigValue::Text(strategy.into()))];
+            entries.push((key.to_owned(), value));
+            let message = Inputs::from_config(entries)
+                .and_then(|i| i.validate())
+                .unwrap_err()
+                .to_string();
+            assert!(message.len() < 400, "{key}: {} characters", message.len());
+            if key != "items" {
+                assert!(message.contains("100,000 characters"), "{key}: {message}");
+            }
+        }
+        let many: Vec<(String, ConfigValue)> = (0..10_000)
+            .map(|i| (format!("unknown{i}"), ConfigValue::Number(1.0)))
+            .collect();
+        let message = Inputs::from_config(many).unwrap_err().to_string();
+        assert!(message.len() < 400, "{} characters", message.len());
+        assert!(message.starts_with(
+            "options: unknown options 'unknown0', 'unknown1', 'unknown2' and 9,997 more: use strategy"
+        ));
+        assert_eq!(
+            quote(&"é".repeat(50)),
+            format!("'{}…' (50 characters)", "é".repeat(40)),
+            "cut on a character boundary"
+        );
+        assert_eq!(quote(&"é".repeat(40)), format!("'{}'", "é".repeat(40)));
+    }
+
+    #[test]
+    fn links_are_read_as_the_controls_show_them() {
+        let canonical = |query: &str| {
+            let inputs = inputs(query);
+            let config = inputs.validate().unwrap();
+            (inputs, config)
+        };
+        let (shown, run) = canonical("strategy=%20static%20");
+        assert_eq!(
+            (shown.strategy.as_str(), run.strategy),
+            ("static", Strategy::Static)
+        );
+        let (shown, run) = canonical("strategy=POOL.MAP");
+        assert_eq!(
+            (shown.strategy.as_str(), run.strategy),
+            ("Pool.map", Strategy::PoolMap)
+        );
+        let (shown, run) =
+            canonical("strategy=queue.Queue&gil=TRUE&shape=%20Random%20&workers=%2002");
+        assert_eq!(
+            (
+                shown.get(Field::Gil),
+                shown.get(Field::Shape),
+                shown.get(Field::Workers)
+            ),
+            ("true", "random", "2")
+        );
+        assert_eq!(
+            (run.gil, run.workload.shape, run.workers),
+            (true, Shape::Random, 2)
+        );
+        let (shown, run) = canonical("strategy=asyncio.gather&return_exceptions=True");
+        assert_eq!(shown.get(Field::ReturnExceptions), "true");
+        assert!(run.fetch.return_exceptions);
+        // What does not parse is kept as written, to be shown with its message.
+        let bad = inputs("shape=wavy&items=1,2,3");
+        assert_eq!(
+            (bad.get(Field::Shape), bad.get(Field::Items)),
+            ("wavy", "1,2,3")
+        );
+        for field in Field::ALL {
+            if let Some(text) = field.normalise(field.default_text()) {
+                assert_eq!(text, field.default_text(), "defaults are canonical");
+            }
+        }
+    }
+
+    #[test]
+    fn a_setting_the_strategy_does_not_read_is_named_and_can_be_dropped() {
+        let mut links = 0;
+        for strategy in Strategy::ALL {
+            let reads = strategy.fields();
+            for field in Field::ALL.into_iter().filter(|f| !reads.contains(f)) {
+                let value = match field.kind() {
+                    FieldKind::Number { min, .. } => min.max(1).to_string(),
+                    FieldKind::Choice(names) => names[1].to_owned(),
+                    FieldKind::Flag => "true".to_owned(),
+                    FieldKind::Text => "https://example.com/a".to_owned(),
+                };
+                let link = inputs(&format!(
+                    "strategy={}&{}={value}",
+                    strategy.name(),
+                    field.key()
+                ));
+                let refused = link.refused();
+                assert_eq!(refused.len(), 1, "{link:?}");
+                assert_eq!(refused[0].0, field);
+                assert!(
+                    refused[0].1.contains(field.key()) || refused[0].1.contains("GIL"),
+                    "the message names the setting: {}",
+                    refused[0].1
+                );
+                let invalid = link.validate().unwrap_err();
+                assert_eq!(invalid.for_key(field.key()), Some(refused[0].1.as_str()));
+                let dropped = link.without(field);
+                assert!(dropped.refused().is_empty());
+                assert!(
+                    dropped.validate().is_ok(),
+                    "{} without {}",
+                    strategy.name(),
+                    field.key()
+                );
+                links += 1;
+            }
+        }
+        assert!(links >= 15, "{links} links");
+    }
+
+    #[test]
+    fn every_strategy_runs_with_its_defaults() {
+        for strategy in Strategy::ALL {
+            let bare = inputs(&format!("strategy={}", strategy.name()));
+            let config = bare
+                .validate()
+                .unwrap_or_else(|e| panic!("{}: {e}", strategy.name()));
+            let picked = Inputs::default().with_strategy(strategy.name());
+            assert_eq!(picked.validate().unwrap(), config, "{}", strategy.name());
+        }
+        let thread = inputs("strategy=threading.Thread").validate().unwrap();
+        assert_eq!((thread.items, thread.workers), (16, 16));
+        assert_eq!(
+            inputs(&thread.to_query()).validate().unwrap().items,
+            16,
+            "the link of the default run reproduces it"
+        );
+        // An edit is kept when the strategy changes; a default follows the strategy.
+        let edited = Inputs::default()
+            .with(Field::Items, "10")
+            .with_strategy("threading.Thread");
+        assert_eq!(edited.validate().unwrap().items, 10);
+        let back = inputs("strategy=threading.Thread").with_strategy("Pool.map");
+        assert_eq!(back.validate().unwrap().items, 100);
+    }
+
+    #[test]
+    fn a_path_that_the_browser_reads_as_another_site_is_refused() {
+        assert_eq!(
+            parse_urls("/data/1.bin"),
+            Ok(vec!["/data/1.bin".to_owned()])
+        );
+        for url in [
+            "//evil.example/x",
+            "/\\evil.example/x",
+            "https:///x",
+            "https://\\evil",
+        ] {
+            assert!(parse_urls(url).is_err(), "{url}");
+        }
+        let message = parse_urls("//evil.example/x").unwrap_err();
+        assert!(
+            message.contains("from another site ('evil.example')"),
+            "{message}"
+        );
+        assert!(message.contains("https://evil.example/x"), "{message}");
+        let backslash = parse_urls("/\\evil.example/x").unwrap_err();
+        assert!(backslash.contains("('evil.example')"), "{backslash}");
+        let link = inputs("strategy=sequential&urls=%2F%5Cevil.example%2Fx").validate();
+        assert!(link
+            .unwrap_err()
+            .for_key("urls")
+            .unwrap()
+            .contains("another site"));
     }
 }

@@ -9,7 +9,7 @@
 //! - `playground.ready()` returns a Promise of `{ threads, startup_ms }` once the workers are
 //!   started, or rejects with why they cannot start.
 
-use crate::model::config::Inputs;
+use crate::model::config::{not_a_config_message, quote, ConfigValue, Field, Inputs, Invalid};
 use crate::model::trace::{Metrics, Trace};
 use crate::runtime::pool::describe;
 use crate::runtime::session::{self, RunOptions};
@@ -27,58 +27,122 @@ struct Export<'a> {
     metrics: Metrics,
 }
 
-/// Turns a JS config object into key/text pairs (numbers and booleans as text).
-fn config_pairs(config: &JsValue) -> Result<Vec<(String, String)>, String> {
-    if config.is_undefined() || config.is_null() {
-        return Ok(Vec::new());
+/// What a thrown JS value says, read without running any more of its code that could throw
+/// (`message` through `Reflect.get`, which reports a throwing getter as an error too).
+fn thrown_message(thrown: &JsValue) -> String {
+    if let Some(text) = thrown.as_string() {
+        return text;
     }
-    if !config.is_object() {
-        return Err("config must be an object such as { strategy: 'Pool.map', workers: 2 }".into());
-    }
-    Object::entries(config.unchecked_ref())
-        .iter()
-        .map(|entry| {
-            let key = Reflect::get(&entry, &0.into())
-                .ok()
-                .and_then(|k| k.as_string())
-                .unwrap_or_default();
-            let value = Reflect::get(&entry, &1.into()).unwrap_or(JsValue::UNDEFINED);
-            let text = if value.is_undefined() || value.is_null() {
-                String::new()
-            } else if let Some(text) = value.as_string() {
-                text
-            } else if let Some(number) = value.as_f64() {
-                number.to_string()
-            } else if let Some(flag) = value.as_bool() {
-                flag.to_string()
-            } else {
-                return Err(format!("{key}: expected a number or a string"));
-            };
-            Ok((key, text))
-        })
-        .collect()
+    Reflect::get(thrown, &"message".into())
+        .ok()
+        .and_then(|message| message.as_string())
+        .unwrap_or_else(|| "a value that is not an Error".to_owned())
 }
 
-/// The run options a JS caller gave: `{ baseline: false }` skips the 1-worker baseline.
+/// What a JS value is, for a message: `an Array`, `a Date`, `a string`, `a function`.
+fn what_it_is(value: &JsValue) -> String {
+    let article = |name: &str| {
+        let vowel = name.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']);
+        format!("{} {name}", if vowel { "an" } else { "a" })
+    };
+    if !value.is_object() {
+        return value
+            .js_typeof()
+            .as_string()
+            .map(|kind| article(&kind))
+            .unwrap_or_else(|| "a value".to_owned());
+    }
+    Reflect::get_prototype_of(value)
+        .ok()
+        .and_then(|proto| Reflect::get(&proto, &"constructor".into()).ok())
+        .and_then(|constructor| Reflect::get(&constructor, &"name".into()).ok())
+        .and_then(|name| name.as_string())
+        .filter(|name| !name.is_empty())
+        .map(|name| article(&name))
+        .unwrap_or_else(|| "an object that is not a plain object".to_owned())
+}
+
+/// One value of the config, by its JS type. Nothing here can throw.
+fn config_value(value: JsValue) -> ConfigValue {
+    if value.is_undefined() || value.is_null() {
+        ConfigValue::Missing
+    } else if let Some(text) = value.as_string() {
+        ConfigValue::Text(text)
+    } else if let Some(number) = value.as_f64() {
+        ConfigValue::Number(number)
+    } else if let Some(flag) = value.as_bool() {
+        ConfigValue::Flag(flag)
+    } else {
+        ConfigValue::Other(what_it_is(&value))
+    }
+}
+
+/// Reads a JS config object into the settings. Only a plain object (or `undefined`/`null`
+/// for the defaults) is accepted, and it is read only through `Reflect` calls that catch
+/// what JS throws (a getter, a Proxy trap), so every config is answered with a run or a
+/// message, and no JS exception ever unwinds through Rust.
+fn read_config(config: &JsValue) -> Result<Inputs, Invalid> {
+    let refuse = |key: &str, message: String| {
+        let mut invalid = Invalid::default();
+        invalid.messages.insert(key.to_owned(), message);
+        invalid
+    };
+    if config.is_undefined() || config.is_null() {
+        return Ok(Inputs::default());
+    }
+    let not_plain = |config: &JsValue| refuse("config", not_a_config_message(&what_it_is(config)));
+    if !config.is_object() {
+        return Err(not_plain(config));
+    }
+    let unreadable = |thrown: JsValue| {
+        refuse(
+            "config",
+            format!("reading it threw {}", quote(&thrown_message(&thrown))),
+        )
+    };
+    let prototype = Reflect::get_prototype_of(config).map_err(unreadable)?;
+    let object_prototype = Reflect::get_prototype_of(&Object::new()).map_err(unreadable)?;
+    if !(prototype.is_null() || JsValue::from(prototype) == JsValue::from(object_prototype)) {
+        return Err(not_plain(config));
+    }
+    let keys = Reflect::own_keys(config).map_err(unreadable)?;
+    let entries = keys.iter().filter_map(|key| {
+        // Symbol keys are not settings, as `Object.entries` skips them.
+        let name = key.as_string()?;
+        let known = name == "strategy" || Field::ALL.iter().any(|f| f.key() == name);
+        // The values of unknown keys are never read: the key alone is refused.
+        let value = if known {
+            Reflect::get(config, &key)
+                .map(config_value)
+                .unwrap_or_else(|thrown| ConfigValue::Unreadable(thrown_message(&thrown)))
+        } else {
+            ConfigValue::Missing
+        };
+        Some((name, value))
+    });
+    Inputs::from_config(entries.collect::<Vec<_>>())
+}
+
+/// The run options a JS caller gave: `{ baseline: false }` skips the 1-worker baseline. A
+/// getter that throws counts as not given.
 fn run_options(options: &JsValue) -> RunOptions {
-    let baseline = Reflect::get(options, &"baseline".into()).unwrap_or(JsValue::UNDEFINED);
+    let baseline = if options.is_object() {
+        Reflect::get(options, &"baseline".into()).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    };
     RunOptions {
         measure_baseline: baseline.as_bool() != Some(false),
     }
 }
 
 fn run(dispatch: Dispatcher, config: JsValue, options: JsValue) -> Promise {
+    // Read now, as the call happens: later changes to the object do not change this run.
+    let inputs = read_config(&config);
+    let options = run_options(&options);
     future_to_promise(async move {
         let reject = |message: String| JsValue::from(js_sys::Error::new(&message));
-        let options = if options.is_object() {
-            run_options(&options)
-        } else {
-            RunOptions {
-                measure_baseline: true,
-            }
-        };
-        let pairs = config_pairs(&config).map_err(reject)?;
-        let inputs = Inputs::from_pairs(pairs, true).map_err(|i| reject(i.to_string()))?;
+        let inputs = inputs.map_err(|i| reject(i.to_string()))?;
         let run_config = inputs.validate().map_err(|i| reject(i.to_string()))?;
         dispatch.dispatch(crate::model::app_state::Action::Load(inputs));
         let trace = run_and_show(dispatch, run_config, options)

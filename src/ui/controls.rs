@@ -3,8 +3,8 @@
 
 use crate::model::app_state::{Action, RunPhase};
 use crate::model::config::{
-    cost_from_slider, cost_slider_position, group_digits, Field, FieldKind, Inputs, Invalid,
-    RunConfig, Strategy, COST_SLIDER_MAX,
+    cost_from_slider, cost_slider_position, group_digits, quote, shorten, Field, FieldKind, Inputs,
+    Invalid, RunConfig, Strategy, COST_SLIDER_MAX,
 };
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -47,6 +47,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
     let mut families: Vec<&str> = Strategy::ALL.iter().map(|s| s.family()).collect();
     families.dedup();
     let fields = strategy.map(Strategy::fields).unwrap_or_default();
+    let refused = props.inputs.refused();
     let config = props.validation.as_ref().ok();
     let note = |field: Field| -> Option<String> {
         let config = config?;
@@ -68,10 +69,13 @@ pub fn Controls(props: &ControlsProps) -> Html {
             <div class="field field-strategy">
                 <label for="strategy">{ "Strategy" }</label>
                 <select id="strategy" name="strategy" onchange={on_strategy}>
+                    if strategy.is_none() {
+                        <option value="" selected=true disabled=true>{ quote(&props.inputs.strategy) }</option>
+                    }
                     { for families.iter().map(|family| html! {
                         <optgroup label={*family}>
                             { for Strategy::ALL.iter().filter(|s| s.family() == *family).map(|s| html! {
-                                <option value={s.name()} selected={props.inputs.strategy == s.name()}>
+                                <option value={s.name()} selected={strategy == Some(*s)}>
                                     { s.name() }
                                 </option>
                             }) }
@@ -82,6 +86,9 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     <p class="field-error" role="alert" data-key="strategy">{ m }</p>
                 }
             </div>
+            if !refused.is_empty() {
+                <RefusedSettings {refused} inputs={props.inputs.clone()} on_edit={props.on_edit.clone()} />
+            }
             { for fields.into_iter().map(|field| html! {
                 <FieldControl
                     {field}
@@ -154,10 +161,16 @@ pub fn FieldControl(props: &FieldControlProps) -> Html {
             let onchange = props.on_edit.reform(move |event: Event| {
                 edit(event.target_unchecked_into::<HtmlSelectElement>().value())
             });
+            // The option selected is the value that runs; a value that does not parse is
+            // shown as written (with its message), never as another choice.
+            let chosen = field.parse_choice(&props.text).ok();
             html! {
                 <select id={key} name={key} {onchange}>
-                    { for names.iter().map(|name| html! {
-                        <option value={*name} selected={props.text == *name}>{ *name }</option>
+                    if chosen.is_none() {
+                        <option value="" selected=true disabled=true>{ quote(&props.text) }</option>
+                    }
+                    { for names.iter().enumerate().map(|(i, name)| html! {
+                        <option value={*name} selected={chosen == Some(i)}>{ *name }</option>
                     }) }
                 </select>
             }
@@ -171,7 +184,7 @@ pub fn FieldControl(props: &FieldControlProps) -> Html {
                         .to_string(),
                 )
             });
-            let checked = matches!(props.text.trim(), "true" | "1" | "yes" | "on");
+            let checked = field.parse_flag(&props.text) == Ok(true);
             html! {
                 <label class="flag">
                     <input id={key} name={key} type="checkbox" {checked} {onchange} />
@@ -194,7 +207,7 @@ pub fn FieldControl(props: &FieldControlProps) -> Html {
             let position = event.target_unchecked_into::<HtmlInputElement>().value_as_number();
             edit(cost_from_slider(position.max(0.0) as u32).to_string())
         });
-        let cost: u64 = props.text.trim().parse().unwrap_or(0);
+        let cost = field.parse_number(&props.text).ok().flatten().unwrap_or(0);
         html! {
             <input id="cost-slider" type="range" min="0" max={COST_SLIDER_MAX.to_string()} step="1"
                 value={cost_slider_position(cost).to_string()} aria-label="cost per item, logarithmic" {oninput} />
@@ -221,6 +234,44 @@ pub fn FieldControl(props: &FieldControlProps) -> Html {
             } else if let Some(note) = &props.note {
                 <p class="field-note" data-key={key}>{ note.clone() }</p>
             }
+        </div>
+    }
+}
+
+/// Props of [`RefusedSettings`].
+#[derive(Properties, PartialEq)]
+pub struct RefusedSettingsProps {
+    /// The settings given that the strategy does not read, each with why.
+    pub refused: Vec<(Field, String)>,
+    /// The controls' text (the refused values are quoted from it).
+    pub inputs: Inputs,
+    /// Called with [`Action::DropSetting`].
+    pub on_edit: Callback<Action>,
+}
+
+/// The settings a link (or the JS API) gave that the chosen strategy does not read: each
+/// named with its value and why, with a button that drops it. Run stays disabled until
+/// they are gone, so nothing given is ever silently ignored.
+#[function_component]
+pub fn RefusedSettings(props: &RefusedSettingsProps) -> Html {
+    html! {
+        <div class="refused-settings">
+            { for props.refused.iter().map(|(field, why)| {
+                let field = *field;
+                let key = field.key();
+                let onclick = props.on_edit.reform(move |_: MouseEvent| Action::DropSetting(field));
+                html! {
+                    <div class="refused" role="alert" data-key={key}>
+                        <p>
+                            <strong>{ format!("{key}={}", shorten(props.inputs.get(field))) }</strong>
+                            { format!(" is not used: {why}.") }
+                        </p>
+                        <button type="button" class="drop-setting" data-key={key} {onclick}>
+                            { format!("Drop {key}") }
+                        </button>
+                    </div>
+                }
+            }) }
         </div>
     }
 }
