@@ -332,7 +332,7 @@ pub fn notes(config: &RunConfig) -> Vec<String> {
     }
     match config.workload.kind {
         WorkloadKind::Io => notes.push("I/O is a timer wait: the thread blocks (Atomics.wait) without using the CPU, as a thread waiting on a socket does.".to_owned()),
-        WorkloadKind::Fetch => notes.push("Each thread blocks on a synchronous request (XMLHttpRequest in its Web Worker), as requests.get does in a Python thread; with the GIL on, the lock is released while the request is in flight.".to_owned()),
+        WorkloadKind::Fetch => notes.push("Each thread blocks until its request is back, as requests.get blocks a Python thread; the request itself is the browser's fetch(), made for the thread by the page (a Web Worker that blocks cannot run one of its own), as a socket read is done by the OS. With the GIL on, the lock is released while the request is in flight.".to_owned()),
         WorkloadKind::Cpu => {}
     }
     notes
@@ -924,7 +924,7 @@ mod tests {
         assert!(trace
             .notes
             .iter()
-            .any(|n| n.starts_with("Each thread blocks on a synchronous request")));
+            .any(|n| n.starts_with("Each thread blocks until its request is back")));
         assert_eq!(
             run_heading(&trace),
             "ThreadPoolExecutor.map on 4 workers: 8 requests, one task each"

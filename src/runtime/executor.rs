@@ -37,7 +37,10 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
     } else {
         let mut run = TaskRun::new(plan(config), config.workload).with_control(Arc::clone(control));
         if config.workload.kind == WorkloadKind::Fetch {
-            run = run.with_io(crate::runtime::fetch::blocking_requests(config.items)?);
+            run = run.with_io(crate::runtime::fetch::blocking_requests(
+                config.items,
+                Arc::clone(control),
+            )?);
         }
         let run = Arc::new(run);
         let workers = run.plan().workers;

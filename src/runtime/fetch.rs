@@ -11,16 +11,17 @@
 //! [`cancel_running`] aborts every request in flight.
 //!
 //! The `fetch` workload of the thread strategies gets the same files another way: each task
-//! makes a blocking request in its Web Worker ([`blocking_requests`]).
+//! blocks its Web Worker until the page has made its request ([`blocking_requests`]).
 
 use crate::model::config::RunConfig;
 use crate::model::gather::{request_url, Fault, FetchRun, Outcome};
+use crate::model::run_control::RunControl;
 use crate::model::tasks::RunFacts;
 use crate::model::trace::Trace;
 use crate::model::workload::Io;
 use crate::runtime::clock::now_ms;
 use crate::runtime::pool::{describe, is_cross_origin_isolated};
-use futures::channel::oneshot;
+use futures::channel::{mpsc, oneshot};
 use futures::future::{self, Either};
 use futures::stream::{FuturesUnordered, StreamExt};
 use js_sys::{ArrayBuffer, Promise};
@@ -28,10 +29,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Request, RequestCache, RequestInit, Response, XmlHttpRequest};
+use web_sys::{AbortController, Request, RequestCache, RequestInit, Response};
 
 thread_local! {
     /// The Cancel signal of the run in progress, if a run is in progress.
@@ -243,16 +244,33 @@ async fn fetch_and_read(
 }
 
 /// How long a blocking request may take before it gives up, ms: a worker thread blocked on a
-/// request that never answers would otherwise be lost to every later run.
+/// request that never answers would otherwise be lost until Stop.
 pub const BLOCKING_TIMEOUT_MS: u32 = 60_000;
 
+/// How often a thread blocked on its request looks whether the run was stopped, and how often
+/// the page looks whether to abort the request.
+const STOP_POLL: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// A request a worker thread is blocked on, and where its outcome goes.
+struct BlockingRequest {
+    url: String,
+    outcome: Arc<RequestOutcome>,
+}
+
+/// The outcome of one blocking request: set once by the page, read by the blocked thread,
+/// which the page then unparks (neither side ever waits on the other).
+struct RequestOutcome {
+    received: OnceLock<Result<u64, String>>,
+    thread: std::thread::Thread,
+}
+
 /// The blocking requests of a `fetch` workload of `items` tasks: task `i` gets the same URL as
-/// request `i` of `asyncio.gather`, resolved here against the page's address (a Web Worker
-/// would resolve it against its script's). Each call makes a synchronous `XMLHttpRequest` in
-/// the Web Worker that runs the task, blocking that thread until the body is in, as
-/// `requests.get` blocks a Python thread. It returns the bytes received, or the failure in
-/// the words the gather uses.
-pub fn blocking_requests(items: usize) -> Result<Arc<Io>, String> {
+/// request `i` of `asyncio.gather`, resolved against the page's address. Each call blocks the
+/// Web Worker that runs the task until the body is in, as `requests.get` blocks a Python
+/// thread; the request itself is the browser's `fetch()`, made for it on the page's event loop
+/// (a Web Worker that blocks cannot run a `fetch` of its own), with the gather's error words.
+/// Once `control` asks to stop, a blocked thread returns at once and its request is aborted.
+pub fn blocking_requests(items: usize, control: Arc<RunControl>) -> Result<Arc<Io>, String> {
     let base = web_sys::window()
         .and_then(|window| window.location().href().ok())
         .ok_or("the fetch workload starts from the page, and there is no page here")?;
@@ -264,58 +282,76 @@ pub fn blocking_requests(items: usize) -> Result<Arc<Io>, String> {
                 .map_err(|why| format!("cannot resolve '{url}': {}", describe(&why)))
         })
         .collect::<Result<Vec<String>, String>>()?;
-    Ok(Arc::new(move |position| match urls.get(position) {
-        Some(url) => blocking_get(url),
-        None => Err(format!("there is no request {position}")),
+    let (requests, mut pending) = mpsc::unbounded::<BlockingRequest>();
+    let page_control = Arc::clone(&control);
+    // Ends when the last task has dropped its sender (the run is over).
+    wasm_bindgen_futures::spawn_local(async move {
+        while let Some(request) = pending.next().await {
+            wasm_bindgen_futures::spawn_local(fetch_for_thread(request, Arc::clone(&page_control)));
+        }
+    });
+    Ok(Arc::new(move |position| {
+        let url = urls
+            .get(position)
+            .ok_or_else(|| format!("there is no request {position}"))?;
+        let outcome = Arc::new(RequestOutcome {
+            received: OnceLock::new(),
+            thread: std::thread::current(),
+        });
+        requests
+            .unbounded_send(BlockingRequest {
+                url: url.clone(),
+                outcome: Arc::clone(&outcome),
+            })
+            .map_err(|_| "the page is gone: nobody can make the request".to_owned())?;
+        loop {
+            if let Some(received) = outcome.received.get() {
+                return received.clone();
+            }
+            if control.stop_requested() {
+                return Err("stopped before its response came".to_owned());
+            }
+            // Unparked by the page when the outcome is in; the timeout only serves Stop.
+            std::thread::park_timeout(STOP_POLL);
+        }
     }))
 }
 
-/// `GET url` with a synchronous `XMLHttpRequest` (allowed in Web Workers, with a timeout):
-/// the body's length in bytes (the shipped files are ASCII text, so characters are bytes).
-fn blocking_get(url: &str) -> Result<u64, String> {
-    let network = || {
-        Fault::Network {
-            cross_origin: false,
-        }
-        .to_string()
+/// Makes one blocked thread's request on the page: the gather's `fetch` with its timeout,
+/// aborted if the run is stopped first. Then hands the outcome over and wakes the thread.
+async fn fetch_for_thread(request: BlockingRequest, control: Arc<RunControl>) {
+    let Ok(controller) = AbortController::new() else {
+        let _ = request
+            .outcome
+            .received
+            .set(Err("this browser has no AbortController".to_owned()));
+        request.outcome.thread.unpark();
+        return;
     };
-    let request = XmlHttpRequest::new()
-        .map_err(|why| format!("this thread has no XMLHttpRequest: {}", describe(&why)))?;
-    request
-        .open_with_async("GET", url, false)
-        .map_err(|why| Fault::MalformedUrl {
-            url: url.to_owned(),
-            why: describe(&why),
-        })
-        .map_err(|fault| fault.to_string())?;
-    request.set_timeout(BLOCKING_TIMEOUT_MS);
-    // A fresh download each time, as the gather's `cache: 'no-store'`.
-    let _ = request.set_request_header("Cache-Control", "no-cache");
-    if let Err(why) = request.send() {
-        let timed_out = why
-            .dyn_ref::<js_sys::Error>()
-            .is_some_and(|e| e.name() == "TimeoutError");
-        return Err(if timed_out {
-            Fault::Timeout {
-                after_ms: BLOCKING_TIMEOUT_MS,
-            }
-            .to_string()
-        } else {
-            network()
-        });
-    }
-    let status = request.status().map_err(|_| network())?;
-    if !(200..300).contains(&status) {
-        return Err(if status == 0 {
-            network()
-        } else {
-            Fault::Http {
-                status,
-                reason: request.status_text().unwrap_or_default(),
-            }
-            .to_string()
-        });
-    }
-    let body = request.response_text().map_err(|_| network())?;
-    Ok(body.map_or(0, |text| text.len() as u64))
+    let fetch = Box::pin(one_request(
+        request.url,
+        false,
+        0,
+        Some(BLOCKING_TIMEOUT_MS),
+        controller.clone(),
+    ));
+    let stopped = Box::pin(async {
+        while !control.stop_requested() {
+            let _ = sleep(STOP_POLL.as_millis() as u32).await;
+        }
+    });
+    let received = match future::select(fetch, stopped).await {
+        Either::Left((outcome, _)) => match outcome {
+            Outcome::Bytes(bytes) => Ok(bytes),
+            other => Err(other
+                .error()
+                .unwrap_or_else(|| "the request did not finish".to_owned())),
+        },
+        Either::Right(_) => {
+            controller.abort();
+            Err("stopped before its response came".to_owned())
+        }
+    };
+    let _ = request.outcome.received.set(received);
+    request.outcome.thread.unpark();
 }

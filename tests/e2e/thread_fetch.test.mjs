@@ -1,5 +1,5 @@
 // End-to-end: the fetch workload of the thread strategies. Each task downloads the shipped
-// file of its request with a blocking XMLHttpRequest in its Web Worker (requests.get in a
+// file of its request, blocking its Web Worker while the page fetches it (requests.get in a
 // Python thread). Playwright's routing holds each request a chosen time (or answers 404), so
 // with N requests held d ms each: 4 threads take about ⌈N/4⌉·d even with the GIL on (it is
 // released while a request is in flight), asyncio.gather on one event loop about d, and
@@ -74,13 +74,13 @@ test('8 requests held 300 ms: 4 threads (GIL on) take about 2 × 300 ms, gather 
     `1 thread took ${threads.baseline_wall_ms} ms`,
   );
   assert.ok(threads.metrics.speedup > 2.5 && threads.metrics.speedup < 4.5, `speed-up ${threads.metrics.speedup}`);
-  assert.ok(threads.notes.some((note) => /blocks on a synchronous request \(XMLHttpRequest/.test(note)));
+  assert.ok(threads.notes.some((note) => /blocks until its request is back/.test(note)));
   assert.equal(seen.length, n + n, 'every request went out, for the run and for its baseline');
 
   // What the page shows agrees with the trace.
   const figure = async (name) => page.textContent(`[data-figure="${name}"]`);
   assert.equal(await figure('wall'), `${threads.wall_ms.toFixed(1)} ms`);
-  assert.match(await figure('speedup'), new RegExp(`^${threads.metrics.speedup.toFixed(2)}× over the sequential run on 1 worker \\(${threads.baseline_wall_ms.toFixed(1)} ms\\)`));
+  assert.match(await figure('speedup'), new RegExp(`^${threads.metrics.speedup.toFixed(2)}× over the sequential run on 1 worker \\(${threads.baseline_wall_ms.toFixed(1)} ms, measured right after this run\\)`));
   assert.match(await page.textContent('.run h2'), /ThreadPoolExecutor.map on 4 workers: 8 requests, one task each/);
   assert.match(await page.textContent('.split figcaption'), /8 requests, one task each/);
   assert.deepEqual(await page.locator('.split .cell span').allTextContents(), ['0', '1', '2', '3', '4', '5', '6', '7'], 'requests numbered as in the lanes');
@@ -103,6 +103,39 @@ test('8 requests held 300 ms: 4 threads (GIL on) take about 2 × 300 ms, gather 
   );
   assert.deepEqual(page.problems, []);
   await page.close();
+});
+
+test('Stop frees a thread blocked on a request that never answers; a failed request is never re-sent for the baseline', async () => {
+  // Request 3 never answers (held far longer than the test); the others take 100 ms.
+  const { page, seen } = await routedPage((r) => (r === 3 ? { delay: 600_000 } : { delay: 100 }));
+  const { trace, stop_ms } = await page.evaluate(async () => {
+    const running = window.playground.run({ strategy: 'ThreadPoolExecutor.map', workers: 4, items: 8, workload: 'fetch', gil: true });
+    await new Promise((r) => setTimeout(r, 800));
+    const asked = performance.now();
+    window.playground.cancel();
+    const trace = await running;
+    return { trace, stop_ms: performance.now() - asked };
+  });
+  assert.ok(stop_ms < 200, `settled ${stop_ms.toFixed(0)} ms after cancel()`);
+  assert.equal(trace.stopped, true);
+  assert.equal(trace.chunks.find((c) => c.first_item === 3)?.stopped, true, 'the hung request was cut short');
+  // The pool is free at once: every worker takes part in the next run.
+  const next = await runInPage(page, { strategy: 'ThreadPoolExecutor.map', workers: 4, items: 4, workload: 'fetch', cost: 0 });
+  assert.equal(next.results_in_order, true);
+  assert.equal(new Set(next.chunks.map((c) => c.thread)).size, 4);
+
+  // A run with a failed request gets no baseline: the request is not sent again.
+  const { page: failing, seen: sent } = await routedPage((r) => (r === 1 ? { status: 500 } : { delay: 20 }));
+  const failed = await runInPage(failing, { strategy: 'ThreadPoolExecutor.map', workers: 2, items: 6, workload: 'fetch' });
+  assert.equal(failed.chunks[1].error, 'HTTP 500 Internal Server Error');
+  assert.equal(failed.baseline_wall_ms, null);
+  assert.equal(sent.filter((r) => r === 1).length, 1, 'the failed request went out once');
+  assert.match(await failing.textContent('[data-figure="speedup"]'), /not measured: a request failed/);
+  assert.ok(seen.length >= 4);
+  assert.deepEqual(page.problems, []);
+  assert.deepEqual(failing.problems.filter((p) => !/500/.test(p)), []);
+  await page.close();
+  await failing.close();
 });
 
 test('a 404 on one request is that task\'s error; the other requests succeed', async () => {
