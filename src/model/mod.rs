@@ -8,6 +8,7 @@
 //!   order, both error modes, cancellation and the semaphore.
 //! - [`pool_map`]: CPython's `multiprocessing.Pool.map` rules: chunk size, split, FIFO hand-out
 //!   and gather.
+//! - [`program`]: the whole program (Python, or Rust) a run amounts to, runnable as pasted.
 //! - [`workload`]: the function every task applies and its CPU cost.
 //! - [`trace`]: what a run recorded, and the metrics derived from it.
 //! - [`layout`]: turning a trace into drawable geometry (bins, lanes), independent of any canvas.
@@ -19,6 +20,7 @@ pub mod gil;
 pub mod layout;
 pub mod pickle;
 pub mod pool_map;
+pub mod program;
 pub mod tasks;
 pub mod trace;
 pub mod workload;

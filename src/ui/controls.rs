@@ -87,7 +87,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 />
             }) }
             if let Some(config) = config {
-                <pre class="python" id="python"><code>{ config.python_code() }</code></pre>
+                <pre class="python" id="python"><code>{ config.python_code(&page_site()) }</code></pre>
             }
             <div class="run-row">
                 <button type="submit" id="run" disabled={!props.can_run}>
@@ -109,6 +109,21 @@ pub fn Controls(props: &ControlsProps) -> Html {
             </div>
         </form>
     }
+}
+
+/// The page's address without its query (`http://host/playground/`): the site the shown
+/// program fetches the shipped files from.
+fn page_site() -> String {
+    web_sys::window()
+        .map(|window| {
+            let location = window.location();
+            format!(
+                "{}{}",
+                location.origin().unwrap_or_default(),
+                location.pathname().unwrap_or_default()
+            )
+        })
+        .unwrap_or_default()
 }
 
 /// Props of [`FieldControl`].
