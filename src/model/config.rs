@@ -170,6 +170,16 @@ impl Strategy {
         matches!(self, Strategy::AsyncioGather | Strategy::Sequential)
     }
 
+    /// The workloads the workload picker offers for this strategy: `fetch` only where it runs
+    /// (the thread strategies: threads blocked on I/O).
+    pub fn workload_choices(self) -> &'static [&'static str] {
+        if self.is_threaded() {
+            &WORKLOAD_NAMES
+        } else {
+            &WORKLOAD_NAMES[..2]
+        }
+    }
+
     /// The settings this strategy reads.
     pub fn fields(self) -> Vec<Field> {
         use Field::*;
@@ -365,7 +375,7 @@ impl Field {
             Field::Workers => "4",
             Field::Items => "100",
             Field::Workload => "cpu",
-            Field::Cost => "20000",
+            Field::Cost => "200000",
             Field::Shape => "uniform",
             Field::Seed => "1",
             Field::Gil => "true",
@@ -691,6 +701,15 @@ impl Inputs {
         if let Ok(strategy) = Strategy::parse(&self.strategy) {
             let fields = strategy.fields();
             self.given.retain(|f| fields.contains(f));
+            // A workload the new strategy does not run is not kept: the picker offers only
+            // what runs.
+            if !strategy
+                .workload_choices()
+                .contains(&self.get(Field::Workload))
+            {
+                self.values
+                    .insert(Field::Workload, Field::Workload.default_text().to_owned());
+            }
         }
         self
     }
@@ -1238,6 +1257,29 @@ mod tests {
                 .is_ok(),
             "the cost is not used, so it cannot make a fetch run too big"
         );
+    }
+
+    #[test]
+    fn the_workload_picker_offers_fetch_only_where_it_runs() {
+        for strategy in Strategy::ALL.into_iter().filter(|s| !s.is_fetch()) {
+            let offers_fetch = strategy.workload_choices().contains(&"fetch");
+            let runs_fetch = inputs(&format!(
+                "strategy={}&items=8&workload=fetch",
+                strategy.name()
+            ))
+            .validate()
+            .is_ok();
+            assert_eq!(offers_fetch, runs_fetch, "{}", strategy.name());
+            assert!(strategy.workload_choices().starts_with(&["cpu", "io"]));
+        }
+        // Picking a strategy that does not run fetch goes back to the default workload.
+        let picked =
+            inputs("strategy=queue.Queue&items=8&workload=fetch").with_strategy("Pool.map");
+        assert_eq!(picked.get(Field::Workload), "cpu");
+        assert!(picked.validate().is_ok());
+        let kept = inputs("strategy=queue.Queue&items=8&workload=fetch")
+            .with_strategy("ThreadPoolExecutor.map");
+        assert_eq!(kept.get(Field::Workload), "fetch");
     }
 
     #[test]

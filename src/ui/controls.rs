@@ -80,6 +80,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             { for fields.into_iter().map(|field| html! {
                 <FieldControl
                     {field}
+                    choices={(field == Field::Workload).then(|| strategy.map(Strategy::workload_choices)).flatten()}
                     text={props.inputs.get(field).to_owned()}
                     error={message(field.key())}
                     note={note(field)}
@@ -133,6 +134,10 @@ pub struct FieldControlProps {
     pub field: Field,
     /// Its text.
     pub text: String,
+    /// The names a choice offers, when the strategy offers fewer than the field knows (the
+    /// workload picker: `fetch` only on thread strategies).
+    #[prop_or_default]
+    pub choices: Option<&'static [&'static str]>,
     /// Why the text is not accepted, if it is not.
     pub error: Option<String>,
     /// A note under the control (the resolved chunk size, what the cost means).
@@ -160,6 +165,14 @@ pub fn FieldControl(props: &FieldControlProps) -> Html {
             }
         }
         FieldKind::Choice(names) => {
+            // Only what runs is offered; a value given by a link that does not run here is
+            // still shown (and refused with its message), never silently replaced.
+            let offered = props.choices.unwrap_or(names);
+            let names: Vec<&str> = names
+                .iter()
+                .copied()
+                .filter(|name| offered.contains(name) || props.text.trim() == *name)
+                .collect();
             let onchange = props.on_edit.reform(move |event: Event| {
                 edit(event.target_unchecked_into::<HtmlSelectElement>().value())
             });
