@@ -35,9 +35,19 @@ pub fn Controls(props: &ControlsProps) -> Html {
         let select: HtmlSelectElement = event.target_unchecked_into();
         Action::PickStrategy(select.value())
     });
-    let onsubmit = props
-        .on_run
-        .reform(|event: SubmitEvent| event.prevent_default());
+    let onsubmit = {
+        let (on_run, can_run) = (props.on_run.clone(), props.can_run);
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            if can_run {
+                on_run.emit(());
+            }
+        })
+    };
+    // While a run is in progress Run is only marked unavailable (aria-disabled), not
+    // disabled: a disabled button loses the keyboard focus, and the user would have to find
+    // their place again after every run.
+    let run_disabled = !props.can_run && props.running.is_none();
     let strategy = Strategy::parse(&props.inputs.strategy).ok();
     let mut families: Vec<&str> = Strategy::ALL.iter().map(|s| s.family()).collect();
     families.dedup();
@@ -91,7 +101,8 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <pre class="python" id="python"><code>{ config.python_code(&page_site()) }</code></pre>
             }
             <div class="run-row">
-                <button type="submit" id="run" disabled={!props.can_run}>
+                <button type="submit" id="run" disabled={run_disabled}
+                    aria-disabled={(!props.can_run).to_string()}>
                     { if props.running.is_some() { "Running…" } else { "Run" } }
                 </button>
                 if props.running.is_some() && strategy.is_some_and(Strategy::is_fetch) {
