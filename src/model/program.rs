@@ -131,9 +131,19 @@ fn define_urls(script: &mut Script, config: &RunConfig, site: &str, count: usize
 }
 
 /// The thread strategies' blocking request, as `requests.get(url).content` in a thread.
-fn define_get_size(script: &mut Script) {
+fn define_get_size(script: &mut Script, config: &RunConfig) {
     script.import("import urllib.request");
-    script.define("def get_size(url):\n    \"\"\"Blocks this thread until the body is in (requests.get(url).content works alike).\"\"\"\n    with urllib.request.urlopen(url, timeout=60) as response:\n        return len(response.read())");
+    let latency = match config.workload.cost {
+        0 => String::new(),
+        cost => {
+            script.import("import time");
+            format!(
+                "\n    time.sleep({})  # the playground's added latency",
+                f64::from(cost) / 1e6
+            )
+        }
+    };
+    script.define(format!("def get_size(url):\n    \"\"\"Blocks this thread until the body is in (requests.get(url).content works alike).\"\"\"\n    with urllib.request.urlopen(url, timeout=60) as response:\n        body = response.read(){latency}\n    return len(body)"));
 }
 
 /// The fetch of `asyncio.gather` and sequential awaits: a GET on the event loop (asyncio
@@ -178,7 +188,7 @@ pub fn program(config: &RunConfig, site: &str) -> String {
         define_fetch(&mut script, config);
     } else if fetch {
         define_urls(&mut script, config, site, config.items);
-        define_get_size(&mut script);
+        define_get_size(&mut script, config);
     } else if !matches!(config.strategy, RayonParIter | Static) {
         define_work(&mut script, config);
     }

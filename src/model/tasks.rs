@@ -323,7 +323,12 @@ pub fn notes(config: &RunConfig) -> Vec<String> {
     }
     match config.workload.kind {
         WorkloadKind::Io => notes.push("I/O is a timer wait: the thread blocks (Atomics.wait) without using the CPU, as a thread waiting on a socket does.".to_owned()),
-        WorkloadKind::Fetch => notes.push("Each thread blocks on a synchronous request (XMLHttpRequest in its Web Worker), as requests.get does in a Python thread; with the GIL on, the lock is released while the request is in flight.".to_owned()),
+        WorkloadKind::Fetch => {
+            notes.push("Each thread blocks on a synchronous request (XMLHttpRequest in its Web Worker), as requests.get does in a Python thread; with the GIL on, the lock is released while the request is in flight.".to_owned());
+            if config.workload.cost > 0 {
+                notes.push(format!("Added latency: each request then waits {} µs on a timer (the cost), as asyncio.gather's latency_ms; it is not network time. Served from this machine a request has no network wait, only CPU shared with the threads: without latency there is nothing for threads to overlap.", group_digits(u64::from(config.workload.cost))));
+            }
+        }
         WorkloadKind::Cpu => {}
     }
     notes
