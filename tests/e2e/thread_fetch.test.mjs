@@ -79,8 +79,9 @@ test('8 requests held 300 ms: 4 threads (GIL on) take about 2 × 300 ms, gather 
 
   // What the page shows agrees with the trace.
   const figure = async (name) => page.textContent(`[data-figure="${name}"]`);
-  assert.equal(await figure('wall'), `${threads.wall_ms.toFixed(1)} ms`);
-  assert.match(await figure('speedup'), new RegExp(`^${threads.metrics.speedup.toFixed(2)}× over the sequential run on 1 worker \\(${threads.baseline_wall_ms.toFixed(1)} ms\\)`));
+  const grouped = (ms) => ms.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  assert.equal(await figure('wall'), `${grouped(threads.wall_ms)} ms`);
+  assert.match(await figure('speedup'), new RegExp(`^${threads.metrics.speedup.toFixed(2)}× over the sequential run on 1 worker \\(${grouped(threads.baseline_wall_ms)} ms\\)`));
   assert.match(await page.textContent('.run h2'), /ThreadPoolExecutor.map on 4 workers: 8 requests, one task each/);
   assert.match(await page.textContent('.split figcaption'), /8 requests, one task each/);
   assert.deepEqual(await page.locator('.split .cell span').allTextContents(), ['0', '1', '2', '3', '4', '5', '6', '7'], 'requests numbered as in the lanes');
