@@ -3,6 +3,7 @@
 //! [`Inputs::validate`], so the three can never disagree about what is valid.
 
 use crate::model::pool_map::{default_chunksize, default_chunksize_formula, split};
+use crate::model::program::program;
 use crate::model::workload::{Shape, Workload, WorkloadKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -179,6 +180,16 @@ impl Strategy {
     /// Whether the strategy fetches resources on one event loop instead of running tasks.
     pub fn is_fetch(self) -> bool {
         matches!(self, Strategy::AsyncioGather | Strategy::Sequential)
+    }
+
+    /// The workloads the workload picker offers for this strategy: `fetch` only where it runs
+    /// (the thread strategies: threads blocked on I/O).
+    pub fn workload_choices(self) -> &'static [&'static str] {
+        if self.is_threaded() {
+            &WORKLOAD_NAMES
+        } else {
+            &WORKLOAD_NAMES[..2]
+        }
     }
 
     /// The settings this strategy reads.
@@ -376,7 +387,7 @@ impl Field {
             Field::Workers => "4",
             Field::Items => "100",
             Field::Workload => "cpu",
-            Field::Cost => "20000",
+            Field::Cost => "200000",
             Field::Shape => "uniform",
             Field::Seed => "1",
             Field::Gil => "true",
@@ -684,86 +695,10 @@ impl RunConfig {
         }
     }
 
-    /// The Python a user would write for this run, shown above the Run button.
-    pub fn python_code(&self) -> String {
-        let n = self.items + 1;
-        let chunksize = self
-            .chunksize
-            .map(|c| format!(", chunksize={c}"))
-            .unwrap_or_default();
-        let w = self.workers;
-        if self.workload.kind == WorkloadKind::Fetch {
-            let urls = format!(
-                "urls = [...]  # {} shipped files, as asyncio.gather fetches them\n",
-                self.items
-            );
-            let get = "def get_size(url):\n    return len(requests.get(url).content)\n";
-            match self.strategy {
-                Strategy::ThreadPoolMap => return format!(
-                    "{urls}with ThreadPoolExecutor(max_workers={w}) as executor:\n    sizes = list(executor.map(lambda url: len(requests.get(url).content), urls))"
-                ),
-                Strategy::ThreadingThread => return format!(
-                    "{urls}{get}threads = [threading.Thread(target=get_size, args=(url,)) for url in urls]\nfor t in threads: t.start()\nfor t in threads: t.join()"
-                ),
-                Strategy::QueueQueue => return format!(
-                    "{urls}{get}q = queue.Queue()\nfor url in urls: q.put(url)\n# {w} threads: while True: url = q.get(); get_size(url); q.task_done()\nq.join()"
-                ),
-                _ => {}
-            }
-        }
-        match self.strategy {
-            Strategy::PoolMap => format!(
-                "with multiprocessing.Pool({w}) as pool:\n    results = pool.map(square, range(1, {n}){chunksize})"
-            ),
-            Strategy::PoolMapAsync => format!(
-                "with multiprocessing.Pool({w}) as pool:\n    results = pool.map_async(square, range(1, {n}){chunksize}).get()"
-            ),
-            Strategy::PoolImap => format!(
-                "with multiprocessing.Pool({w}) as pool:\n    for result in pool.imap(square, range(1, {n}){chunksize}):\n        ..."
-            ),
-            Strategy::PoolImapUnordered => format!(
-                "with multiprocessing.Pool({w}) as pool:\n    for result in pool.imap_unordered(square, range(1, {n}){chunksize}):\n        ..."
-            ),
-            Strategy::PoolStarmap => format!(
-                "with multiprocessing.Pool({w}) as pool:\n    results = pool.starmap(pow, zip(range(1, {n}), repeat(2)){chunksize})"
-            ),
-            Strategy::PoolApplyAsync => format!(
-                "with multiprocessing.Pool({w}) as pool:\n    pending = [pool.apply_async(square, (x,)) for x in range(1, {n})]\n    results = [p.get() for p in pending]"
-            ),
-            Strategy::ProcessPoolMap => format!(
-                "with ProcessPoolExecutor(max_workers={w}) as executor:\n    results = list(executor.map(square, range(1, {n}){chunksize}))"
-            ),
-            Strategy::ThreadPoolMap => format!(
-                "with ThreadPoolExecutor(max_workers={w}) as executor:\n    results = list(executor.map(square, range(1, {n})))"
-            ),
-            Strategy::ThreadingThread => format!(
-                "threads = [threading.Thread(target=square, args=(x,)) for x in range(1, {n})]\nfor t in threads: t.start()\nfor t in threads: t.join()"
-            ),
-            Strategy::QueueQueue => format!(
-                "q = queue.Queue()\nfor x in range(1, {n}): q.put(x)\n# {w} threads: while True: x = q.get(); square(x); q.task_done()\nq.join()"
-            ),
-            Strategy::RayonParIter => format!(
-                "// {w} threads\nlet results: Vec<u64> = (1..{n}u64).into_par_iter().map(square).collect();"
-            ),
-            Strategy::Static => format!(
-                "// {w} threads, one contiguous block of {} items each\nthread::scope(|s| for block in items.chunks({}) {{ s.spawn(|| block.iter().map(square)); }})",
-                self.resolved_chunksize(),
-                self.resolved_chunksize()
-            ),
-            Strategy::AsyncioGather => {
-                let limit = self
-                    .fetch
-                    .limit
-                    .map(|l| format!("sem = asyncio.Semaphore({l})  # each fetch: async with sem\n"))
-                    .unwrap_or_default();
-                format!(
-                    "{limit}results = await asyncio.gather(*(fetch(url) for url in urls), return_exceptions={})",
-                    if self.fetch.return_exceptions { "True" } else { "False" }
-                )
-            }
-            Strategy::Sequential if self.fetch.return_exceptions => "results = []\nfor url in urls:  # one after another; errors kept in place\n    try:\n        results.append(await fetch(url))\n    except Exception as error:\n        results.append(error)".to_owned(),
-            Strategy::Sequential => "results = [await fetch(url) for url in urls]".to_owned(),
-        }
+    /// The whole program this run amounts to (Python, or Rust for Rust's own strategies),
+    /// runnable as pasted; fetches go to `site`, the page's address. See [`program`].
+    pub fn python_code(&self, site: &str) -> String {
+        program(self, site)
     }
 
     /// The settings as URL query pairs, in a stable order: the strategy, then every setting
@@ -892,6 +827,15 @@ impl Inputs {
         if let Ok(strategy) = Strategy::parse(&self.strategy) {
             let fields = strategy.fields();
             self.given.retain(|f| fields.contains(f));
+            // A workload the new strategy does not run is not kept: the picker offers only
+            // what runs.
+            if !strategy
+                .workload_choices()
+                .contains(&self.get(Field::Workload))
+            {
+                self.values
+                    .insert(Field::Workload, Field::Workload.default_text().to_owned());
+            }
         }
         self
     }
@@ -1433,10 +1377,9 @@ mod tests {
             (5, 14, Some(3))
         );
         assert_eq!(config.chunksize_explanation(), "3 (given)");
-        assert_eq!(
-            config.python_code(),
-            "with multiprocessing.Pool(5) as pool:\n    results = pool.map(square, range(1, 15), chunksize=3)"
-        );
+        assert!(config
+            .python_code("http://127.0.0.1:8080/")
+            .contains("results = pool.map(square, range(1, 15), chunksize=3)"));
     }
 
     #[test]
@@ -1591,16 +1534,17 @@ mod tests {
             .unwrap();
         assert_eq!(tpe.workload.kind, WorkloadKind::Fetch);
         assert!(tpe.to_query().contains("workload=fetch"));
-        assert_eq!(
-            tpe.python_code(),
-            "urls = [...]  # 8 shipped files, as asyncio.gather fetches them\nwith ThreadPoolExecutor(max_workers=4) as executor:\n    sizes = list(executor.map(lambda url: len(requests.get(url).content), urls))"
-        );
+        assert!(tpe
+            .python_code("http://127.0.0.1:8080/")
+            .contains("results = list(executor.map(get_size, URLS))"));
         for strategy in ["threading.Thread", "queue.Queue"] {
             let config = inputs(&format!("strategy={strategy}&items=8&workload=fetch"))
                 .validate()
                 .unwrap();
             assert!(
-                config.python_code().contains("requests.get(url)"),
+                config
+                    .python_code("http://127.0.0.1:8080/")
+                    .contains("results[i] = get_size(x)"),
                 "{strategy}"
             );
         }
@@ -1615,8 +1559,31 @@ mod tests {
             inputs("strategy=queue.Queue&items=64&workload=fetch&cost=1000000")
                 .validate()
                 .is_ok(),
-            "the cost is not used, so it cannot make a fetch run too big"
+            "64 requests of 1 s added latency stay within the guard"
         );
+    }
+
+    #[test]
+    fn the_workload_picker_offers_fetch_only_where_it_runs() {
+        for strategy in Strategy::ALL.into_iter().filter(|s| !s.is_fetch()) {
+            let offers_fetch = strategy.workload_choices().contains(&"fetch");
+            let runs_fetch = inputs(&format!(
+                "strategy={}&items=8&workload=fetch",
+                strategy.name()
+            ))
+            .validate()
+            .is_ok();
+            assert_eq!(offers_fetch, runs_fetch, "{}", strategy.name());
+            assert!(strategy.workload_choices().starts_with(&["cpu", "io"]));
+        }
+        // Picking a strategy that does not run fetch goes back to the default workload.
+        let picked =
+            inputs("strategy=queue.Queue&items=8&workload=fetch").with_strategy("Pool.map");
+        assert_eq!(picked.get(Field::Workload), "cpu");
+        assert!(picked.validate().is_ok());
+        let kept = inputs("strategy=queue.Queue&items=8&workload=fetch")
+            .with_strategy("ThreadPoolExecutor.map");
+        assert_eq!(kept.get(Field::Workload), "fetch");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! the output size is bounded by the pixels, not by the number of chunks.
 
 use crate::model::trace::Trace;
+use crate::model::words::{duration, ms, number};
 use std::ops::Range;
 
 /// Splits `0..count` into at most `max_cells` contiguous, near-equal ranges, so a strip of
@@ -116,19 +117,22 @@ pub fn describe_chunk(trace: &Trace, index: usize) -> Option<String> {
         format!("items {}–{}", c.first_item + 1, last + 1)
     };
     let mut text = format!(
-        "task {} · {items} · worker {} (thread {}) · {:.2}–{:.2} ms ({:.2} ms)",
+        "task {} · {items} · worker {} (thread {}) · {}–{} ({})",
         c.index,
         c.worker,
         c.thread,
-        c.start_ms,
-        c.end_ms,
-        c.duration_ms()
+        number(c.start_ms, 2),
+        ms(c.end_ms, 2),
+        duration(c.duration_ms())
     );
     if c.transfer_ms > 0.0 {
-        text.push_str(&format!(" · pickling {:.3} ms", c.transfer_ms));
+        text.push_str(&format!(" · pickling {}", duration(c.transfer_ms)));
     }
     if c.gil_wait_ms > 0.0 {
-        text.push_str(&format!(" · waited {:.2} ms for the GIL", c.gil_wait_ms));
+        text.push_str(&format!(
+            " · waited {} for the GIL",
+            duration(c.gil_wait_ms)
+        ));
     }
     if let Some(error) = &c.error {
         text.push_str(&format!(" · failed: {error}"));
@@ -192,7 +196,8 @@ mod tests {
         assert_eq!(chunk_at(&trace, 1, 6.3, 0.5), Some(1));
         assert_eq!(
             describe_chunk(&trace, 2).unwrap(),
-            "task 2 · item 3 · worker 0 (thread 3) · 4.00–10.00 ms (6.00 ms)"
+            "task 2 · item 3 · worker 0 (thread 3) · 4.00–10.00 ms (6.00 ms)",
+            "one numbering: the trace's worker, 0-based, as the lanes label it"
         );
         assert_eq!(time_span(&trace), 10.0);
     }

@@ -8,6 +8,8 @@
 //!   order, both error modes, cancellation and the semaphore.
 //! - [`pool_map`]: CPython's `multiprocessing.Pool.map` rules: chunk size, split, FIFO hand-out
 //!   and gather.
+//! - [`program`]: the whole program (Python, or Rust) a run amounts to, runnable as pasted.
+//! - [`words`]: how counts and times are written (plurals, digit grouping, µs or ms).
 //! - [`workload`]: the function every task applies and its CPU cost.
 //! - [`trace`]: what a run recorded, and the metrics derived from it.
 //! - [`layout`]: turning a trace into drawable geometry (bins, lanes), independent of any canvas.
@@ -19,7 +21,9 @@ pub mod gil;
 pub mod layout;
 pub mod pickle;
 pub mod pool_map;
+pub mod program;
 pub mod run_control;
 pub mod tasks;
 pub mod trace;
+pub mod words;
 pub mod workload;

@@ -5,7 +5,7 @@
 //! the caller as CPython's result objects do. (rayon's work stealing is rayon's own, in the
 //! runtime; the fetch strategies are in `gather`.)
 
-use crate::model::config::{Chunking, RunConfig, Strategy};
+use crate::model::config::{group_digits, Chunking, RunConfig, Strategy};
 use crate::model::gil::{self, Gil};
 use crate::model::pickle;
 use crate::model::pool_map::{split, Chunk};
@@ -13,6 +13,7 @@ use crate::model::run_control::RunControl;
 use crate::model::trace::{
     checksum, BaselineSource, ChunkRecord, DepthSample, Trace, MAX_LISTED_RESULTS,
 };
+use crate::model::words::{count, ms};
 use crate::model::workload::WorkloadKind;
 use crate::model::workload::{item_value, Io, Workload};
 use std::collections::VecDeque;
@@ -332,7 +333,12 @@ pub fn notes(config: &RunConfig) -> Vec<String> {
     }
     match config.workload.kind {
         WorkloadKind::Io => notes.push("I/O is a timer wait: the thread blocks (Atomics.wait) without using the CPU, as a thread waiting on a socket does.".to_owned()),
-        WorkloadKind::Fetch => notes.push("Each thread blocks until its request is back, as requests.get blocks a Python thread; the request itself is the browser's fetch(), made for the thread by the page (a Web Worker that blocks cannot run one of its own), as a socket read is done by the OS. With the GIL on, the lock is released while the request is in flight.".to_owned()),
+        WorkloadKind::Fetch => {
+            notes.push("Each thread blocks until its request is back, as requests.get blocks a Python thread; the request itself is the browser's fetch(), made for the thread by the page (a Web Worker that blocks cannot run one of its own), as a socket read is done by the OS. With the GIL on, the lock is released while the request is in flight.".to_owned());
+            if config.workload.cost > 0 {
+                notes.push(format!("Added latency: each request then waits {} µs on a timer (the cost), as asyncio.gather's latency_ms; it is not network time. Served from this machine a request has no network wait, only CPU shared with the threads: without latency there is nothing for threads to overlap.", group_digits(u64::from(config.workload.cost))));
+            }
+        }
         WorkloadKind::Cpu => {}
     }
     notes
@@ -350,25 +356,35 @@ fn items_noun(trace: &Trace) -> &'static str {
 /// The heading of a finished run: what ran, on how many workers, cut into what.
 pub fn run_heading(trace: &Trace) -> String {
     let n = trace.chunks.len();
-    let (items, workers, name) = (trace.items, trace.workers, trace.strategy.as_str());
-    let noun = items_noun(trace);
+    let name = trace.strategy.as_str();
+    let noun = if items_noun(trace) == "requests" {
+        "request"
+    } else {
+        "item"
+    };
+    let items = count(trace.items, noun);
+    let workers = count(trace.workers, "worker");
     let Ok(strategy) = Strategy::parse(name) else {
         return name.to_owned();
     };
     match strategy.chunking() {
-        _ if strategy.is_fetch() => format!("{name}: {items} requests on one event loop"),
+        _ if strategy.is_fetch() => format!(
+            "{name}: {} on one event loop",
+            count(trace.items, "request")
+        ),
         Chunking::DefaultRule | Chunking::DefaultOne => format!(
-            "{name} on {workers} workers: {items} items in {n} chunks of {}",
-            trace.chunksize
+            "{name} on {workers}: {items} in {} of {}",
+            count(n, "chunk"),
+            group_digits(trace.chunksize as u64)
         ),
         Chunking::Adaptive if strategy == Strategy::RayonParIter => {
-            format!("{name} on {workers} threads: {items} items in {n} pieces")
+            format!("{name} on {workers}: {items} in {}", count(n, "piece"))
         }
-        Chunking::Adaptive => format!("{name} on {workers} workers: {items} items in {n} blocks"),
+        Chunking::Adaptive => format!("{name} on {workers}: {items} in {}", count(n, "block")),
         Chunking::PerItem if strategy == Strategy::ThreadingThread => {
-            format!("{name}: {items} {noun}, one thread each")
+            format!("{name}: {items}, one thread each")
         }
-        Chunking::PerItem => format!("{name} on {workers} workers: {items} {noun}, one task each"),
+        Chunking::PerItem => format!("{name} on {workers}: {items}, one task each"),
     }
 }
 
@@ -386,8 +402,11 @@ pub fn stopped_summary(trace: &Trace) -> Option<String> {
         .map(|c| c.len)
         .sum();
     Some(format!(
-        "Stopped after {:.1} ms: {finished} of {tasks} started tasks finished ({items_finished} of {} items); the caller got no result list.",
-        trace.wall_ms, trace.items
+        "Stopped after {}: {finished} of {} finished ({} of {}); the caller got no result list.",
+        ms(trace.wall_ms, 1),
+        count(tasks, "started task"),
+        group_digits(items_finished as u64),
+        count(trace.items, "item")
     ))
 }
 
@@ -403,7 +422,10 @@ pub fn speedup_summary(trace: &Trace) -> String {
                 BaselineSource::Stored => "measured earlier on this page for the same workload",
                 _ => "measured right after this run",
             };
-            format!("{s:.2}× over the sequential run on 1 worker ({base:.1} ms, {when})")
+            format!(
+                "{s:.2}× over the sequential run on 1 worker ({}, {when})",
+                ms(base, 1)
+            )
         }
         _ if trace.stopped => "not measured: the run was stopped".to_owned(),
         _ if trace.workload == WorkloadKind::Fetch.name()
@@ -418,15 +440,20 @@ pub fn speedup_summary(trace: &Trace) -> String {
 /// The split strip's caption for a finished run: how this strategy cut its input.
 pub fn split_caption(trace: &Trace) -> String {
     let n = trace.chunks.len();
-    let (items, size) = (trace.items, trace.chunksize);
-    let noun = items_noun(trace);
+    let size = group_digits(trace.chunksize as u64);
+    let noun = if items_noun(trace) == "requests" {
+        "request"
+    } else {
+        "item"
+    };
+    let items = count(trace.items, noun);
     match Strategy::parse(&trace.strategy) {
-        Ok(Strategy::ProcessPoolMap) => format!("{items} items cut into {n} batches of {size}, all submitted at once; a call queue of max_workers + 1 = {} feeds the workers", trace.workers + 1),
-        Ok(s) if s.is_process_pool() && s != Strategy::PoolApplyAsync => format!("{items} items cut into {n} chunks of {size} consecutive items, put in this order into one shared FIFO queue"),
-        Ok(Strategy::ThreadingThread) => format!("{items} {noun}, one thread each, started in this order"),
-        Ok(Strategy::Static) => format!("{items} items in {n} contiguous blocks of {size}, block w for worker w"),
-        Ok(Strategy::RayonParIter) => format!("{items} items as rayon split them: each cell is a piece one thread ran sequentially ({n} pieces)"),
-        _ => format!("{items} {noun}, one task each, put in this order into one shared FIFO queue"),
+        Ok(Strategy::ProcessPoolMap) => format!("{items} cut into {} of {size}, all submitted at once; a call queue of max_workers + 1 = {} feeds the workers", count(n, "batch"), trace.workers + 1),
+        Ok(s) if s.is_process_pool() && s != Strategy::PoolApplyAsync => format!("{items} cut into {} of {size} consecutive items, put in this order into one shared FIFO queue", count(n, "chunk")),
+        Ok(Strategy::ThreadingThread) => format!("{items}, one thread each, started in this order"),
+        Ok(Strategy::Static) => format!("{items} in {} of {size}, block w for worker w", count(n, "contiguous block")),
+        Ok(Strategy::RayonParIter) => format!("{items} as rayon split them: each cell is a piece one worker (thread) ran sequentially ({})", count(n, "piece")),
+        _ => format!("{items}, one task each, put in this order into one shared FIFO queue"),
     }
 }
 
@@ -442,10 +469,15 @@ pub fn item_number(trace: &Trace, position: usize) -> u64 {
 
 /// The check of the gathered list shown after it: whether each place holds what it should.
 pub fn results_check(trace: &Trace) -> &'static str {
+    let as_completed =
+        Strategy::parse(&trace.strategy).map(plan_delivery) == Ok(Delivery::AsCompleted);
     match (
         trace.workload == WorkloadKind::Fetch.name(),
         trace.results_in_order,
     ) {
+        (false, true) if as_completed => {
+            " ✓ every item's result, as a sequential map gives them, received in completion order"
+        }
         (true, true) => {
             " ✓ each request's bytes in its place (0 where it failed), as the shipped files' sizes"
         }
@@ -470,11 +502,25 @@ pub fn lanes_caption(trace: &Trace) -> String {
         let metrics = trace.metrics();
         let (waited, busy) = (metrics.gil_wait_ms, metrics.sum_task_ms);
         caption.push_str(&format!(
-            "; the pale hatched share is time spent waiting for the GIL ({waited:.1} ms of {busy:.1} ms, {:.0}%)",
-            if busy > 0.0 { waited / busy * 100.0 } else { 0.0 }
+            "; the pale hatched share is time spent waiting for the GIL ({} of {}, {:.0}%)",
+            ms(waited, 1),
+            ms(busy, 1),
+            if busy > 0.0 {
+                waited / busy * 100.0
+            } else {
+                0.0
+            }
         ));
     }
     caption
+}
+
+/// What the Result line lists: the results in the order the caller received them.
+pub fn results_order_label(trace: &Trace) -> &'static str {
+    match Strategy::parse(&trace.strategy).map(plan_delivery) {
+        Ok(Delivery::AsCompleted) => "Result, in the order received (completion order): ",
+        _ => "Result, in the order received (input order): ",
+    }
 }
 
 /// The gather strip's caption for a finished run: when results reached the caller.
@@ -488,9 +534,9 @@ pub fn gather_caption(trace: &Trace) -> String {
     let end = trace.delivered_ms.iter().copied().fold(0.0, f64::max);
     let strategy = Strategy::parse(&trace.strategy);
     match strategy.map(plan_delivery) {
-        Ok(Delivery::AsCompleted) => format!("results reach the caller in the order they complete (numbers: completion order); none waits for another, the last arrives at {end:.1} ms"),
-        Ok(Delivery::InOrder) => format!("each result reaches the caller once it and every earlier one are back; {waited} of {n} arrived early and waited for an earlier one (striped)"),
-        _ => format!("results land at their place in input order (numbers: arrival order); the caller gets the whole list at {end:.1} ms, once every task is back, so {waited} of {n} waited (striped)"),
+        Ok(Delivery::AsCompleted) => format!("results reach the caller in the order they complete (numbers: completion order); none waits for another, the last arrives at {}", ms(end, 1)),
+        Ok(Delivery::InOrder) => format!("each result reaches the caller once it and every earlier one are back; {} of {} arrived early and waited for an earlier one (striped)", group_digits(waited as u64), group_digits(n as u64)),
+        _ => format!("results land at their place in input order (numbers: arrival order); the caller gets the whole list at {}, once every task is back, so {} of {} waited (striped)", ms(end, 1), group_digits(waited as u64), group_digits(n as u64)),
     }
 }
 
@@ -839,7 +885,8 @@ mod tests {
         trace.strategy = "rayon.par_iter".into();
         assert_eq!(
             run_heading(&trace),
-            "rayon.par_iter on 2 threads: 14 items in 2 pieces"
+            "rayon.par_iter on 2 workers: 14 items in 2 pieces",
+            "rayon's threads are the run's workers, named as in every other strategy"
         );
         trace.strategy = "queue.Queue".into();
         assert_eq!(
@@ -850,6 +897,21 @@ mod tests {
         assert_eq!(
             run_heading(&trace),
             "asyncio.gather: 14 requests on one event loop"
+        );
+        // One of anything is singular; thousands are grouped.
+        let mut one = crate::model::trace::tests::trace_of(&[(0, 0, 0.0, 1.0)], &[0]);
+        (one.workers, one.items, one.chunksize) = (1, 1, 1);
+        assert_eq!(
+            run_heading(&one),
+            "Pool.map on 1 worker: 1 item in 1 chunk of 1"
+        );
+        one.strategy = "ProcessPoolExecutor.map".into();
+        assert!(split_caption(&one).starts_with("1 item cut into 1 batch of 1"));
+        one.items = 12_000;
+        one.strategy = "queue.Queue".into();
+        assert_eq!(
+            run_heading(&one),
+            "queue.Queue on 1 worker: 12,000 items, one task each"
         );
     }
 

@@ -198,6 +198,23 @@ impl Trace {
         }
     }
 
+    /// The results in the order the caller received them: chunk by chunk in `delivered`
+    /// order (completion order for `imap_unordered`, input order for `map`, `imap`,
+    /// `apply_async(...).get()` in call order …). `None` when the results are not listed.
+    pub fn received_results(&self) -> Option<Vec<u64>> {
+        let results = self.results.as_ref()?;
+        Some(
+            self.delivered
+                .iter()
+                .filter_map(|&index| self.chunks.get(index))
+                .flat_map(|chunk| {
+                    let end = (chunk.first_item + chunk.len).min(results.len());
+                    results[chunk.first_item.min(end)..end].iter().copied()
+                })
+                .collect(),
+        )
+    }
+
     /// The gather, chunk by chunk in input order: when its results arrived, when they
     /// reached the caller, and how long they waited in between.
     pub fn gather_cells(&self) -> Vec<GatherCell> {
@@ -352,6 +369,33 @@ pub(crate) mod tests {
             cells.iter().map(|c| c.waited_ms).collect::<Vec<_>>(),
             [0.0, 7.0, 0.0]
         );
+    }
+
+    #[test]
+    fn results_are_listed_in_the_order_the_caller_received_them() {
+        // Three chunks of two items; chunk 2 came back first, then 0, then 1.
+        let mut trace = trace_of(
+            &[(0, 0, 0.0, 9.0), (1, 1, 0.0, 12.0), (1, 1, 0.0, 2.0)],
+            &[2, 0, 1],
+        );
+        for (i, chunk) in trace.chunks.iter_mut().enumerate() {
+            (chunk.first_item, chunk.len) = (2 * i, 2);
+        }
+        trace.results = Some(vec![1, 4, 9, 16, 25, 36]);
+        trace.delivered = vec![2, 0, 1];
+        assert_eq!(
+            trace.received_results(),
+            Some(vec![25, 36, 1, 4, 9, 16]),
+            "imap_unordered: completion order"
+        );
+        trace.delivered = vec![0, 1, 2];
+        assert_eq!(
+            trace.received_results(),
+            Some(vec![1, 4, 9, 16, 25, 36]),
+            "map, imap: input order"
+        );
+        trace.results = None;
+        assert_eq!(trace.received_results(), None);
     }
 
     #[test]

@@ -5,7 +5,10 @@
 //! - `io`: blocks for its wait in µs without using the CPU (as a thread waiting on I/O does);
 //! - `fetch` (thread strategies only): downloads the shipped file of request `i`, as
 //!   `asyncio.gather` does, with a blocking request the runtime supplies ([`Io`]); its result
-//!   is the number of bytes received, and the cost is not used.
+//!   is the number of bytes received. Its cost is the latency added to each request, µs (a
+//!   timer wait once the response is in, the thread blocked and the GIL released), as
+//!   `asyncio.gather`'s `latency_ms`: served from this machine, a request has no network wait
+//!   to overlap (only CPU, in the browser and the server, on the same cores as the threads).
 //!
 //! A shape spreads the cost over the items (uniform, increasing, random, heavy-tailed, one
 //! straggler); the same seed always gives the same costs.
@@ -56,8 +59,19 @@ pub fn count_primes_below(k: u32, every_step: &mut dyn FnMut() -> bool) -> u32 {
 /// 2-core development machine (k = 30,000 takes about 0.5 ms per item).
 pub const NS_PER_STEP: f64 = 2.7;
 
-/// The longest an `io` item waits before it looks whether the run was stopped.
+/// The longest a waiting item waits before it looks whether the run was stopped.
 const STOP_CHECK_INTERVAL: Duration = Duration::from_millis(5);
+
+/// Blocks the thread for `micros` µs (without using the CPU), in slices, so that a Stop is
+/// seen within one slice.
+fn wait_unless_stopped(micros: u32, control: &RunControl) {
+    let mut left = Duration::from_micros(u64::from(micros));
+    while !left.is_zero() && !control.stop_requested() {
+        let slice = left.min(STOP_CHECK_INTERVAL);
+        std::thread::sleep(slice);
+        left -= slice;
+    }
+}
 
 /// What a task spends its time on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -158,8 +172,8 @@ pub fn splitmix64(seed: u64) -> u64 {
 pub struct Workload {
     /// Computing or waiting.
     pub kind: WorkloadKind,
-    /// The base cost: `k` of "primes below k" for `cpu`, µs of waiting for `io` (not used by
-    /// `fetch`).
+    /// The base cost: `k` of "primes below k" for `cpu`, µs of waiting for `io`, µs of latency
+    /// added to each request for `fetch`.
     pub cost: u32,
     /// How the cost is spread over the items.
     pub shape: Shape,
@@ -193,7 +207,7 @@ impl Workload {
         match self.kind {
             WorkloadKind::Cpu => format!("count the primes below {cost}"),
             WorkloadKind::Io => format!("wait {cost} µs"),
-            WorkloadKind::Fetch => "not used by fetch (nor the shape and seed): task i downloads shipped file i mod 4 (1 KB to 256 KB)".to_owned(),
+            WorkloadKind::Fetch => format!("latency added to each request: {cost} µs (a timer wait, not network time); task i downloads shipped file i mod 4 (1 KB to 256 KB)"),
         }
     }
 
@@ -224,13 +238,7 @@ impl Workload {
                 black_box(count_primes_below(black_box(cost), &mut offer_switch));
             }
             WorkloadKind::Io => {
-                // Waited in slices, so that Stop is seen within one slice.
-                let mut left = Duration::from_micros(u64::from(cost));
-                while !left.is_zero() && !control.stop_requested() {
-                    let slice = left.min(STOP_CHECK_INTERVAL);
-                    std::thread::sleep(slice);
-                    left -= slice;
-                }
+                wait_unless_stopped(cost, control);
                 // Back from the wait, the thread needs the GIL to return its result.
                 drop(gil.map(|g| g.acquire(now_ms)));
             }
@@ -240,6 +248,8 @@ impl Workload {
                     || Err("no blocking request was supplied for fetch tasks".to_owned()),
                     |io| io(position),
                 );
+                // The added latency, as asyncio.gather's: the thread waits, as on a network.
+                wait_unless_stopped(cost, control);
                 drop(gil.map(|g| g.acquire(now_ms)));
                 return received;
             }
@@ -270,8 +280,9 @@ impl Workload {
                 let steps = k / 2.0 + (k / k.ln()) * k.sqrt() / 3.0;
                 steps * NS_PER_STEP / 1e6 * self.items as f64 * self.mean_factor_bound()
             }
-            WorkloadKind::Io => mean_cost / 1e3 * self.items as f64 * self.mean_factor_bound(),
-            WorkloadKind::Fetch => 0.0,
+            WorkloadKind::Io | WorkloadKind::Fetch => {
+                mean_cost / 1e3 * self.items as f64 * self.mean_factor_bound()
+            }
         }
     }
 
@@ -457,7 +468,9 @@ mod tests {
             .run_item(0, None, &|| 0.0, None, &RunControl::default())
             .unwrap_err()
             .contains("no blocking request"));
-        assert!(w.cost_note().starts_with("not used by fetch"));
-        assert_eq!(w.estimated_total_ms(), 0.0);
+        assert!(w
+            .cost_note()
+            .starts_with("latency added to each request: 20,000 µs"));
+        assert_eq!(w.estimated_total_ms(), 160.0, "8 requests of 20 ms latency");
     }
 }

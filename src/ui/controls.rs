@@ -40,9 +40,19 @@ pub fn Controls(props: &ControlsProps) -> Html {
         let select: HtmlSelectElement = event.target_unchecked_into();
         Action::PickStrategy(select.value())
     });
-    let onsubmit = props
-        .on_run
-        .reform(|event: SubmitEvent| event.prevent_default());
+    let onsubmit = {
+        let (on_run, can_run) = (props.on_run.clone(), props.can_run);
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            if can_run {
+                on_run.emit(());
+            }
+        })
+    };
+    // While a run is in progress Run is only marked unavailable (aria-disabled), not
+    // disabled: a disabled button loses the keyboard focus, and the user would have to find
+    // their place again after every run.
+    let run_disabled = !props.can_run && props.running.is_none();
     let strategy = Strategy::parse(&props.inputs.strategy).ok();
     let mut families: Vec<&str> = Strategy::ALL.iter().map(|s| s.family()).collect();
     families.dedup();
@@ -92,6 +102,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             { for fields.into_iter().map(|field| html! {
                 <FieldControl
                     {field}
+                    choices={(field == Field::Workload).then(|| strategy.map(Strategy::workload_choices)).flatten()}
                     text={props.inputs.get(field).to_owned()}
                     error={message(field.key())}
                     note={note(field)}
@@ -99,10 +110,11 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 />
             }) }
             if let Some(config) = config {
-                <pre class="python" id="python"><code>{ config.python_code() }</code></pre>
+                <pre class="python" id="python"><code>{ config.python_code(&page_site()) }</code></pre>
             }
             <div class="run-row">
-                <button type="submit" id="run" disabled={!props.can_run}>
+                <button type="submit" id="run" disabled={run_disabled}
+                    aria-disabled={(!props.can_run).to_string()}>
                     { if props.running.is_some() { "Running…" } else { "Run" } }
                 </button>
                 if props.running.is_some() {
@@ -124,6 +136,21 @@ pub fn Controls(props: &ControlsProps) -> Html {
     }
 }
 
+/// The page's address without its query (`http://host/playground/`): the site the shown
+/// program fetches the shipped files from.
+fn page_site() -> String {
+    web_sys::window()
+        .map(|window| {
+            let location = window.location();
+            format!(
+                "{}{}",
+                location.origin().unwrap_or_default(),
+                location.pathname().unwrap_or_default()
+            )
+        })
+        .unwrap_or_default()
+}
+
 /// Props of [`FieldControl`].
 #[derive(Properties, PartialEq)]
 pub struct FieldControlProps {
@@ -131,6 +158,10 @@ pub struct FieldControlProps {
     pub field: Field,
     /// Its text.
     pub text: String,
+    /// The names a choice offers, when the strategy offers fewer than the field knows (the
+    /// workload picker: `fetch` only on thread strategies).
+    #[prop_or_default]
+    pub choices: Option<&'static [&'static str]>,
     /// Why the text is not accepted, if it is not.
     pub error: Option<String>,
     /// A note under the control (the resolved chunk size, what the cost means).
@@ -158,6 +189,14 @@ pub fn FieldControl(props: &FieldControlProps) -> Html {
             }
         }
         FieldKind::Choice(names) => {
+            // Only what runs is offered; a value given by a link that does not run here is
+            // still shown (and refused with its message), never silently replaced.
+            let offered = props.choices.unwrap_or(names);
+            let names: Vec<&str> = names
+                .iter()
+                .copied()
+                .filter(|name| offered.contains(name) || props.text.trim() == *name)
+                .collect();
             let onchange = props.on_edit.reform(move |event: Event| {
                 edit(event.target_unchecked_into::<HtmlSelectElement>().value())
             });

@@ -1,8 +1,9 @@
 //! The figures of a run, and its trace for download: all read from the trace.
 
 use crate::model::app_state::PoolStatus;
-use crate::model::config::Strategy;
+use crate::model::config::{group_digits, Strategy};
 use crate::model::trace::Trace;
+use crate::model::words::{duration, ms};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -47,7 +48,7 @@ pub fn Figures(props: &FiguresProps) -> Html {
         })
     };
     let startup = match props.pool {
-        PoolStatus::Ready { startup_ms, .. } => format!("{startup_ms:.0} ms"),
+        PoolStatus::Ready { startup_ms, .. } => ms(startup_ms, 0),
         _ => "—".to_owned(),
     };
     let notes = html! {
@@ -68,17 +69,17 @@ pub fn Figures(props: &FiguresProps) -> Html {
         <section class="figures">
             <h3>{ "Figures" }</h3>
             <dl id="figures">
-                <dt>{ "Wall time" }</dt><dd data-figure="wall">{ format!("{:.1} ms", m.wall_ms) }</dd>
-                <dt>{ "Sum of task time" }</dt><dd data-figure="sum">{ format!("{:.1} ms", m.sum_task_ms) }</dd>
+                <dt>{ "Wall time" }</dt><dd data-figure="wall">{ ms(m.wall_ms, 1) }</dd>
+                <dt>{ "Sum of task time" }</dt><dd data-figure="sum">{ ms(m.sum_task_ms, 1) }</dd>
                 <dt>{ "Speed-up" }</dt><dd data-figure="speedup">{ speedup }</dd>
-                <dt>{ "Threads that ran chunks" }</dt><dd data-figure="threads">{ format!("{} (most at once: {})", m.threads_used, m.peak_parallelism) }</dd>
+                <dt>{ "Threads that ran chunks" }</dt><dd data-figure="threads">{ format!("{} (most at once: {})", group_digits(m.threads_used as u64), group_digits(m.peak_parallelism as u64)) }</dd>
                 <dt>{ "Cross-origin isolated" }</dt><dd data-figure="isolated">{ if trace.isolated { "yes" } else { "no" } }</dd>
                 <dt>{ "Pool start-up" }</dt><dd data-figure="startup">{ startup }</dd>
                 if m.transfer_ms > 0.0 {
-                    <dt>{ "Pickling arguments and results" }</dt><dd data-figure="pickling">{ format!("{:.2} ms in all ({:.1} µs per task)", m.transfer_ms, m.transfer_ms * 1e3 / trace.chunks.len().max(1) as f64) }</dd>
+                    <dt>{ "Pickling arguments and results" }</dt><dd data-figure="pickling">{ format!("{} in all ({} per task)", duration(m.transfer_ms), duration(m.transfer_ms / trace.chunks.len().max(1) as f64)) }</dd>
                 }
                 if trace.strategy == "threading.Thread" {
-                    <dt>{ "Thread start (hand-off)" }</dt><dd data-figure="thread-start">{ format!("{:.2} ms median from start() to running, last at {:.2} ms", m.median_worker_start_ms, m.last_worker_start_ms) }</dd>
+                    <dt>{ "Thread start (hand-off)" }</dt><dd data-figure="thread-start">{ format!("{} median from start() to running, last at {}", duration(m.median_worker_start_ms), duration(m.last_worker_start_ms)) }</dd>
                 }
                 if trace.gil {
                     <dt>{ "GIL" }</dt><dd data-figure="gil">{ "on: one thread computes at a time" }</dd>
@@ -93,8 +94,8 @@ pub fn Figures(props: &FiguresProps) -> Html {
                         let share = if m.wall_ms > 0.0 { busy / m.wall_ms * 100.0 } else { 0.0 };
                         html! {
                             <tr>
-                                <td>{ worker }</td><td>{ chunks }</td><td>{ items }</td>
-                                <td>{ format!("{busy:.1} ms") }</td>
+                                <td>{ worker }</td><td>{ group_digits(chunks) }</td><td>{ group_digits(items as u64) }</td>
+                                <td>{ ms(*busy, 1) }</td>
                                 <td><span class="bar" style={format!("width:{:.0}%", share.min(100.0))}></span>{ format!("{share:.0}%") }</td>
                             </tr>
                         }

@@ -1,9 +1,11 @@
 //! The gather: the result list in input order, each chunk's place marked with the order its
 //! results arrived in and how long it waited for earlier chunks.
 
+use crate::model::config::group_digits;
 use crate::model::layout::{bins, chunk_hue};
-use crate::model::tasks::{gather_caption, results_check};
+use crate::model::tasks::{gather_caption, results_check, results_order_label};
 use crate::model::trace::MAX_LISTED_RESULTS;
+use crate::model::words::ms;
 use crate::ui::split_strip::{TraceProps, MAX_CELLS};
 use yew::prelude::*;
 
@@ -14,7 +16,8 @@ pub fn GatherStrip(props: &TraceProps) -> Html {
     let cells = trace.gather_cells();
     let bins = bins(cells.len(), MAX_CELLS);
     let labelled = bins.len() <= 24;
-    let preview = match &trace.results {
+    let received = trace.received_results();
+    let preview = match &received {
         Some(results) if results.len() <= 20 => format!("{results:?}"),
         Some(results) => format!(
             "[{}, …, {}]",
@@ -27,7 +30,9 @@ pub fn GatherStrip(props: &TraceProps) -> Html {
         ),
         None => format!(
             "{} results (not listed above {} items); checksum {}",
-            trace.items, MAX_LISTED_RESULTS, trace.checksum
+            group_digits(trace.items as u64),
+            group_digits(MAX_LISTED_RESULTS as u64),
+            group_digits(trace.checksum)
         ),
     };
     html! {
@@ -44,12 +49,12 @@ pub fn GatherStrip(props: &TraceProps) -> Html {
                     let len: usize = trace.chunks[range.clone()].iter().map(|c| c.len).sum();
                     let error = trace.chunks[range.clone()].iter().find_map(|c| c.error.clone());
                     let title = format!(
-                        "task {}: arrived {} (at {:.1} ms), reached the caller at {:.1} ms{}{}",
+                        "task {}: arrived {} (at {}), reached the caller at {}{}{}",
                         first.index,
                         ordinal(first.arrival_rank + 1),
-                        first.arrived_ms,
-                        first.delivered_ms,
-                        if waited_ms > 0.0 { format!(" after waiting {waited_ms:.1} ms") } else { String::new() },
+                        ms(first.arrived_ms, 1),
+                        ms(first.delivered_ms, 1),
+                        if waited_ms > 0.0 { format!(" after waiting {}", ms(waited_ms, 1)) } else { String::new() },
                         error.as_ref().map(|e| format!("; failed: {e}")).unwrap_or_default()
                     );
                     html! {
@@ -66,7 +71,7 @@ pub fn GatherStrip(props: &TraceProps) -> Html {
                 }) }
             </div>
             <p class="results">
-                { "Result: " }<code id="results-preview">{ preview }</code>
+                { results_order_label(trace) }<code id="results-preview">{ preview }</code>
                 <span class={if trace.results_in_order { "ok" } else { "bad" }}>{ results_check(trace) }</span>
             </p>
             if trace.chunks.iter().any(|c| c.error.is_some()) {

@@ -4,6 +4,7 @@
 
 use crate::model::layout::{chunk_at, chunk_hue, describe_chunk, lane_boxes, time_span};
 use crate::model::trace::Trace;
+use crate::model::words::{count, ms};
 use crate::ui::canvas::{sized_context, use_resizes};
 use crate::ui::split_strip::TraceProps;
 use web_sys::HtmlCanvasElement;
@@ -43,8 +44,8 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
             .iter()
             .find(|c| c.worker == worker)
             .map(|c| c.thread);
+        // One numbering everywhere: the trace's `worker` (rayon's lanes too), 0-based.
         let label = match thread {
-            Some(thread) if trace.strategy == "rayon.par_iter" => format!("rayon thread {thread}"),
             Some(thread) => format!("worker {worker} · thread {thread}"),
             None => format!("worker {worker} · idle"),
         };
@@ -113,7 +114,7 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
         ctx.move_to(x, axis_y);
         ctx.line_to(x, axis_y + 5.0);
         ctx.stroke();
-        let label = format!("{t:.*} ms", if step < 1.0 { 1 } else { 0 });
+        let label = ms(t, if step < 1.0 { 1 } else { 0 });
         let label_width = ctx.measure_text(&label).map(|m| m.width()).unwrap_or(40.0);
         // The last labels are drawn left of their tick so they stay inside the canvas.
         let label_x = if x + 2.0 + label_width > width {
@@ -183,7 +184,7 @@ pub fn Lanes(props: &TraceProps) -> Html {
                 id="lanes"
                 style={format!("height:{}px", canvas_height(trace.workers))}
                 role="img"
-                aria-label={format!("{} lanes of chunks over {:.1} ms", trace.workers, trace.wall_ms)}
+                aria-label={format!("{} of chunks over {}", count(trace.workers, "lane"), ms(trace.wall_ms, 1))}
                 {onmousemove}
                 {onmouseleave}
             />

@@ -1,58 +1,111 @@
 //! The task queue's depth over time, from the trace's samples: how fast the workers drain
 //! it, and for `ProcessPoolExecutor` how the call queue stays at `max_workers + 1` while
-//! pending work items wait behind it.
+//! pending work items wait behind it. Each series is drawn on its own scale, from 0 to the
+//! most it held (the call queue's few places would be a flat line on the pending items'
+//! scale): the queue the workers take from on top, the pending work items below it.
 
+use crate::model::trace::{DepthSample, Trace};
+use crate::model::words::ms;
 use crate::ui::canvas::{sized_context, use_resizes};
 use crate::ui::split_strip::TraceProps;
-use web_sys::HtmlCanvasElement;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
-const HEIGHT: f64 = 110.0;
+/// Height of one panel, CSS px.
+const PANEL: f64 = 90.0;
+/// Left margin for the scale's labels.
 const LEFT: f64 = 44.0;
+/// Height of the time axis under the panels.
+const AXIS: f64 = 16.0;
 
-fn draw(canvas: &HtmlCanvasElement, props: &TraceProps) -> Option<()> {
-    let trace = &props.trace;
-    let (ctx, width) = sized_context(canvas, 200.0, HEIGHT)?;
-    let samples = &trace.queue_depth;
-    let span = trace.wall_ms.max(1e-3);
-    let top = samples
+/// The most tasks the queue the workers take from held.
+fn max_queued(trace: &Trace) -> usize {
+    trace
+        .queue_depth
         .iter()
-        .map(|s| s.queued + s.pending)
+        .map(|s| s.queued)
         .max()
-        .unwrap_or(1)
-        .max(1) as f64;
+        .unwrap_or(0)
+}
+
+/// The most work items that waited outside the call queue (0 where there is none).
+fn max_pending(trace: &Trace) -> usize {
+    trace
+        .queue_depth
+        .iter()
+        .map(|s| s.pending)
+        .max()
+        .unwrap_or(0)
+}
+
+/// One series as a step line in a panel whose top is `y0`, scaled 0..=`top`.
+fn panel(
+    ctx: &CanvasRenderingContext2d,
+    trace: &Trace,
+    (y0, width): (f64, f64),
+    (top, color): (usize, &str),
+    value: &dyn Fn(&DepthSample) -> usize,
+) -> Option<()> {
+    let span = trace.wall_ms.max(1e-3);
     let plot_w = width - LEFT - 8.0;
-    let plot_h = HEIGHT - 24.0;
+    let plot_h = PANEL - 14.0;
+    let scale = top.max(1) as f64;
     let x = |t: f64| LEFT + t / span * plot_w;
-    let y = |v: f64| 6.0 + plot_h - v / top * plot_h;
-    ctx.set_font("11px system-ui, sans-serif");
+    let y = |v: usize| y0 + 6.0 + plot_h - v as f64 / scale * plot_h;
+    ctx.set_fill_style_str("#eef0f4");
+    ctx.fill_rect(LEFT, y0 + 6.0, plot_w, plot_h);
     ctx.set_fill_style_str("#555");
-    ctx.fill_text(&format!("{top:.0}"), 4.0, 12.0).ok()?;
-    ctx.fill_text("0", 4.0, 6.0 + plot_h).ok()?;
-    ctx.fill_text(&format!("{span:.0} ms"), LEFT + plot_w - 40.0, HEIGHT - 4.0)
-        .ok()?;
-    let series = |color: &str, value: &dyn Fn(usize) -> usize| {
-        ctx.set_stroke_style_str(color);
-        ctx.set_line_width(2.0);
-        ctx.begin_path();
-        let mut last = None;
-        for (i, sample) in samples.iter().enumerate() {
-            let (px, py) = (x(sample.t_ms), y(value(i) as f64));
-            match last {
-                None => ctx.move_to(px, py),
-                Some(previous_y) => {
-                    ctx.line_to(px, previous_y);
-                    ctx.line_to(px, py);
-                }
+    ctx.fill_text(&top.to_string(), 4.0, y0 + 12.0).ok()?;
+    ctx.fill_text("0", 4.0, y0 + 6.0 + plot_h).ok()?;
+    ctx.set_stroke_style_str(color);
+    ctx.set_line_width(2.0);
+    ctx.begin_path();
+    let mut last = None;
+    for sample in &trace.queue_depth {
+        let (px, py) = (x(sample.t_ms), y(value(sample)));
+        match last {
+            None => ctx.move_to(px, py),
+            Some(previous_y) => {
+                ctx.line_to(px, previous_y);
+                ctx.line_to(px, py);
             }
-            last = Some(py);
         }
-        ctx.stroke();
-    };
-    series("#2857d6", &|i| samples[i].queued);
-    if samples.iter().any(|s| s.pending > 0) {
-        series("#c2410c", &|i| samples[i].pending);
+        last = Some(py);
     }
+    if let Some(previous_y) = last {
+        ctx.line_to(x(span), previous_y);
+    }
+    ctx.stroke();
+    Some(())
+}
+
+fn height(trace: &Trace) -> f64 {
+    let panels = if max_pending(trace) > 0 { 2.0 } else { 1.0 };
+    panels * PANEL + AXIS
+}
+
+fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
+    let (ctx, width) = sized_context(canvas, 200.0, height(trace))?;
+    ctx.set_font("11px system-ui, sans-serif");
+    panel(
+        &ctx,
+        trace,
+        (0.0, width),
+        (max_queued(trace), "#2857d6"),
+        &|s| s.queued,
+    )?;
+    let pending = max_pending(trace);
+    if pending > 0 {
+        panel(&ctx, trace, (PANEL, width), (pending, "#c2410c"), &|s| {
+            s.pending
+        })?;
+    }
+    ctx.set_fill_style_str("#555");
+    let span = ms(trace.wall_ms, 0);
+    let label_width = ctx.measure_text(&span).map(|m| m.width()).unwrap_or(40.0);
+    ctx.fill_text(&span, width - 8.0 - label_width, height(trace) - 4.0)
+        .ok()?;
+    ctx.fill_text("0 ms", LEFT, height(trace) - 4.0).ok()?;
     Some(())
 }
 
@@ -65,25 +118,25 @@ pub fn QueueDepth(props: &TraceProps) -> Html {
         let canvas = canvas.clone();
         use_effect_with((props.trace.clone(), resizes), move |(trace, _)| {
             if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
-                draw(
-                    &element,
-                    &TraceProps {
-                        trace: trace.clone(),
-                    },
-                );
+                draw(&element, trace);
             }
         });
     }
-    let pending = props.trace.queue_depth.iter().any(|s| s.pending > 0);
+    let trace = &props.trace;
+    let (queued, pending) = (max_queued(trace), max_pending(trace));
     html! {
         <figure class="queue-depth">
             <figcaption>
                 <strong>{ "Queue depth" }</strong>
-                { " — tasks waiting in the queue the workers take from (blue)" }
-                if pending { { ", and pending work items not yet in the call queue (orange)" } }
+                if pending > 0 {
+                    { format!(" — the call queue the workers take from (blue, 0 to {queued}: max_workers + 1 places), and below it the pending work items not yet in the call queue (orange, 0 to {pending}); each on its own scale") }
+                } else {
+                    { format!(" — tasks waiting in the queue the workers take from (blue, 0 to {queued})") }
+                }
             </figcaption>
-            <canvas ref={canvas} id="queue-depth" style={format!("height:{HEIGHT}px")} role="img"
-                aria-label="queue depth over time" />
+            <canvas ref={canvas} id="queue-depth" style={format!("height:{}px", height(trace))} role="img"
+                data-max-queued={queued.to_string()} data-max-pending={pending.to_string()}
+                aria-label={format!("queue depth over time: at most {queued} queued{}", if pending > 0 { format!(", {pending} pending") } else { String::new() })} />
         </figure>
     }
 }

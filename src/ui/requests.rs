@@ -5,6 +5,7 @@
 use crate::model::config::{group_digits, Inputs, RunConfig};
 use crate::model::gather::{request_url, FetchFigures, CANCELLED_ERROR};
 use crate::model::trace::{ChunkRecord, Trace};
+use crate::model::words::{count, ms, number};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -118,13 +119,13 @@ pub fn RequestsView(props: &RequestsViewProps) -> Html {
         <figure class="strip requests" id="requests">
             <figcaption>
                 <strong>{ "The event loop (one thread)" }</strong>
-                { format!(" — {} requests, {how}{latency}", trace.chunks.len()) }
+                { format!(" — {}, {how}{latency}", count(trace.chunks.len(), "request")) }
             </figcaption>
             <div class="request-axis" aria-hidden="true">
                 <span class="request-label"></span>
                 <span class="request-track">
                     { for ticks.map(|t| html! {
-                        <span class="tick" style={format!("left:{:.2}%", percent(t, scale_ms))}>{ format!("{t:.0} ms") }</span>
+                        <span class="tick" style={format!("left:{:.2}%", percent(t, scale_ms))}>{ ms(t, 0) }</span>
                     }) }
                 </span>
             </div>
@@ -141,11 +142,11 @@ pub fn RequestsView(props: &RequestsViewProps) -> Html {
                     // Only requests that ran to an end are ranked; cancelled ones were stopped.
                     let rank = arrival_rank[position].filter(|_| matches!(class, "ok" | "failed"));
                     let title = format!(
-                        "request #{position}: {} from {:.1} to {:.1} ms ({:.1} ms){}",
-                        chunk.error.clone().unwrap_or_else(|| format!("{} bytes", bytes.unwrap_or(0))),
-                        chunk.start_ms,
-                        chunk.end_ms,
-                        chunk.duration_ms(),
+                        "request #{position}: {} from {} to {} ({}){}",
+                        chunk.error.clone().unwrap_or_else(|| format!("{} bytes", group_digits(bytes.unwrap_or(0)))),
+                        number(chunk.start_ms, 1),
+                        ms(chunk.end_ms, 1),
+                        ms(chunk.duration_ms(), 1),
                         rank.map(|r| format!(", finished {}", ordinal(r + 1))).unwrap_or_default()
                     );
                     html! {
@@ -158,7 +159,7 @@ pub fn RequestsView(props: &RequestsViewProps) -> Html {
                             <span class="request-track">
                                 if waited {
                                     <span class="request-wait" style={format!("left:0;width:{left:.2}%")}
-                                        title={format!("waiting for the semaphore until {:.1} ms", chunk.start_ms)}>
+                                        title={format!("waiting for the semaphore until {}", ms(chunk.start_ms, 1))}>
                                         if never_ran { <span>{ "waited for the semaphore, then cancelled" }</span> }
                                     </span>
                                 }
@@ -227,7 +228,7 @@ fn GatheredList(props: &RequestsViewProps) -> Html {
                             <span class="gathered-index">{ format!("[{position}]") }</span>
                             <span class="gathered-value">{ text }</span>
                             if class != "not-started" {
-                                <span class="gathered-at">{ format!("ended at {:.1} ms", chunk.end_ms) }</span>
+                                <span class="gathered-at">{ format!("ended at {}", ms(chunk.end_ms, 1)) }</span>
                             }
                         </li>
                     }
@@ -243,7 +244,7 @@ fn FetchFiguresView(props: &RequestsViewProps) -> Html {
     let trace = &props.trace;
     let f = FetchFigures::of(trace);
     let cancelled = if trace.raised.as_deref() == Some(CANCELLED_ERROR) {
-        format!("Cancelled at {:.1} ms. ", f.wall_ms)
+        format!("Cancelled at {}. ", ms(f.wall_ms, 1))
     } else {
         String::new()
     };
@@ -268,9 +269,9 @@ fn FetchFiguresView(props: &RequestsViewProps) -> Html {
         <section class="fetch-figures">
             <p class="lesson" id="lesson">{ lesson }</p>
             <dl id="fetch-figures">
-                <dt>{ "Wall time" }</dt><dd data-figure="fetch-wall">{ format!("{:.1} ms", f.wall_ms) }</dd>
-                <dt>{ "Slowest request" }</dt><dd data-figure="slowest">{ format!("{:.1} ms", f.slowest_ms) }</dd>
-                <dt>{ "Sum of request times" }</dt><dd data-figure="request-sum">{ format!("{:.1} ms", f.sum_ms) }</dd>
+                <dt>{ "Wall time" }</dt><dd data-figure="fetch-wall">{ ms(f.wall_ms, 1) }</dd>
+                <dt>{ "Slowest request" }</dt><dd data-figure="slowest">{ ms(f.slowest_ms, 1) }</dd>
+                <dt>{ "Sum of request times" }</dt><dd data-figure="request-sum">{ ms(f.sum_ms, 1) }</dd>
                 <dt>{ "Overlap (sum ÷ wall)" }</dt><dd data-figure="overlap">{ format!("{:.2} requests in flight on average", f.overlap) }</dd>
                 <dt>{ "Most in flight at once" }</dt><dd data-figure="in-flight">{ f.peak_in_flight }</dd>
                 <dt>{ "Threads" }</dt><dd data-figure="loop-threads">{ "1 (the page's event loop)" }</dd>

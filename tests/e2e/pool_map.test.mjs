@@ -50,7 +50,8 @@ test('the seed example (14 items, 5 workers, chunksize 3) splits and gathers as 
   assert.match(await page.textContent('.results'), /equals a sequential map/);
   assert.equal(await page.locator('.gather .cell').count(), 5);
   await page.screenshot({ path: new URL('seed-example.png', shots).pathname, fullPage: true });
-  // Pointing at a box says which task it is.
+  // Pointing at a box says which task it is (the lanes scrolled into view first).
+  await page.locator('#lanes').scrollIntoViewIfNeeded();
   const lanes = await page.locator('#lanes').boundingBox();
   const trace = await runInPage(page, { strategy: 'Pool.map', workers: 5, items: 14, chunksize: 3, cost: 2000 });
   const chunk = trace.chunks[4];

@@ -61,7 +61,7 @@ test('Stop ends the longest allowed run within 200 ms, keeps its partial trace a
     document.querySelector('#cancel').click();
   }));
   assert.ok(stopMs < 200, `the page was idle ${stopMs.toFixed(0)} ms after Stop`);
-  assert.match(await page.textContent('.stopped-summary'), /^Stopped after [\d.]+ ms: \d+ of \d+ started tasks finished/);
+  assert.match(await page.textContent('.stopped-summary'), /^Stopped after [\d,.]+ ms: [\d,]+ of [\d,]+ started tasks? finished/);
   assert.match(await page.textContent('[data-figure="speedup"]'), /not measured: the run was stopped/);
   await page.screenshot({ path: new URL('stopped-run.png', shots).pathname, fullPage: true });
   // The pool is usable at once: a new run starts and finishes right away.

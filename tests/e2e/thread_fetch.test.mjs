@@ -58,7 +58,7 @@ test('8 requests held 300 ms: 4 threads (GIL on) take about 2 × 300 ms, gather 
   const { page, seen } = await routedPage(() => ({ delay: d }));
 
   const threads = await runInPage(page, {
-    strategy: 'ThreadPoolExecutor.map', workers: 4, items: n, workload: 'fetch', gil: true,
+    strategy: 'ThreadPoolExecutor.map', workers: 4, items: n, workload: 'fetch', gil: true, cost: 0,
   });
   assert.equal(threads.workload, 'fetch');
   assert.equal(threads.gil, true);
@@ -79,15 +79,16 @@ test('8 requests held 300 ms: 4 threads (GIL on) take about 2 × 300 ms, gather 
 
   // What the page shows agrees with the trace.
   const figure = async (name) => page.textContent(`[data-figure="${name}"]`);
-  assert.equal(await figure('wall'), `${threads.wall_ms.toFixed(1)} ms`);
-  assert.match(await figure('speedup'), new RegExp(`^${threads.metrics.speedup.toFixed(2)}× over the sequential run on 1 worker \\(${threads.baseline_wall_ms.toFixed(1)} ms, measured right after this run\\)`));
+  const grouped = (ms) => ms.toLocaleString('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  assert.equal(await figure('wall'), `${grouped(threads.wall_ms)} ms`);
+  assert.match(await figure('speedup'), new RegExp(`^${threads.metrics.speedup.toFixed(2)}× over the sequential run on 1 worker \\(${grouped(threads.baseline_wall_ms)} ms, measured right after this run\\)`));
   assert.match(await page.textContent('.run h2'), /ThreadPoolExecutor.map on 4 workers: 8 requests, one task each/);
   assert.match(await page.textContent('.split figcaption'), /8 requests, one task each/);
   assert.deepEqual(await page.locator('.split .cell span').allTextContents(), ['0', '1', '2', '3', '4', '5', '6', '7'], 'requests numbered as in the lanes');
   assert.match(await page.textContent('.lanes figcaption'), /each box is a request/);
   assert.match(await page.textContent('#results-preview'), /\[1024, 16384, 65536, 262144, 1024, 16384, 65536, 262144\]/);
   assert.match(await page.textContent('.gather .results'), /each request's bytes in its place/);
-  assert.match(await page.textContent('#python'), /executor\.map\(lambda url: len\(requests\.get\(url\)\.content\), urls\)/);
+  assert.match(await page.textContent('#python'), /executor\.map\(get_size, URLS\)/);
   await page.screenshot({ path: new URL('thread-fetch.png', shots).pathname, fullPage: true });
 
   const gathered = await runInPage(page, { strategy: 'asyncio.gather', requests: n, latency_ms: 0 });
@@ -140,7 +141,7 @@ test('Stop frees a thread blocked on a request that never answers; a failed requ
 
 test('a 404 on one request is that task\'s error; the other requests succeed', async () => {
   const { page } = await routedPage((r) => (r === 2 ? { delay: 50, status: 404 } : { delay: 100 }));
-  const trace = await runInPage(page, { strategy: 'queue.Queue', workers: 2, items: 6, workload: 'fetch' });
+  const trace = await runInPage(page, { strategy: 'queue.Queue', workers: 2, items: 6, workload: 'fetch', cost: 0 });
   assert.equal(trace.chunks[2].error, 'HTTP 404 Not Found');
   assert.ok(trace.chunks.every((c, i) => i === 2 || c.error === undefined), JSON.stringify(trace.chunks));
   assert.deepEqual(trace.results, [1024, 16384, 0, 262144, 1024, 16384]);
@@ -167,17 +168,13 @@ test('the workload picker offers fetch on thread strategies and refuses it on Po
   assert.equal(await page.locator('.field-error[data-key="workload"]').count(), 0);
   assert.match(await page.textContent('.field-error[data-key="items"]'), /one request per item: use at most 64 items/);
   await page.fill('#items', '8');
-  assert.match(await page.textContent('.field-note[data-key="cost"]'), /not used by fetch/);
-  assert.match(await page.textContent('#python'), /for url in urls: q\.put\(url\)/);
+  assert.match(await page.textContent('.field-note[data-key="cost"]'), /latency added to each request/);
+  assert.match(await page.textContent('#python'), /results\[i\] = get_size\(x\)/);
   assert.equal(await page.locator('#run').isEnabled(), true);
 
+  // Pool.map does not run fetch: the picker no longer offers it (tests/e2e/truth.test.mjs).
   await page.selectOption('#strategy', 'Pool.map');
-  assert.equal(await page.inputValue('#workload'), 'fetch');
-  assert.equal(
-    await page.textContent('.field-error[data-key="workload"]'),
-    'Pool.map does not run fetch: fetch runs only on thread strategies (threading.Thread, ThreadPoolExecutor.map, queue.Queue: threads blocked on I/O); for one event loop use asyncio.gather',
-  );
-  assert.equal(await page.locator('#run').isEnabled(), false);
+  assert.equal(await page.inputValue('#workload'), 'cpu');
   await assert.rejects(
     runInPage(page, { strategy: 'rayon.par_iter', workload: 'fetch' }),
     /rayon.par_iter does not run fetch/,

@@ -1,0 +1,406 @@
+//! The program a run amounts to, shown above the Run button: a whole script that runs as
+//! pasted (imports, the task function, `if __name__ == "__main__":`, a `print` of the
+//! results), in Python for the Python strategies and in Rust for Rust's own. Its workload is
+//! the run's: `cpu` counts the primes below the cost, `io` sleeps the cost in µs, `fetch`
+//! downloads the shipped files from the page's site. `tests/program_runs.rs` runs every
+//! strategy's program with real `python3` (and `rustc`) and checks what it prints.
+//!
+//! Not a simulation: it does not reproduce the playground's timings, and cost shapes other than
+//! `uniform` are named in a comment rather than spelled out per item.
+
+use crate::model::config::{group_digits, RunConfig, Strategy};
+use crate::model::gather::{request_url, SHIPPED_FILES};
+use crate::model::workload::{Shape, WorkloadKind};
+
+/// A Python script's parts, joined by [`Script::render`].
+#[derive(Default)]
+struct Script {
+    imports: Vec<&'static str>,
+    definitions: Vec<String>,
+    main: Vec<String>,
+    asynchronous: bool,
+}
+
+impl Script {
+    fn import(&mut self, line: &'static str) {
+        if !self.imports.contains(&line) {
+            self.imports.push(line);
+        }
+    }
+
+    fn define(&mut self, text: impl Into<String>) {
+        self.definitions.push(text.into());
+    }
+
+    fn line(&mut self, text: impl Into<String>) {
+        self.main.push(text.into());
+    }
+
+    fn render(mut self) -> String {
+        self.imports.sort_unstable();
+        let mut out = self.imports.join("\n");
+        out.push_str("\n\n");
+        for definition in &self.definitions {
+            out.push_str(definition.trim_end());
+            out.push_str("\n\n\n");
+        }
+        let body: Vec<String> = self
+            .main
+            .iter()
+            .map(|line| format!("    {line}").trim_end().to_owned())
+            .collect();
+        if self.asynchronous {
+            out.push_str("async def main():\n");
+            out.push_str(&body.join("\n"));
+            out.push_str("\n\n\nif __name__ == \"__main__\":\n    asyncio.run(main())\n");
+        } else {
+            out.push_str("if __name__ == \"__main__\":\n");
+            out.push_str(&body.join("\n"));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// What the cost setting says, as a comment: `count the primes below 20,000`.
+fn cost_comment(config: &RunConfig) -> String {
+    let w = &config.workload;
+    let what = match w.kind {
+        WorkloadKind::Cpu => format!("count the primes below {}", group_digits(u64::from(w.cost))),
+        WorkloadKind::Io => format!("wait {} µs", group_digits(u64::from(w.cost))),
+        WorkloadKind::Fetch => String::new(),
+    };
+    if w.shape == Shape::Uniform {
+        format!("{what} per item")
+    } else {
+        format!(
+            "{what} per item on average; the playground's '{}' shape (seed {}) varies it item by item",
+            w.shape.name(),
+            w.seed
+        )
+    }
+}
+
+/// The task function's definitions for a `cpu` or `io` workload: `square` (and `power` for
+/// `starmap`).
+fn define_work(script: &mut Script, config: &RunConfig) {
+    let cost = config.workload.cost;
+    match config.workload.kind {
+        WorkloadKind::Io => {
+            script.import("import time");
+            script.define(format!("COST = {cost}  # {}", cost_comment(config)));
+            script.define("def work():\n    time.sleep(COST / 1_000_000)  # blocked, as on I/O");
+        }
+        WorkloadKind::Cpu | WorkloadKind::Fetch => {
+            script.define(format!("COST = {cost}  # {}", cost_comment(config)));
+            script.define(
+                "def work():\n    \"\"\"Counts the primes below COST by trial division.\"\"\"\n    odd_primes = sum(all(n % d for d in range(3, int(n**0.5) + 1, 2)) for n in range(3, COST, 2))\n    return odd_primes + (COST > 2)",
+            );
+        }
+    }
+    if config.strategy == Strategy::PoolStarmap {
+        script.define("def power(x, exponent):\n    work()\n    return x**exponent");
+    } else {
+        script.define("def square(x):\n    work()\n    return x * x");
+    }
+}
+
+/// The URLs a fetch run requests, built from the page's `site` as the playground resolves them.
+fn define_urls(script: &mut Script, config: &RunConfig, site: &str, count: usize) {
+    script.import("import urllib.parse");
+    script.define(format!("SITE = {site:?}  # the playground's page"));
+    if config.fetch.urls.is_empty() {
+        let files: Vec<String> = SHIPPED_FILES
+            .iter()
+            .map(|f| format!("{:?}", f.path))
+            .collect();
+        script.define(format!(
+            "FILES = [{}]  # shipped with the playground\nURLS = [urllib.parse.urljoin(SITE, f\"{{FILES[i % {}]}}?r={{i}}\") for i in range({count})]",
+            files.join(", "),
+            SHIPPED_FILES.len()
+        ));
+    } else {
+        let urls: Vec<String> = (0..count)
+            .map(|i| format!("{:?}", request_url(i, &config.fetch.urls)))
+            .collect();
+        script.define(format!(
+            "URLS = [urllib.parse.urljoin(SITE, url) for url in [{}]]",
+            urls.join(", ")
+        ));
+    }
+}
+
+/// The thread strategies' blocking request, as `requests.get(url).content` in a thread.
+fn define_get_size(script: &mut Script, config: &RunConfig) {
+    script.import("import urllib.request");
+    let latency = match config.workload.cost {
+        0 => String::new(),
+        cost => {
+            script.import("import time");
+            format!(
+                "\n    time.sleep({})  # the playground's added latency",
+                f64::from(cost) / 1e6
+            )
+        }
+    };
+    script.define(format!("def get_size(url):\n    \"\"\"Blocks this thread until the body is in (requests.get(url).content works alike).\"\"\"\n    with urllib.request.urlopen(url, timeout=60) as response:\n        body = response.read(){latency}\n    return len(body)"));
+}
+
+/// The fetch of `asyncio.gather` and sequential awaits: a GET on the event loop (asyncio
+/// streams, no third-party client), with the run's added latency and timeout.
+fn define_fetch(script: &mut Script, config: &RunConfig) {
+    script.import("import asyncio");
+    script.import("import urllib.parse");
+    let latency = match config.fetch.latency_ms {
+        0 => String::new(),
+        ms => format!(
+            "    await asyncio.sleep({})  # the playground's added latency\n",
+            f64::from(ms) / 1000.0
+        ),
+    };
+    script.define(format!(
+        "async def get(url):\n    parts = urllib.parse.urlsplit(url)\n    https = parts.scheme == \"https\"\n    reader, writer = await asyncio.open_connection(parts.hostname, parts.port or (443 if https else 80), ssl=https)\n    target = parts.path + (\"?\" + parts.query if parts.query else \"\")\n    writer.write(f\"GET {{target}} HTTP/1.0\\r\\nHost: {{parts.netloc}}\\r\\n\\r\\n\".encode())\n    status = int((await reader.readline()).split()[1])\n    while (await reader.readline()).strip():\n        pass  # the headers\n{latency}    body = await reader.read()\n    writer.close()\n    if status >= 400:\n        raise OSError(f\"HTTP {{status}}\")\n    return len(body)"
+    ));
+    let fetch = match config.fetch.timeout_ms {
+        Some(ms) => format!(
+            "async def fetch(url):\n    return await asyncio.wait_for(get(url), timeout={})",
+            f64::from(ms) / 1000.0
+        ),
+        None => "async def fetch(url):\n    return await get(url)".to_owned(),
+    };
+    script.define(fetch);
+}
+
+/// The program for `config`, fetching from `site` (the page's address, e.g.
+/// `http://127.0.0.1:8080/`) when it fetches.
+pub fn program(config: &RunConfig, site: &str) -> String {
+    use Strategy::*;
+    let w = config.workers;
+    let n = config.items + 1;
+    let chunksize = config
+        .chunksize
+        .map(|c| format!(", chunksize={c}"))
+        .unwrap_or_default();
+    let mut script = Script::default();
+    let fetch = config.workload.kind == WorkloadKind::Fetch;
+    if config.strategy.is_fetch() {
+        define_urls(&mut script, config, site, config.fetch.requests);
+        define_fetch(&mut script, config);
+    } else if fetch {
+        define_urls(&mut script, config, site, config.items);
+        define_get_size(&mut script, config);
+    } else if !matches!(config.strategy, RayonParIter | Static) {
+        define_work(&mut script, config);
+    }
+    let (task, inputs) = if fetch {
+        ("get_size", "URLS".to_owned())
+    } else {
+        ("square", format!("range(1, {n})"))
+    };
+    if config.strategy.is_threaded() && !config.gil {
+        script.define(
+            "# GIL off: threads compute in parallel only on free-threaded Python (python3.13t).",
+        );
+    }
+    match config.strategy {
+        PoolMap | PoolMapAsync | PoolImap | PoolImapUnordered | PoolStarmap | PoolApplyAsync => {
+            script.import("import multiprocessing");
+            script.line(format!("with multiprocessing.Pool({w}) as pool:"));
+            match config.strategy {
+                PoolMap => script.line(format!(
+                    "    results = pool.map(square, range(1, {n}){chunksize})"
+                )),
+                PoolMapAsync => script.line(format!(
+                    "    results = pool.map_async(square, range(1, {n}){chunksize}).get()"
+                )),
+                PoolStarmap => {
+                    script.import("from itertools import repeat");
+                    script.line(format!(
+                        "    results = pool.starmap(power, zip(range(1, {n}), repeat(2)){chunksize})"
+                    ));
+                }
+                PoolApplyAsync => {
+                    script.line(format!(
+                        "    pending = [pool.apply_async(square, (x,)) for x in range(1, {n})]"
+                    ));
+                    script.line("    results = [p.get() for p in pending]  # in call order");
+                }
+                _ => {
+                    let (method, order) = if config.strategy == PoolImap {
+                        ("imap", "each once it and every earlier one are back")
+                    } else {
+                        ("imap_unordered", "in the order they complete")
+                    };
+                    script.line("    results = []");
+                    script.line(format!(
+                        "    for result in pool.{method}(square, range(1, {n}){chunksize}):"
+                    ));
+                    script.line(format!("        results.append(result)  # {order}"));
+                }
+            }
+            script.line("print(results)");
+        }
+        ProcessPoolMap => {
+            script.import("from concurrent.futures import ProcessPoolExecutor");
+            script.line(format!(
+                "with ProcessPoolExecutor(max_workers={w}) as executor:"
+            ));
+            script.line(format!(
+                "    results = list(executor.map(square, range(1, {n}){chunksize}))"
+            ));
+            script.line("print(results)");
+        }
+        ThreadPoolMap => {
+            script.import("from concurrent.futures import ThreadPoolExecutor");
+            script.line(format!(
+                "with ThreadPoolExecutor(max_workers={w}) as executor:"
+            ));
+            script.line(format!(
+                "    results = list(executor.map({task}, {inputs}))"
+            ));
+            script.line("print(results)");
+        }
+        ThreadingThread => {
+            script.import("import threading");
+            script.define(format!(
+                "def run(results, i, x):\n    results[i] = {task}(x)"
+            ));
+            script.line(format!("items = list({inputs})"));
+            script.line("results = [None] * len(items)");
+            script.line("threads = [threading.Thread(target=run, args=(results, i, x)) for i, x in enumerate(items)]");
+            script.line("for t in threads:");
+            script.line("    t.start()");
+            script.line("for t in threads:");
+            script.line("    t.join()");
+            script.line("print(results)");
+        }
+        QueueQueue => {
+            script.import("import queue");
+            script.import("import threading");
+            script.define(format!(
+                "def worker(q, results):\n    while True:\n        i, x = q.get()\n        results[i] = {task}(x)\n        q.task_done()"
+            ));
+            script.line(format!("items = list({inputs})"));
+            script.line("results = [None] * len(items)");
+            script.line("q = queue.Queue()");
+            script.line("for i, x in enumerate(items):");
+            script.line("    q.put((i, x))");
+            script.line(format!("for _ in range({w}):  # worker threads"));
+            script.line(
+                "    threading.Thread(target=worker, args=(q, results), daemon=True).start()",
+            );
+            script.line("q.join()");
+            script.line("print(results)");
+        }
+        AsyncioGather => {
+            script.asynchronous = true;
+            let return_exceptions = if config.fetch.return_exceptions {
+                "True"
+            } else {
+                "False"
+            };
+            match config.fetch.limit {
+                Some(limit) => {
+                    script.line(format!(
+                        "sem = asyncio.Semaphore({limit})  # at most {limit} in flight"
+                    ));
+                    script.line("");
+                    script.line("async def limited(url):");
+                    script.line("    async with sem:");
+                    script.line("        return await fetch(url)");
+                    script.line("");
+                    script.line(format!("results = await asyncio.gather(*(limited(url) for url in URLS), return_exceptions={return_exceptions})"));
+                }
+                None => script.line(format!("results = await asyncio.gather(*(fetch(url) for url in URLS), return_exceptions={return_exceptions})")),
+            }
+            script.line("print(results)");
+        }
+        Sequential => {
+            script.asynchronous = true;
+            if config.fetch.return_exceptions {
+                script.line("results = []");
+                script.line("for url in URLS:  # one after another; errors kept in place");
+                script.line("    try:");
+                script.line("        results.append(await fetch(url))");
+                script.line("    except Exception as error:");
+                script.line("        results.append(error)");
+            } else {
+                script.line("results = [await fetch(url) for url in URLS]");
+            }
+            script.line("print(results)");
+        }
+        RayonParIter | Static => return rust_program(config),
+    }
+    script.render()
+}
+
+/// Rust's own strategies, as a whole `main.rs` (rayon needs `rayon` in Cargo.toml).
+fn rust_program(config: &RunConfig) -> String {
+    let (w, items) = (config.workers, config.items);
+    let cost = config.workload.cost;
+    let work = match config.workload.kind {
+        WorkloadKind::Io => format!(
+            "const COST: u64 = {cost}; // {}\n\nfn work() {{\n    std::thread::sleep(std::time::Duration::from_micros(COST));\n}}",
+            cost_comment(config)
+        ),
+        WorkloadKind::Cpu | WorkloadKind::Fetch => format!(
+            "const COST: u64 = {cost}; // {}\n\nfn work() -> usize {{\n    let is_prime = |n: u64| (2..).take_while(|d| d * d <= n).all(|d| n % d != 0);\n    std::hint::black_box((2..COST).filter(|&n| is_prime(n)).count())\n}}",
+            cost_comment(config)
+        ),
+    };
+    let square = "fn square(x: u64) -> u64 {\n    work();\n    x * x\n}";
+    if config.strategy == Strategy::RayonParIter {
+        format!(
+            "use rayon::prelude::*;\n\n{work}\n\n{square}\n\nfn main() {{\n    let pool = rayon::ThreadPoolBuilder::new().num_threads({w}).build().unwrap();\n    let results: Vec<u64> = pool.install(|| (1..={items}u64).into_par_iter().map(square).collect());\n    println!(\"{{results:?}}\");\n}}\n"
+        )
+    } else {
+        let block = config.resolved_chunksize();
+        format!(
+            "{work}\n\n{square}\n\nfn main() {{\n    let items: Vec<u64> = (1..={items}).collect();\n    // {w} threads, one contiguous block of {block} items each\n    let results: Vec<u64> = std::thread::scope(|s| {{\n        let blocks: Vec<_> = items\n            .chunks({block})\n            .map(|block| s.spawn(move || block.iter().map(|&x| square(x)).collect::<Vec<u64>>()))\n            .collect();\n        blocks.into_iter().flat_map(|b| b.join().unwrap()).collect()\n    }});\n    println!(\"{{results:?}}\");\n}}\n"
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::config::Inputs;
+
+    fn program_of(query: &str) -> String {
+        program(
+            &Inputs::from_query(query).validate().unwrap(),
+            "http://127.0.0.1:8080/",
+        )
+    }
+
+    #[test]
+    fn the_seed_example_defines_square_and_guards_main() {
+        let code = program_of("strategy=Pool.map&workers=5&items=14&chunksize=3&cost=2000");
+        assert!(code.starts_with("import multiprocessing\n"), "{code}");
+        assert!(code.contains("def square(x):\n    work()\n    return x * x"));
+        assert!(code.contains(
+            "if __name__ == \"__main__\":\n    with multiprocessing.Pool(5) as pool:\n        results = pool.map(square, range(1, 15), chunksize=3)\n    print(results)\n"
+        ));
+        assert!(code.contains("COST = 2000  # count the primes below 2,000 per item"));
+    }
+
+    #[test]
+    fn shapes_and_the_gil_are_said_where_the_code_cannot_show_them() {
+        let code =
+            program_of("strategy=queue.Queue&workload=io&cost=500&shape=random&seed=7&gil=false");
+        assert!(code.contains("COST = 500  # wait 500 µs per item on average; the playground's 'random' shape (seed 7)"));
+        assert!(code.contains("free-threaded"));
+    }
+
+    #[test]
+    fn fetches_request_the_shipped_files_from_the_page_site() {
+        let code = program_of("strategy=ThreadPoolExecutor.map&workers=4&items=8&workload=fetch");
+        assert!(code.contains("SITE = \"http://127.0.0.1:8080/\""));
+        assert!(code.contains("for i in range(8)]"));
+        assert!(code.contains("results = list(executor.map(get_size, URLS))"));
+        let gather = program_of("strategy=asyncio.gather&requests=3&limit=2&latency_ms=250");
+        assert!(gather.contains("await asyncio.sleep(0.25)"));
+        assert!(gather.contains("sem = asyncio.Semaphore(2)"));
+        assert!(gather.contains("    asyncio.run(main())"));
+    }
+}
