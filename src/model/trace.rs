@@ -218,13 +218,15 @@ impl Trace {
     /// The gather, chunk by chunk in input order: when its results arrived, when they
     /// reached the caller, and how long they waited in between.
     pub fn gather_cells(&self) -> Vec<GatherCell> {
-        let mut arrival_rank = vec![0; self.chunks.len()];
+        // A stopped run keeps only the tasks that started: indices may have gaps.
+        let tasks = self.chunks.iter().map(|c| c.index + 1).max().unwrap_or(0);
+        let mut arrival_rank = vec![0; tasks];
         for (position, &index) in self.arrived.iter().enumerate() {
             if let Some(slot) = arrival_rank.get_mut(index) {
                 *slot = position;
             }
         }
-        let mut delivered_at = vec![None; self.chunks.len()];
+        let mut delivered_at = vec![None; tasks];
         for (&index, &at) in self.delivered.iter().zip(&self.delivered_ms) {
             if let Some(slot) = delivered_at.get_mut(index) {
                 *slot = Some(at);
@@ -329,6 +331,17 @@ pub(crate) mod tests {
             baseline: Some(BaselineSource::Measured),
             stopped: false,
         }
+    }
+
+    #[test]
+    fn a_stopped_trace_with_a_gap_in_its_tasks_still_gathers() {
+        // threading.Thread stopped before thread 0 took its task: only task 1 is kept.
+        let mut trace = trace_of(&[(0, 0, 0.0, 1.0), (1, 1, 0.0, 2.0)], &[1]);
+        trace.chunks.remove(0);
+        trace.stopped = true;
+        let cells = trace.gather_cells();
+        assert_eq!(cells.len(), 1);
+        assert_eq!((cells[0].index, cells[0].arrival_rank), (1, 0));
     }
 
     #[test]
