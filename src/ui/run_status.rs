@@ -31,6 +31,8 @@ pub fn RunStatus(props: &RunStatusProps) -> Html {
     {
         let items_done = items_done.clone();
         use_effect_with(props.phase, move |_| {
+            // A new phase counts from zero (the baseline after the run).
+            items_done.set(None);
             let running = Rc::new(Cell::new(true));
             let polling = Rc::clone(&running);
             spawn_local(async move {
