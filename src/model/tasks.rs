@@ -9,7 +9,9 @@ use crate::model::config::{Chunking, RunConfig, Strategy};
 use crate::model::gil::{self, Gil};
 use crate::model::pickle;
 use crate::model::pool_map::{split, Chunk};
-use crate::model::trace::{checksum, ChunkRecord, DepthSample, Trace, MAX_LISTED_RESULTS};
+use crate::model::trace::{
+    checksum, ChunkRecord, DepthSample, GilSlice, Trace, MAX_LISTED_RESULTS,
+};
 use crate::model::workload::WorkloadKind;
 use crate::model::workload::{item_value, Io, Workload};
 use std::collections::VecDeque;
@@ -230,6 +232,8 @@ pub struct TaskOutcome {
     pub worker_started_ms: Vec<f64>,
     /// The queue's depth after every hand-out (FIFO strategies).
     pub queue_depth: Vec<DepthSample>,
+    /// Who held the GIL, slice by slice (GIL runs).
+    pub gil_slices: Vec<GilSlice>,
 }
 
 /// Facts of a run that only the runtime knows.
@@ -290,6 +294,7 @@ impl TaskOutcome {
             delivered: self.delivered,
             delivered_ms: self.delivered_ms,
             queue_depth: self.queue_depth,
+            gil_slices: self.gil_slices,
             raised: None,
             notes: notes(config),
             results_in_order,
@@ -417,7 +422,7 @@ pub fn lanes_caption(trace: &Trace) -> String {
         let metrics = trace.metrics();
         let (waited, busy) = (metrics.gil_wait_ms, metrics.sum_task_ms);
         caption.push_str(&format!(
-            "; the pale hatched share is time spent waiting for the GIL ({waited:.1} ms of {busy:.1} ms, {:.0}%)",
+            "; a box is solid only where its thread held the GIL, from the recorded hand-overs (one thread at a time), and hatched where it waited for it ({waited:.1} ms of {busy:.1} ms, {:.0}%)",
             if busy > 0.0 { waited / busy * 100.0 } else { 0.0 }
         ));
     }
@@ -577,6 +582,7 @@ impl TaskRun {
         now_ms: &dyn Fn() -> f64,
     ) -> Option<TaskOutcome> {
         let began = now_ms();
+        gil::set_holder(worker);
         if let Some(slot) = lock(&self.handled).worker_started_ms.get_mut(worker) {
             *slot = began;
         }
@@ -651,6 +657,7 @@ impl TaskRun {
             } else {
                 Vec::new()
             },
+            gil_slices: self.gil.as_ref().map(Gil::take_slices).unwrap_or_default(),
         })
     }
 }

@@ -87,6 +87,9 @@ pub struct Trace {
     pub delivered_ms: Vec<f64>,
     /// Samples of the task queue's depth over time (queue-based strategies), in time order.
     pub queue_depth: Vec<DepthSample>,
+    /// Who held the GIL, slice by slice, in hand-over order (thread strategies with the GIL
+    /// on); the slices never overlap.
+    pub gil_slices: Vec<GilSlice>,
     /// The exception raised to the caller, if one was (e.g. `asyncio.gather` without
     /// `return_exceptions`): the caller got it instead of the results.
     pub raised: Option<String>,
@@ -111,6 +114,19 @@ pub struct DepthSample {
     pub queued: usize,
     /// Tasks submitted but not yet in that queue (ProcessPoolExecutor's pending work items).
     pub pending: usize,
+}
+
+/// One hold of the GIL: a worker asked for it, got it, and released it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GilSlice {
+    /// The worker (lane) whose thread held it.
+    pub worker: usize,
+    /// When that thread asked for it, ms since the run started (it waited until `start_ms`).
+    pub asked_ms: f64,
+    /// When it got it.
+    pub start_ms: f64,
+    /// When it released it.
+    pub end_ms: f64,
 }
 
 /// The checksum of a result list: sum modulo 2^53.
@@ -169,7 +185,7 @@ impl Trace {
                 .filter(|_| self.wall_ms > 0.0)
                 .map(|baseline| baseline / self.wall_ms),
             threads_used: threads.len(),
-            peak_parallelism: peak_parallelism(&self.chunks),
+            peak_parallelism: peak_parallelism(&self.chunks, &self.arrived),
             transfer_ms: self.chunks.iter().map(|c| c.transfer_ms).sum(),
             gil_wait_ms: self.chunks.iter().map(|c| c.gil_wait_ms).sum(),
             median_worker_start_ms: starts.get(starts.len() / 2).copied().unwrap_or_default(),
@@ -223,19 +239,33 @@ pub struct GatherCell {
     pub waited_ms: f64,
 }
 
-fn peak_parallelism(chunks: &[ChunkRecord]) -> usize {
-    let mut events: Vec<(f64, i32)> = chunks
-        .iter()
-        .flat_map(|c| [(c.start_ms, 1), (c.end_ms, -1)])
-        .collect();
-    // Ends sort before starts at the same instant: touching chunks do not overlap.
-    events.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let (mut running, mut peak) = (0i32, 0i32);
-    for (_, delta) in events {
-        running += delta;
+/// Most chunks running at one moment: a sweep over the starts and the ends, each sorted.
+/// Both come nearly or wholly sorted (starts in queue order, ends in `arrival` order), which
+/// the stable sort finishes in one pass, so a million chunks cost milliseconds.
+fn peak_parallelism(chunks: &[ChunkRecord], arrived: &[usize]) -> usize {
+    let mut starts: Vec<f64> = chunks.iter().map(|c| c.start_ms).collect();
+    let mut ends: Vec<f64> = if arrived.len() == chunks.len() {
+        arrived
+            .iter()
+            .filter_map(|&i| chunks.get(i))
+            .map(|c| c.end_ms)
+            .collect()
+    } else {
+        chunks.iter().map(|c| c.end_ms).collect()
+    };
+    starts.sort_by(f64::total_cmp);
+    ends.sort_by(f64::total_cmp);
+    let (mut running, mut peak, mut ended) = (0usize, 0usize, 0usize);
+    for start in starts {
+        // Ends count before starts at the same instant: touching chunks do not overlap.
+        while ended < ends.len() && ends[ended] <= start {
+            ended += 1;
+            running = running.saturating_sub(1);
+        }
+        running += 1;
         peak = peak.max(running);
     }
-    peak as usize
+    peak
 }
 
 #[cfg(test)]
@@ -281,6 +311,7 @@ pub(crate) mod tests {
             delivered: (0..spans.len()).collect(),
             delivered_ms: vec![0.0; spans.len()],
             queue_depth: Vec::new(),
+            gil_slices: Vec::new(),
             raised: None,
             notes: Vec::new(),
             results_in_order: true,
@@ -328,6 +359,25 @@ pub(crate) mod tests {
             cells.iter().map(|c| c.waited_ms).collect::<Vec<_>>(),
             [0.0, 7.0, 0.0]
         );
+    }
+
+    #[test]
+    fn peak_parallelism_counts_overlaps_whatever_the_order() {
+        let spans = [
+            (0, 0, 0.0, 4.0),
+            (1, 1, 1.0, 2.0),
+            (2, 2, 1.5, 3.0),
+            (1, 1, 2.0, 5.0),
+            (0, 0, 4.0, 6.0),
+        ];
+        // 1.5–2: chunks 0, 1, 2; at 2 chunk 1 ends as chunk 3 starts.
+        for arrived in [vec![1, 2, 0, 3, 4], vec![4, 3, 2, 1, 0], vec![]] {
+            assert_eq!(trace_of(&spans, &arrived).metrics().peak_parallelism, 3);
+        }
+        let chain: Vec<(usize, usize, f64, f64)> = (0..1000)
+            .map(|i| (0, 0, i as f64, i as f64 + 1.0))
+            .collect();
+        assert_eq!(trace_of(&chain, &[]).metrics().peak_parallelism, 1);
     }
 
     #[test]

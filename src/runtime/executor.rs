@@ -145,5 +145,6 @@ fn rayon_outcome(
         delivered_ms: vec![done_ms; count],
         worker_started_ms,
         queue_depth: Vec::new(),
+        gil_slices: Vec::new(),
     }
 }

@@ -1,12 +1,15 @@
 //! The lanes: one lane per worker over time, each chunk a box in its colour from the moment
 //! the worker took it to the moment it handed its results back. Drawn on a canvas from
-//! [`lane_boxes`], which bounds the boxes by the pixels, so huge runs draw as fast as small.
+//! [`lane_drawing`], which bounds what is drawn by the pixels, so huge runs draw as fast as
+//! small. With the GIL on, a lane is solid only where its thread held the GIL.
 
-use crate::model::layout::{chunk_at, chunk_hue, describe_chunk, lane_boxes, time_span};
+use crate::model::layout::{
+    chunk_at, chunk_hue, describe_chunk, lane_drawing, time_span, GilSpan, GilState,
+};
 use crate::model::trace::Trace;
 use crate::ui::canvas::{sized_context, use_resizes};
 use crate::ui::split_strip::TraceProps;
-use web_sys::HtmlCanvasElement;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
 const GUTTER: f64 = 118.0;
@@ -27,6 +30,55 @@ fn tick_step(span: f64, target: f64) -> f64 {
         .map(|m| m * magnitude)
         .find(|step| *step >= raw)
         .unwrap_or(10.0 * magnitude)
+}
+
+/// Where each lane's thread held the GIL (solid, its chunk's colour) and where it waited for
+/// it (hatched), from the recorded hand-overs.
+fn draw_gil(ctx: &CanvasRenderingContext2d, spans: &[GilSpan], lanes: usize) {
+    for span in spans.iter().filter(|s| s.state == GilState::Holding) {
+        ctx.set_fill_style_str(&format!("hsl({} 70% 50%)", chunk_hue(span.chunk)));
+        let y = span.worker as f64 * (LANE + GAP);
+        ctx.fill_rect(GUTTER + span.x0, y + 1.0, span.x1 - span.x0, LANE - 2.0);
+    }
+    // One clip and one set of hatch lines per lane, however many stretches it waited.
+    for lane in 0..lanes {
+        let y = lane as f64 * (LANE + GAP);
+        let mut waiting = spans
+            .iter()
+            .filter(|s| s.worker == lane && s.state == GilState::Waiting)
+            .peekable();
+        let Some(first) = waiting.peek().map(|s| s.x0) else {
+            continue;
+        };
+        ctx.save();
+        ctx.begin_path();
+        let mut last = first;
+        for span in waiting {
+            ctx.rect(GUTTER + span.x0, y + 1.0, span.x1 - span.x0, LANE - 2.0);
+            last = span.x1;
+        }
+        ctx.clip();
+        ctx.set_stroke_style_str("rgba(0,0,0,0.3)");
+        ctx.begin_path();
+        let mut offset = first - LANE;
+        while offset < last {
+            ctx.move_to(GUTTER + offset, y + LANE);
+            ctx.line_to(GUTTER + offset + LANE, y);
+            offset += 6.0;
+        }
+        ctx.stroke();
+        ctx.restore();
+    }
+}
+
+/// The holding stretches as `lane:x0-x1` words, for tests to check that no two overlap.
+fn holding_list(spans: &[GilSpan]) -> String {
+    spans
+        .iter()
+        .filter(|s| s.state == GilState::Holding)
+        .map(|s| format!("{}:{}-{}", s.worker, s.x0, s.x1))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
@@ -51,38 +103,22 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
         ctx.set_fill_style_str("#333");
         ctx.fill_text(&label, 4.0, y + LANE / 2.0).ok()?;
     }
-    let boxes = lane_boxes(trace, plot);
-    for b in &boxes {
+    let drawing = lane_drawing(trace, plot);
+    // With the GIL on, a box is pale where its thread did not hold the lock: its computing
+    // is drawn only where it held it, so no two lanes compute at once.
+    let lightness = if trace.gil { 86 } else { 58 };
+    for b in &drawing.boxes {
         let y = b.worker as f64 * (LANE + GAP);
-        ctx.set_fill_style_str(&format!("hsl({} 70% 58%)", chunk_hue(b.chunk)));
+        ctx.set_fill_style_str(&format!("hsl({} 70% {lightness}%)", chunk_hue(b.chunk)));
         ctx.fill_rect(GUTTER + b.x0, y + 1.0, b.x1 - b.x0, LANE - 2.0);
         if b.x1 - b.x0 > 2.0 && b.merged == 1 {
             ctx.set_stroke_style_str("rgba(0,0,0,0.35)");
             ctx.stroke_rect(GUTTER + b.x0 + 0.5, y + 1.5, b.x1 - b.x0 - 1.0, LANE - 3.0);
         }
-        let gil_wait = trace.chunks[b.chunk].gil_wait_ms;
-        if gil_wait > 0.0 && trace.chunks[b.chunk].duration_ms() > 0.0 {
-            // The share of the box spent waiting for the GIL, pale and hatched from its start.
-            let share = (gil_wait / trace.chunks[b.chunk].duration_ms()).min(1.0);
-            let x0 = GUTTER + b.x0;
-            let w = (b.x1 - b.x0) * share;
-            ctx.set_fill_style_str("rgba(255,255,255,0.62)");
-            ctx.fill_rect(x0, y + 1.0, w, LANE - 2.0);
-            ctx.save();
-            ctx.begin_path();
-            ctx.rect(x0, y + 1.0, w, LANE - 2.0);
-            ctx.clip();
-            ctx.set_stroke_style_str("rgba(0,0,0,0.2)");
-            ctx.begin_path();
-            let mut offset = -LANE;
-            while offset < w {
-                ctx.move_to(x0 + offset, y + LANE);
-                ctx.line_to(x0 + offset + LANE, y);
-                offset += 6.0;
-            }
-            ctx.stroke();
-            ctx.restore();
-        }
+    }
+    draw_gil(&ctx, &drawing.gil, trace.workers);
+    for b in &drawing.boxes {
+        let y = b.worker as f64 * (LANE + GAP);
         let transfer = trace.chunks[b.chunk].transfer_ms;
         let duration = trace.chunks[b.chunk].duration_ms();
         if b.merged == 1 && transfer > 0.0 && duration > 0.0 {
@@ -100,6 +136,14 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
             ctx.fill_text(&b.chunk.to_string(), GUTTER + b.x0 + 4.0, y + LANE / 2.0)
                 .ok()?;
         }
+    }
+    canvas
+        .set_attribute("data-boxes", &drawing.boxes.len().to_string())
+        .ok()?;
+    if trace.gil {
+        canvas
+            .set_attribute("data-holding", &holding_list(&drawing.gil))
+            .ok()?;
     }
     let span = time_span(trace);
     let step = tick_step(span, (plot / 90.0).max(2.0));
@@ -134,9 +178,12 @@ pub fn Lanes(props: &TraceProps) -> Html {
     let resizes = use_resizes();
     {
         let canvas = canvas.clone();
-        use_effect_with((props.trace.clone(), resizes), move |(trace, _)| {
+        let key = TraceProps {
+            trace: props.trace.clone(),
+        };
+        use_effect_with((key, resizes), move |(props, _)| {
             if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
-                draw(&element, trace);
+                draw(&element, &props.trace);
             }
         });
     }

@@ -2,6 +2,7 @@
 //! it, and for `ProcessPoolExecutor` how the call queue stays at `max_workers + 1` while
 //! pending work items wait behind it.
 
+use crate::model::layout::depth_steps;
 use crate::ui::canvas::{sized_context, use_resizes};
 use crate::ui::split_strip::TraceProps;
 use web_sys::HtmlCanvasElement;
@@ -13,8 +14,8 @@ const LEFT: f64 = 44.0;
 fn draw(canvas: &HtmlCanvasElement, props: &TraceProps) -> Option<()> {
     let trace = &props.trace;
     let (ctx, width) = sized_context(canvas, 200.0, HEIGHT)?;
-    let samples = &trace.queue_depth;
     let span = trace.wall_ms.max(1e-3);
+    let samples = &depth_steps(&trace.queue_depth, span, width);
     let top = samples
         .iter()
         .map(|s| s.queued + s.pending)
@@ -63,14 +64,12 @@ pub fn QueueDepth(props: &TraceProps) -> Html {
     let resizes = use_resizes();
     {
         let canvas = canvas.clone();
-        use_effect_with((props.trace.clone(), resizes), move |(trace, _)| {
+        let key = TraceProps {
+            trace: props.trace.clone(),
+        };
+        use_effect_with((key, resizes), move |(props, _)| {
             if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
-                draw(
-                    &element,
-                    &TraceProps {
-                        trace: trace.clone(),
-                    },
-                );
+                draw(&element, props);
             }
         });
     }
