@@ -422,7 +422,7 @@ pub fn lanes_caption(trace: &Trace) -> String {
         let metrics = trace.metrics();
         let (waited, busy) = (metrics.gil_wait_ms, metrics.sum_task_ms);
         caption.push_str(&format!(
-            "; a box is solid only where its thread held the GIL, from the recorded hand-overs (one thread at a time), and hatched where it waited for it ({waited:.1} ms of {busy:.1} ms, {:.0}%)",
+            "; a box is solid only where its thread held the GIL (one thread at a time, from the recorded hand-overs) and hatched while waiting for the GIL ({waited:.1} ms of {busy:.1} ms, {:.0}%)",
             if busy > 0.0 { waited / busy * 100.0 } else { 0.0 }
         ));
     }

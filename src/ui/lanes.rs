@@ -183,7 +183,14 @@ pub fn Lanes(props: &TraceProps) -> Html {
         };
         use_effect_with((key, resizes), move |(props, _)| {
             if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
+                let performance = web_sys::window().and_then(|w| w.performance());
+                let began = performance.as_ref().map(|p| p.now());
                 draw(&element, &props.trace);
+                // How long the drawing took, ms, for the benchmark.
+                if let (Some(performance), Some(began)) = (performance, began) {
+                    let took = format!("{:.2}", performance.now() - began);
+                    let _ = element.set_attribute("data-draw-ms", &took);
+                }
             }
         });
     }
