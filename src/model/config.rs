@@ -472,8 +472,9 @@ pub fn group_digits(value: u64) -> String {
     out
 }
 
-/// The most chunks (tasks) one run may have: every one is recorded and drawn.
-pub const MAX_CHUNKS: usize = 200_000;
+/// The most chunks (tasks) one run may have: every one is recorded, and drawn aggregated to
+/// the pixels (as many as the items: a task per item is always allowed).
+pub const MAX_CHUNKS: usize = 1_000_000;
 
 /// The longest run accepted: its estimated time on one worker, ms. Longer runs are refused
 /// with a message, never started.
