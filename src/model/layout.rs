@@ -67,8 +67,9 @@ pub struct LaneDrawing {
     pub gil: Vec<GilSpan>,
 }
 
-/// Per pixel column of one lane: which chunk covers most of it, and how many touch it.
-#[derive(Debug, Clone, Copy)]
+/// Per pixel column of one lane: which chunk covers most of it, how many touch it, and how
+/// many of those begin in it.
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Column {
     cover: f64,
     chunk: usize,
@@ -94,136 +95,232 @@ fn columns(x0: f64, x1: f64, n: usize) -> impl Iterator<Item = (usize, f64)> {
     })
 }
 
-/// What the lanes draw, aggregated to the pixels: each lane's pixel column shows the chunk
-/// that covers most of it, neighbouring columns of one chunk make one box, and columns that
-/// each hold several chunks merge into one box that stands for all of them. The output is
-/// bounded by the pixels (at most one box and two GIL spans per lane and column) whatever the
-/// number of chunks, and costs one pass over the chunks and the GIL slices.
+/// The columns a trace is binned into once, before it is drawn at any width: fine enough
+/// that resampling to a screen's plot moves no edge by more than a fraction of a pixel.
+pub const FINE_COLUMNS: usize = 8192;
+
+/// A trace binned into columns of equal time, lane by lane: for each column the chunk that
+/// covers most of it and how many chunks touch it, and with the GIL on how much of it each
+/// lane's thread held the GIL and waited for it. Built once per trace in one pass over its
+/// chunks and GIL slices; every drawing of it at any width then costs only its columns
+/// ([`LaneGrid::drawing`]), however many tasks the run had.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaneGrid {
+    columns: usize,
+    cells: Vec<Column>,
+    held: Vec<f64>,
+    waited: Vec<f64>,
+}
+
+impl LaneGrid {
+    /// Bins `trace` into `columns` columns spanning its [`time_span`].
+    pub fn new(trace: &Trace, columns: usize) -> Self {
+        let n = columns.max(1);
+        let scale = n as f64 / time_span(trace);
+        let lanes = trace
+            .chunks
+            .iter()
+            .map(|c| c.worker + 1)
+            .chain(trace.gil_slices.iter().map(|s| s.worker + 1))
+            .fold(trace.workers, usize::max);
+        let mut cells = vec![EMPTY; lanes * n];
+        for chunk in &trace.chunks {
+            let (x0, x1) = (chunk.start_ms * scale, chunk.end_ms * scale);
+            let lane = &mut cells[chunk.worker * n..(chunk.worker + 1) * n];
+            for (i, (col, covered)) in self::columns(x0, x1, n).enumerate() {
+                let cell = &mut lane[col];
+                if covered > cell.cover {
+                    cell.cover = covered;
+                    cell.chunk = chunk.index;
+                }
+                cell.count += 1;
+                cell.starts += u32::from(i == 0);
+            }
+        }
+        let (mut held, mut waited) = (Vec::new(), Vec::new());
+        if !trace.gil_slices.is_empty() {
+            held = vec![0.0; lanes * n];
+            waited = vec![0.0; lanes * n];
+            for slice in &trace.gil_slices {
+                let row = slice.worker * n;
+                if slice.end_ms > slice.start_ms {
+                    let (x0, x1) = (slice.start_ms * scale, slice.end_ms * scale);
+                    for (col, covered) in self::columns(x0, x1, n) {
+                        held[row + col] += covered;
+                    }
+                }
+                if slice.start_ms > slice.asked_ms {
+                    let (x0, x1) = (slice.asked_ms * scale, slice.start_ms * scale);
+                    for (col, covered) in self::columns(x0, x1, n) {
+                        waited[row + col] += covered;
+                    }
+                }
+            }
+        }
+        Self {
+            columns: n,
+            cells,
+            held,
+            waited,
+        }
+    }
+
+    /// The same grid in `columns` columns (at most as many as it has): each of its columns
+    /// goes whole into the one its start falls in.
+    fn resampled(&self, columns: usize) -> Self {
+        let (from, to) = (self.columns, columns.clamp(1, self.columns));
+        if to == from {
+            return self.clone();
+        }
+        let lanes = self.cells.len() / from;
+        let target = |col: usize| col * to / from;
+        let mut cells = vec![EMPTY; lanes * to];
+        for lane in 0..lanes {
+            for col in 0..from {
+                let fine = self.cells[lane * from + col];
+                if fine.count == 0 {
+                    continue;
+                }
+                let cell = &mut cells[lane * to + target(col)];
+                if cell.count == 0 {
+                    // A chunk continuing from the left counts once, where the column begins.
+                    cell.count = fine.count - fine.starts;
+                }
+                cell.count += fine.starts;
+                cell.starts += fine.starts;
+                if fine.cover > cell.cover {
+                    cell.cover = fine.cover;
+                    cell.chunk = fine.chunk;
+                }
+            }
+        }
+        let sum = |values: &[f64]| {
+            let mut out = vec![0.0; if values.is_empty() { 0 } else { lanes * to }];
+            for (i, v) in values.iter().enumerate() {
+                out[(i / from) * to + target(i % from)] += v * to as f64 / from as f64;
+            }
+            out
+        };
+        Self {
+            columns: to,
+            cells,
+            held: sum(&self.held),
+            waited: sum(&self.waited),
+        }
+    }
+
+    /// What the lanes draw `width_px` wide: each lane's pixel column shows the chunk that
+    /// covers most of it, neighbouring columns of one chunk make one box, and columns that
+    /// each hold several chunks merge into one box that stands for all of them. The output
+    /// is bounded by the pixels (at most one box and one GIL span per lane and column).
+    pub fn drawing(&self, width_px: f64) -> LaneDrawing {
+        let n = width_px.ceil().max(1.0) as usize;
+        let grid = self.resampled(n);
+        // Wider than the grid: each of its columns is drawn this many pixels wide.
+        let px = width_px / grid.columns as f64;
+        let mut drawing = LaneDrawing {
+            boxes: grid.boxes(),
+            gil: grid.gil_spans(),
+        };
+        if (px - 1.0).abs() > 1e-9 && n > grid.columns {
+            for b in &mut drawing.boxes {
+                (b.x0, b.x1) = (b.x0 * px, b.x1 * px);
+            }
+            for s in &mut drawing.gil {
+                (s.x0, s.x1) = (s.x0 * px, s.x1 * px);
+            }
+        }
+        drawing
+    }
+
+    fn boxes(&self) -> Vec<LaneBox> {
+        let mut boxes: Vec<LaneBox> = Vec::new();
+        for (worker, lane) in self.cells.chunks(self.columns).enumerate() {
+            let mut previous: Option<Column> = None;
+            for (col, cell) in lane.iter().enumerate() {
+                if cell.count == 0 {
+                    previous = None;
+                    continue;
+                }
+                // One chunk's columns make one box; so do neighbouring columns of several each.
+                let joins = previous
+                    .is_some_and(|p| p.chunk == cell.chunk || (p.count > 1 && cell.count > 1));
+                match boxes.last_mut() {
+                    Some(last) if joins => {
+                        last.x1 = col as f64 + 1.0;
+                        last.merged += cell.starts as usize;
+                    }
+                    _ => boxes.push(LaneBox {
+                        worker,
+                        x0: col as f64,
+                        x1: col as f64 + 1.0,
+                        chunk: cell.chunk,
+                        // The chunks that begin here, and the one continuing from the left.
+                        merged: cell.starts as usize + usize::from(cell.count > cell.starts),
+                    }),
+                }
+                previous = Some(*cell);
+            }
+        }
+        boxes
+    }
+
+    /// Per column, the lane that held the GIL longest in it is drawn holding; a lane that
+    /// waited for it for at least half the column is drawn waiting.
+    fn gil_spans(&self) -> Vec<GilSpan> {
+        let n = self.columns;
+        if self.held.is_empty() {
+            return Vec::new();
+        }
+        let lanes = self.cells.len() / n;
+        let holder: Vec<Option<usize>> = (0..n)
+            .map(|col| {
+                (0..lanes)
+                    .filter(|&lane| self.held[lane * n + col] > 1e-6)
+                    .max_by(|&a, &b| self.held[a * n + col].total_cmp(&self.held[b * n + col]))
+            })
+            .collect();
+        let mut spans: Vec<GilSpan> = Vec::new();
+        for lane in 0..lanes {
+            let mut open = false;
+            for col in 0..n {
+                let cell = self.cells[lane * n + col];
+                let state = if cell.count == 0 {
+                    None
+                } else if holder[col] == Some(lane) {
+                    Some(GilState::Holding)
+                } else if self.waited[lane * n + col] >= 0.5 {
+                    Some(GilState::Waiting)
+                } else {
+                    None
+                };
+                let Some(state) = state else {
+                    open = false;
+                    continue;
+                };
+                match spans.last_mut() {
+                    Some(last) if open && last.state == state && last.chunk == cell.chunk => {
+                        last.x1 = col as f64 + 1.0;
+                    }
+                    _ => spans.push(GilSpan {
+                        worker: lane,
+                        x0: col as f64,
+                        x1: col as f64 + 1.0,
+                        chunk: cell.chunk,
+                        state,
+                    }),
+                }
+                open = true;
+            }
+        }
+        spans
+    }
+}
+
+/// What the lanes draw for `trace`, `width_px` wide, binned at exactly that width (see
+/// [`LaneGrid::drawing`]; the page bins once at [`FINE_COLUMNS`] and resamples per width).
 pub fn lane_drawing(trace: &Trace, width_px: f64) -> LaneDrawing {
-    let n = width_px.ceil().max(1.0) as usize;
-    let scale = n as f64 / time_span(trace);
-    let lanes = trace
-        .chunks
-        .iter()
-        .map(|c| c.worker + 1)
-        .chain(trace.gil_slices.iter().map(|s| s.worker + 1))
-        .fold(trace.workers, usize::max);
-    let mut grid = vec![EMPTY; lanes * n];
-    for chunk in &trace.chunks {
-        let (x0, x1) = (chunk.start_ms * scale, chunk.end_ms * scale);
-        let lane = &mut grid[chunk.worker * n..(chunk.worker + 1) * n];
-        for (i, (col, covered)) in columns(x0, x1, n).enumerate() {
-            let cell = &mut lane[col];
-            if covered > cell.cover {
-                cell.cover = covered;
-                cell.chunk = chunk.index;
-            }
-            cell.count += 1;
-            cell.starts += u32::from(i == 0);
-        }
-    }
-    let mut drawing = LaneDrawing {
-        boxes: boxes(&grid, n),
-        gil: Vec::new(),
-    };
-    if !trace.gil_slices.is_empty() {
-        drawing.gil = gil_spans(trace, &grid, n, scale);
-    }
-    drawing
-}
-
-fn boxes(grid: &[Column], n: usize) -> Vec<LaneBox> {
-    let mut boxes: Vec<LaneBox> = Vec::new();
-    for (worker, lane) in grid.chunks(n).enumerate() {
-        let mut previous: Option<Column> = None;
-        for (col, cell) in lane.iter().enumerate() {
-            if cell.count == 0 {
-                previous = None;
-                continue;
-            }
-            // One chunk's columns make one box; so do neighbouring columns of several each.
-            let joins =
-                previous.is_some_and(|p| p.chunk == cell.chunk || (p.count > 1 && cell.count > 1));
-            match boxes.last_mut() {
-                Some(last) if joins => {
-                    last.x1 = col as f64 + 1.0;
-                    last.merged += cell.starts as usize;
-                }
-                _ => boxes.push(LaneBox {
-                    worker,
-                    x0: col as f64,
-                    x1: col as f64 + 1.0,
-                    chunk: cell.chunk,
-                    // The chunks that begin here, and the one that continues from the left.
-                    merged: cell.starts as usize + usize::from(cell.count > cell.starts),
-                }),
-            }
-            previous = Some(*cell);
-        }
-    }
-    boxes
-}
-
-/// Per pixel column, the lane that held the GIL longest in it is drawn holding; a lane that
-/// waited for it for at least half the column is drawn waiting.
-fn gil_spans(trace: &Trace, grid: &[Column], n: usize, scale: f64) -> Vec<GilSpan> {
-    let lanes = grid.len() / n;
-    let mut held = vec![0.0f64; lanes * n];
-    let mut waited = vec![0.0f64; lanes * n];
-    for slice in &trace.gil_slices {
-        let row = slice.worker * n;
-        if slice.end_ms > slice.start_ms {
-            for (col, covered) in columns(slice.start_ms * scale, slice.end_ms * scale, n) {
-                held[row + col] += covered;
-            }
-        }
-        if slice.start_ms > slice.asked_ms {
-            for (col, covered) in columns(slice.asked_ms * scale, slice.start_ms * scale, n) {
-                waited[row + col] += covered;
-            }
-        }
-    }
-    let holder: Vec<Option<usize>> = (0..n)
-        .map(|col| {
-            (0..lanes)
-                .filter(|&lane| held[lane * n + col] > 1e-6)
-                .max_by(|&a, &b| held[a * n + col].total_cmp(&held[b * n + col]))
-        })
-        .collect();
-    let mut spans: Vec<GilSpan> = Vec::new();
-    for lane in 0..lanes {
-        let mut open = false;
-        for col in 0..n {
-            let cell = grid[lane * n + col];
-            let state = if cell.count == 0 {
-                None
-            } else if holder[col] == Some(lane) {
-                Some(GilState::Holding)
-            } else if waited[lane * n + col] >= 0.5 {
-                Some(GilState::Waiting)
-            } else {
-                None
-            };
-            let Some(state) = state else {
-                open = false;
-                continue;
-            };
-            match spans.last_mut() {
-                Some(last) if open && last.state == state && last.chunk == cell.chunk => {
-                    last.x1 = col as f64 + 1.0;
-                }
-                _ => spans.push(GilSpan {
-                    worker: lane,
-                    x0: col as f64,
-                    x1: col as f64 + 1.0,
-                    chunk: cell.chunk,
-                    state,
-                }),
-            }
-            open = true;
-        }
-    }
-    spans
+    LaneGrid::new(trace, width_px.ceil().max(1.0) as usize).drawing(width_px)
 }
 
 /// The samples of a queue's depth worth drawing `width_px` wide over `span_ms`: per pixel
@@ -397,6 +494,49 @@ mod tests {
     }
 
     #[test]
+    fn a_grid_binned_finely_draws_as_one_binned_at_the_width() {
+        let spans: Vec<(usize, usize, f64, f64)> = (0..3000)
+            .map(|i| {
+                let start = (i / 3) as f64 * (1.0 + (i % 5) as f64);
+                (i % 3, i % 3, start, start + 0.7 + (i % 4) as f64)
+            })
+            .collect();
+        let mut trace = trace_of(&spans, &[]);
+        trace.workers = 3;
+        let fine = LaneGrid::new(&trace, FINE_COLUMNS);
+        for width in [100.0, 333.0, 1024.0, 2000.0] {
+            let (resampled, exact) = (fine.drawing(width), lane_drawing(&trace, width));
+            for worker in 0..3 {
+                let covered = |d: &LaneDrawing| -> f64 {
+                    d.boxes
+                        .iter()
+                        .filter(|b| b.worker == worker)
+                        .map(|b| b.x1 - b.x0)
+                        .sum()
+                };
+                let (a, b) = (covered(&resampled), covered(&exact));
+                // Edges move by less than a pixel: at most one per box.
+                let edges = exact.boxes.iter().filter(|b| b.worker == worker).count() as f64;
+                assert!(
+                    (a - b).abs() <= edges,
+                    "{width} px, lane {worker}: {a} vs {b}"
+                );
+            }
+            assert!(resampled.boxes.len() <= 3 * width as usize);
+        }
+        let wide = trace_of(&[(0, 0, 0.0, 5.0), (0, 0, 5.0, 10.0)], &[0, 1]);
+        let boxes = LaneGrid::new(&wide, FINE_COLUMNS).drawing(100.0).boxes;
+        assert_eq!(
+            boxes
+                .iter()
+                .map(|b| (b.chunk, b.x0, b.x1, b.merged))
+                .collect::<Vec<_>>(),
+            [(0, 0.0, 50.0, 1), (1, 50.0, 100.0, 1)],
+            "each chunk its own box, edges on the pixel"
+        );
+    }
+
+    #[test]
     fn a_queue_drained_a_million_times_keeps_its_envelope_in_a_few_samples_per_pixel() {
         let samples: Vec<DepthSample> = (0..1_000_000)
             .map(|i| DepthSample {
@@ -479,24 +619,27 @@ mod tests {
     fn at_most_one_lane_is_drawn_holding_the_gil_in_any_column() {
         for (switch, width) in [(5.0, 400.0), (5.0, 37.0), (0.05, 500.0)] {
             let trace = gil_trace(switch, 200.0);
-            let drawing = lane_drawing(&trace, width);
-            let holding: Vec<&GilSpan> = drawing
-                .gil
-                .iter()
-                .filter(|s| s.state == GilState::Holding)
-                .collect();
-            assert!(!holding.is_empty());
-            for a in &holding {
-                for b in &holding {
-                    if a.worker != b.worker {
-                        assert!(
-                            a.x1 <= b.x0 || b.x1 <= a.x0,
-                            "{a:?} and {b:?} both hold ({switch} ms slices, {width} px)"
-                        );
+            let fine = LaneGrid::new(&trace, FINE_COLUMNS).drawing(width);
+            let exact = lane_drawing(&trace, width);
+            for drawing in [fine, exact] {
+                let holding: Vec<&GilSpan> = drawing
+                    .gil
+                    .iter()
+                    .filter(|s| s.state == GilState::Holding)
+                    .collect();
+                assert!(!holding.is_empty());
+                for a in &holding {
+                    for b in &holding {
+                        if a.worker != b.worker {
+                            assert!(
+                                a.x1 <= b.x0 || b.x1 <= a.x0,
+                                "{a:?} and {b:?} both hold ({switch} ms slices, {width} px)"
+                            );
+                        }
                     }
                 }
+                assert!(drawing.gil.len() <= 2 * 2 * width.ceil() as usize);
             }
-            assert!(drawing.gil.len() <= 2 * 2 * width.ceil() as usize);
         }
         // Wide slices: each lane alternates holding and waiting, 5 ms (10 px) at a time.
         let drawing = lane_drawing(&gil_trace(5.0, 200.0), 400.0);

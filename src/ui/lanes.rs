@@ -1,14 +1,17 @@
 //! The lanes: one lane per worker over time, each chunk a box in its colour from the moment
 //! the worker took it to the moment it handed its results back. Drawn on a canvas from
-//! [`lane_drawing`], which bounds what is drawn by the pixels, so huge runs draw as fast as
+//! a [`LaneGrid`], which bounds what is drawn by the pixels, so huge runs draw as fast as
 //! small. With the GIL on, a lane is solid only where its thread held the GIL.
 
 use crate::model::layout::{
-    chunk_at, chunk_hue, describe_chunk, lane_drawing, time_span, GilSpan, GilState,
+    chunk_at, chunk_hue, describe_chunk, time_span, GilSpan, GilState, LaneGrid, FINE_COLUMNS,
 };
 use crate::model::trace::Trace;
 use crate::ui::canvas::{sized_context, use_resizes};
 use crate::ui::split_strip::TraceProps;
+use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
@@ -81,7 +84,7 @@ fn holding_list(spans: &[GilSpan]) -> String {
         .join(" ")
 }
 
-fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
+fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()> {
     let (ctx, width) = sized_context(canvas, GUTTER + 100.0, canvas_height(trace.workers))?;
     let plot = width - GUTTER - 8.0;
     ctx.set_font("12px system-ui, sans-serif");
@@ -103,7 +106,7 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
         ctx.set_fill_style_str("#333");
         ctx.fill_text(&label, 4.0, y + LANE / 2.0).ok()?;
     }
-    let drawing = lane_drawing(trace, plot);
+    let drawing = grid.drawing(plot);
     // With the GIL on, a box is pale where its thread did not hold the lock: its computing
     // is drawn only where it held it, so no two lanes compute at once.
     let lightness = if trace.gil { 86 } else { 58 };
@@ -176,21 +179,45 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
 pub fn Lanes(props: &TraceProps) -> Html {
     let canvas = use_node_ref();
     let resizes = use_resizes();
+    // The trace binned once (one pass over its tasks); each drawing at a width then costs
+    // only its columns.
+    let binned = use_mut_ref(|| None::<(Rc<Trace>, Rc<LaneGrid>)>);
     {
         let canvas = canvas.clone();
         let key = TraceProps {
             trace: props.trace.clone(),
         };
         use_effect_with((key, resizes), move |(props, _)| {
-            if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
+            let trace = Rc::clone(&props.trace);
+            // Drawn at the next frame, in a task of its own.
+            let frame = Closure::once_into_js(move || {
+                let Some(element) = canvas.cast::<HtmlCanvasElement>() else {
+                    return;
+                };
                 let performance = web_sys::window().and_then(|w| w.performance());
                 let began = performance.as_ref().map(|p| p.now());
-                draw(&element, &props.trace);
+                let grid = {
+                    let mut binned = binned.borrow_mut();
+                    match &*binned {
+                        Some((binned_trace, grid)) if Rc::ptr_eq(binned_trace, &trace) => {
+                            Rc::clone(grid)
+                        }
+                        _ => {
+                            let grid = Rc::new(LaneGrid::new(&trace, FINE_COLUMNS));
+                            *binned = Some((Rc::clone(&trace), Rc::clone(&grid)));
+                            grid
+                        }
+                    }
+                };
+                draw(&element, &trace, &grid);
                 // How long the drawing took, ms, for the benchmark.
                 if let (Some(performance), Some(began)) = (performance, began) {
                     let took = format!("{:.2}", performance.now() - began);
                     let _ = element.set_attribute("data-draw-ms", &took);
                 }
+            });
+            if let Some(window) = web_sys::window() {
+                let _ = window.request_animation_frame(frame.unchecked_ref());
             }
         });
     }
