@@ -2,7 +2,7 @@
 //! gets, where each lane box goes, which colour a chunk has. Keeps large runs cheap to draw:
 //! the output size is bounded by the pixels, not by the number of chunks.
 
-use crate::model::trace::{DepthSample, Trace};
+use crate::model::trace::{DepthSample, GatherCell, Trace};
 use std::ops::Range;
 
 /// Splits `0..count` into at most `max_cells` contiguous, near-equal ranges, so a strip of
@@ -12,6 +12,81 @@ pub fn bins(count: usize, max_cells: usize) -> Vec<Range<usize>> {
     (0..cells)
         .map(|cell| (cell * count / cells)..((cell + 1) * count / cells))
         .collect()
+}
+
+/// One cell of the gather strip: a run of neighbouring chunks in input order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GatherBin {
+    /// The chunks it stands for.
+    pub chunks: Range<usize>,
+    /// Its first chunk's place in the gather (arrival rank and times).
+    pub first: GatherCell,
+    /// The longest any of its chunks' results waited for earlier ones, ms.
+    pub waited_ms: f64,
+    /// The items of its chunks.
+    pub items: usize,
+    /// Why the first of its failed chunks failed, if one did.
+    pub error: Option<String>,
+}
+
+/// The gather strip's cells: [`Trace::gather_cells`] binned into at most `max_cells`, in
+/// one pass over the trace without a cell per chunk (a million chunks cost milliseconds).
+pub fn gather_bins(trace: &Trace, max_cells: usize) -> Vec<GatherBin> {
+    let ranges = bins(trace.chunks.len(), max_cells);
+    let n = trace.chunks.len();
+    let cells = ranges.len();
+    // The bin of chunk `i`: the inverse of `bins`' `cell * n / cells` boundaries.
+    let bin_of = |i: usize| {
+        let guess = (i * cells / n.max(1)).min(cells.saturating_sub(1));
+        if i < ranges[guess].start {
+            guess - 1
+        } else if i >= ranges[guess].end {
+            guess + 1
+        } else {
+            guess
+        }
+    };
+    let mut out: Vec<GatherBin> = ranges
+        .iter()
+        .map(|range| {
+            let first = &trace.chunks[range.start];
+            let group = &trace.chunks[range.clone()];
+            GatherBin {
+                chunks: range.clone(),
+                first: GatherCell {
+                    index: first.index,
+                    arrival_rank: 0,
+                    arrived_ms: first.end_ms,
+                    delivered_ms: first.end_ms,
+                    waited_ms: 0.0,
+                },
+                waited_ms: 0.0,
+                items: group.iter().map(|c| c.len).sum(),
+                error: group.iter().find_map(|c| c.error.clone()),
+            }
+        })
+        .collect();
+    for (rank, &index) in trace.arrived.iter().enumerate() {
+        if let Some(bin) = out
+            .get_mut(bin_of(index))
+            .filter(|b| b.chunks.start == index)
+        {
+            bin.first.arrival_rank = rank;
+        }
+    }
+    for (&index, &at) in trace.delivered.iter().zip(&trace.delivered_ms) {
+        let Some(chunk) = trace.chunks.get(index) else {
+            continue;
+        };
+        let waited = (at - chunk.end_ms).max(0.0);
+        let bin = &mut out[bin_of(index)];
+        bin.waited_ms = bin.waited_ms.max(waited);
+        if bin.chunks.start == index {
+            bin.first.delivered_ms = at;
+            bin.first.waited_ms = waited;
+        }
+    }
+    out
 }
 
 /// The hue (0–359) of chunk `index`: neighbours get far-apart colours (golden angle).
@@ -534,6 +609,39 @@ mod tests {
             [(0, 0.0, 50.0, 1), (1, 50.0, 100.0, 1)],
             "each chunk its own box, edges on the pixel"
         );
+    }
+
+    #[test]
+    fn the_gather_bins_agree_with_the_gather_cells() {
+        let spans: Vec<(usize, usize, f64, f64)> = (0..1000)
+            .map(|i| {
+                (
+                    i % 2,
+                    i % 2,
+                    (i % 37) as f64,
+                    (i % 37) as f64 + 1.0 + (i % 5) as f64,
+                )
+            })
+            .collect();
+        let mut arrived: Vec<usize> = (0..1000).collect();
+        arrived.sort_by(|&a, &b| spans[a].3.total_cmp(&spans[b].3));
+        let mut trace = trace_of(&spans, &arrived);
+        trace.chunks[17].error = Some("HTTP 404".into());
+        trace.delivered_ms = (0..1000).map(|i| 3.0 + (i % 41) as f64).collect();
+        let cells = trace.gather_cells();
+        for max_cells in [1, 7, 240, 5000] {
+            let binned = gather_bins(&trace, max_cells);
+            assert_eq!(binned.len(), 1000.min(max_cells));
+            for bin in &binned {
+                let group = &cells[bin.chunks.clone()];
+                assert_eq!(bin.first, group[0]);
+                let waited = group.iter().map(|c| c.waited_ms).fold(0.0, f64::max);
+                assert_eq!(bin.waited_ms, waited);
+                assert_eq!(bin.items, bin.chunks.len());
+                assert_eq!(bin.error.is_some(), bin.chunks.contains(&17));
+            }
+        }
+        assert!(gather_bins(&trace_of(&[], &[]), 240).is_empty());
     }
 
     #[test]

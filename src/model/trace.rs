@@ -173,9 +173,13 @@ impl Trace {
                 *busy += chunk.duration_ms();
             }
         }
-        let mut threads: Vec<usize> = self.chunks.iter().map(|c| c.thread).collect();
-        threads.sort_unstable();
-        threads.dedup();
+        // A handful of distinct threads among up to a million chunks: no sort needed.
+        let mut threads: Vec<usize> = Vec::new();
+        for chunk in &self.chunks {
+            if !threads.contains(&chunk.thread) {
+                threads.push(chunk.thread);
+            }
+        }
         Metrics {
             wall_ms: self.wall_ms,
             sum_task_ms: self.chunks.iter().map(ChunkRecord::duration_ms).sum(),

@@ -1,7 +1,7 @@
 //! The gather: the result list in input order, each chunk's place marked with the order its
 //! results arrived in and how long it waited for earlier chunks.
 
-use crate::model::layout::{bins, chunk_hue};
+use crate::model::layout::{chunk_hue, gather_bins};
 use crate::model::tasks::{gather_caption, results_check};
 use crate::model::trace::MAX_LISTED_RESULTS;
 use crate::ui::split_strip::{TraceProps, MAX_CELLS};
@@ -11,8 +11,13 @@ use yew::prelude::*;
 #[function_component]
 pub fn GatherStrip(props: &TraceProps) -> Html {
     let trace = &props.trace;
-    let cells = trace.gather_cells();
-    let bins = bins(cells.len(), MAX_CELLS);
+    // Binned once per trace, in one pass over its chunks.
+    let bins = use_memo(
+        TraceProps {
+            trace: trace.clone(),
+        },
+        |props| gather_bins(&props.trace, MAX_CELLS),
+    );
     let labelled = bins.len() <= 24;
     let preview = match &trace.results {
         Some(results) if results.len() <= 20 => format!("{results:?}"),
@@ -37,12 +42,8 @@ pub fn GatherStrip(props: &TraceProps) -> Html {
                 { format!(" — {}", gather_caption(trace)) }
             </figcaption>
             <div class="cells">
-                { for bins.into_iter().map(|range| {
-                    let group = &cells[range.clone()];
-                    let first = group[0];
-                    let waited_ms = group.iter().map(|c| c.waited_ms).fold(0.0, f64::max);
-                    let len: usize = trace.chunks[range.clone()].iter().map(|c| c.len).sum();
-                    let error = trace.chunks[range.clone()].iter().find_map(|c| c.error.clone());
+                { for bins.iter().map(|bin| {
+                    let (first, waited_ms, len, error) = (bin.first, bin.waited_ms, bin.items, &bin.error);
                     let title = format!(
                         "task {}: arrived {} (at {:.1} ms), reached the caller at {:.1} ms{}{}",
                         first.index,

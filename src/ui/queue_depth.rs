@@ -2,7 +2,8 @@
 //! it, and for `ProcessPoolExecutor` how the call queue stays at `max_workers + 1` while
 //! pending work items wait behind it.
 
-use crate::model::layout::depth_steps;
+use crate::model::layout::{depth_steps, FINE_COLUMNS};
+use crate::model::trace::{DepthSample, Trace};
 use crate::ui::canvas::{sized_context, use_resizes};
 use crate::ui::split_strip::TraceProps;
 use web_sys::HtmlCanvasElement;
@@ -11,11 +12,20 @@ use yew::prelude::*;
 const HEIGHT: f64 = 110.0;
 const LEFT: f64 = 44.0;
 
-fn draw(canvas: &HtmlCanvasElement, props: &TraceProps) -> Option<()> {
-    let trace = &props.trace;
+/// The samples worth drawing at any width: the queue's depth reduced once per trace to at
+/// most a few samples per fine column, so a redraw costs the pixels, not the hand-outs.
+fn fine_steps(trace: &Trace) -> Vec<DepthSample> {
+    depth_steps(&trace.queue_depth, span_of(trace), FINE_COLUMNS as f64)
+}
+
+fn span_of(trace: &Trace) -> f64 {
+    trace.wall_ms.max(1e-3)
+}
+
+fn draw(canvas: &HtmlCanvasElement, trace: &Trace, fine: &[DepthSample]) -> Option<()> {
     let (ctx, width) = sized_context(canvas, 200.0, HEIGHT)?;
-    let span = trace.wall_ms.max(1e-3);
-    let samples = &depth_steps(&trace.queue_depth, span, width);
+    let span = span_of(trace);
+    let samples = &depth_steps(fine, span, width);
     let top = samples
         .iter()
         .map(|s| s.queued + s.pending)
@@ -62,18 +72,25 @@ fn draw(canvas: &HtmlCanvasElement, props: &TraceProps) -> Option<()> {
 pub fn QueueDepth(props: &TraceProps) -> Html {
     let canvas = use_node_ref();
     let resizes = use_resizes();
+    let fine = use_memo(
+        TraceProps {
+            trace: props.trace.clone(),
+        },
+        |props| fine_steps(&props.trace),
+    );
     {
         let canvas = canvas.clone();
         let key = TraceProps {
             trace: props.trace.clone(),
         };
+        let fine = fine.clone();
         use_effect_with((key, resizes), move |(props, _)| {
             if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
-                draw(&element, props);
+                draw(&element, &props.trace, &fine);
             }
         });
     }
-    let pending = props.trace.queue_depth.iter().any(|s| s.pending > 0);
+    let pending = fine.iter().any(|s| s.pending > 0);
     html! {
         <figure class="queue-depth">
             <figcaption>
