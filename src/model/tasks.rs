@@ -431,11 +431,7 @@ pub fn lanes_caption(trace: &Trace) -> String {
 
 /// The gather strip's caption for a finished run: when results reached the caller.
 pub fn gather_caption(trace: &Trace) -> String {
-    let waited = trace
-        .gather_cells()
-        .iter()
-        .filter(|c| c.waited_ms > 0.0)
-        .count();
+    let waited = trace.waited_count();
     let n = trace.chunks.len();
     let end = trace.delivered_ms.iter().copied().fold(0.0, f64::max);
     let strategy = Strategy::parse(&trace.strategy);

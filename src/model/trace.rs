@@ -167,22 +167,25 @@ impl Trace {
     pub fn metrics(&self) -> Metrics {
         let mut starts = self.worker_started_ms.clone();
         starts.sort_by(f64::total_cmp);
+        // One pass over the chunks (a million of them are 64 MB to read).
         let mut busy_ms = vec![0.0; self.workers];
+        let (mut sum_task_ms, mut transfer_ms, mut gil_wait_ms) = (0.0, 0.0, 0.0);
+        // A handful of distinct threads among up to a million chunks: no sort needed.
+        let mut threads: Vec<usize> = Vec::new();
         for chunk in &self.chunks {
             if let Some(busy) = busy_ms.get_mut(chunk.worker) {
                 *busy += chunk.duration_ms();
             }
-        }
-        // A handful of distinct threads among up to a million chunks: no sort needed.
-        let mut threads: Vec<usize> = Vec::new();
-        for chunk in &self.chunks {
+            sum_task_ms += chunk.duration_ms();
+            transfer_ms += chunk.transfer_ms;
+            gil_wait_ms += chunk.gil_wait_ms;
             if !threads.contains(&chunk.thread) {
                 threads.push(chunk.thread);
             }
         }
         Metrics {
             wall_ms: self.wall_ms,
-            sum_task_ms: self.chunks.iter().map(ChunkRecord::duration_ms).sum(),
+            sum_task_ms,
             busy_ms,
             speedup: self
                 .baseline_wall_ms
@@ -190,16 +193,28 @@ impl Trace {
                 .map(|baseline| baseline / self.wall_ms),
             threads_used: threads.len(),
             peak_parallelism: peak_parallelism(&self.chunks, &self.arrived),
-            transfer_ms: self.chunks.iter().map(|c| c.transfer_ms).sum(),
-            gil_wait_ms: self.chunks.iter().map(|c| c.gil_wait_ms).sum(),
+            transfer_ms,
+            gil_wait_ms,
             median_worker_start_ms: starts.get(starts.len() / 2).copied().unwrap_or_default(),
             last_worker_start_ms: starts.last().copied().unwrap_or_default(),
         }
     }
 
+    /// How many chunks' results reached the caller later than they arrived (waiting for
+    /// earlier ones): one pass over the deliveries, without a cell per chunk.
+    pub fn waited_count(&self) -> usize {
+        self.delivered
+            .iter()
+            .zip(&self.delivered_ms)
+            .filter(|&(&index, &at)| self.chunks.get(index).is_some_and(|c| at > c.end_ms))
+            .count()
+    }
+
     /// The gather, chunk by chunk in input order: when its results arrived, when they
-    /// reached the caller, and how long they waited in between.
-    pub fn gather_cells(&self) -> Vec<GatherCell> {
+    /// reached the caller, and how long they waited in between. The reference the page's
+    /// binned gather (`layout::gather_bins`, one pass, no cell per chunk) is tested against.
+    #[cfg(test)]
+    pub(crate) fn gather_cells(&self) -> Vec<GatherCell> {
         let mut arrival_rank = vec![0; self.chunks.len()];
         for (position, &index) in self.arrived.iter().enumerate() {
             if let Some(slot) = arrival_rank.get_mut(index) {
@@ -363,6 +378,7 @@ pub(crate) mod tests {
             cells.iter().map(|c| c.waited_ms).collect::<Vec<_>>(),
             [0.0, 7.0, 0.0]
         );
+        assert_eq!(trace.waited_count(), 1);
     }
 
     #[test]

@@ -25,13 +25,10 @@ fn picked(trace: &Trace, keep: &dyn Fn(&str) -> bool) -> Result<JsValue, String>
 }
 
 /// A trace as the API hands it out: every field of the trace, plus its `metrics`. The
-/// per-task fields are getters that build their value when first read (then keep it), so a
-/// run of a million tasks costs the page nothing until someone reads its chunks.
+/// per-task fields and the metrics are getters that build their value when first read (then
+/// keep it), so a run of a million tasks costs the page nothing until someone reads them.
 fn export(trace: &Rc<Trace>) -> Result<JsValue, String> {
     let object = picked(trace, &|key| !PER_TASK_FIELDS.contains(&key))?;
-    let metrics = serde_json::to_string(&trace.metrics()).map_err(|e| e.to_string())?;
-    let metrics = js_sys::JSON::parse(&metrics).map_err(|e| describe(&e))?;
-    Reflect::set(&object, &"metrics".into(), &metrics).map_err(|e| describe(&e))?;
     // The getter replaces itself with the value it built; it refers to the object through
     // `this`, so the object, the getter and the trace it holds are freed together.
     let lazy = js_sys::Function::new_with_args(
@@ -40,12 +37,18 @@ fn export(trace: &Rc<Trace>) -> Result<JsValue, String> {
          { value, enumerable: true, writable: true, configurable: true }); return value; }, \
          enumerable: true, configurable: true };",
     );
-    for field in PER_TASK_FIELDS {
+    for field in PER_TASK_FIELDS.into_iter().chain(["metrics"]) {
         let trace = Rc::clone(trace);
         let build = Closure::<dyn FnMut() -> JsValue>::new(move || {
-            picked(&trace, &|key| key == field)
-                .and_then(|one| Reflect::get(&one, &field.into()).map_err(|e| describe(&e)))
-                .unwrap_or(JsValue::NULL)
+            let value = if field == "metrics" {
+                serde_json::to_string(&trace.metrics())
+                    .map_err(|e| e.to_string())
+                    .and_then(|json| js_sys::JSON::parse(&json).map_err(|e| describe(&e)))
+            } else {
+                picked(&trace, &|key| key == field)
+                    .and_then(|one| Reflect::get(&one, &field.into()).map_err(|e| describe(&e)))
+            };
+            value.unwrap_or(JsValue::NULL)
         });
         let descriptor = lazy
             .call2(&JsValue::NULL, &field.into(), &build.into_js_value())

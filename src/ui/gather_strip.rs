@@ -70,7 +70,7 @@ pub fn GatherStrip(props: &TraceProps) -> Html {
                 { "Result: " }<code id="results-preview">{ preview }</code>
                 <span class={if trace.results_in_order { "ok" } else { "bad" }}>{ results_check(trace) }</span>
             </p>
-            if trace.chunks.iter().any(|c| c.error.is_some()) {
+            if bins.iter().any(|bin| bin.error.is_some()) {
                 <ul class="task-errors" id="task-errors">
                     { for trace.chunks.iter().filter_map(|c| c.error.as_ref().map(|e| html! {
                         <li data-task={c.index.to_string()}>{ format!("task {} failed: {e}", c.index) }</li>

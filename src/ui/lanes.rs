@@ -7,11 +7,9 @@ use crate::model::layout::{
     chunk_at, chunk_hue, describe_chunk, time_span, GilSpan, GilState, LaneGrid, FINE_COLUMNS,
 };
 use crate::model::trace::Trace;
-use crate::ui::canvas::{sized_context, use_resizes};
+use crate::ui::canvas::{draw_next_frame, sized_context, use_resizes, Reduced};
 use crate::ui::split_strip::TraceProps;
 use std::rc::Rc;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
@@ -181,44 +179,22 @@ pub fn Lanes(props: &TraceProps) -> Html {
     let resizes = use_resizes();
     // The trace binned once (one pass over its tasks); each drawing at a width then costs
     // only its columns.
-    let binned = use_mut_ref(|| None::<(Rc<Trace>, Rc<LaneGrid>)>);
+    let binned: Reduced<LaneGrid> = use_mut_ref(|| None);
     {
         let canvas = canvas.clone();
         let key = TraceProps {
             trace: props.trace.clone(),
         };
         use_effect_with((key, resizes), move |(props, _)| {
-            let trace = Rc::clone(&props.trace);
-            // Drawn at the next frame, in a task of its own.
-            let frame = Closure::once_into_js(move || {
-                let Some(element) = canvas.cast::<HtmlCanvasElement>() else {
-                    return;
-                };
-                let performance = web_sys::window().and_then(|w| w.performance());
-                let began = performance.as_ref().map(|p| p.now());
-                let grid = {
-                    let mut binned = binned.borrow_mut();
-                    match &*binned {
-                        Some((binned_trace, grid)) if Rc::ptr_eq(binned_trace, &trace) => {
-                            Rc::clone(grid)
-                        }
-                        _ => {
-                            let grid = Rc::new(LaneGrid::new(&trace, FINE_COLUMNS));
-                            *binned = Some((Rc::clone(&trace), Rc::clone(&grid)));
-                            grid
-                        }
-                    }
-                };
-                draw(&element, &trace, &grid);
-                // How long the drawing took, ms, for the benchmark.
-                if let (Some(performance), Some(began)) = (performance, began) {
-                    let took = format!("{:.2}", performance.now() - began);
-                    let _ = element.set_attribute("data-draw-ms", &took);
-                }
-            });
-            if let Some(window) = web_sys::window() {
-                let _ = window.request_animation_frame(frame.unchecked_ref());
-            }
+            draw_next_frame(
+                canvas,
+                Rc::clone(&props.trace),
+                binned,
+                |trace| LaneGrid::new(trace, FINE_COLUMNS),
+                |element, trace, grid| {
+                    draw(element, trace, grid);
+                },
+            );
         });
     }
     let tooltip = use_state(|| None::<(String, f64, f64)>);

@@ -4,8 +4,9 @@
 
 use crate::model::layout::{depth_steps, FINE_COLUMNS};
 use crate::model::trace::{DepthSample, Trace};
-use crate::ui::canvas::{sized_context, use_resizes};
+use crate::ui::canvas::{draw_next_frame, sized_context, use_resizes, Reduced};
 use crate::ui::split_strip::TraceProps;
+use std::rc::Rc;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
@@ -72,25 +73,26 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, fine: &[DepthSample]) -> Opti
 pub fn QueueDepth(props: &TraceProps) -> Html {
     let canvas = use_node_ref();
     let resizes = use_resizes();
-    let fine = use_memo(
-        TraceProps {
-            trace: props.trace.clone(),
-        },
-        |props| fine_steps(&props.trace),
-    );
+    // Reduced once per trace, at the first drawing; each redraw then costs its pixels.
+    let reduced: Reduced<Vec<DepthSample>> = use_mut_ref(|| None);
     {
         let canvas = canvas.clone();
         let key = TraceProps {
             trace: props.trace.clone(),
         };
-        let fine = fine.clone();
         use_effect_with((key, resizes), move |(props, _)| {
-            if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
-                draw(&element, &props.trace, &fine);
-            }
+            draw_next_frame(
+                canvas,
+                Rc::clone(&props.trace),
+                reduced,
+                fine_steps,
+                |element, trace, fine| {
+                    draw(element, trace, fine);
+                },
+            );
         });
     }
-    let pending = fine.iter().any(|s| s.pending > 0);
+    let pending = props.trace.queue_depth.iter().any(|s| s.pending > 0);
     html! {
         <figure class="queue-depth">
             <figcaption>
