@@ -182,6 +182,7 @@ pub const FINE_COLUMNS: usize = 8192;
 #[derive(Debug, Clone, PartialEq)]
 pub struct LaneGrid {
     columns: usize,
+    threads: Vec<Option<usize>>,
     cells: Vec<Column>,
     held: Vec<f64>,
     waited: Vec<f64>,
@@ -199,7 +200,9 @@ impl LaneGrid {
             .chain(trace.gil_slices.iter().map(|s| s.worker + 1))
             .fold(trace.workers, usize::max);
         let mut cells = vec![EMPTY; lanes * n];
+        let mut threads = vec![None; lanes];
         for chunk in &trace.chunks {
+            threads[chunk.worker].get_or_insert(chunk.thread);
             let (x0, x1) = (chunk.start_ms * scale, chunk.end_ms * scale);
             let lane = &mut cells[chunk.worker * n..(chunk.worker + 1) * n];
             for (i, (col, covered)) in self::columns(x0, x1, n).enumerate() {
@@ -234,10 +237,16 @@ impl LaneGrid {
         }
         Self {
             columns: n,
+            threads,
             cells,
             held,
             waited,
         }
+    }
+
+    /// The real thread each lane ran on (that of its first chunk), `None` for an idle lane.
+    pub fn lane_threads(&self) -> &[Option<usize>] {
+        &self.threads
     }
 
     /// The same grid in `columns` columns (at most as many as it has): each of its columns
@@ -278,6 +287,7 @@ impl LaneGrid {
         };
         Self {
             columns: to,
+            threads: self.threads.clone(),
             cells,
             held: sum(&self.held),
             waited: sum(&self.waited),
@@ -599,6 +609,7 @@ mod tests {
             }
             assert!(resampled.boxes.len() <= 3 * width as usize);
         }
+        assert_eq!(fine.lane_threads(), [Some(0), Some(1), Some(2)]);
         let wide = trace_of(&[(0, 0, 0.0, 5.0), (0, 0, 5.0, 10.0)], &[0, 1]);
         let boxes = LaneGrid::new(&wide, FINE_COLUMNS).drawing(100.0).boxes;
         assert_eq!(

@@ -14,10 +14,10 @@ use yew::prelude::*;
 /// What a canvas keeps of the trace it draws: the trace, and what was reduced from it once.
 pub type Reduced<T> = Rc<RefCell<Option<(Rc<Trace>, Rc<T>)>>>;
 
-/// Draws `trace` on `canvas` at the next animation frame, in a task of its own: `reduce` runs
-/// once per trace (one pass over its tasks, kept in `kept`), then `draw` gets its result;
-/// a redraw of the same trace costs only `draw`. The canvas's `data-draw-ms` says how long
-/// the drawing took, ms.
+/// Draws `trace` on `canvas` at the next animation frame. `reduce` runs once per trace (one
+/// pass over its tasks), in a task of its own before that frame, and its result is kept in
+/// `kept`; `draw` then gets it, so a redraw of the same trace costs only `draw`. The canvas's
+/// `data-draw-ms` says how long the last drawing took, ms.
 pub fn draw_next_frame<T: 'static>(
     canvas: NodeRef,
     trace: Rc<Trace>,
@@ -25,32 +25,45 @@ pub fn draw_next_frame<T: 'static>(
     reduce: fn(&Trace) -> T,
     draw: fn(&HtmlCanvasElement, &Trace, &T),
 ) {
-    let frame = Closure::once_into_js(move || {
-        let Some(element) = canvas.cast::<HtmlCanvasElement>() else {
-            return;
-        };
-        let performance = web_sys::window().and_then(|w| w.performance());
-        let began = performance.as_ref().map(|p| p.now());
-        let reduced = {
-            let mut kept = kept.borrow_mut();
-            match &*kept {
-                Some((kept_trace, reduced)) if Rc::ptr_eq(kept_trace, &trace) => Rc::clone(reduced),
-                _ => {
-                    let reduced = Rc::new(reduce(&trace));
-                    *kept = Some((Rc::clone(&trace), Rc::clone(&reduced)));
-                    reduced
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let reduced = kept
+        .borrow()
+        .as_ref()
+        .filter(|(kept_trace, _)| Rc::ptr_eq(kept_trace, &trace))
+        .map(|(_, reduced)| Rc::clone(reduced));
+    let frame = {
+        let (window, kept, trace) = (window.clone(), Rc::clone(&kept), Rc::clone(&trace));
+        move || {
+            let Some(reduced) = kept.borrow().as_ref().map(|(_, r)| Rc::clone(r)) else {
+                return;
+            };
+            let frame = Closure::once_into_js(move || {
+                let Some(element) = canvas.cast::<HtmlCanvasElement>() else {
+                    return;
+                };
+                let performance = web_sys::window().and_then(|w| w.performance());
+                let began = performance.as_ref().map(|p| p.now());
+                draw(&element, &trace, &reduced);
+                if let (Some(performance), Some(began)) = (performance, began) {
+                    let took = format!("{:.2}", performance.now() - began);
+                    let _ = element.set_attribute("data-draw-ms", &took);
                 }
-            }
-        };
-        draw(&element, &trace, &reduced);
-        if let (Some(performance), Some(began)) = (performance, began) {
-            let took = format!("{:.2}", performance.now() - began);
-            let _ = element.set_attribute("data-draw-ms", &took);
+            });
+            let _ = window.request_animation_frame(frame.unchecked_ref());
         }
-    });
-    if let Some(window) = web_sys::window() {
-        let _ = window.request_animation_frame(frame.unchecked_ref());
+    };
+    if reduced.is_some() {
+        frame();
+        return;
     }
+    // The reduction in a task of its own (a zero timeout), then the drawing at a frame.
+    let task = Closure::once_into_js(move || {
+        *kept.borrow_mut() = Some((Rc::clone(&trace), Rc::new(reduce(&trace))));
+        frame();
+    });
+    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(task.unchecked_ref(), 0);
 }
 
 /// Sizes `canvas` to its element's width (at least `min_width`) and `height` CSS pixels at the

@@ -44,6 +44,14 @@ pub fn Figures(props: &FiguresProps) -> Html {
         }
         _ => "not measured".to_owned(),
     };
+    // Chunks and items per worker, in one pass over the chunks (not one per worker).
+    let mut per_worker = vec![(0usize, 0usize); m.busy_ms.len()];
+    for chunk in &trace.chunks {
+        if let Some((chunks, items)) = per_worker.get_mut(chunk.worker) {
+            *chunks += 1;
+            *items += chunk.len;
+        }
+    }
     let on_download = {
         let trace = Rc::clone(trace);
         Callback::from(move |_: MouseEvent| {
@@ -93,8 +101,7 @@ pub fn Figures(props: &FiguresProps) -> Html {
                 <thead><tr><th>{ "Worker" }</th><th>{ "Chunks" }</th><th>{ "Items" }</th><th>{ "Busy" }</th><th>{ "Busy share of wall time" }</th></tr></thead>
                 <tbody>
                     { for m.busy_ms.iter().enumerate().map(|(worker, busy)| {
-                        let mine = trace.chunks.iter().filter(|c| c.worker == worker);
-                        let (chunks, items) = mine.fold((0, 0), |(n, i), c| (n + 1, i + c.len));
+                        let (chunks, items) = per_worker[worker];
                         let share = if m.wall_ms > 0.0 { busy / m.wall_ms * 100.0 } else { 0.0 };
                         html! {
                             <tr>

@@ -91,11 +91,7 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()
         let y = worker as f64 * (LANE + GAP);
         ctx.set_fill_style_str("#eef0f4");
         ctx.fill_rect(GUTTER, y, plot, LANE);
-        let thread = trace
-            .chunks
-            .iter()
-            .find(|c| c.worker == worker)
-            .map(|c| c.thread);
+        let thread = grid.lane_threads().get(worker).copied().flatten();
         let label = match thread {
             Some(thread) if trace.strategy == "rayon.par_iter" => format!("rayon thread {thread}"),
             Some(thread) => format!("worker {worker} · thread {thread}"),
