@@ -50,7 +50,14 @@ pub fn gather_bins(trace: &Trace, max_cells: usize) -> Vec<GatherBin> {
         .iter()
         .map(|range| {
             let first = &trace.chunks[range.start];
-            let group = &trace.chunks[range.clone()];
+            // One pass over the group: its items and its first failure.
+            let (mut items, mut error) = (0, None);
+            for chunk in &trace.chunks[range.clone()] {
+                items += chunk.len;
+                if error.is_none() {
+                    error.clone_from(&chunk.error);
+                }
+            }
             GatherBin {
                 chunks: range.clone(),
                 first: GatherCell {
@@ -61,8 +68,8 @@ pub fn gather_bins(trace: &Trace, max_cells: usize) -> Vec<GatherBin> {
                     waited_ms: 0.0,
                 },
                 waited_ms: 0.0,
-                items: group.iter().map(|c| c.len).sum(),
-                error: group.iter().find_map(|c| c.error.clone()),
+                items,
+                error,
             }
         })
         .collect();

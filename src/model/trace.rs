@@ -258,27 +258,48 @@ pub struct GatherCell {
     pub waited_ms: f64,
 }
 
-/// Most chunks running at one moment: a sweep over the starts and the ends, each sorted.
-/// Both come nearly or wholly sorted (starts in queue order, ends in `arrival` order), which
-/// the stable sort finishes in one pass, so a million chunks cost milliseconds.
+/// Most chunks running at one moment: a sweep over the starts and the ends, each in time
+/// order. Both usually come in order already (starts in queue order, ends in `arrived`
+/// order) and are then read in place; only otherwise are they copied and sorted.
 fn peak_parallelism(chunks: &[ChunkRecord], arrived: &[usize]) -> usize {
-    let mut starts: Vec<f64> = chunks.iter().map(|c| c.start_ms).collect();
-    let mut ends: Vec<f64> = if arrived.len() == chunks.len() {
-        arrived
-            .iter()
-            .filter_map(|&i| chunks.get(i))
-            .map(|c| c.end_ms)
-            .collect()
+    fn in_order(times: impl Iterator<Item = f64>) -> Vec<f64> {
+        let mut sorted: Vec<f64> = times.collect();
+        sorted.sort_by(f64::total_cmp);
+        sorted
+    }
+    fn is_sorted(mut times: impl Iterator<Item = f64>) -> bool {
+        let mut last = f64::NEG_INFINITY;
+        times.all(|t| {
+            let ordered = t >= last;
+            last = t;
+            ordered
+        })
+    }
+    let starts = chunks.iter().map(|c| c.start_ms);
+    let by_arrival = arrived
+        .iter()
+        .filter_map(|&i| chunks.get(i))
+        .map(|c| c.end_ms);
+    let ends = chunks.iter().map(|c| c.end_ms);
+    let sorted_starts = (!is_sorted(starts.clone())).then(|| in_order(starts.clone()));
+    let sorted_ends = if arrived.len() == chunks.len() && is_sorted(by_arrival.clone()) {
+        None
     } else {
-        chunks.iter().map(|c| c.end_ms).collect()
+        Some(in_order(ends))
     };
-    starts.sort_by(f64::total_cmp);
-    ends.sort_by(f64::total_cmp);
-    let (mut running, mut peak, mut ended) = (0usize, 0usize, 0usize);
+    let starts: Box<dyn Iterator<Item = f64>> = match &sorted_starts {
+        Some(sorted) => Box::new(sorted.iter().copied()),
+        None => Box::new(starts),
+    };
+    let ends: Box<dyn Iterator<Item = f64>> = match &sorted_ends {
+        Some(sorted) => Box::new(sorted.iter().copied()),
+        None => Box::new(by_arrival),
+    };
+    let mut ends = ends.peekable();
+    let (mut running, mut peak) = (0usize, 0usize);
     for start in starts {
         // Ends count before starts at the same instant: touching chunks do not overlap.
-        while ended < ends.len() && ends[ended] <= start {
-            ended += 1;
+        while ends.next_if(|&end| end <= start).is_some() {
             running = running.saturating_sub(1);
         }
         running += 1;
@@ -394,6 +415,9 @@ pub(crate) mod tests {
         for arrived in [vec![1, 2, 0, 3, 4], vec![4, 3, 2, 1, 0], vec![]] {
             assert_eq!(trace_of(&spans, &arrived).metrics().peak_parallelism, 3);
         }
+        let mut reversed = spans;
+        reversed.reverse();
+        assert_eq!(trace_of(&reversed, &[]).metrics().peak_parallelism, 3);
         let chain: Vec<(usize, usize, f64, f64)> = (0..1000)
             .map(|i| (0, 0, i as f64, i as f64 + 1.0))
             .collect();
