@@ -415,6 +415,9 @@ pub fn lanes_caption(trace: &Trace) -> String {
         "each box is a chunk, from the moment an idle worker took it from the queue to the moment it handed its results back; numbers are chunk indices"
     };
     let mut caption = boxes.to_owned();
+    if trace.chunks.len() > 200 {
+        caption.push_str("; a finely striped box stands for many chunks too short to draw apart");
+    }
     if trace.chunks.iter().any(|c| c.transfer_ms > 0.0) {
         caption.push_str("; the dark band is the share spent pickling");
     }

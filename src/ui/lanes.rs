@@ -112,6 +112,19 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()
             ctx.set_stroke_style_str("rgba(0,0,0,0.35)");
             ctx.stroke_rect(GUTTER + b.x0 + 0.5, y + 1.5, b.x1 - b.x0 - 1.0, LANE - 3.0);
         }
+        if b.merged > 1 && b.x1 - b.x0 > 3.0 {
+            // Many chunks too short to draw apart: finely striped, so that it does not read
+            // as one long chunk.
+            ctx.set_stroke_style_str("rgba(255,255,255,0.7)");
+            ctx.begin_path();
+            let mut x = b.x0 + 1.5;
+            while x < b.x1 {
+                ctx.move_to(GUTTER + x, y + 1.0);
+                ctx.line_to(GUTTER + x, y + LANE - 1.0);
+                x += 3.0;
+            }
+            ctx.stroke();
+        }
     }
     draw_gil(&ctx, &drawing.gil, trace.workers);
     for b in &drawing.boxes {
