@@ -1,23 +1,63 @@
 //! The gather: the result list in input order, each chunk's place marked with the order its
 //! results arrived in and how long it waited for earlier chunks.
 
-use crate::model::layout::{chunk_hue, gather_bins};
+use crate::model::layout::{chunk_hue, gather_bins, GatherBin};
 use crate::model::tasks::{gather_caption, results_check};
-use crate::model::trace::MAX_LISTED_RESULTS;
+use crate::model::trace::{Trace, MAX_LISTED_RESULTS};
 use crate::ui::split_strip::{TraceProps, MAX_CELLS};
+use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
+
+/// Traces of at most this many chunks are binned as they are shown; larger ones (a pass of
+/// several milliseconds) in a task of their own right after.
+const BIN_AT_ONCE: usize = 20_000;
 
 /// The result list filling in input order.
 #[function_component]
 pub fn GatherStrip(props: &TraceProps) -> Html {
     let trace = &props.trace;
-    // Binned once per trace, in one pass over its chunks.
-    let bins = use_memo(
+    // Binned once per trace, in one pass over its chunks: at once when that is quick, else in
+    // a task of its own just after the run is shown.
+    let now = use_memo(
         TraceProps {
             trace: trace.clone(),
         },
-        |props| gather_bins(&props.trace, MAX_CELLS),
+        |props| {
+            (props.trace.chunks.len() <= BIN_AT_ONCE)
+                .then(|| Rc::new(gather_bins(&props.trace, MAX_CELLS)))
+        },
     );
+    let later = use_state(|| None::<(Rc<Trace>, Rc<Vec<GatherBin>>)>);
+    {
+        let later = later.clone();
+        let key = TraceProps {
+            trace: trace.clone(),
+        };
+        use_effect_with(key, move |props| {
+            if props.trace.chunks.len() > BIN_AT_ONCE {
+                let trace = Rc::clone(&props.trace);
+                let task = Closure::once_into_js(move || {
+                    let bins = Rc::new(gather_bins(&trace, MAX_CELLS));
+                    later.set(Some((trace, bins)));
+                });
+                if let Some(window) = web_sys::window() {
+                    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                        task.unchecked_ref(),
+                        0,
+                    );
+                }
+            }
+        });
+    }
+    let bins: Rc<Vec<GatherBin>> = (*now).clone().unwrap_or_else(|| {
+        later
+            .as_ref()
+            .filter(|(binned, _)| Rc::ptr_eq(binned, trace))
+            .map(|(_, bins)| Rc::clone(bins))
+            .unwrap_or_default()
+    });
     let labelled = bins.len() <= 24;
     let preview = match &trace.results {
         Some(results) if results.len() <= 20 => format!("{results:?}"),

@@ -93,7 +93,7 @@ function printDrawing({ during, redraws, draws, boxes }) {
   line('drawing a 1,000,000-task trace', `${median(draws).toFixed(1)} ms (max ${drawMs.toFixed(1)}, ${boxes} boxes)`, '<= 16 ms', drawMs <= 16);
   for (const { name, wall, task: longest, gap } of during) {
     line(`  longest task: ${name}`.slice(0, 34), `${task(longest)} (frame gap ${gap.toFixed(0)} ms)`, '<= 50 ms', longest <= 50);
-    console.log(`${''.padEnd(34)} (run: ${wall.toFixed(0)} ms on the workers)`);
+    console.log(`${''.padEnd(34)} (the run's wall time: ${wall.toFixed(0)} ms)`);
   }
   const worst = Math.max(...redraws.map((r) => r.task));
   const gap = Math.max(...redraws.map((r) => r.gap));
