@@ -61,9 +61,9 @@ async function drawingFigures(browser, site) {
   };
   const runs = [
     ['asyncio.gather, 64 requests', { strategy: 'asyncio.gather', requests: 64, latency_ms: 0 }],
-    ['GIL on, 4 threads, 100,000 tasks', { strategy: 'queue.Queue', workers: 4, items: 100000, cost: 0, gil: true }],
-    ['Pool.map, 200,000 chunks of 5', { strategy: 'Pool.map', workers: 2, items: 1000000, chunksize: 5, cost: 0 }],
-    ['ThreadPoolExecutor.map, 1,000,000 tasks', { strategy: 'ThreadPoolExecutor.map', workers: 2, items: 1000000, cost: 0, gil: false }],
+    ['GIL, 4 threads, 100,000 tasks', { strategy: 'queue.Queue', workers: 4, items: 100000, cost: 0, gil: true }],
+    ['Pool.map, 200,000 chunks', { strategy: 'Pool.map', workers: 2, items: 1000000, chunksize: 5, cost: 0 }],
+    ['ThreadPoolExecutor, 1,000,000', { strategy: 'ThreadPoolExecutor.map', workers: 2, items: 1000000, cost: 0, gil: false }],
   ];
   const during = [];
   for (const [name, config] of runs) {
@@ -91,13 +91,14 @@ function printDrawing({ during, redraws, draws, boxes }) {
   const task = (ms) => (ms > 0 ? `${ms.toFixed(0)} ms` : 'none over 50 ms');
   const drawMs = Math.max(...draws);
   line('drawing a 1,000,000-task trace', `${median(draws).toFixed(1)} ms (max ${drawMs.toFixed(1)}, ${boxes} boxes)`, '<= 16 ms', drawMs <= 16);
+  console.log('longest main-thread task (and longest frame gap), from the run\'s start until drawn:');
   for (const { name, wall, task: longest, gap } of during) {
-    line(`  longest task: ${name}`.slice(0, 34), `${task(longest)} (frame gap ${gap.toFixed(0)} ms)`, '<= 50 ms', longest <= 50);
-    console.log(`${''.padEnd(34)} (the run's wall time: ${wall.toFixed(0)} ms)`);
+    line(`  ${name}`, `${task(longest)} (gap ${gap.toFixed(0)} ms)`, '<= 50 ms', longest <= 50);
+    console.log(`${''.padEnd(35)}(the run's wall time: ${wall.toFixed(0)} ms)`);
   }
   const worst = Math.max(...redraws.map((r) => r.task));
   const gap = Math.max(...redraws.map((r) => r.gap));
-  line('  longest task: redraws (resize)', `${task(worst)} (frame gap ${gap.toFixed(0)} ms)`, '<= 50 ms', worst <= 50);
+  line(`  ${REDRAWS} redraws (resizes)`, `${task(worst)} (gap ${gap.toFixed(0)} ms)`, '<= 50 ms', worst <= 50);
 }
 
 const site = await serve();
