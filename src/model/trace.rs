@@ -167,12 +167,15 @@ impl Trace {
     pub fn metrics(&self) -> Metrics {
         let mut starts = self.worker_started_ms.clone();
         starts.sort_by(f64::total_cmp);
-        // One pass over the chunks (a million of them are 64 MB to read).
+        // One pass over the chunks (a million of them are 64 MB to read), the sweep for the
+        // peak parallelism included.
         let mut busy_ms = vec![0.0; self.workers];
         let (mut sum_task_ms, mut transfer_ms, mut gil_wait_ms) = (0.0, 0.0, 0.0);
         // A handful of distinct threads among up to a million chunks: no sort needed.
         let mut threads: Vec<usize> = Vec::new();
+        let mut sweep = PeakSweep::new(&self.chunks, &self.arrived);
         for chunk in &self.chunks {
+            sweep.start(chunk.start_ms);
             if let Some(busy) = busy_ms.get_mut(chunk.worker) {
                 *busy += chunk.duration_ms();
             }
@@ -192,7 +195,7 @@ impl Trace {
                 .filter(|_| self.wall_ms > 0.0)
                 .map(|baseline| baseline / self.wall_ms),
             threads_used: threads.len(),
-            peak_parallelism: peak_parallelism(&self.chunks, &self.arrived),
+            peak_parallelism: sweep.peak(&self.chunks),
             transfer_ms,
             gil_wait_ms,
             median_worker_start_ms: starts.get(starts.len() / 2).copied().unwrap_or_default(),
@@ -258,54 +261,75 @@ pub struct GatherCell {
     pub waited_ms: f64,
 }
 
-/// Most chunks running at one moment: a sweep over the starts and the ends, each in time
-/// order. Both usually come in order already (starts in queue order, ends in `arrived`
-/// order) and are then read in place; only otherwise are they copied and sorted.
-fn peak_parallelism(chunks: &[ChunkRecord], arrived: &[usize]) -> usize {
-    fn in_order(times: impl Iterator<Item = f64>) -> Vec<f64> {
-        let mut sorted: Vec<f64> = times.collect();
-        sorted.sort_by(f64::total_cmp);
-        sorted
-    }
-    fn is_sorted(mut times: impl Iterator<Item = f64>) -> bool {
-        let mut last = f64::NEG_INFINITY;
-        times.all(|t| {
-            let ordered = t >= last;
-            last = t;
-            ordered
-        })
-    }
-    let starts = chunks.iter().map(|c| c.start_ms);
-    let by_arrival = arrived
-        .iter()
-        .filter_map(|&i| chunks.get(i))
-        .map(|c| c.end_ms);
-    let ends = chunks.iter().map(|c| c.end_ms);
-    let sorted_starts = (!is_sorted(starts.clone())).then(|| in_order(starts.clone()));
-    let sorted_ends = if arrived.len() == chunks.len() && is_sorted(by_arrival.clone()) {
-        None
-    } else {
-        Some(in_order(ends))
-    };
-    let starts: Box<dyn Iterator<Item = f64>> = match &sorted_starts {
-        Some(sorted) => Box::new(sorted.iter().copied()),
-        None => Box::new(starts),
-    };
-    let ends: Box<dyn Iterator<Item = f64>> = match &sorted_ends {
-        Some(sorted) => Box::new(sorted.iter().copied()),
-        None => Box::new(by_arrival),
-    };
-    let mut ends = ends.peekable();
-    let (mut running, mut peak) = (0usize, 0usize);
-    for start in starts {
-        // Ends count before starts at the same instant: touching chunks do not overlap.
-        while ends.next_if(|&end| end <= start).is_some() {
-            running = running.saturating_sub(1);
+/// Most chunks running at one moment, swept over the chunks' starts (fed one by one, in
+/// time order) against their ends (sorted up front). Ends count before starts at the same
+/// instant: touching chunks do not overlap.
+struct PeakSweep {
+    ends: Vec<f64>,
+    ended: usize,
+    running: usize,
+    peak: usize,
+    last_start: f64,
+    starts_in_order: bool,
+}
+
+impl PeakSweep {
+    /// A sweep against the ends of `chunks`, taken in `arrived` order (in which they usually
+    /// come sorted already) and sorted if they are not.
+    fn new(chunks: &[ChunkRecord], arrived: &[usize]) -> Self {
+        let mut ends: Vec<f64> = if arrived.len() == chunks.len() {
+            arrived
+                .iter()
+                .filter_map(|&i| chunks.get(i))
+                .map(|c| c.end_ms)
+                .collect()
+        } else {
+            chunks.iter().map(|c| c.end_ms).collect()
+        };
+        if !ends.is_sorted_by(|a, b| a <= b) {
+            ends.sort_by(f64::total_cmp);
         }
-        running += 1;
-        peak = peak.max(running);
+        Self {
+            ends,
+            ended: 0,
+            running: 0,
+            peak: 0,
+            last_start: f64::NEG_INFINITY,
+            starts_in_order: true,
+        }
     }
-    peak
+
+    /// The next start; a start earlier than the one before spoils the sweep (see
+    /// [`PeakSweep::peak`]).
+    fn start(&mut self, start: f64) {
+        self.starts_in_order &= start >= self.last_start;
+        self.last_start = start;
+        while self.ends.get(self.ended).is_some_and(|&end| end <= start) {
+            self.ended += 1;
+            self.running = self.running.saturating_sub(1);
+        }
+        self.running += 1;
+        self.peak = self.peak.max(self.running);
+    }
+
+    /// The peak; if the starts came out of order, swept again over `chunks`' starts sorted.
+    fn peak(self, chunks: &[ChunkRecord]) -> usize {
+        if self.starts_in_order {
+            return self.peak;
+        }
+        let mut starts: Vec<f64> = chunks.iter().map(|c| c.start_ms).collect();
+        starts.sort_by(f64::total_cmp);
+        let mut again = Self {
+            ended: 0,
+            running: 0,
+            peak: 0,
+            last_start: f64::NEG_INFINITY,
+            starts_in_order: true,
+            ..self
+        };
+        starts.into_iter().for_each(|start| again.start(start));
+        again.peak
+    }
 }
 
 #[cfg(test)]
