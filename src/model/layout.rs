@@ -1,6 +1,8 @@
 //! Drawable geometry from a trace, independent of any canvas or DOM: how many cells a strip
-//! gets, where each lane box goes, which colour a chunk has. Keeps large runs cheap to draw:
-//! the output size is bounded by the pixels, not by the number of chunks.
+//! gets, where each lane box goes, which colour a chunk has, and with the GIL on which lane
+//! holds it in each pixel column. Keeps large runs cheap to draw: a trace is reduced once in
+//! one pass ([`LaneGrid`], [`gather_bins`], [`depth_steps`]), and what is drawn is bounded by
+//! the pixels, not by the number of chunks.
 
 use crate::model::trace::{DepthSample, GatherCell, Trace};
 use std::ops::Range;
@@ -409,12 +411,6 @@ impl LaneGrid {
     }
 }
 
-/// What the lanes draw for `trace`, `width_px` wide, binned at exactly that width (see
-/// [`LaneGrid::drawing`]; the page bins once at [`FINE_COLUMNS`] and resamples per width).
-pub fn lane_drawing(trace: &Trace, width_px: f64) -> LaneDrawing {
-    LaneGrid::new(trace, width_px.ceil().max(1.0) as usize).drawing(width_px)
-}
-
 /// The samples of a queue's depth worth drawing `width_px` wide over `span_ms`: per pixel
 /// column its first and last sample and those where either depth is highest and lowest, in
 /// time order. A step chart of these has the same envelope as one of every sample, and at
@@ -526,6 +522,12 @@ mod tests {
     use super::*;
     use crate::model::trace::tests::trace_of;
     use crate::model::trace::GilSlice;
+
+    /// What the lanes draw for `trace`, binned at exactly `width_px` (the page bins once at
+    /// [`FINE_COLUMNS`] and resamples per width).
+    fn lane_drawing(trace: &Trace, width_px: f64) -> LaneDrawing {
+        LaneGrid::new(trace, width_px.ceil().max(1.0) as usize).drawing(width_px)
+    }
 
     #[test]
     fn bins_cover_everything_once_and_stay_bounded() {
