@@ -31,8 +31,9 @@ pub struct GatherBin {
     pub error: Option<String>,
 }
 
-/// The gather strip's cells: each chunk's place in the gather binned into at most `max_cells`, in
-/// one pass over the trace without a cell per chunk (a million chunks cost milliseconds).
+/// The gather strip's cells: each chunk's place in the gather, binned into at most
+/// `max_cells`, in one pass over the trace without a cell per chunk (a million chunks cost
+/// milliseconds).
 pub fn gather_bins(trace: &Trace, max_cells: usize) -> Vec<GatherBin> {
     let ranges = bins(trace.chunks.len(), max_cells);
     let n = trace.chunks.len();
