@@ -2,7 +2,7 @@
 //! `window.playground.run(config)` all hand [`Inputs`] (raw text per key) to
 //! [`Inputs::validate`], so the three can never disagree about what is valid.
 
-use crate::model::pool_map::{default_chunksize, default_chunksize_formula, split};
+use crate::model::pool_map::{default_chunksize, default_chunksize_formula};
 use crate::model::program::program;
 use crate::model::workload::{Shape, Workload, WorkloadKind};
 use std::collections::{BTreeMap, BTreeSet};
@@ -584,9 +584,6 @@ pub fn group_digits(value: u64) -> String {
     out
 }
 
-/// The most chunks (tasks) one run may have: every one is recorded and drawn.
-pub const MAX_CHUNKS: usize = 200_000;
-
 /// The longest run accepted: its estimated time on one worker, ms. Longer runs are refused
 /// with a message, never started.
 pub const MAX_ESTIMATED_MS: f64 = 120_000.0;
@@ -1126,30 +1123,6 @@ impl Inputs {
                 ),
             );
         }
-        let chunks = match strategy.chunking() {
-            Chunking::Adaptive => 0,
-            _ => split(config.items, config.resolved_chunksize()).len(),
-        };
-        if chunks > MAX_CHUNKS {
-            let key = if reads(Field::Chunksize) {
-                Field::Chunksize
-            } else {
-                Field::Items
-            };
-            invalid.add(
-                key.key(),
-                format!(
-                    "{} tasks is more than one run can record and draw (at most {}): {}",
-                    group_digits(chunks as u64),
-                    group_digits(MAX_CHUNKS as u64),
-                    if key == Field::Chunksize {
-                        "raise the chunk size"
-                    } else {
-                        "use fewer items"
-                    }
-                ),
-            );
-        }
         let estimated_ms = config.workload.estimated_total_ms();
         if estimated_ms > MAX_ESTIMATED_MS {
             invalid.add(
@@ -1603,20 +1576,13 @@ mod tests {
 
     #[test]
     fn huge_runs_are_refused_before_they_start() {
-        let too_many_chunks = inputs("items=1000000&chunksize=1&cost=0")
+        // A task per item is allowed, up to a million: drawing is aggregated to the pixels.
+        assert!(inputs("items=1000000&chunksize=1&cost=0")
             .validate()
-            .unwrap_err();
-        assert!(too_many_chunks
-            .for_key("chunksize")
-            .unwrap()
-            .contains("raise the chunk size"));
-        let too_many_tasks = inputs("strategy=queue.Queue&items=1000000&cost=0")
+            .is_ok());
+        assert!(inputs("strategy=queue.Queue&items=1000000&cost=0")
             .validate()
-            .unwrap_err();
-        assert!(too_many_tasks
-            .for_key("items")
-            .unwrap()
-            .contains("use fewer items"));
+            .is_ok());
         let too_long = inputs("items=1000000&cost=1000000").validate().unwrap_err();
         assert!(too_long.for_key("run").unwrap().contains("too big"));
         let long_waits = inputs("strategy=queue.Queue&items=100000&workload=io&cost=1000000")

@@ -558,6 +558,7 @@ impl FetchRun {
             delivered,
             delivered_ms,
             queue_depth: Vec::new(),
+            gil_slices: Vec::new(),
             raised,
             notes,
             results_in_order,

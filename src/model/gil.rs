@@ -3,12 +3,21 @@
 //! waits on I/O; a thread that wants it asks, and the holder hands it over after the switch
 //! interval (`sys.getswitchinterval()`, 5 ms). Hand-over is first come, first served (a ticket
 //! lock), so CPU-bound threads take turns and together run no faster than one thread.
+//!
+//! The lock records who held it, slice by slice ([`GilSlice`]): the slices come out in the
+//! order the lock was handed over and never overlap, by construction (a slice begins no
+//! earlier than the release that let its holder in, read under the same lock), even where the
+//! threads' clocks disagree by a few microseconds.
 
+use crate::model::trace::GilSlice;
 use std::cell::Cell;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 thread_local! {
     /// Time this thread has spent waiting for the GIL since it was last read, ms.
     static WAITED_MS: Cell<f64> = const { Cell::new(0.0) };
+    /// The worker (lane) the calling thread runs as, named in the slices it holds.
+    static HOLDER: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Reads and resets the time the calling thread has waited for the GIL, ms.
@@ -19,15 +28,28 @@ pub fn take_waited_ms() -> f64 {
 fn add_waited(ms: f64) {
     WAITED_MS.with(|w| w.set(w.get() + ms.max(0.0)));
 }
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+
+/// Names the worker the calling thread runs as: the slices it holds from now on are its.
+pub fn set_holder(worker: usize) {
+    HOLDER.with(|h| h.set(worker));
+}
 
 /// CPython's default switch interval, ms.
 pub const SWITCH_INTERVAL_MS: f64 = 5.0;
+
+/// Two slices of one holder closer than this (no one else holding in between, no wait) are
+/// recorded as one, so a thread that releases and takes the lock back between two items
+/// adds no slice: the record grows with the hand-overs, not with the items.
+pub const MERGE_GAP_MS: f64 = 0.01;
 
 #[derive(Debug, Default)]
 struct Tickets {
     next: u64,
     serving: u64,
+    /// When the last holder released the lock, ms.
+    released_ms: f64,
+    /// Every slice so far, in hand-over order.
+    slices: Vec<GilSlice>,
 }
 
 /// The lock. Share it (`Arc`) between the threads of one run.
@@ -38,9 +60,11 @@ pub struct Gil {
 }
 
 /// The GIL, held; dropping it releases it to the next waiting thread.
-#[derive(Debug)]
 pub struct GilHeld<'a> {
     gil: &'a Gil,
+    now_ms: &'a dyn Fn() -> f64,
+    asked_ms: Cell<f64>,
+    held_ms: Cell<f64>,
     since_ms: Cell<f64>,
     handovers: Cell<usize>,
 }
@@ -52,19 +76,23 @@ impl Gil {
 
     /// Waits (blocked) for the lock; the wait, read on `now_ms`, counts toward
     /// [`take_waited_ms`].
-    pub fn acquire(&self, now_ms: &dyn Fn() -> f64) -> GilHeld<'_> {
+    pub fn acquire<'a>(&'a self, now_ms: &'a dyn Fn() -> f64) -> GilHeld<'a> {
         let asked = now_ms();
-        self.take_turn();
-        let got = now_ms();
+        let got = self.take_turn(now_ms);
         add_waited(got - asked);
         GilHeld {
             gil: self,
+            now_ms,
+            asked_ms: Cell::new(asked),
+            held_ms: Cell::new(got),
             since_ms: Cell::new(got),
             handovers: Cell::new(0),
         }
     }
 
-    fn take_turn(&self) {
+    /// Waits for this thread's turn and returns when it began: now, or the previous
+    /// holder's release if this thread's clock reads earlier.
+    fn take_turn(&self, now_ms: &dyn Fn() -> f64) -> f64 {
         let mut tickets = self.tickets();
         let mine = tickets.next;
         tickets.next += 1;
@@ -74,16 +102,43 @@ impl Gil {
                 .wait(tickets)
                 .unwrap_or_else(PoisonError::into_inner);
         }
+        now_ms().max(tickets.released_ms)
     }
 
-    fn release(&self) {
-        self.tickets().serving += 1;
+    /// Releases the lock at `now` (no earlier than `since`) and records the slice held.
+    fn release(&self, asked: f64, since: f64, now: f64) {
+        let mut tickets = self.tickets();
+        let end = now.max(since);
+        let holder = HOLDER.with(Cell::get);
+        match tickets.slices.last_mut() {
+            Some(last)
+                if last.worker == holder
+                    && since - last.end_ms < MERGE_GAP_MS
+                    && since - asked < MERGE_GAP_MS =>
+            {
+                last.end_ms = end;
+            }
+            _ => tickets.slices.push(GilSlice {
+                worker: holder,
+                asked_ms: asked.min(since),
+                start_ms: since,
+                end_ms: end,
+            }),
+        }
+        tickets.released_ms = end;
+        tickets.serving += 1;
+        drop(tickets);
         self.turn.notify_all();
     }
 
     fn has_waiters(&self) -> bool {
         let tickets = self.tickets();
         tickets.next > tickets.serving + 1
+    }
+
+    /// Takes the slices recorded so far, in hand-over order.
+    pub fn take_slices(&self) -> Vec<GilSlice> {
+        std::mem::take(&mut self.tickets().slices)
     }
 }
 
@@ -96,19 +151,19 @@ impl GilHeld<'_> {
             return;
         }
         if self.gil.has_waiters() {
-            self.gil.release();
-            self.gil.take_turn();
+            self.gil
+                .release(self.asked_ms.get(), self.held_ms.get(), now);
+            let got = self.gil.take_turn(now_ms);
             self.handovers.set(self.handovers.get() + 1);
-            let got = now_ms();
             add_waited(got - now);
+            self.asked_ms.set(now);
+            self.held_ms.set(got);
             self.since_ms.set(got);
         } else {
             self.since_ms.set(now);
         }
     }
-}
 
-impl GilHeld<'_> {
     /// How often this holder handed the lock to a waiting thread.
     pub fn handovers(&self) -> usize {
         self.handovers.get()
@@ -117,10 +172,10 @@ impl GilHeld<'_> {
 
 impl Drop for GilHeld<'_> {
     fn drop(&mut self) {
-        self.gil.release();
+        self.gil
+            .release(self.asked_ms.get(), self.held_ms.get(), (self.now_ms)());
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,5 +250,65 @@ mod tests {
             0.0,
             "another thread's wait is not this thread's"
         );
+    }
+
+    #[test]
+    fn the_recorded_slices_never_overlap_even_with_skewed_clocks() {
+        let gil = Gil::default();
+        let clock = Instant::now();
+        std::thread::scope(|scope| {
+            for worker in 0..4 {
+                let gil = &gil;
+                scope.spawn(move || {
+                    set_holder(worker);
+                    // Each thread's clock reads up to 0.3 ms off the others', as Web
+                    // Workers' clocks may.
+                    let now = move || clock.elapsed().as_secs_f64() * 1e3 - worker as f64 * 0.1;
+                    for _ in 0..5 {
+                        let held = gil.acquire(&now);
+                        count_primes_below(200_000, &mut || {
+                            held.switch_if_due(&now);
+                            true
+                        });
+                    }
+                });
+            }
+        });
+        let slices = gil.take_slices();
+        assert!(slices.len() >= 4, "{} slices", slices.len());
+        for pair in slices.windows(2) {
+            assert!(
+                pair[1].start_ms >= pair[0].end_ms,
+                "overlap: {:?} then {:?}",
+                pair[0],
+                pair[1]
+            );
+        }
+        for slice in &slices {
+            assert!(slice.asked_ms <= slice.start_ms && slice.start_ms <= slice.end_ms);
+        }
+        let mut holders: Vec<usize> = slices.iter().map(|s| s.worker).collect();
+        holders.sort_unstable();
+        holders.dedup();
+        assert_eq!(holders, [0, 1, 2, 3]);
+        assert!(gil.take_slices().is_empty(), "taken once");
+    }
+
+    #[test]
+    fn a_thread_alone_adds_no_slice_per_item() {
+        let gil = Gil::default();
+        let clock = Instant::now();
+        let now = || clock.elapsed().as_secs_f64() * 1e3;
+        set_holder(7);
+        for _ in 0..10_000 {
+            drop(gil.acquire(&now));
+        }
+        let slices = gil.take_slices();
+        assert!(
+            slices.len() < 100,
+            "{} slices for 10,000 uncontended holds",
+            slices.len()
+        );
+        assert!(slices.iter().all(|s| s.worker == 7));
     }
 }

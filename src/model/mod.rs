@@ -4,6 +4,7 @@
 //! - [`app_state`]: the page state and its actions (the reducer's logic).
 //! - [`config`]: a run's settings, parsed and validated from the controls, the URL or the
 //!   JS API (one path for all three).
+//! - [`export`]: the trace as the JS API hands it out, its per-task fields built when read.
 //! - [`gather`]: CPython's `asyncio.gather` (and sequential awaits) over fetches: argument
 //!   order, both error modes, cancellation and the semaphore.
 //! - [`pool_map`]: CPython's `multiprocessing.Pool.map` rules: chunk size, split, FIFO hand-out
@@ -16,6 +17,7 @@
 
 pub mod app_state;
 pub mod config;
+pub mod export;
 pub mod gather;
 pub mod gil;
 pub mod layout;

@@ -11,7 +11,7 @@ use crate::model::pickle;
 use crate::model::pool_map::{split, Chunk};
 use crate::model::run_control::RunControl;
 use crate::model::trace::{
-    checksum, BaselineSource, ChunkRecord, DepthSample, Trace, MAX_LISTED_RESULTS,
+    checksum, BaselineSource, ChunkRecord, DepthSample, GilSlice, Trace, MAX_LISTED_RESULTS,
 };
 use crate::model::words::{count, ms};
 use crate::model::workload::WorkloadKind;
@@ -236,6 +236,8 @@ pub struct TaskOutcome {
     pub queue_depth: Vec<DepthSample>,
     /// Whether the run was stopped before every task was done.
     pub stopped: bool,
+    /// Who held the GIL, slice by slice (GIL runs).
+    pub gil_slices: Vec<GilSlice>,
 }
 
 /// Facts of a run that only the runtime knows.
@@ -299,6 +301,7 @@ impl TaskOutcome {
             delivered: self.delivered,
             delivered_ms: self.delivered_ms,
             queue_depth: self.queue_depth,
+            gil_slices: self.gil_slices,
             raised: None,
             notes: notes(config),
             results_in_order,
@@ -495,6 +498,9 @@ pub fn lanes_caption(trace: &Trace) -> String {
         "each box is a chunk, from the moment an idle worker took it from the queue to the moment it handed its results back; numbers are chunk indices"
     };
     let mut caption = boxes.to_owned();
+    if trace.chunks.len() > 200 {
+        caption.push_str("; a finely striped box stands for many chunks too short to draw apart");
+    }
     if trace.chunks.iter().any(|c| c.transfer_ms > 0.0) {
         caption.push_str("; the dark band is the share spent pickling");
     }
@@ -502,7 +508,7 @@ pub fn lanes_caption(trace: &Trace) -> String {
         let metrics = trace.metrics();
         let (waited, busy) = (metrics.gil_wait_ms, metrics.sum_task_ms);
         caption.push_str(&format!(
-            "; the pale hatched share is time spent waiting for the GIL ({} of {}, {:.0}%)",
+            "; a box is solid only where its thread held the GIL (one thread at a time, from the recorded hand-overs) and hatched while waiting for the GIL ({} of {}, {:.0}%)",
             ms(waited, 1),
             ms(busy, 1),
             if busy > 0.0 {
@@ -525,11 +531,7 @@ pub fn results_order_label(trace: &Trace) -> &'static str {
 
 /// The gather strip's caption for a finished run: when results reached the caller.
 pub fn gather_caption(trace: &Trace) -> String {
-    let waited = trace
-        .gather_cells()
-        .iter()
-        .filter(|c| c.waited_ms > 0.0)
-        .count();
+    let waited = trace.waited_count();
     let n = trace.chunks.len();
     let end = trace.delivered_ms.iter().copied().fold(0.0, f64::max);
     let strategy = Strategy::parse(&trace.strategy);
@@ -700,6 +702,7 @@ impl TaskRun {
         now_ms: &dyn Fn() -> f64,
     ) -> Option<TaskOutcome> {
         let began = now_ms();
+        gil::set_holder(worker);
         if let Some(slot) = lock(&self.handled).worker_started_ms.get_mut(worker) {
             *slot = began;
         }
@@ -782,6 +785,7 @@ impl TaskRun {
                 Vec::new()
             },
             stopped: !complete && self.control.stop_requested(),
+            gil_slices: self.gil.as_ref().map(Gil::take_slices).unwrap_or_default(),
         })
     }
 }

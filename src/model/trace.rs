@@ -91,6 +91,9 @@ pub struct Trace {
     pub delivered_ms: Vec<f64>,
     /// Samples of the task queue's depth over time (queue-based strategies), in time order.
     pub queue_depth: Vec<DepthSample>,
+    /// Who held the GIL, slice by slice, in hand-over order (thread strategies with the GIL
+    /// on); the slices never overlap.
+    pub gil_slices: Vec<GilSlice>,
     /// The exception raised to the caller, if one was (e.g. `asyncio.gather` without
     /// `return_exceptions`): the caller got it instead of the results.
     pub raised: Option<String>,
@@ -134,6 +137,19 @@ pub struct DepthSample {
     pub pending: usize,
 }
 
+/// One hold of the GIL: a worker asked for it, got it, and released it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GilSlice {
+    /// The worker (lane) whose thread held it.
+    pub worker: usize,
+    /// When that thread asked for it, ms since the run started (it waited until `start_ms`).
+    pub asked_ms: f64,
+    /// When it got it.
+    pub start_ms: f64,
+    /// When it released it.
+    pub end_ms: f64,
+}
+
 /// The checksum of a result list: sum modulo 2^53.
 pub fn checksum(results: &[u64]) -> u64 {
     const MODULUS: u64 = 1 << 53;
@@ -172,27 +188,37 @@ impl Trace {
     pub fn metrics(&self) -> Metrics {
         let mut starts = self.worker_started_ms.clone();
         starts.sort_by(f64::total_cmp);
+        // One pass over the chunks (a million of them are 64 MB to read), the sweep for the
+        // peak parallelism included.
         let mut busy_ms = vec![0.0; self.workers];
+        let (mut sum_task_ms, mut transfer_ms, mut gil_wait_ms) = (0.0, 0.0, 0.0);
+        // A handful of distinct threads among up to a million chunks: no sort needed.
+        let mut threads: Vec<usize> = Vec::new();
+        let mut sweep = PeakSweep::new(&self.chunks, &self.arrived);
         for chunk in &self.chunks {
+            sweep.start(chunk.start_ms);
             if let Some(busy) = busy_ms.get_mut(chunk.worker) {
                 *busy += chunk.duration_ms();
             }
+            sum_task_ms += chunk.duration_ms();
+            transfer_ms += chunk.transfer_ms;
+            gil_wait_ms += chunk.gil_wait_ms;
+            if !threads.contains(&chunk.thread) {
+                threads.push(chunk.thread);
+            }
         }
-        let mut threads: Vec<usize> = self.chunks.iter().map(|c| c.thread).collect();
-        threads.sort_unstable();
-        threads.dedup();
         Metrics {
             wall_ms: self.wall_ms,
-            sum_task_ms: self.chunks.iter().map(ChunkRecord::duration_ms).sum(),
+            sum_task_ms,
             busy_ms,
             speedup: self
                 .baseline_wall_ms
                 .filter(|_| self.wall_ms > 0.0)
                 .map(|baseline| baseline / self.wall_ms),
             threads_used: threads.len(),
-            peak_parallelism: peak_parallelism(&self.chunks),
-            transfer_ms: self.chunks.iter().map(|c| c.transfer_ms).sum(),
-            gil_wait_ms: self.chunks.iter().map(|c| c.gil_wait_ms).sum(),
+            peak_parallelism: sweep.peak(&self.chunks),
+            transfer_ms,
+            gil_wait_ms,
             median_worker_start_ms: starts.get(starts.len() / 2).copied().unwrap_or_default(),
             last_worker_start_ms: starts.last().copied().unwrap_or_default(),
         }
@@ -215,9 +241,21 @@ impl Trace {
         )
     }
 
+    /// How many chunks' results reached the caller later than they arrived (waiting for
+    /// earlier ones): one pass over the deliveries, without a cell per chunk.
+    pub fn waited_count(&self) -> usize {
+        self.delivered
+            .iter()
+            .zip(&self.delivered_ms)
+            .filter(|&(&index, &at)| self.chunks.get(index).is_some_and(|c| at > c.end_ms))
+            .count()
+    }
+
     /// The gather, chunk by chunk in input order: when its results arrived, when they
-    /// reached the caller, and how long they waited in between.
-    pub fn gather_cells(&self) -> Vec<GatherCell> {
+    /// reached the caller, and how long they waited in between. The reference the page's
+    /// binned gather (`layout::gather_bins`, one pass, no cell per chunk) is tested against.
+    #[cfg(test)]
+    pub(crate) fn gather_cells(&self) -> Vec<GatherCell> {
         // A stopped run keeps only the tasks that started: indices may have gaps.
         let tasks = self.chunks.iter().map(|c| c.index + 1).max().unwrap_or(0);
         let mut arrival_rank = vec![0; tasks];
@@ -263,19 +301,75 @@ pub struct GatherCell {
     pub waited_ms: f64,
 }
 
-fn peak_parallelism(chunks: &[ChunkRecord]) -> usize {
-    let mut events: Vec<(f64, i32)> = chunks
-        .iter()
-        .flat_map(|c| [(c.start_ms, 1), (c.end_ms, -1)])
-        .collect();
-    // Ends sort before starts at the same instant: touching chunks do not overlap.
-    events.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let (mut running, mut peak) = (0i32, 0i32);
-    for (_, delta) in events {
-        running += delta;
-        peak = peak.max(running);
+/// Most chunks running at one moment, swept over the chunks' starts (fed one by one, in
+/// time order) against their ends (sorted up front). Ends count before starts at the same
+/// instant: touching chunks do not overlap.
+struct PeakSweep {
+    ends: Vec<f64>,
+    ended: usize,
+    running: usize,
+    peak: usize,
+    last_start: f64,
+    starts_in_order: bool,
+}
+
+impl PeakSweep {
+    /// A sweep against the ends of `chunks`, taken in `arrived` order (in which they usually
+    /// come sorted already) and sorted if they are not.
+    fn new(chunks: &[ChunkRecord], arrived: &[usize]) -> Self {
+        let mut ends: Vec<f64> = if arrived.len() == chunks.len() {
+            arrived
+                .iter()
+                .filter_map(|&i| chunks.get(i))
+                .map(|c| c.end_ms)
+                .collect()
+        } else {
+            chunks.iter().map(|c| c.end_ms).collect()
+        };
+        if !ends.is_sorted_by(|a, b| a <= b) {
+            ends.sort_by(f64::total_cmp);
+        }
+        Self {
+            ends,
+            ended: 0,
+            running: 0,
+            peak: 0,
+            last_start: f64::NEG_INFINITY,
+            starts_in_order: true,
+        }
     }
-    peak as usize
+
+    /// The next start; a start earlier than the one before spoils the sweep (see
+    /// [`PeakSweep::peak`]).
+    fn start(&mut self, start: f64) {
+        self.starts_in_order &= start >= self.last_start;
+        self.last_start = start;
+        while self.ends.get(self.ended).is_some_and(|&end| end <= start) {
+            self.ended += 1;
+            self.running = self.running.saturating_sub(1);
+        }
+        self.running += 1;
+        self.peak = self.peak.max(self.running);
+    }
+
+    /// The peak; if the starts came out of order, swept again over `chunks`' starts sorted.
+    fn peak(self, chunks: &[ChunkRecord]) -> usize {
+        if self.starts_in_order {
+            return self.peak;
+        }
+        let mut starts: Vec<f64> = chunks.iter().map(|c| c.start_ms).collect();
+        starts.sort_by(f64::total_cmp);
+        let mut again = Self {
+            ended: 0,
+            running: 0,
+            peak: 0,
+            last_start: f64::NEG_INFINITY,
+            starts_in_order: true,
+            ..self
+        };
+        starts.into_iter().for_each(|start| again.start(start));
+        again.peak
+    }
 }
 
 #[cfg(test)]
@@ -322,6 +416,7 @@ pub(crate) mod tests {
             delivered: (0..spans.len()).collect(),
             delivered_ms: vec![0.0; spans.len()],
             queue_depth: Vec::new(),
+            gil_slices: Vec::new(),
             raised: None,
             notes: Vec::new(),
             results_in_order: true,
@@ -382,6 +477,29 @@ pub(crate) mod tests {
             cells.iter().map(|c| c.waited_ms).collect::<Vec<_>>(),
             [0.0, 7.0, 0.0]
         );
+        assert_eq!(trace.waited_count(), 1);
+    }
+
+    #[test]
+    fn peak_parallelism_counts_overlaps_whatever_the_order() {
+        let spans = [
+            (0, 0, 0.0, 4.0),
+            (1, 1, 1.0, 2.0),
+            (2, 2, 1.5, 3.0),
+            (1, 1, 2.0, 5.0),
+            (0, 0, 4.0, 6.0),
+        ];
+        // 1.5–2: chunks 0, 1, 2; at 2 chunk 1 ends as chunk 3 starts.
+        for arrived in [vec![1, 2, 0, 3, 4], vec![4, 3, 2, 1, 0], vec![]] {
+            assert_eq!(trace_of(&spans, &arrived).metrics().peak_parallelism, 3);
+        }
+        let mut reversed = spans;
+        reversed.reverse();
+        assert_eq!(trace_of(&reversed, &[]).metrics().peak_parallelism, 3);
+        let chain: Vec<(usize, usize, f64, f64)> = (0..1000)
+            .map(|i| (0, 0, i as f64, i as f64 + 1.0))
+            .collect();
+        assert_eq!(trace_of(&chain, &[]).metrics().peak_parallelism, 1);
     }
 
     #[test]

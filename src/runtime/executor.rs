@@ -177,5 +177,6 @@ fn rayon_outcome(
         worker_started_ms,
         queue_depth: Vec::new(),
         stopped,
+        gil_slices: Vec::new(),
     }
 }

@@ -1,6 +1,7 @@
 //! `window.playground`, the JS API for tutorial authors and tests:
 //! - `playground.run(config)` returns a Promise of the run's trace as a plain object (with its
-//!   `metrics`), or rejects with a readable message. `config` takes the URL's keys. The run is
+//!   `metrics`; the per-task fields are built when first read), or rejects with a readable
+//!   message. `config` takes the URL's keys. The run is
 //!   shown on the page like one started with the Run button.
 //!   `playground.run(config, { baseline: false })` skips measuring the 1-worker baseline.
 //!   A stopped run resolves with the trace of what ran, marked `stopped: true`.
@@ -10,21 +11,58 @@
 //!   started, or rejects with why they cannot start.
 
 use crate::model::config::{not_a_config_message, quote, ConfigValue, Field, Inputs, Invalid};
-use crate::model::trace::{Metrics, Trace};
+use crate::model::export::{pick, PER_TASK_FIELDS};
+use crate::model::trace::Trace;
 use crate::runtime::pool::describe;
 use crate::runtime::session::{self, RunOptions};
 use crate::ui::app::{run_and_show, Dispatcher};
 use js_sys::{Object, Promise, Reflect};
-use serde::Serialize;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-/// A trace as the API hands it out: every field of the trace, plus its metrics.
-#[derive(Serialize)]
-struct Export<'a> {
-    #[serde(flatten)]
-    trace: &'a Trace,
-    metrics: Metrics,
+/// The fields of `trace` that `keep` accepts, as a JS object.
+fn picked(trace: &Trace, keep: &dyn Fn(&str) -> bool) -> Result<JsValue, String> {
+    let mut json = Vec::new();
+    pick(trace, keep, &mut serde_json::Serializer::new(&mut json)).map_err(|e| e.to_string())?;
+    let json = String::from_utf8(json).map_err(|e| e.to_string())?;
+    js_sys::JSON::parse(&json).map_err(|e| describe(&e))
+}
+
+/// A trace as the API hands it out: every field of the trace, plus its `metrics`. The
+/// per-task fields and the metrics are getters that build their value when first read (then
+/// keep it), so a run of a million tasks costs the page nothing until someone reads them.
+fn export(trace: &Rc<Trace>) -> Result<JsValue, String> {
+    let object = picked(trace, &|key| !PER_TASK_FIELDS.contains(&key))?;
+    // The getter replaces itself with the value it built; it refers to the object through
+    // `this`, so the object, the getter and the trace it holds are freed together.
+    let lazy = js_sys::Function::new_with_args(
+        "name, build",
+        "return { get() { const value = build(); Object.defineProperty(this, name, \
+         { value, enumerable: true, writable: true, configurable: true }); return value; }, \
+         enumerable: true, configurable: true };",
+    );
+    for field in PER_TASK_FIELDS.into_iter().chain(["metrics"]) {
+        let trace = Rc::clone(trace);
+        let build = Closure::<dyn FnMut() -> JsValue>::new(move || {
+            let value = if field == "metrics" {
+                serde_json::to_string(&trace.metrics())
+                    .map_err(|e| e.to_string())
+                    .and_then(|json| js_sys::JSON::parse(&json).map_err(|e| describe(&e)))
+            } else {
+                picked(&trace, &|key| key == field)
+                    .and_then(|one| Reflect::get(&one, &field.into()).map_err(|e| describe(&e)))
+            };
+            value.unwrap_or(JsValue::NULL)
+        });
+        let descriptor = lazy
+            .call2(&JsValue::NULL, &field.into(), &build.into_js_value())
+            .map_err(|e| describe(&e))?;
+        let target: &Object = object.unchecked_ref();
+        let descriptor: &Object = descriptor.unchecked_ref();
+        Object::define_property(target, &field.into(), descriptor);
+    }
+    Ok(object)
 }
 
 /// What a thrown JS value says, read without running any more of its code that could throw
@@ -148,12 +186,7 @@ fn run(dispatch: Dispatcher, config: JsValue, options: JsValue) -> Promise {
         let trace = run_and_show(dispatch, run_config, options)
             .await
             .map_err(reject)?;
-        let json = serde_json::to_string(&Export {
-            trace: &trace,
-            metrics: trace.metrics(),
-        })
-        .map_err(|e| reject(e.to_string()))?;
-        js_sys::JSON::parse(&json).map_err(|e| reject(describe(&e)))
+        export(&trace).map_err(reject)
     })
 }
 

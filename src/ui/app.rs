@@ -39,6 +39,9 @@ pub async fn run_and_show(
     .await
     {
         Ok(trace) => {
+            // The trace was built in the task that received the outcome; the page draws it
+            // in a task of its own, so that no single task does both (a million tasks).
+            yew::platform::time::sleep(std::time::Duration::ZERO).await;
             let trace = Rc::new(trace);
             dispatch.dispatch(Action::Finished(Rc::clone(&trace)));
             Ok(trace)
@@ -204,10 +207,17 @@ fn PoolBanner(props: &PoolBannerProps) -> Html {
     }
 }
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 struct RunViewProps {
     trace: Rc<Trace>,
     pool: PoolStatus,
+}
+
+/// The same run is the same trace: compared by address (see `TraceProps`).
+impl PartialEq for RunViewProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.trace, &other.trace) && self.pool == other.pool
+    }
 }
 
 /// The finished run: split, lanes, gather and figures, all read from the trace.

@@ -1,11 +1,70 @@
 //! Canvases that follow their element's size: a hook that re-renders a component when the
-//! window is resized (so canvases redraw instead of being stretched), and the sizing of a
-//! canvas to its element at the screen's pixel ratio.
+//! window is resized (so canvases redraw instead of being stretched), the sizing of a canvas
+//! to its element at the screen's pixel ratio, and drawing a trace at the next frame from
+//! what was reduced from it once.
 
+use crate::model::trace::Trace;
+use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
+
+/// What a canvas keeps of the trace it draws: the trace, and what was reduced from it once.
+pub type Reduced<T> = Rc<RefCell<Option<(Rc<Trace>, Rc<T>)>>>;
+
+/// Draws `trace` on `canvas` at the next animation frame. `reduce` runs once per trace (one
+/// pass over its tasks), in a task of its own before that frame, and its result is kept in
+/// `kept`; `draw` then gets it, so a redraw of the same trace costs only `draw`. The canvas's
+/// `data-draw-ms` says how long the last drawing took, ms.
+pub fn draw_next_frame<T: 'static>(
+    canvas: NodeRef,
+    trace: Rc<Trace>,
+    kept: Reduced<T>,
+    reduce: fn(&Trace) -> T,
+    draw: fn(&HtmlCanvasElement, &Trace, &T),
+) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let reduced = kept
+        .borrow()
+        .as_ref()
+        .filter(|(kept_trace, _)| Rc::ptr_eq(kept_trace, &trace))
+        .map(|(_, reduced)| Rc::clone(reduced));
+    let frame = {
+        let (window, kept, trace) = (window.clone(), Rc::clone(&kept), Rc::clone(&trace));
+        move || {
+            let Some(reduced) = kept.borrow().as_ref().map(|(_, r)| Rc::clone(r)) else {
+                return;
+            };
+            let frame = Closure::once_into_js(move || {
+                let Some(element) = canvas.cast::<HtmlCanvasElement>() else {
+                    return;
+                };
+                let performance = web_sys::window().and_then(|w| w.performance());
+                let began = performance.as_ref().map(|p| p.now());
+                draw(&element, &trace, &reduced);
+                if let (Some(performance), Some(began)) = (performance, began) {
+                    let took = format!("{:.2}", performance.now() - began);
+                    let _ = element.set_attribute("data-draw-ms", &took);
+                }
+            });
+            let _ = window.request_animation_frame(frame.unchecked_ref());
+        }
+    };
+    if reduced.is_some() {
+        frame();
+        return;
+    }
+    // The reduction in a task of its own (a zero timeout), then the drawing at a frame.
+    let task = Closure::once_into_js(move || {
+        *kept.borrow_mut() = Some((Rc::clone(&trace), Rc::new(reduce(&trace))));
+        frame();
+    });
+    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(task.unchecked_ref(), 0);
+}
 
 /// Sizes `canvas` to its element's width (at least `min_width`) and `height` CSS pixels at the
 /// screen's pixel ratio, and returns its cleared 2D context, scaled to CSS pixels, with that

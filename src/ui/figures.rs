@@ -9,12 +9,19 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Props of [`Figures`].
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct FiguresProps {
     /// The run.
     pub trace: Rc<Trace>,
     /// The pool, for its start-up time.
     pub pool: PoolStatus,
+}
+
+/// The same run is the same trace: compared by address (see `TraceProps`).
+impl PartialEq for FiguresProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.trace, &other.trace) && self.pool == other.pool
+    }
 }
 
 /// Saves the trace as `trace.json`. Serialised only when asked: a trace of 200,000 tasks is
@@ -40,6 +47,14 @@ pub fn Figures(props: &FiguresProps) -> Html {
     let trace = &props.trace;
     let m = trace.metrics();
     let speedup = crate::model::tasks::speedup_summary(trace);
+    // Chunks and items per worker, in one pass over the chunks (not one per worker).
+    let mut per_worker = vec![(0usize, 0usize); m.busy_ms.len()];
+    for chunk in &trace.chunks {
+        if let Some((chunks, items)) = per_worker.get_mut(chunk.worker) {
+            *chunks += 1;
+            *items += chunk.len;
+        }
+    }
     let on_download = {
         let trace = Rc::clone(trace);
         Callback::from(move |_: MouseEvent| {
@@ -89,12 +104,11 @@ pub fn Figures(props: &FiguresProps) -> Html {
                 <thead><tr><th>{ "Worker" }</th><th>{ "Chunks" }</th><th>{ "Items" }</th><th>{ "Busy" }</th><th>{ "Busy share of wall time" }</th></tr></thead>
                 <tbody>
                     { for m.busy_ms.iter().enumerate().map(|(worker, busy)| {
-                        let mine = trace.chunks.iter().filter(|c| c.worker == worker);
-                        let (chunks, items) = mine.fold((0, 0), |(n, i), c| (n + 1, i + c.len));
+                        let (chunks, items) = per_worker[worker];
                         let share = if m.wall_ms > 0.0 { busy / m.wall_ms * 100.0 } else { 0.0 };
                         html! {
                             <tr>
-                                <td>{ worker }</td><td>{ group_digits(chunks) }</td><td>{ group_digits(items as u64) }</td>
+                                <td>{ worker }</td><td>{ group_digits(chunks as u64) }</td><td>{ group_digits(items as u64) }</td>
                                 <td>{ ms(*busy, 1) }</td>
                                 <td><span class="bar" style={format!("width:{:.0}%", share.min(100.0))}></span>{ format!("{share:.0}%") }</td>
                             </tr>

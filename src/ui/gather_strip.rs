@@ -2,19 +2,64 @@
 //! results arrived in and how long it waited for earlier chunks.
 
 use crate::model::config::group_digits;
-use crate::model::layout::{bins, chunk_hue};
+use crate::model::layout::{chunk_hue, gather_bins, GatherBin};
 use crate::model::tasks::{gather_caption, results_check, results_order_label};
-use crate::model::trace::MAX_LISTED_RESULTS;
+use crate::model::trace::{Trace, MAX_LISTED_RESULTS};
 use crate::model::words::ms;
 use crate::ui::split_strip::{TraceProps, MAX_CELLS};
+use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
+
+/// Traces of at most this many chunks are binned as they are shown; larger ones (a pass of
+/// several milliseconds) in a task of their own right after.
+const BIN_AT_ONCE: usize = 20_000;
 
 /// The result list filling in input order.
 #[function_component]
 pub fn GatherStrip(props: &TraceProps) -> Html {
     let trace = &props.trace;
-    let cells = trace.gather_cells();
-    let bins = bins(cells.len(), MAX_CELLS);
+    // Binned once per trace, in one pass over its chunks: at once when that is quick, else in
+    // a task of its own just after the run is shown.
+    let now = use_memo(
+        TraceProps {
+            trace: trace.clone(),
+        },
+        |props| {
+            (props.trace.chunks.len() <= BIN_AT_ONCE)
+                .then(|| Rc::new(gather_bins(&props.trace, MAX_CELLS)))
+        },
+    );
+    let later = use_state(|| None::<(Rc<Trace>, Rc<Vec<GatherBin>>)>);
+    {
+        let later = later.clone();
+        let key = TraceProps {
+            trace: trace.clone(),
+        };
+        use_effect_with(key, move |props| {
+            if props.trace.chunks.len() > BIN_AT_ONCE {
+                let trace = Rc::clone(&props.trace);
+                let task = Closure::once_into_js(move || {
+                    let bins = Rc::new(gather_bins(&trace, MAX_CELLS));
+                    later.set(Some((trace, bins)));
+                });
+                if let Some(window) = web_sys::window() {
+                    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                        task.unchecked_ref(),
+                        0,
+                    );
+                }
+            }
+        });
+    }
+    let bins: Rc<Vec<GatherBin>> = (*now).clone().unwrap_or_else(|| {
+        later
+            .as_ref()
+            .filter(|(binned, _)| Rc::ptr_eq(binned, trace))
+            .map(|(_, bins)| Rc::clone(bins))
+            .unwrap_or_default()
+    });
     let labelled = bins.len() <= 24;
     let received = trace.received_results();
     let preview = match &received {
@@ -42,12 +87,8 @@ pub fn GatherStrip(props: &TraceProps) -> Html {
                 { format!(" — {}", gather_caption(trace)) }
             </figcaption>
             <div class="cells">
-                { for bins.into_iter().map(|range| {
-                    let group = &cells[range.clone()];
-                    let first = group[0];
-                    let waited_ms = group.iter().map(|c| c.waited_ms).fold(0.0, f64::max);
-                    let len: usize = trace.chunks[range.clone()].iter().map(|c| c.len).sum();
-                    let error = trace.chunks[range.clone()].iter().find_map(|c| c.error.clone());
+                { for bins.iter().map(|bin| {
+                    let (first, waited_ms, len, error) = (bin.first, bin.waited_ms, bin.items, &bin.error);
                     let title = format!(
                         "task {}: arrived {} (at {}), reached the caller at {}{}{}",
                         first.index,
@@ -74,7 +115,7 @@ pub fn GatherStrip(props: &TraceProps) -> Html {
                 { results_order_label(trace) }<code id="results-preview">{ preview }</code>
                 <span class={if trace.results_in_order { "ok" } else { "bad" }}>{ results_check(trace) }</span>
             </p>
-            if trace.chunks.iter().any(|c| c.error.is_some()) {
+            if bins.iter().any(|bin| bin.error.is_some()) {
                 <ul class="task-errors" id="task-errors">
                     { for trace.chunks.iter().filter_map(|c| c.error.as_ref().map(|e| html! {
                         <li data-task={c.index.to_string()}>{ format!("task {} failed: {e}", c.index) }</li>

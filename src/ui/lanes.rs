@@ -1,13 +1,17 @@
 //! The lanes: one lane per worker over time, each chunk a box in its colour from the moment
 //! the worker took it to the moment it handed its results back. Drawn on a canvas from
-//! [`lane_boxes`], which bounds the boxes by the pixels, so huge runs draw as fast as small.
+//! a [`LaneGrid`], which bounds what is drawn by the pixels, so huge runs draw as fast as
+//! small. With the GIL on, a lane is solid only where its thread held the GIL.
 
-use crate::model::layout::{chunk_at, chunk_hue, describe_chunk, lane_boxes, time_span};
+use crate::model::layout::{
+    chunk_at, chunk_hue, describe_chunk, time_span, GilSpan, GilState, LaneGrid, FINE_COLUMNS,
+};
 use crate::model::trace::Trace;
 use crate::model::words::{count, ms};
-use crate::ui::canvas::{sized_context, use_resizes};
+use crate::ui::canvas::{draw_next_frame, sized_context, use_resizes, Reduced};
 use crate::ui::split_strip::TraceProps;
-use web_sys::HtmlCanvasElement;
+use std::rc::Rc;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
 const GUTTER: f64 = 118.0;
@@ -30,7 +34,56 @@ fn tick_step(span: f64, target: f64) -> f64 {
         .unwrap_or(10.0 * magnitude)
 }
 
-fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
+/// Where each lane's thread held the GIL (solid, its chunk's colour) and where it waited for
+/// it (hatched), from the recorded hand-overs.
+fn draw_gil(ctx: &CanvasRenderingContext2d, spans: &[GilSpan], lanes: usize) {
+    for span in spans.iter().filter(|s| s.state == GilState::Holding) {
+        ctx.set_fill_style_str(&format!("hsl({} 70% 50%)", chunk_hue(span.chunk)));
+        let y = span.worker as f64 * (LANE + GAP);
+        ctx.fill_rect(GUTTER + span.x0, y + 1.0, span.x1 - span.x0, LANE - 2.0);
+    }
+    // One clip and one set of hatch lines per lane, however many stretches it waited.
+    for lane in 0..lanes {
+        let y = lane as f64 * (LANE + GAP);
+        let mut waiting = spans
+            .iter()
+            .filter(|s| s.worker == lane && s.state == GilState::Waiting)
+            .peekable();
+        let Some(first) = waiting.peek().map(|s| s.x0) else {
+            continue;
+        };
+        ctx.save();
+        ctx.begin_path();
+        let mut last = first;
+        for span in waiting {
+            ctx.rect(GUTTER + span.x0, y + 1.0, span.x1 - span.x0, LANE - 2.0);
+            last = span.x1;
+        }
+        ctx.clip();
+        ctx.set_stroke_style_str("rgba(0,0,0,0.3)");
+        ctx.begin_path();
+        let mut offset = first - LANE;
+        while offset < last {
+            ctx.move_to(GUTTER + offset, y + LANE);
+            ctx.line_to(GUTTER + offset + LANE, y);
+            offset += 6.0;
+        }
+        ctx.stroke();
+        ctx.restore();
+    }
+}
+
+/// The holding stretches as `lane:x0-x1` words, for tests to check that no two overlap.
+fn holding_list(spans: &[GilSpan]) -> String {
+    spans
+        .iter()
+        .filter(|s| s.state == GilState::Holding)
+        .map(|s| format!("{}:{}-{}", s.worker, s.x0, s.x1))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()> {
     let (ctx, width) = sized_context(canvas, GUTTER + 100.0, canvas_height(trace.workers))?;
     let plot = width - GUTTER - 8.0;
     ctx.set_font("12px system-ui, sans-serif");
@@ -39,12 +92,8 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
         let y = worker as f64 * (LANE + GAP);
         ctx.set_fill_style_str("#eef0f4");
         ctx.fill_rect(GUTTER, y, plot, LANE);
-        let thread = trace
-            .chunks
-            .iter()
-            .find(|c| c.worker == worker)
-            .map(|c| c.thread);
         // One numbering everywhere: the trace's `worker` (rayon's lanes too), 0-based.
+        let thread = grid.lane_threads().get(worker).copied().flatten();
         let label = match thread {
             Some(thread) => format!("worker {worker} · thread {thread}"),
             None => format!("worker {worker} · idle"),
@@ -52,38 +101,35 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
         ctx.set_fill_style_str("#333");
         ctx.fill_text(&label, 4.0, y + LANE / 2.0).ok()?;
     }
-    let boxes = lane_boxes(trace, plot);
-    for b in &boxes {
+    let drawing = grid.drawing(plot);
+    // With the GIL on, a box is pale where its thread did not hold the lock: its computing
+    // is drawn only where it held it, so no two lanes compute at once.
+    let lightness = if trace.gil { 86 } else { 58 };
+    for b in &drawing.boxes {
         let y = b.worker as f64 * (LANE + GAP);
-        ctx.set_fill_style_str(&format!("hsl({} 70% 58%)", chunk_hue(b.chunk)));
+        ctx.set_fill_style_str(&format!("hsl({} 70% {lightness}%)", chunk_hue(b.chunk)));
         ctx.fill_rect(GUTTER + b.x0, y + 1.0, b.x1 - b.x0, LANE - 2.0);
         if b.x1 - b.x0 > 2.0 && b.merged == 1 {
             ctx.set_stroke_style_str("rgba(0,0,0,0.35)");
             ctx.stroke_rect(GUTTER + b.x0 + 0.5, y + 1.5, b.x1 - b.x0 - 1.0, LANE - 3.0);
         }
-        let gil_wait = trace.chunks[b.chunk].gil_wait_ms;
-        if gil_wait > 0.0 && trace.chunks[b.chunk].duration_ms() > 0.0 {
-            // The share of the box spent waiting for the GIL, pale and hatched from its start.
-            let share = (gil_wait / trace.chunks[b.chunk].duration_ms()).min(1.0);
-            let x0 = GUTTER + b.x0;
-            let w = (b.x1 - b.x0) * share;
-            ctx.set_fill_style_str("rgba(255,255,255,0.62)");
-            ctx.fill_rect(x0, y + 1.0, w, LANE - 2.0);
-            ctx.save();
+        if b.merged > 1 && b.x1 - b.x0 > 3.0 {
+            // Many chunks too short to draw apart: finely striped, so that it does not read
+            // as one long chunk.
+            ctx.set_stroke_style_str("rgba(255,255,255,0.7)");
             ctx.begin_path();
-            ctx.rect(x0, y + 1.0, w, LANE - 2.0);
-            ctx.clip();
-            ctx.set_stroke_style_str("rgba(0,0,0,0.2)");
-            ctx.begin_path();
-            let mut offset = -LANE;
-            while offset < w {
-                ctx.move_to(x0 + offset, y + LANE);
-                ctx.line_to(x0 + offset + LANE, y);
-                offset += 6.0;
+            let mut x = b.x0 + 1.5;
+            while x < b.x1 {
+                ctx.move_to(GUTTER + x, y + 1.0);
+                ctx.line_to(GUTTER + x, y + LANE - 1.0);
+                x += 3.0;
             }
             ctx.stroke();
-            ctx.restore();
         }
+    }
+    draw_gil(&ctx, &drawing.gil, trace.workers);
+    for b in &drawing.boxes {
+        let y = b.worker as f64 * (LANE + GAP);
         let transfer = trace.chunks[b.chunk].transfer_ms;
         let duration = trace.chunks[b.chunk].duration_ms();
         if b.merged == 1 && transfer > 0.0 && duration > 0.0 {
@@ -101,6 +147,14 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
             ctx.fill_text(&b.chunk.to_string(), GUTTER + b.x0 + 4.0, y + LANE / 2.0)
                 .ok()?;
         }
+    }
+    canvas
+        .set_attribute("data-boxes", &drawing.boxes.len().to_string())
+        .ok()?;
+    if trace.gil {
+        canvas
+            .set_attribute("data-holding", &holding_list(&drawing.gil))
+            .ok()?;
     }
     let span = time_span(trace);
     let step = tick_step(span, (plot / 90.0).max(2.0));
@@ -133,12 +187,24 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
 pub fn Lanes(props: &TraceProps) -> Html {
     let canvas = use_node_ref();
     let resizes = use_resizes();
+    // The trace binned once (one pass over its tasks); each drawing at a width then costs
+    // only its columns.
+    let binned: Reduced<LaneGrid> = use_mut_ref(|| None);
     {
         let canvas = canvas.clone();
-        use_effect_with((props.trace.clone(), resizes), move |(trace, _)| {
-            if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
-                draw(&element, trace);
-            }
+        let key = TraceProps {
+            trace: props.trace.clone(),
+        };
+        use_effect_with((key, resizes), move |(props, _)| {
+            draw_next_frame(
+                canvas,
+                Rc::clone(&props.trace),
+                binned,
+                |trace| LaneGrid::new(trace, FINE_COLUMNS),
+                |element, trace, grid| {
+                    draw(element, trace, grid);
+                },
+            );
         });
     }
     let tooltip = use_state(|| None::<(String, f64, f64)>);

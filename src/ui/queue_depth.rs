@@ -4,10 +4,12 @@
 //! most it held (the call queue's few places would be a flat line on the pending items'
 //! scale): the queue the workers take from on top, the pending work items below it.
 
+use crate::model::layout::{depth_steps, FINE_COLUMNS};
 use crate::model::trace::{DepthSample, Trace};
 use crate::model::words::ms;
-use crate::ui::canvas::{sized_context, use_resizes};
+use crate::ui::canvas::{draw_next_frame, sized_context, use_resizes, Reduced};
 use crate::ui::split_strip::TraceProps;
+use std::rc::Rc;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
@@ -38,15 +40,24 @@ fn max_pending(trace: &Trace) -> usize {
         .unwrap_or(0)
 }
 
-/// One series as a step line in a panel whose top is `y0`, scaled 0..=`top`.
+/// The samples worth drawing at any width: the queue's depth reduced once per trace to at
+/// most a few samples per fine column, so a redraw costs the pixels, not the hand-outs.
+fn fine_steps(trace: &Trace) -> Vec<DepthSample> {
+    depth_steps(&trace.queue_depth, span_of(trace), FINE_COLUMNS as f64)
+}
+
+fn span_of(trace: &Trace) -> f64 {
+    trace.wall_ms.max(1e-3)
+}
+
+/// One series of `samples` as a step line in a panel whose top is `y0`, scaled 0..=`top`.
 fn panel(
     ctx: &CanvasRenderingContext2d,
-    trace: &Trace,
+    (samples, span): (&[DepthSample], f64),
     (y0, width): (f64, f64),
     (top, color): (usize, &str),
     value: &dyn Fn(&DepthSample) -> usize,
 ) -> Option<()> {
-    let span = trace.wall_ms.max(1e-3);
     let plot_w = width - LEFT - 8.0;
     let plot_h = PANEL - 14.0;
     let scale = top.max(1) as f64;
@@ -61,7 +72,7 @@ fn panel(
     ctx.set_line_width(2.0);
     ctx.begin_path();
     let mut last = None;
-    for sample in &trace.queue_depth {
+    for sample in samples {
         let (px, py) = (x(sample.t_ms), y(value(sample)));
         match last {
             None => ctx.move_to(px, py),
@@ -84,21 +95,27 @@ fn height(trace: &Trace) -> f64 {
     panels * PANEL + AXIS
 }
 
-fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
+fn draw(canvas: &HtmlCanvasElement, trace: &Trace, fine: &[DepthSample]) -> Option<()> {
     let (ctx, width) = sized_context(canvas, 200.0, height(trace))?;
+    let span = span_of(trace);
+    let samples = &depth_steps(fine, span, width);
     ctx.set_font("11px system-ui, sans-serif");
     panel(
         &ctx,
-        trace,
+        (samples, span),
         (0.0, width),
         (max_queued(trace), "#2857d6"),
         &|s| s.queued,
     )?;
     let pending = max_pending(trace);
     if pending > 0 {
-        panel(&ctx, trace, (PANEL, width), (pending, "#c2410c"), &|s| {
-            s.pending
-        })?;
+        panel(
+            &ctx,
+            (samples, span),
+            (PANEL, width),
+            (pending, "#c2410c"),
+            &|s| s.pending,
+        )?;
     }
     ctx.set_fill_style_str("#555");
     let span = ms(trace.wall_ms, 0);
@@ -114,12 +131,23 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace) -> Option<()> {
 pub fn QueueDepth(props: &TraceProps) -> Html {
     let canvas = use_node_ref();
     let resizes = use_resizes();
+    // Reduced once per trace, at the first drawing; each redraw then costs its pixels.
+    let reduced: Reduced<Vec<DepthSample>> = use_mut_ref(|| None);
     {
         let canvas = canvas.clone();
-        use_effect_with((props.trace.clone(), resizes), move |(trace, _)| {
-            if let Some(element) = canvas.cast::<HtmlCanvasElement>() {
-                draw(&element, trace);
-            }
+        let key = TraceProps {
+            trace: props.trace.clone(),
+        };
+        use_effect_with((key, resizes), move |(props, _)| {
+            draw_next_frame(
+                canvas,
+                Rc::clone(&props.trace),
+                reduced,
+                fine_steps,
+                |element, trace, fine| {
+                    draw(element, trace, fine);
+                },
+            );
         });
     }
     let trace = &props.trace;

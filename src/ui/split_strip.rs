@@ -11,10 +11,18 @@ use yew::prelude::*;
 pub const MAX_CELLS: usize = 240;
 
 /// Props of the strips: the run's trace.
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct TraceProps {
     /// The run.
     pub trace: Rc<Trace>,
+}
+
+/// The same run is the same trace: compared by address, not field by field (a million
+/// chunks compared on every render would cost more than drawing them).
+impl PartialEq for TraceProps {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.trace, &other.trace)
+    }
 }
 
 /// Labels the items of a chunk: `1 2 3` when few, `1…700` otherwise.
