@@ -358,7 +358,15 @@ fn items_noun(trace: &Trace) -> &'static str {
 
 /// The heading of a finished run: what ran, on how many workers, cut into what.
 pub fn run_heading(trace: &Trace) -> String {
-    let n = trace.chunks.len();
+    let heading = plain_heading(trace);
+    if trace.stopped {
+        format!("{heading} (stopped)")
+    } else {
+        heading
+    }
+}
+
+fn plain_heading(trace: &Trace) -> String {
     let name = trace.strategy.as_str();
     let noun = if items_noun(trace) == "requests" {
         "request"
@@ -369,6 +377,13 @@ pub fn run_heading(trace: &Trace) -> String {
     let workers = count(trace.workers, "worker");
     let Ok(strategy) = Strategy::parse(name) else {
         return name.to_owned();
+    };
+    // A stopped run recorded only the tasks that started; the chunks were all cut.
+    let n = match strategy.chunking() {
+        Chunking::DefaultRule | Chunking::DefaultOne if trace.stopped => {
+            trace.items.div_ceil(trace.chunksize.max(1))
+        }
+        _ => trace.chunks.len(),
     };
     match strategy.chunking() {
         _ if strategy.is_fetch() => format!(
@@ -472,6 +487,9 @@ pub fn item_number(trace: &Trace, position: usize) -> u64 {
 
 /// The check of the gathered list shown after it: whether each place holds what it should.
 pub fn results_check(trace: &Trace) -> &'static str {
+    if trace.stopped {
+        return "";
+    }
     let as_completed =
         Strategy::parse(&trace.strategy).map(plan_delivery) == Ok(Delivery::AsCompleted);
     match (
@@ -531,6 +549,12 @@ pub fn results_order_label(trace: &Trace) -> &'static str {
 
 /// The gather strip's caption for a finished run: when results reached the caller.
 pub fn gather_caption(trace: &Trace) -> String {
+    if trace.stopped {
+        return format!(
+            "the run was stopped: the results of {} reached the result handler (numbers: arrival order), and the caller got no list",
+            count(trace.arrived.len(), "task")
+        );
+    }
     let waited = trace.waited_count();
     let n = trace.chunks.len();
     let end = trace.delivered_ms.iter().copied().fold(0.0, f64::max);
@@ -1094,6 +1118,12 @@ mod tests {
         trace.stopped = true;
         trace.chunks[1].stopped = true;
         assert_eq!(speedup_summary(&trace), "not measured: the run was stopped");
+        assert_eq!(
+            run_heading(&trace),
+            "Pool.map on 2 workers: 2 items in 2 chunks of 1 (stopped)"
+        );
+        assert!(gather_caption(&trace).starts_with("the run was stopped"));
+        assert_eq!(results_check(&trace), "");
         assert_eq!(
             stopped_summary(&trace).unwrap(),
             "Stopped after 10.0 ms: 1 of 2 started tasks finished (1 of 2 items); the caller got no result list."

@@ -73,6 +73,9 @@ pub fn GatherStrip(props: &TraceProps) -> Html {
                 .join(", "),
             results[results.len() - 1]
         ),
+        None if trace.stopped => {
+            "none: the run was stopped before the caller had its list".to_owned()
+        }
         None => format!(
             "{} results (not listed above {} items); checksum {}",
             group_digits(trace.items as u64),

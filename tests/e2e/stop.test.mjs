@@ -63,6 +63,10 @@ test('Stop ends the longest allowed run within 200 ms, keeps its partial trace a
   assert.ok(stopMs < 200, `the page was idle ${stopMs.toFixed(0)} ms after Stop`);
   assert.match(await page.textContent('.stopped-summary'), /^Stopped after [\d,.]+ ms: [\d,]+ of [\d,]+ started tasks? finished/);
   assert.match(await page.textContent('[data-figure="speedup"]'), /not measured: the run was stopped/);
+  // Every view says what happened: the heading, the gather, the result line.
+  assert.match(await page.textContent('.run h2'), /^Pool.map on 2 workers: 1,804 items in 8 chunks of 226 \(stopped\)$/);
+  assert.match(await page.textContent('.gather figcaption'), /the run was stopped: the results of \d+ tasks? reached the result handler/);
+  assert.equal(await page.textContent('#results-preview'), 'none: the run was stopped before the caller had its list');
   await page.screenshot({ path: new URL('stopped-run.png', shots).pathname, fullPage: true });
   // The pool is usable at once: a new run starts and finishes right away.
   const started = Date.now();
