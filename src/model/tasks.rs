@@ -67,10 +67,34 @@ pub struct Plan {
 
 /// The rules of `config.strategy` for this run. The CPython source each follows is named.
 pub fn plan(config: &RunConfig) -> Plan {
+    Plan {
+        workers: plan_workers(config),
+        chunks: split(config.items, config.resolved_chunksize()),
+        hand_out: hand_out(config),
+        delivery: plan_delivery(config.strategy),
+        pickled: config.strategy.is_process_pool(),
+        pairs: config.strategy == Strategy::PoolStarmap,
+        gil: config.strategy.is_threaded() && config.gil,
+    }
+}
+
+/// How many workers a run of `config` uses, without cutting its tasks: every worker of a
+/// shared queue; one per task, at most `workers`, where each has its own task.
+pub fn plan_workers(config: &RunConfig) -> usize {
+    match hand_out(config) {
+        HandOut::OwnTask => {
+            let tasks = config.items.div_ceil(config.resolved_chunksize().max(1));
+            tasks.min(config.workers).max(1)
+        }
+        HandOut::Fifo { .. } => config.workers,
+    }
+}
+
+/// Which worker takes which task, by the strategy's CPython source.
+fn hand_out(config: &RunConfig) -> HandOut {
     use Strategy::*;
     let fifo = HandOut::Fifo { call_queue: None };
-    let chunks = split(config.items, config.resolved_chunksize());
-    let hand_out = match config.strategy {
+    match config.strategy {
         // pool.py: all chunks go in order into one task queue (delivery in plan_delivery).
         PoolMap | PoolMapAsync | PoolStarmap | PoolImap | PoolImapUnordered | PoolApplyAsync => {
             fifo
@@ -84,19 +108,6 @@ pub fn plan(config: &RunConfig) -> Plan {
         ThreadPoolMap | QueueQueue | AsyncioGather | Sequential => fifo,
         // One thread per task; one contiguous block per worker.
         ThreadingThread | Static | RayonParIter => HandOut::OwnTask,
-    };
-    let delivery = plan_delivery(config.strategy);
-    Plan {
-        workers: match hand_out {
-            HandOut::OwnTask => chunks.len().min(config.workers).max(1),
-            HandOut::Fifo { .. } => config.workers,
-        },
-        chunks,
-        hand_out,
-        delivery,
-        pickled: config.strategy.is_process_pool(),
-        pairs: config.strategy == PoolStarmap,
-        gil: config.strategy.is_threaded() && config.gil,
     }
 }
 
@@ -430,7 +441,7 @@ pub fn stopped_summary(trace: &Trace) -> Option<String> {
 
 /// The speed-up figure: over which 1-worker run, and where its time came from.
 pub fn speedup_summary(trace: &Trace) -> String {
-    let speedup = trace.metrics().speedup;
+    let speedup = trace.speedup();
     match (speedup, trace.baseline_wall_ms, trace.baseline) {
         (Some(_), Some(_), Some(BaselineSource::ThisRun)) => {
             "1.00×: this run is the sequential run on 1 worker".to_owned()
@@ -898,6 +909,39 @@ mod tests {
             [4, 4, 2]
         );
         assert_eq!(blocks.hand_out, HandOut::OwnTask);
+    }
+
+    #[test]
+    fn the_worker_count_is_known_without_cutting_the_tasks() {
+        let mut checked = 0;
+        for strategy in Strategy::ALL {
+            for (items, workers, chunksize) in [
+                (0, 3, None),
+                (1, 4, None),
+                (5, 8, Some(2)),
+                (100, 3, None),
+                (16, 16, Some(1)),
+            ] {
+                let mut inputs = Inputs::default()
+                    .with_strategy(strategy.name())
+                    .with(crate::model::config::Field::Items, items.to_string())
+                    .with(crate::model::config::Field::Workers, workers.to_string());
+                if let Some(size) = chunksize {
+                    inputs = inputs.with(crate::model::config::Field::Chunksize, size.to_string());
+                }
+                let Ok(config) = inputs.validate() else {
+                    continue;
+                };
+                assert_eq!(
+                    plan_workers(&config),
+                    plan(&config).workers,
+                    "{}",
+                    config.to_query()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 30, "only {checked} configs were valid");
     }
 
     #[test]

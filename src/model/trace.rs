@@ -184,6 +184,13 @@ pub struct Metrics {
 }
 
 impl Trace {
+    /// The speed-up over the 1-worker run of the same workload, when it was measured.
+    pub fn speedup(&self) -> Option<f64> {
+        self.baseline_wall_ms
+            .filter(|_| self.wall_ms > 0.0)
+            .map(|baseline| baseline / self.wall_ms)
+    }
+
     /// The figures of this run.
     pub fn metrics(&self) -> Metrics {
         let mut starts = self.worker_started_ms.clone();
@@ -211,10 +218,7 @@ impl Trace {
             wall_ms: self.wall_ms,
             sum_task_ms,
             busy_ms,
-            speedup: self
-                .baseline_wall_ms
-                .filter(|_| self.wall_ms > 0.0)
-                .map(|baseline| baseline / self.wall_ms),
+            speedup: self.speedup(),
             threads_used: threads.len(),
             peak_parallelism: sweep.peak(&self.chunks),
             transfer_ms,

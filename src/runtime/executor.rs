@@ -1,8 +1,9 @@
 //! Runs a strategy for real and records its trace.
 //!
 //! Task strategies (pools, executors, threads, queue, static split): the model's [`TaskRun`]
-//! is started on exactly as many resident Web Workers as the plan has workers; the last worker
-//! to finish sends the outcome to the page on a oneshot channel, which the page awaits. With
+//! is built by the first of exactly as many resident Web Workers as the plan has workers; the
+//! last worker to finish builds the trace and sends it to the page on a oneshot channel,
+//! which the page awaits. What grows with the tasks is built and dropped on the workers. With
 //! the `fetch` workload each task's request is a blocking one made in its Web Worker
 //! ([`crate::runtime::fetch::blocking_requests`]). rayon runs on the global rayon pool, to
 //! which exactly the chosen number of resident Web Workers are lent for the run.
@@ -13,14 +14,14 @@
 
 use crate::model::config::{RunConfig, Strategy};
 use crate::model::run_control::RunControl;
-use crate::model::tasks::{plan, RunFacts, TaskOutcome, TaskRun};
+use crate::model::tasks::{plan, plan_workers, RunFacts, TaskOutcome, TaskRun};
 use crate::model::trace::{ChunkRecord, Trace};
 use crate::model::workload::WorkloadKind;
 use crate::runtime::clock::now_ms;
 use crate::runtime::pool::{self, is_cross_origin_isolated};
 use crate::runtime::rayon_trace::{Piece, PieceLog};
 use futures::channel::oneshot;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Runs `config` for real and returns its trace (without a baseline). `control` stops it and
 /// counts its items.
@@ -29,47 +30,62 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
         return crate::runtime::fetch::run(config).await;
     }
     let pool = pool::ready().await?;
-    let (sender, receiver) = oneshot::channel::<TaskOutcome>();
+    let (sender, receiver) = oneshot::channel::<Result<Trace, String>>();
     let sender = Arc::new(Mutex::new(Some(sender)));
     let started_at_ms = now_ms();
-    if config.strategy == Strategy::RayonParIter {
-        start_rayon(config, started_at_ms, sender, Arc::clone(control)).await?;
-    } else {
-        let mut run = TaskRun::new(plan(config), config.workload).with_control(Arc::clone(control));
-        if config.workload.kind == WorkloadKind::Fetch {
-            run = run.with_io(crate::runtime::fetch::blocking_requests(
-                config.items,
-                Arc::clone(control),
-            )?);
-        }
-        let run = Arc::new(run);
-        let workers = run.plan().workers;
-        // Worker w runs on resident thread w: exactly the plan's workers do the work.
-        pool::run_on_threads(workers, move |worker| {
-            let thread = rayon::current_thread_index().unwrap_or(worker);
-            let outcome = run.worker_loop(worker, thread, &|| now_ms() - started_at_ms);
-            if let Some(outcome) = outcome {
-                send(&sender, outcome);
-            }
-        })
-        .await?;
-    }
-    let outcome = receiver
-        .await
-        .map_err(|_| "the workers stopped before the run finished".to_owned())?;
     let facts = RunFacts {
         isolated: is_cross_origin_isolated(),
         pool_threads: pool.threads,
         started_at_ms,
-        wall_ms: now_ms() - started_at_ms,
+        wall_ms: 0.0,
     };
-    outcome.into_trace(config, facts)
+    if config.strategy == Strategy::RayonParIter {
+        start_rayon(config.clone(), facts, sender, Arc::clone(control)).await?;
+    } else {
+        // The requests of a fetch workload are made on the page's event loop, set up here.
+        let io = match config.workload.kind {
+            WorkloadKind::Fetch => Some(crate::runtime::fetch::blocking_requests(
+                config.items,
+                Arc::clone(control),
+            )?),
+            WorkloadKind::Cpu | WorkloadKind::Io => None,
+        };
+        // The run's tasks, queue and trace grow with the items: they are built, and dropped,
+        // on the workers, so that a run of a million tasks costs the page nothing.
+        let shared = Arc::new(OnceLock::<TaskRun>::new());
+        let (config, control) = (config.clone(), Arc::clone(control));
+        let workers = plan_workers(&config);
+        // Worker w runs on resident thread w: exactly the plan's workers do the work.
+        pool::run_on_threads(workers, move |worker| {
+            let run = shared.get_or_init(|| {
+                let run =
+                    TaskRun::new(plan(&config), config.workload).with_control(Arc::clone(&control));
+                match &io {
+                    Some(io) => run.with_io(Arc::clone(io)),
+                    None => run,
+                }
+            });
+            let thread = rayon::current_thread_index().unwrap_or(worker);
+            let since_start = || now_ms() - started_at_ms;
+            if let Some(outcome) = run.worker_loop(worker, thread, &since_start) {
+                let facts = RunFacts {
+                    wall_ms: since_start(),
+                    ..facts
+                };
+                send(&sender, outcome.into_trace(&config, facts));
+            }
+        })
+        .await?;
+    }
+    receiver
+        .await
+        .map_err(|_| "the workers stopped before the run finished".to_owned())?
 }
 
-type OutcomeSender = Arc<Mutex<Option<oneshot::Sender<TaskOutcome>>>>;
+type OutcomeSender = Arc<Mutex<Option<oneshot::Sender<Result<Trace, String>>>>>;
 
-/// Sends the outcome to the page (from a worker thread).
-fn send(sender: &OutcomeSender, outcome: TaskOutcome) {
+/// Sends the run's trace to the page (from a worker thread).
+fn send(sender: &OutcomeSender, outcome: Result<Trace, String>) {
     let taken = sender.lock().ok().and_then(|mut s| s.take());
     // The page may have gone away; then nobody waits for the outcome.
     if let Some(sender) = taken {
@@ -81,8 +97,8 @@ fn send(sender: &OutcomeSender, outcome: TaskOutcome) {
 /// lent to rayon's global pool for the run (the rest stay parked and take no part), and
 /// rayon splits and steals among them as it always does.
 async fn start_rayon(
-    config: &RunConfig,
-    started_at_ms: f64,
+    config: RunConfig,
+    facts: RunFacts,
     sender: OutcomeSender,
     control: Arc<RunControl>,
 ) -> Result<(), String> {
@@ -91,6 +107,7 @@ async fn start_rayon(
     let items = config.items;
     pool::lend_to_rayon(threads, move || {
         use rayon::prelude::*;
+        let started_at_ms = facts.started_at_ms;
         let now = move || now_ms() - started_at_ms;
         let stop_requested = || control.stop_requested();
         let worker_started_ms = vec![now(); threads];
@@ -111,15 +128,17 @@ async fn start_rayon(
             .collect();
         let done_ms = now();
         let stopped = control.stop_requested();
-        send(
-            &sender,
-            rayon_outcome(
-                (!stopped).then_some(results),
-                log.into_pieces(),
-                worker_started_ms,
-                done_ms,
-            ),
+        let outcome = rayon_outcome(
+            (!stopped).then_some(results),
+            log.into_pieces(),
+            worker_started_ms,
+            done_ms,
         );
+        let facts = RunFacts {
+            wall_ms: now(),
+            ..facts
+        };
+        send(&sender, outcome.into_trace(&config, facts));
     })
     .await
 }
