@@ -23,7 +23,7 @@
 
 use crate::model::config::{RunConfig, Strategy};
 use crate::model::tasks::RunFacts;
-use crate::model::trace::{checksum, ChunkRecord, Trace};
+use crate::model::trace::{checksum, ChunkRecord, Derived, Trace};
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -567,6 +567,7 @@ impl FetchRun {
             baseline_wall_ms: None,
             baseline: None,
             stopped: self.cancel_requested || self.cancelled_after_done,
+            derived: Derived::default(),
         }
     }
 

@@ -11,7 +11,8 @@ use crate::model::pickle;
 use crate::model::pool_map::{split, Chunk};
 use crate::model::run_control::RunControl;
 use crate::model::trace::{
-    checksum, BaselineSource, ChunkRecord, DepthSample, GilSlice, Trace, MAX_LISTED_RESULTS,
+    checksum, BaselineSource, ChunkRecord, DepthSample, Derived, GilSlice, Trace,
+    MAX_LISTED_RESULTS,
 };
 use crate::model::words::{count, ms};
 use crate::model::workload::WorkloadKind;
@@ -321,6 +322,7 @@ impl TaskOutcome {
             baseline_wall_ms: None,
             baseline: None,
             stopped,
+            derived: Derived::default(),
         })
     }
 }

@@ -5,6 +5,7 @@
 //! (`performance.timeOrigin + performance.now()`; each worker's `now()` has its own origin).
 
 use serde::Serialize;
+use std::sync::OnceLock;
 
 /// One chunk as it really ran: which worker took it and when.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -112,6 +113,24 @@ pub struct Trace {
     /// Whether the run was stopped before it finished: the trace holds what ran until then
     /// (tasks cut short are marked `stopped`), and the caller got no result list.
     pub stopped: bool,
+    /// Figures that follow from the rest, computed once (not part of the JSON).
+    #[serde(skip)]
+    pub derived: Derived,
+}
+
+/// Figures derived from a trace's tasks, computed once, on first use: the runtime computes
+/// them on the worker that built the trace ([`Trace::derive_figures`]), so that the page only
+/// reads them. They follow from the rest of the trace, so they never make two traces unequal.
+#[derive(Debug, Clone, Default)]
+pub struct Derived {
+    metrics: OnceLock<Metrics>,
+    waited: OnceLock<usize>,
+}
+
+impl PartialEq for Derived {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// Where a run's 1-worker baseline came from.
@@ -191,8 +210,27 @@ impl Trace {
             .map(|baseline| baseline / self.wall_ms)
     }
 
-    /// The figures of this run.
+    /// Computes the figures the page shows of every run now, so that reading them later costs
+    /// nothing (the runtime calls it on a worker).
+    pub fn derive_figures(&self) {
+        self.derived.metrics.get_or_init(|| self.compute_metrics());
+        self.derived.waited.get_or_init(|| self.count_waited());
+    }
+
+    /// The figures of this run (computed once; the speed-up read afresh, as the baseline may
+    /// come after).
     pub fn metrics(&self) -> Metrics {
+        Metrics {
+            speedup: self.speedup(),
+            ..self
+                .derived
+                .metrics
+                .get_or_init(|| self.compute_metrics())
+                .clone()
+        }
+    }
+
+    fn compute_metrics(&self) -> Metrics {
         let mut starts = self.worker_started_ms.clone();
         starts.sort_by(f64::total_cmp);
         // One pass over the chunks (a million of them are 64 MB to read), the sweep for the
@@ -248,6 +286,10 @@ impl Trace {
     /// How many chunks' results reached the caller later than they arrived (waiting for
     /// earlier ones): one pass over the deliveries, without a cell per chunk.
     pub fn waited_count(&self) -> usize {
+        *self.derived.waited.get_or_init(|| self.count_waited())
+    }
+
+    fn count_waited(&self) -> usize {
         self.delivered
             .iter()
             .zip(&self.delivered_ms)
@@ -429,6 +471,7 @@ pub(crate) mod tests {
             baseline_wall_ms: Some(20.0),
             baseline: Some(BaselineSource::Measured),
             stopped: false,
+            derived: Derived::default(),
         }
     }
 

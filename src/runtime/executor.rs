@@ -72,7 +72,7 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
                     wall_ms: since_start(),
                     ..facts
                 };
-                send(&sender, outcome.into_trace(&config, facts));
+                send(&sender, trace_of(outcome, &config, facts));
             }
         })
         .await?;
@@ -80,6 +80,14 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
     receiver
         .await
         .map_err(|_| "the workers stopped before the run finished".to_owned())?
+}
+
+/// The trace of `outcome`, with its figures already derived (on the worker that calls this),
+/// so that the page only reads them.
+fn trace_of(outcome: TaskOutcome, config: &RunConfig, facts: RunFacts) -> Result<Trace, String> {
+    let trace = outcome.into_trace(config, facts)?;
+    trace.derive_figures();
+    Ok(trace)
 }
 
 type OutcomeSender = Arc<Mutex<Option<oneshot::Sender<Result<Trace, String>>>>>;
@@ -138,7 +146,7 @@ async fn start_rayon(
             wall_ms: now(),
             ..facts
         };
-        send(&sender, outcome.into_trace(&config, facts));
+        send(&sender, trace_of(outcome, &config, facts));
     })
     .await
 }
