@@ -70,6 +70,8 @@ pub struct AppState {
     pub running: Option<RunPhase>,
     /// How many items the run in progress has.
     pub running_items: usize,
+    /// Whether the run in progress counts its progress by rayon thread (else by worker).
+    pub running_by_thread: bool,
     /// Whether a run also measures the same workload on 1 worker (for the speed-up) when no
     /// measurement of it is stored yet.
     pub measure_baseline: bool,
@@ -96,6 +98,8 @@ pub enum Action {
     Started {
         /// Items of the run.
         items: usize,
+        /// Whether its progress is counted by rayon thread (else by worker).
+        by_thread: bool,
     },
     /// The "measure on 1 worker" box was ticked or cleared.
     MeasureBaseline(bool),
@@ -123,6 +127,7 @@ impl AppState {
             inputs,
             running: None,
             running_items: 0,
+            running_by_thread: false,
             measure_baseline: true,
             error: None,
             trace: None,
@@ -152,9 +157,10 @@ impl AppState {
             Action::PickStrategy(name) => self.inputs = self.inputs.with_strategy(name),
             Action::DropSetting(field) => self.inputs = self.inputs.without(field),
             Action::Load(inputs) => self.inputs = inputs,
-            Action::Started { items } => {
+            Action::Started { items, by_thread } => {
                 self.running = Some(RunPhase::Waiting);
                 self.running_items = items;
+                self.running_by_thread = by_thread;
                 self.error = None;
             }
             Action::MeasureBaseline(measure) => self.measure_baseline = measure,
@@ -217,7 +223,10 @@ mod tests {
 
     #[test]
     fn the_status_line_counts_the_items_done() {
-        let state = AppState::new(Inputs::default()).apply(Action::Started { items: 12_000 });
+        let state = AppState::new(Inputs::default()).apply(Action::Started {
+            items: 12_000,
+            by_thread: false,
+        });
         assert_eq!(state.running, Some(RunPhase::Waiting));
         let phase = state
             .apply(Action::Progress(RunPhase::Running))

@@ -662,10 +662,11 @@ impl TaskRun {
         &self.plan
     }
 
-    /// Runs the items at `positions`: their results (0 where an item failed) and the first
-    /// error, if one failed; `None` if the run was stopped before they were all done.
+    /// Runs the items at `positions` on `worker`: their results (0 where an item failed) and
+    /// the first error, if one failed; `None` if the run was stopped before they were all done.
     fn run_items(
         &self,
+        worker: usize,
         positions: impl Iterator<Item = usize>,
         now_ms: &dyn Fn() -> f64,
     ) -> Option<(Vec<u64>, Option<String>)> {
@@ -686,7 +687,7 @@ impl TaskRun {
             if control.stop_requested() {
                 return None;
             }
-            control.item_done();
+            control.item_done(worker);
             results.push(result);
         }
         Some((results, error))
@@ -697,11 +698,12 @@ impl TaskRun {
     /// time spent pickling, ms, and why the task failed, if it did.
     fn run_task(
         &self,
+        worker: usize,
         chunk: Chunk,
         now_ms: &dyn Fn() -> f64,
     ) -> (Option<Vec<u64>>, f64, Option<String>) {
         if !self.plan.pickled {
-            return match self.run_items(chunk.items(), now_ms) {
+            return match self.run_items(worker, chunk.items(), now_ms) {
                 Some((results, error)) => (Some(results), 0.0, error),
                 None => (None, 0.0, None),
             };
@@ -719,7 +721,7 @@ impl TaskRun {
             received.iter().map(|&x| (x - 1) as usize).collect()
         };
         let t1 = now_ms();
-        let Some((results, error)) = self.run_items(positions.into_iter(), now_ms) else {
+        let Some((results, error)) = self.run_items(worker, positions.into_iter(), now_ms) else {
             return (None, t1 - t0, None);
         };
         let t2 = now_ms();
@@ -762,7 +764,7 @@ impl TaskRun {
             };
             let Some(chunk) = next else { break };
             gil::take_waited_ms();
-            let (results, transfer_ms, error) = self.run_task(chunk, now_ms);
+            let (results, transfer_ms, error) = self.run_task(worker, chunk, now_ms);
             let gil_wait_ms = gil::take_waited_ms();
             let mut handled = lock(&self.handled);
             // Likewise an arrival is never dated before the one the handler took before it.

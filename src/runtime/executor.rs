@@ -130,7 +130,7 @@ async fn start_rayon(
                 let result = workload
                     .run_item(position, None, &now, None, &control)
                     .unwrap_or(0);
-                control.item_done();
+                control.item_done(rayon::current_thread_index().unwrap_or(0));
                 result
             })
             .collect();

@@ -56,9 +56,14 @@ pub fn stop() -> bool {
     control.inspect(|c| c.request_stop()).is_some()
 }
 
-/// Items done so far by the run (or baseline) in progress.
-pub fn items_done() -> Option<usize> {
-    CURRENT.with(|current| current.borrow().as_ref().map(|c| c.items_done()))
+/// Items done so far by the run (or baseline) in progress: in all, and by each lane.
+pub fn items_done() -> Option<(usize, Vec<usize>)> {
+    CURRENT.with(|current| {
+        current
+            .borrow()
+            .as_ref()
+            .map(|c| (c.items_done(), c.items_done_by_lane()))
+    })
 }
 
 /// Runs `config` and fills in its baseline: `baseline_wall_ms`, the wall time of the same
@@ -70,7 +75,8 @@ pub async fn run(
     on_phase: impl Fn(RunPhase),
 ) -> Result<Trace, String> {
     let _turn = TURN.lock().await;
-    let control = Arc::new(RunControl::default());
+    // Lanes by worker, or for rayon by its thread's index: at most the pool's threads.
+    let control = Arc::new(RunControl::with_lanes(crate::runtime::pool::POOL_THREADS));
     let _current = CurrentRun::start(&control);
     on_phase(if config.strategy.is_fetch() {
         RunPhase::Fetching

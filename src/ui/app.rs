@@ -31,6 +31,7 @@ pub async fn run_and_show(
 ) -> Result<Rc<Trace>, String> {
     dispatch.dispatch(Action::Started {
         items: config.items,
+        by_thread: config.strategy == Strategy::RayonParIter,
     });
     let progress = dispatch.clone();
     match session::run(config, options, move |phase| {
@@ -141,7 +142,7 @@ pub fn App() -> Html {
     };
     let status = match state.running {
         Some(phase) => html! {
-            <RunStatus {phase} items={state.running_items}
+            <RunStatus {phase} items={state.running_items} by_thread={state.running_by_thread}
                 on_stop={Callback::from(|_| { session::stop(); })} />
         },
         None => Html::default(),

@@ -1,8 +1,10 @@
-//! While a run is in progress: what it is doing and how far it is, and the Stop button.
-//! The count of items done is read from the run's shared counter four times a second by this
-//! component alone, so that nothing else on the page redraws while the workers compute.
+//! While a run is in progress: what it is doing and how far it is, each lane's share of the
+//! items done growing as the workers go, and the Stop button. The counts are read from the
+//! run's shared counters four times a second by this component alone, so that nothing else
+//! on the page redraws while the workers compute.
 
 use crate::model::app_state::RunPhase;
+use crate::model::config::group_digits;
 use crate::runtime::session;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -10,7 +12,7 @@ use std::time::Duration;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-/// How often the count of items done is read.
+/// How often the counts of items done are read.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Props of [`RunStatus`].
@@ -20,26 +22,28 @@ pub struct RunStatusProps {
     pub phase: RunPhase,
     /// Items of the run.
     pub items: usize,
+    /// Whether the run's lanes are rayon's threads (else workers).
+    pub by_thread: bool,
     /// Called when Stop is pressed.
     pub on_stop: Callback<()>,
 }
 
-/// The status line with the run's progress, and Stop.
+/// The status line with the run's progress, the lanes growing, and Stop.
 #[function_component]
 pub fn RunStatus(props: &RunStatusProps) -> Html {
-    let items_done = use_state(|| None::<usize>);
+    let done = use_state(|| None::<(usize, Vec<usize>)>);
     {
-        let items_done = items_done.clone();
+        let done = done.clone();
         use_effect_with(props.phase, move |_| {
             // A new phase counts from zero (the baseline after the run).
-            items_done.set(None);
+            done.set(None);
             let running = Rc::new(Cell::new(true));
             let polling = Rc::clone(&running);
             spawn_local(async move {
                 while polling.get() {
                     yew::platform::time::sleep(PROGRESS_INTERVAL).await;
                     if polling.get() {
-                        items_done.set(session::items_done());
+                        done.set(session::items_done());
                     }
                 }
             });
@@ -51,13 +55,46 @@ pub fn RunStatus(props: &RunStatusProps) -> Html {
         RunPhase::MeasuringBaseline => "Skip",
         _ => "Stop",
     };
+    // The baseline runs on one worker, whatever the run's lanes were.
+    let lane_name = if props.by_thread && props.phase != RunPhase::MeasuringBaseline {
+        "thread"
+    } else {
+        "worker"
+    };
+    let items = props.items.max(1) as f64;
+    let lanes: Vec<(usize, usize)> = done
+        .as_ref()
+        .map(|(_, by_lane)| {
+            by_lane
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|&(_, n)| n > 0)
+                .collect()
+        })
+        .unwrap_or_default();
     html! {
         <>
             <button type="button" id="cancel" {onclick}
                 title="Stop the run and keep what ran (Esc)">{ stop_label }</button>
             // No animation while a run computes: on a 2-core machine an animated spinner took
             // 3-4% of the workers' CPU and showed in their timings.
-            <span class="status" role="status">{ props.phase.status(*items_done, props.items) }</span>
+            <span class="status" role="status">
+                { props.phase.status(done.as_ref().map(|(n, _)| *n), props.items) }
+            </span>
+            if !lanes.is_empty() {
+                <div class="live-lanes" aria-label={format!("items done so far by each {lane_name}")}>
+                    { for lanes.into_iter().map(|(lane, n)| html! {
+                        <div class="live-lane" data-lane={lane.to_string()} data-done={n.to_string()}>
+                            <span class="live-name">{ format!("{lane_name} {lane}") }</span>
+                            <span class="live-track">
+                                <span class="live-bar" style={format!("width:{:.2}%", n as f64 / items * 100.0)}></span>
+                            </span>
+                            <span class="live-count">{ group_digits(n as u64) }</span>
+                        </div>
+                    }) }
+                </div>
+            }
         </>
     }
 }

@@ -48,6 +48,20 @@ test('Stop ends the longest allowed run within 200 ms, keeps its partial trace a
   await page.waitForFunction(() => /[1-9][\d,]* of 1,804 items done/.test(document.querySelector('.status')?.textContent ?? ''), null, { timeout: 10_000 });
   const first = await page.textContent('.status');
   await page.waitForFunction((before) => document.querySelector('.status')?.textContent !== before, first, { timeout: 10_000 });
+  // The lanes grow: each worker's count of items done, both workers at work.
+  await page.waitForFunction(() => document.querySelectorAll('.live-lane').length === 2, null, { timeout: 10_000 });
+  const lanes = () => page.$$eval('.live-lane', (ls) => ls.map((l) => [l.querySelector('.live-name').textContent, Number(l.dataset.done)]));
+  const before = await lanes();
+  assert.deepEqual(before.map(([name]) => name), ['worker 0', 'worker 1']);
+  await page.waitForFunction((b) => [...document.querySelectorAll('.live-lane')].every((l, i) => Number(l.dataset.done) > b[i][1]), before, { timeout: 10_000 });
+  const total = (await lanes()).reduce((sum, [, n]) => sum + n, 0);
+  assert.ok(total > 0 && total < 1804);
+  await page.screenshot({ path: new URL('progress-1280.png', shots).pathname });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.locator('.live-lanes').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: new URL('progress-390.png', shots).pathname });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'the progress fits a phone');
+  await page.setViewportSize({ width: 1200, height: 900 });
   // Stop, timed in the page from the click until the Stop button is gone and the run drawn.
   const stopMs = await page.evaluate(() => new Promise((resolve) => {
     const clicked = performance.now();
@@ -121,6 +135,8 @@ test('Escape stops a run, whatever has the focus', async () => {
   await page.click('#run');
   await page.waitForSelector('#cancel');
   await page.waitForTimeout(300);
+  await page.waitForSelector('.live-lane');
+  assert.match(await page.textContent('.live-name'), /^thread \d+$/, "rayon's lanes are its threads");
   await page.focus('#items');
   await page.keyboard.press('Escape');
   await page.waitForSelector('.stopped-summary', { timeout: 2000 });
