@@ -7,5 +7,5 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    eprintln!("The playground runs in a browser: build it with `scripts/serve` (Trunk).");
+    eprintln!("The playground runs in a browser: build and serve it with `.ci/serve` (Trunk).");
 }
