@@ -529,7 +529,7 @@ fn js_number_name(value: f64) -> String {
 /// The longest part of a value that a message quotes.
 const QUOTED_CHARS: usize = 40;
 
-/// A value quoted in a message: `'abc'`, or its first [`QUOTED_CHARS`] characters and its
+/// A value quoted in a message: `'abc'`, or its first `QUOTED_CHARS` characters and its
 /// length when it is longer (a message never repeats a 100 KB value).
 pub fn quote(text: &str) -> String {
     let short = shorten(text);
@@ -543,7 +543,7 @@ pub fn quote(text: &str) -> String {
     }
 }
 
-/// `text`, or its first [`QUOTED_CHARS`] characters and `…` when it is longer.
+/// `text`, or its first `QUOTED_CHARS` characters and `…` when it is longer.
 pub fn shorten(text: &str) -> String {
     match text.char_indices().nth(QUOTED_CHARS) {
         None => text.to_owned(),

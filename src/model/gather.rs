@@ -1,6 +1,6 @@
 //! `asyncio.gather` and sequential awaits over fetches, as a pure model of CPython's rules.
 //!
-//! The browser runtime ([`crate::runtime::fetch`]) only starts requests, measures them and
+//! The browser runtime (`runtime::fetch`) only starts requests, measures them and
 //! reports how each ended; everything that decides (which request may start when, what the
 //! awaiter gets and when, what the gathered list holds) is here, so it is tested natively.
 //!
