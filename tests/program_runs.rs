@@ -10,7 +10,8 @@
 //! they do not skip.
 
 use parallel_playground::model::config::{Inputs, RunConfig, Strategy};
-use parallel_playground::model::gather::SHIPPED_FILES;
+use parallel_playground::model::files::SHIPPED_FILES;
+use parallel_playground::model::program::program;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -171,7 +172,7 @@ fn every_strategy_s_program_runs_as_pasted_and_prints_the_results() {
             format!("strategy={name}&workers=3&items=6&cost=300")
         };
         let config = config(&query);
-        let code = config.python_code(site());
+        let code = program(&config, site());
         let file_name = name.replace('.', "_");
         let printed = match strategy {
             Strategy::RayonParIter | Strategy::Static => run_rust(&file_name, &code),
@@ -195,7 +196,7 @@ fn the_thread_strategies_fetch_programs_download_the_shipped_files() {
         let config = config(&format!("strategy={strategy}&items=6&workload=fetch"));
         let printed = run_python(
             &format!("{}_fetch", strategy.replace('.', "_")),
-            &config.python_code(site()),
+            &program(&config, site()),
         );
         assert_eq!(printed, sizes(6), "{strategy}");
     }
@@ -211,7 +212,7 @@ fn io_shapes_chunk_sizes_and_limits_run_too() {
         "strategy=static&workers=4&items=10&workload=io&cost=500",
     ] {
         let config = config(query);
-        let code = config.python_code(site());
+        let code = program(&config, site());
         let printed = if config.strategy == Strategy::Static {
             run_rust("static_io", &code)
         } else {
@@ -221,7 +222,7 @@ fn io_shapes_chunk_sizes_and_limits_run_too() {
     }
     let limited = config("strategy=asyncio.gather&requests=6&limit=2&latency_ms=0");
     assert_eq!(
-        run_python("gather_limited", &limited.python_code(site())),
+        run_python("gather_limited", &program(&limited, site())),
         sizes(6)
     );
 }

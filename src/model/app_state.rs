@@ -1,8 +1,9 @@
 //! The page's state and the actions that change it: a plain struct and an enum, with no DOM
 //! in sight (the Yew reducer only delegates to [`AppState::apply`]).
 
-use crate::model::config::{group_digits, Field, Inputs, Invalid, RunConfig};
+use crate::model::config::{Field, Inputs, Invalid, RunConfig};
 use crate::model::trace::Trace;
+use crate::model::words::group_digits;
 use std::rc::Rc;
 
 /// What a run in progress is doing.

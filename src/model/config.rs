@@ -3,7 +3,7 @@
 //! [`Inputs::validate`], so the three can never disagree about what is valid.
 
 use crate::model::pool_map::{default_chunksize, default_chunksize_formula};
-use crate::model::program::program;
+use crate::model::words::group_digits;
 use crate::model::workload::{Shape, Workload, WorkloadKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -571,19 +571,6 @@ pub fn cost_from_slider(position: u32) -> u64 {
     ((raw / step).round() * step) as u64
 }
 
-/// Writes `1000000` as `1,000,000`.
-pub fn group_digits(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// The longest run accepted: its estimated time on one worker, ms. Longer runs are refused
 /// with a message, never started.
 pub const MAX_ESTIMATED_MS: f64 = 120_000.0;
@@ -690,12 +677,6 @@ impl RunConfig {
             gil: false,
             ..self.clone()
         }
-    }
-
-    /// The whole program this run amounts to (Python, or Rust for Rust's own strategies),
-    /// runnable as pasted; fetches go to `site`, the page's address. See [`program`].
-    pub fn python_code(&self, site: &str) -> String {
-        program(self, site)
     }
 
     /// The settings as URL query pairs, in a stable order: the strategy, then every setting
@@ -1350,9 +1331,10 @@ mod tests {
             (5, 14, Some(3))
         );
         assert_eq!(config.chunksize_explanation(), "3 (given)");
-        assert!(config
-            .python_code("http://127.0.0.1:8080/")
-            .contains("results = pool.map(square, range(1, 15), chunksize=3)"));
+        assert!(
+            crate::model::program::program(&config, "http://127.0.0.1:8080/")
+                .contains("results = pool.map(square, range(1, 15), chunksize=3)")
+        );
     }
 
     #[test]
@@ -1507,16 +1489,16 @@ mod tests {
             .unwrap();
         assert_eq!(tpe.workload.kind, WorkloadKind::Fetch);
         assert!(tpe.to_query().contains("workload=fetch"));
-        assert!(tpe
-            .python_code("http://127.0.0.1:8080/")
-            .contains("results = list(executor.map(get_size, URLS))"));
+        assert!(
+            crate::model::program::program(&tpe, "http://127.0.0.1:8080/")
+                .contains("results = list(executor.map(get_size, URLS))")
+        );
         for strategy in ["threading.Thread", "queue.Queue"] {
             let config = inputs(&format!("strategy={strategy}&items=8&workload=fetch"))
                 .validate()
                 .unwrap();
             assert!(
-                config
-                    .python_code("http://127.0.0.1:8080/")
+                crate::model::program::program(&config, "http://127.0.0.1:8080/")
                     .contains("results[i] = get_size(x)"),
                 "{strategy}"
             );

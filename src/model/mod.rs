@@ -18,6 +18,7 @@
 pub mod app_state;
 pub mod config;
 pub mod export;
+pub mod files;
 pub mod gather;
 pub mod gil;
 pub mod layout;

@@ -5,7 +5,7 @@
 //! the caller as CPython's result objects do. (rayon's work stealing is rayon's own, in the
 //! runtime; the fetch strategies are in `gather`.)
 
-use crate::model::config::{group_digits, Chunking, RunConfig, Strategy};
+use crate::model::config::{Chunking, RunConfig, Strategy};
 use crate::model::gil::{self, Gil};
 use crate::model::pickle;
 use crate::model::pool_map::{split, Chunk};
@@ -14,6 +14,7 @@ use crate::model::trace::{
     checksum, BaselineSource, ChunkRecord, DepthSample, Derived, GilSlice, Trace,
     MAX_LISTED_RESULTS,
 };
+use crate::model::words::group_digits;
 use crate::model::words::{count, ms};
 use crate::model::workload::WorkloadKind;
 use crate::model::workload::{item_value, Io, Workload};
@@ -1035,7 +1036,7 @@ mod tests {
                 if position == 5 {
                     Err("HTTP 404 Not Found".to_owned())
                 } else {
-                    Ok(crate::model::gather::SHIPPED_FILES[position % 4].bytes)
+                    Ok(crate::model::files::SHIPPED_FILES[position % 4].bytes)
                 }
             })
         };
@@ -1087,7 +1088,7 @@ mod tests {
             "x * x is not what a request receives"
         );
         let sizes: Arc<Io> =
-            Arc::new(|position| Ok(crate::model::gather::SHIPPED_FILES[position].bytes));
+            Arc::new(|position| Ok(crate::model::files::SHIPPED_FILES[position].bytes));
         let right = run_with_io(&config, sizes)
             .into_trace(&config, FACTS)
             .unwrap();

@@ -2,7 +2,18 @@
 //! below a millisecond and ms above. Every figure, heading and caption goes through here, so
 //! the page never says "1 workers" or "49121.3 µs".
 
-use crate::model::config::group_digits;
+/// Writes `1000000` as `1,000,000`.
+pub fn group_digits(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
 
 /// `n` and the noun, singular for one: `1 worker`, `3 workers`, `1,000 items`, `2 batches`.
 pub fn count(n: usize, noun: &str) -> String {

@@ -13,7 +13,7 @@
 //! A shape spreads the cost over the items (uniform, increasing, random, heavy-tailed, one
 //! straggler); the same seed always gives the same costs.
 
-use crate::model::gather::SHIPPED_FILES;
+use crate::model::files::SHIPPED_FILES;
 use crate::model::gil::Gil;
 use crate::model::run_control::RunControl;
 use std::hint::black_box;
@@ -203,7 +203,7 @@ impl Workload {
 
     /// What the cost setting means for this workload, for the note under the control.
     pub fn cost_note(&self) -> String {
-        let cost = crate::model::config::group_digits(u64::from(self.cost));
+        let cost = crate::model::words::group_digits(u64::from(self.cost));
         match self.kind {
             WorkloadKind::Cpu => format!("count the primes below {cost}"),
             WorkloadKind::Io => format!("wait {cost} µs"),

@@ -14,7 +14,8 @@
 //! blocks its Web Worker until the page has made its request ([`blocking_requests`]).
 
 use crate::model::config::RunConfig;
-use crate::model::gather::{request_url, Fault, FetchRun, Outcome};
+use crate::model::files::request_url;
+use crate::model::gather::{Fault, FetchRun, Outcome};
 use crate::model::run_control::RunControl;
 use crate::model::tasks::RunFacts;
 use crate::model::trace::Trace;

@@ -3,9 +3,11 @@
 
 use crate::model::app_state::{Action, RunPhase};
 use crate::model::config::{
-    cost_from_slider, cost_slider_position, group_digits, quote, shorten, Field, FieldKind, Inputs,
-    Invalid, RunConfig, Strategy, COST_SLIDER_MAX,
+    cost_from_slider, cost_slider_position, quote, shorten, Field, FieldKind, Inputs, Invalid,
+    RunConfig, Strategy, COST_SLIDER_MAX,
 };
+use crate::model::program::program;
+use crate::model::words::group_digits;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -110,7 +112,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 />
             }) }
             if let Some(config) = config {
-                <pre class="python" id="python"><code>{ config.python_code(&page_site()) }</code></pre>
+                <pre class="python" id="python"><code>{ program(config, &page_site()) }</code></pre>
             }
             <div class="run-row">
                 <button type="submit" id="run" disabled={run_disabled}

@@ -1,10 +1,10 @@
 //! The gather: the result list in input order, each chunk's place marked with the order its
 //! results arrived in and how long it waited for earlier chunks.
 
-use crate::model::config::group_digits;
 use crate::model::layout::{chunk_hue, gather_bins, GatherBin};
 use crate::model::tasks::{gather_caption, results_check, results_order_label};
 use crate::model::trace::{Trace, MAX_LISTED_RESULTS};
+use crate::model::words::group_digits;
 use crate::model::words::ms;
 use crate::ui::split_strip::{TraceProps, MAX_CELLS};
 use std::rc::Rc;

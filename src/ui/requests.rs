@@ -2,9 +2,11 @@
 //! request (when it started and ended, and how), the moment the awaiter got its list or its
 //! exception, the gathered list in argument order, and the figures that carry the lesson.
 
-use crate::model::config::{group_digits, Inputs, RunConfig};
-use crate::model::gather::{request_url, FetchFigures, CANCELLED_ERROR};
+use crate::model::config::{Inputs, RunConfig};
+use crate::model::files::request_url;
+use crate::model::gather::{FetchFigures, CANCELLED_ERROR};
 use crate::model::trace::{ChunkRecord, Trace};
+use crate::model::words::group_digits;
 use crate::model::words::{count, ms, number};
 use std::rc::Rc;
 use yew::prelude::*;

@@ -4,7 +4,7 @@
 //! on the page redraws while the workers compute.
 
 use crate::model::app_state::RunPhase;
-use crate::model::config::group_digits;
+use crate::model::words::group_digits;
 use crate::runtime::session;
 use std::cell::Cell;
 use std::rc::Rc;
