@@ -5,11 +5,16 @@
 //! - [`config`]: a run's settings, parsed and validated from the controls, the URL or the
 //!   JS API (one path for all three).
 //! - [`export`]: the trace as the JS API hands it out, its per-task fields built when read.
+//! - [`files`]: the files shipped for requests to fetch, and the URL each request fetches.
 //! - [`gather`]: CPython's `asyncio.gather` (and sequential awaits) over fetches: argument
 //!   order, both error modes, cancellation and the semaphore.
 //! - [`pool_map`]: CPython's `multiprocessing.Pool.map` rules: chunk size, split, FIFO hand-out
 //!   and gather.
+//! - [`gil`]: a real GIL (a ticket lock with CPython's switch interval), recording its holders.
+//! - [`pickle`]: protocol 4 pickling, byte for byte as `pickle.dumps`.
 //! - [`program`]: the whole program (Python, or Rust) a run amounts to, runnable as pasted.
+//! - [`run_control`]: what the page and a run's workers share: Stop, and the items done.
+//! - [`tasks`]: every task strategy's hand-out and release rules, and the run its workers do.
 //! - [`words`]: how counts and times are written (plurals, digit grouping, µs or ms).
 //! - [`workload`]: the function every task applies and its CPU cost.
 //! - [`trace`]: what a run recorded, and the metrics derived from it.
