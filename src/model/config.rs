@@ -5,6 +5,7 @@
 use crate::model::pool_map::{default_chunksize, default_chunksize_formula};
 use crate::model::words::group_digits;
 use crate::model::workload::{Shape, Workload, WorkloadKind};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -1271,45 +1272,25 @@ pub fn parse_query(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Decodes `%XX` escapes; malformed escapes are kept as written. A `+` stays a plus: a
-/// hand-written `items=+5` is refused as written rather than read as ` 5`, and a `+` in a
-/// URL's path is kept (the page's own links write a space as `%20`).
+/// Decodes `%XX` escapes (malformed ones are kept as written, as the percent-encoding crate
+/// does). A `+` stays a plus: a hand-written `items=+5` is refused as written rather than read
+/// as ` 5`, and a `+` in a URL's path is kept (the page's own links write a space as `%20`).
 fn decode_query_part(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match (hex_digit(bytes[i + 1]), hex_digit(bytes[i + 2]))
-            {
-                (Some(high), Some(low)) => {
-                    out.push(high * 16 + low);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            byte => out.push(byte),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
-fn hex_digit(byte: u8) -> Option<u8> {
-    char::from(byte).to_digit(16).map(|d| d as u8)
-}
+/// What a query value holds as is: RFC 3986's unreserved characters; the rest is escaped.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// Escapes what a query value cannot hold as is.
 fn encode_query_value(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
 #[cfg(test)]
@@ -1318,6 +1299,23 @@ mod tests {
 
     fn inputs(query: &str) -> Inputs {
         Inputs::from_query(query)
+    }
+
+    #[test]
+    fn query_parts_are_percent_decoded_and_encoded_by_the_crate_rules() {
+        assert_eq!(
+            decode_query_part("a%20b%2"),
+            "a b%2",
+            "a malformed escape is kept"
+        );
+        assert_eq!(decode_query_part("%E2%9C%93"), "✓");
+        assert_eq!(decode_query_part("+5"), "+5", "a plus stays a plus");
+        for value in [" static ", "a&b=c", "https://host/x?y=1", "✓ 100%"] {
+            let encoded = encode_query_value(value);
+            assert!(!encoded.contains(['&', '=', ' ', '?']), "{encoded}");
+            assert_eq!(decode_query_part(&encoded), value);
+        }
+        assert_eq!(encode_query_value("Pool.map_async-1~"), "Pool.map_async-1~");
     }
 
     #[test]
