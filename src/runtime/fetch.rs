@@ -25,7 +25,8 @@ use crate::runtime::pool::{describe, is_cross_origin_isolated};
 use futures::channel::{mpsc, oneshot};
 use futures::future::{self, Either};
 use futures::stream::{FuturesUnordered, StreamExt};
-use js_sys::{ArrayBuffer, Promise};
+use gloo::timers::future::TimeoutFuture;
+use js_sys::ArrayBuffer;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
@@ -102,7 +103,7 @@ pub async fn run(config: &RunConfig) -> Result<Trace, String> {
         in_flight.push(Box::pin(async move {
             // Each task takes its first step in a callback of its own, as asyncio's tasks
             // do: 64 `fetch()` calls in one go would hold the page's thread for 50 ms or more.
-            let _ = sleep(0).await;
+            TimeoutFuture::new(0).await;
             let outcome = request.await;
             (position, outcome, since_start())
         }));
@@ -161,17 +162,6 @@ fn is_cross_origin(url: &str, base: &str, origin: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// A promise resolved after `ms` milliseconds (`setTimeout`).
-fn sleep(ms: u32) -> JsFuture {
-    let promise = Promise::new(&mut |resolve, _reject| {
-        if let Some(window) = web_sys::window() {
-            let delay = i32::try_from(ms).unwrap_or(i32::MAX);
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, delay);
-        }
-    });
-    JsFuture::from(promise)
-}
-
 /// One request, raced against its timeout; the loser is aborted.
 async fn one_request(
     url: String,
@@ -188,7 +178,7 @@ async fn one_request(
     ));
     match timeout_ms {
         None => work.await,
-        Some(after_ms) => match future::select(work, sleep(after_ms)).await {
+        Some(after_ms) => match future::select(work, TimeoutFuture::new(after_ms)).await {
             Either::Left((outcome, _)) => outcome,
             Either::Right(_) => {
                 controller.abort();
@@ -228,7 +218,7 @@ async fn fetch_and_read(
         return network();
     };
     if latency_ms > 0 {
-        let _ = sleep(latency_ms).await;
+        TimeoutFuture::new(latency_ms).await;
     }
     if !response.ok() {
         return Outcome::Failed(Fault::Http {
@@ -341,7 +331,7 @@ async fn fetch_for_thread(request: BlockingRequest, control: Arc<RunControl>) {
     ));
     let stopped = Box::pin(async {
         while !control.stop_requested() {
-            let _ = sleep(STOP_POLL.as_millis() as u32).await;
+            TimeoutFuture::new(STOP_POLL.as_millis() as u32).await;
         }
     });
     let received = match future::select(fetch, stopped).await {

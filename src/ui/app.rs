@@ -59,13 +59,12 @@ fn stop_on_escape() {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
-    let listener =
-        wasm_bindgen::closure::Closure::<dyn Fn(KeyboardEvent)>::new(|event: KeyboardEvent| {
-            if event.key() == "Escape" {
-                session::stop();
-            }
-        });
-    let _ = document.add_event_listener_with_callback("keydown", listener.as_ref().unchecked_ref());
+    let listener = gloo::events::EventListener::new(&document, "keydown", |event| {
+        let key = event.dyn_ref::<KeyboardEvent>().map(KeyboardEvent::key);
+        if key.as_deref() == Some("Escape") {
+            session::stop();
+        }
+    });
     // The listener lives as long as the page.
     listener.forget();
 }

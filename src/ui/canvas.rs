@@ -92,23 +92,14 @@ pub fn use_resizes() -> u32 {
     {
         let resizes = resizes.clone();
         use_effect_with((), move |_| {
-            let window = web_sys::window();
-            let listener = Closure::<dyn Fn()>::new(move || {
-                *resizes.borrow_mut() += 1;
-                rerender.force_update();
+            // Removed when dropped, as the component goes.
+            let listener = web_sys::window().map(|window| {
+                gloo::events::EventListener::new(&window, "resize", move |_| {
+                    *resizes.borrow_mut() += 1;
+                    rerender.force_update();
+                })
             });
-            if let Some(window) = &window {
-                let _ = window
-                    .add_event_listener_with_callback("resize", listener.as_ref().unchecked_ref());
-            }
-            move || {
-                if let Some(window) = &window {
-                    let _ = window.remove_event_listener_with_callback(
-                        "resize",
-                        listener.as_ref().unchecked_ref(),
-                    );
-                }
-            }
+            move || drop(listener)
         });
     }
     let count = *resizes.borrow();
