@@ -92,7 +92,11 @@ pub fn GatherStrip(props: &TraceProps) -> Html {
             <div class="cells">
                 { for bins.iter().map(|bin| {
                     let (first, waited_ms, len, error) = (bin.first, bin.waited_ms, bin.items, &bin.error);
-                    let title = format!(
+                    // A task that Stop cut short never reached the result handler.
+                    let cut_short = trace.chunks.get(bin.chunks.start).is_some_and(|c| c.stopped);
+                    let title = if cut_short {
+                        format!("task {}: cut short by Stop; its results never reached the result handler", first.index)
+                    } else { format!(
                         "task {}: arrived {} (at {}), reached the caller at {}{}{}",
                         first.index,
                         ordinal(first.arrival_rank + 1),
@@ -100,15 +104,15 @@ pub fn GatherStrip(props: &TraceProps) -> Html {
                         ms(first.delivered_ms, 1),
                         if waited_ms > 0.0 { format!(" after waiting {}", ms(waited_ms, 1)) } else { String::new() },
                         error.as_ref().map(|e| format!("; failed: {e}")).unwrap_or_default()
-                    );
+                    ) };
                     html! {
-                        <div class={classes!("cell", (waited_ms > 0.0).then_some("waited"), error.is_some().then_some("failed"))}
+                        <div class={classes!("cell", (waited_ms > 0.0).then_some("waited"), error.is_some().then_some("failed"), cut_short.then_some("stopped"))}
                             style={format!("flex-grow:{len};--hue:{}", chunk_hue(first.index))}
                             data-chunk={first.index.to_string()}
                             data-arrival={first.arrival_rank.to_string()}
                             {title}>
                             if labelled {
-                                <span>{ format!("#{}", first.arrival_rank + 1) }</span>
+                                <span>{ if cut_short { "stopped".to_owned() } else { format!("#{}", first.arrival_rank + 1) } }</span>
                             }
                         </div>
                     }

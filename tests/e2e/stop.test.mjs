@@ -81,6 +81,11 @@ test('Stop ends the longest allowed run within 200 ms, keeps its partial trace a
   assert.match(await page.textContent('.run h2'), /^Pool.map on 2 workers: 1,804 items in 8 chunks of 226 \(stopped\)$/);
   assert.match(await page.textContent('.gather figcaption'), /the run was stopped: the results of \d+ tasks? reached the result handler/);
   assert.equal(await page.textContent('#results-preview'), 'none: the run was stopped before the caller had its list');
+  assert.deepEqual(
+    await page.$$eval('.gather .cell.stopped span', (cells) => cells.map((c) => c.textContent)),
+    ['stopped', 'stopped'],
+    'the tasks cut short never arrived, and the gather says so',
+  );
   await page.screenshot({ path: new URL('stopped-run.png', shots).pathname, fullPage: true });
   // The pool is usable at once: a new run starts and finishes right away.
   const started = Date.now();
