@@ -203,6 +203,19 @@ pub struct Metrics {
 }
 
 impl Trace {
+    /// The task with this index. The chunks are in index order, and every index is there
+    /// unless the run was stopped (then the tasks that never started are missing).
+    pub fn chunk(&self, index: usize) -> Option<&ChunkRecord> {
+        match self.chunks.get(index) {
+            Some(chunk) if chunk.index == index => Some(chunk),
+            _ => self
+                .chunks
+                .binary_search_by_key(&index, |c| c.index)
+                .ok()
+                .map(|position| &self.chunks[position]),
+        }
+    }
+
     /// The speed-up over the 1-worker run of the same workload, when it was measured.
     pub fn speedup(&self) -> Option<f64> {
         self.baseline_wall_ms
@@ -473,6 +486,19 @@ pub(crate) mod tests {
             stopped: false,
             derived: Derived::default(),
         }
+    }
+
+    #[test]
+    fn a_task_is_found_by_its_index_even_where_earlier_ones_never_started() {
+        let mut trace = trace_of(
+            &[(0, 0, 0.0, 1.0), (1, 1, 0.0, 2.0), (0, 0, 1.0, 3.0)],
+            &[0, 1],
+        );
+        assert_eq!(trace.chunk(1).map(|c| c.end_ms), Some(2.0));
+        trace.chunks.remove(0);
+        assert_eq!(trace.chunk(2).map(|c| c.end_ms), Some(3.0));
+        assert_eq!(trace.chunk(0), None);
+        assert_eq!(trace.chunk(7), None);
     }
 
     #[test]

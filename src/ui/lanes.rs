@@ -130,8 +130,10 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()
     draw_gil(&ctx, &drawing.gil, trace.workers);
     for b in &drawing.boxes {
         let y = b.worker as f64 * (LANE + GAP);
-        let transfer = trace.chunks[b.chunk].transfer_ms;
-        let duration = trace.chunks[b.chunk].duration_ms();
+        let Some(chunk) = trace.chunk(b.chunk) else {
+            continue;
+        };
+        let (transfer, duration) = (chunk.transfer_ms, chunk.duration_ms());
         if b.merged == 1 && transfer > 0.0 && duration > 0.0 {
             // The pickling share of the box, as a dark band along its bottom.
             ctx.set_fill_style_str("rgba(0,0,0,0.55)");
