@@ -85,9 +85,10 @@ test('the seed example and the default setup spread their chunks over the worker
   const perWorker = [0, 1, 2, 3].map((w) => defaults.chunks.filter((c) => c.worker === w).length);
   assert.ok(perWorker.every((n) => n >= 2), `15 chunks of 7 over 4 workers: ${perWorker}`);
   assert.ok(defaults.metrics.peak_parallelism === 4, 'all four workers compute at once');
-  // The chunk size shows: the last round has fewer chunks than workers, so some lanes end early.
-  const ends = [0, 1, 2, 3].map((w) => Math.max(...defaults.chunks.filter((c) => c.worker === w).map((c) => c.end_ms)));
-  assert.ok(Math.max(...ends) - Math.min(...ends) > 0.3 * (defaults.wall_ms / 4), `lanes end at ${ends.map((e) => e.toFixed(0))} ms`);
+  // The chunk size shows in the split: fourteen chunks of 7 and a last one of 2. (When each lane
+  // ends depends on how the OS shares 2 cores among 4 workers, so it is not asserted.)
+  const sizes = [...defaults.chunks].sort((a, b) => a.index - b.index).map((c) => c.len);
+  assert.deepEqual(sizes, [...Array(14).fill(7), 2], `chunk sizes ${sizes}`);
   await shot(page, 'truth-default-1280');
   assert.deepEqual(page.problems, []);
   await page.close();
