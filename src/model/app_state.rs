@@ -141,14 +141,17 @@ impl AppState {
         self.inputs.validate()
     }
 
-    /// Whether the Run button may start a run now. Without workers (a page that is not
-    /// cross-origin isolated) only the fetch strategies can run: they need no worker.
+    /// Whether the Run button may start a run now. Without the thread pool (a page that is
+    /// not cross-origin isolated) the fetch strategies still run (they need no worker), and so
+    /// do the process strategies (each process has a memory of its own).
     pub fn can_run(&self) -> bool {
         let Ok(config) = self.validation() else {
             return false;
         };
         self.running.is_none()
-            && (config.strategy.is_fetch() || !matches!(self.pool, PoolStatus::Unavailable(_)))
+            && (config.strategy.is_fetch()
+                || config.strategy.is_process_pool()
+                || !matches!(self.pool, PoolStatus::Unavailable(_)))
     }
 
     /// The state after `action`.
@@ -245,9 +248,14 @@ mod tests {
     }
 
     #[test]
-    fn without_workers_only_the_fetch_strategies_run() {
+    fn without_the_thread_pool_only_the_fetch_and_process_strategies_run() {
         let state = AppState::new(Inputs::default()).apply(Action::PoolUnavailable("no".into()));
-        assert!(!state.can_run());
+        let threads = state
+            .clone()
+            .apply(Action::PickStrategy("ThreadPoolExecutor.map".into()));
+        assert!(!threads.can_run(), "threads need the shared-memory pool");
+        let pool = state.clone().apply(Action::PickStrategy("Pool.map".into()));
+        assert!(pool.can_run(), "each process has a memory of its own");
         let gather = state.apply(Action::PickStrategy("asyncio.gather".into()));
         assert!(
             gather.can_run(),

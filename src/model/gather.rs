@@ -472,6 +472,7 @@ impl FetchRun {
                     gil_wait_ms: 0.0,
                     error: outcome.error(),
                     stopped: false,
+                    process: None,
                 }
             })
             .collect();
@@ -526,6 +527,7 @@ impl FetchRun {
             baseline_wall_ms: None,
             baseline: None,
             stopped: self.cancel_requested || self.cancelled_after_done,
+            processes: None,
             derived: Derived::default(),
         }
     }

@@ -10,6 +10,8 @@
 //!   order, both error modes, cancellation and the semaphore.
 //! - [`pool_map`]: CPython's `multiprocessing.Pool.map` rules: chunk size, split, FIFO hand-out
 //!   and gather.
+//! - [`process_pool`]: the parent side of a process pool, driven by messages, and what a
+//!   process does with a task (unpickle, compute, pickle back).
 //! - [`gil`]: a real GIL (a ticket lock with CPython's switch interval), recording its holders.
 //! - [`pickle`]: protocol 4 pickling, byte for byte as `pickle.dumps`.
 //! - [`program`]: the whole program (Python, or Rust) a run amounts to, runnable as pasted.
@@ -29,6 +31,7 @@ pub mod gil;
 pub mod layout;
 pub mod pickle;
 pub mod pool_map;
+pub mod process_pool;
 pub mod program;
 pub mod run_control;
 pub mod tasks;

@@ -115,7 +115,7 @@ fn hand_out(config: &RunConfig) -> HandOut {
 
 /// The queue the workers take tasks from.
 #[derive(Debug)]
-struct TaskQueue {
+pub(crate) struct TaskQueue {
     pending: VecDeque<Chunk>,
     ready: VecDeque<Chunk>,
     call_queue: Option<usize>,
@@ -123,7 +123,7 @@ struct TaskQueue {
 }
 
 impl TaskQueue {
-    fn new(plan: &Plan) -> Self {
+    pub(crate) fn new(plan: &Plan) -> Self {
         let mut queue = Self {
             pending: plan.chunks.iter().copied().collect(),
             ready: VecDeque::new(),
@@ -151,7 +151,7 @@ impl TaskQueue {
         }
     }
 
-    fn take(&mut self, worker: usize) -> Option<Chunk> {
+    pub(crate) fn take(&mut self, worker: usize) -> Option<Chunk> {
         if !self.own.is_empty() {
             return self.own.get_mut(worker).and_then(Option::take);
         }
@@ -160,7 +160,7 @@ impl TaskQueue {
         chunk
     }
 
-    fn depth(&self, t_ms: f64) -> DepthSample {
+    pub(crate) fn depth(&self, t_ms: f64) -> DepthSample {
         DepthSample {
             t_ms,
             queued: self.ready.len() + self.own.iter().flatten().count(),
@@ -222,6 +222,14 @@ impl ResultHandler {
     /// Task indices in the order their results reached the caller.
     pub fn delivered(&self) -> &[usize] {
         &self.delivered
+    }
+
+    /// What the handler holds at the end: the results in input order (`None` unless every
+    /// task came back), the arrival order, the delivery order and when each was delivered.
+    pub(crate) fn finish(self) -> (Option<Vec<u64>>, Vec<usize>, Vec<usize>, Vec<f64>) {
+        let complete = self.arrived.len() == self.back.len();
+        let results = complete.then(|| self.slots.into_iter().collect()).flatten();
+        (results, self.arrived, self.delivered, self.delivered_ms)
     }
 
     fn deliver(&mut self, index: usize, at_ms: f64) {
@@ -323,6 +331,7 @@ impl TaskOutcome {
             baseline_wall_ms: None,
             baseline: None,
             stopped,
+            processes: None,
             derived: Derived::default(),
         })
     }
@@ -333,7 +342,7 @@ pub fn notes(config: &RunConfig) -> Vec<String> {
     use Strategy::*;
     let mut notes = Vec::new();
     if config.strategy.is_process_pool() {
-        notes.push("Workers are Web Workers (threads sharing one wasm memory), not processes. As in a process pool, each task's arguments are really pickled to bytes (protocol 4) and unpickled in the worker, and its results pickled back; that time is the darker part of each box. No pipe is crossed, so a real pool's per-message cost is higher.".to_owned());
+        notes.push("Each process is a Web Worker with its own instance of the module and its own memory, sharing nothing with the page or the other processes: as through CPython's pipes, each task's arguments are pickled to bytes (protocol 4) and posted to the process, which unpickles them, computes, and posts its results back pickled; that crossing, both ways, is the darker part of each box.".to_owned());
     }
     if config.strategy.is_threaded() {
         notes.push(if config.gil {
@@ -787,6 +796,7 @@ impl TaskRun {
                 gil_wait_ms,
                 error,
                 stopped,
+                process: None,
             });
         }
         if self.workers_running.fetch_sub(1, Ordering::AcqRel) != 1 {

@@ -1,0 +1,717 @@
+//! The parent side of a process pool, and what a process does with a task, without a
+//! browser. A process is a Web Worker with its own instance of the module and its own memory;
+//! the parent and the process share nothing and talk only by messages of bytes, as CPython's
+//! pipes do. This module decides everything those messages carry and everything the parent
+//! does when one arrives; the runtime (`runtime::process`) only posts and receives them.
+//!
+//! - The task message ([`encode_task`]): the function (the run's workload) and the chunk's
+//!   arguments pickled (protocol 4, [`crate::model::pickle`]). The process unpickles them,
+//!   computes each item with [`Workload::run_item`] and pickles the results ([`serve_task`]).
+//! - The parent ([`ProcessPoolRun`]) is driven by events and never waits: a process is ready,
+//!   a result arrived, a process died, Stop. Its hand-out is CPython's (`Pool._handle_tasks`
+//!   feeding one FIFO task queue; `ProcessPoolExecutor`'s call queue of `max_workers + 1`),
+//!   the queue of [`crate::model::tasks`]; its result handler is the one of
+//!   [`crate::model::tasks`] (`map`, `imap`, `imap_unordered` release rules). An idle process
+//!   is sent the next chunk; each chunk records its time in the queue, in transfer (pickling
+//!   and the message, both ways) and in compute.
+
+use crate::model::pickle;
+use crate::model::pool_map::Chunk;
+use crate::model::run_control::RunControl;
+use crate::model::tasks::{HandOut, Plan, ResultHandler, TaskOutcome, TaskQueue};
+use crate::model::trace::{ChunkRecord, DepthSample, ProcessChunkTimes};
+use crate::model::workload::{item_value, Shape, Workload, WorkloadKind};
+
+/// Bytes before the pickled arguments: kind, shape, pairs flag, cost (u32), seed (u64),
+/// items (u64), little-endian.
+const HEADER: usize = 3 + 4 + 8 + 8;
+
+/// The message that sends `chunk` to a process: which function to apply (the workload; a
+/// pickled function reference in CPython) and the chunk's arguments pickled, as `[x, …]` or,
+/// for `starmap`, `[(x, 2), …]`.
+pub fn encode_task(workload: &Workload, pairs: bool, chunk: Chunk) -> Vec<u8> {
+    let kind = WorkloadKind::ALL.iter().position(|&k| k == workload.kind);
+    let shape = Shape::ALL.iter().position(|&s| s == workload.shape);
+    let mut message = Vec::with_capacity(HEADER + 12 + chunk.len * 5);
+    message.push(kind.unwrap_or_default() as u8);
+    message.push(shape.unwrap_or_default() as u8);
+    message.push(u8::from(pairs));
+    message.extend(workload.cost.to_le_bytes());
+    message.extend(workload.seed.to_le_bytes());
+    message.extend((workload.items as u64).to_le_bytes());
+    if pairs {
+        let args: Vec<(u64, u64)> = chunk.items().map(|p| (item_value(p), 2)).collect();
+        message.extend(pickle::dumps_pairs(&args));
+    } else {
+        let args: Vec<u64> = chunk.items().map(item_value).collect();
+        message.extend(pickle::dumps_ints(&args));
+    }
+    message
+}
+
+/// Reads a task message: the workload and the input positions of its arguments.
+fn decode_task(message: &[u8]) -> Result<(Workload, Vec<usize>), String> {
+    let header = message
+        .get(..HEADER)
+        .ok_or("the task message is shorter than its header")?;
+    let kind = *WorkloadKind::ALL
+        .get(usize::from(header[0]))
+        .ok_or("unknown workload kind")?;
+    let shape = *Shape::ALL
+        .get(usize::from(header[1]))
+        .ok_or("unknown workload shape")?;
+    let number = |at: usize, len: usize| {
+        let mut bytes = [0u8; 8];
+        bytes[..len].copy_from_slice(&header[at..at + len]);
+        u64::from_le_bytes(bytes)
+    };
+    let workload = Workload {
+        kind,
+        shape,
+        cost: number(3, 4) as u32,
+        seed: number(7, 8),
+        items: usize::try_from(number(15, 8)).map_err(|_| "too many items")?,
+    };
+    let body = &message[HEADER..];
+    let values: Vec<u64> = if header[2] == 1 {
+        pickle::loads_pairs(body)?
+            .into_iter()
+            .map(|(x, _)| x)
+            .collect()
+    } else {
+        pickle::loads_ints(body)?
+    };
+    let positions = values
+        .into_iter()
+        .map(|x| {
+            usize::try_from(x)
+                .ok()
+                .filter(|&x| (1..=workload.items).contains(&x))
+                .map(|x| x - 1)
+                .ok_or_else(|| format!("argument {x} is not an item of the input"))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((workload, positions))
+}
+
+/// What a process hands back for one task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessReply {
+    /// The results, pickled (`[r, …]`); an empty list's pickle when the task failed.
+    pub results: Vec<u8>,
+    /// When the arguments were unpickled and computing began, ms.
+    pub compute_start_ms: f64,
+    /// When computing ended (before the results were pickled), ms.
+    pub compute_end_ms: f64,
+    /// Why the task failed, if it did (a message the process could not read).
+    pub error: Option<String>,
+}
+
+/// Runs one task message in a process: unpickles its arguments, computes each item with the
+/// workload, pickles the results. `now_ms` reads the shared clock. Never panics: a message
+/// that cannot be read is answered with the error.
+pub fn serve_task(message: &[u8], now_ms: &dyn Fn() -> f64) -> ProcessReply {
+    let fail = |why: String| {
+        let at = now_ms();
+        ProcessReply {
+            results: pickle::dumps_ints(&[]),
+            compute_start_ms: at,
+            compute_end_ms: at,
+            error: Some(why),
+        }
+    };
+    let (workload, positions) = match decode_task(message) {
+        Ok(task) => task,
+        Err(why) => return fail(why),
+    };
+    if workload.kind == WorkloadKind::Fetch {
+        return fail("a process runs only the cpu and io workloads".to_owned());
+    }
+    // A process is stopped by terminating it: its own control is never asked to stop.
+    let control = RunControl::default();
+    let compute_start_ms = now_ms();
+    let results: Vec<u64> = positions
+        .into_iter()
+        .map(|position| {
+            // cpu and io items never fail.
+            workload
+                .run_item(position, None, now_ms, None, &control)
+                .unwrap_or_default()
+        })
+        .collect();
+    let compute_end_ms = now_ms();
+    ProcessReply {
+        results: pickle::dumps_ints(&results),
+        compute_start_ms,
+        compute_end_ms,
+        error: None,
+    }
+}
+
+/// A task to post: `message` to process `process`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dispatch {
+    /// The process (lane) to send it to.
+    pub process: usize,
+    /// The task message ([`encode_task`]).
+    pub message: Vec<u8>,
+}
+
+/// What a process of the run is doing, as the parent knows it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Slot {
+    /// Not ready yet (its module is loading).
+    Starting,
+    /// Ready, with no task.
+    Idle,
+    /// Running `chunk`, taken from the queue at `taken_ms`.
+    Busy { chunk: Chunk, taken_ms: f64 },
+    /// Died, or terminated by Stop.
+    Gone,
+}
+
+/// The parent side of one process-pool run, driven by events: each method is called when
+/// something happens and returns at once with what to send next. Times are ms since the
+/// run started (the call): every chunk is queued at 0.
+#[derive(Debug)]
+pub struct ProcessPoolRun {
+    plan: Plan,
+    workload: Workload,
+    queue: TaskQueue,
+    depth: Vec<DepthSample>,
+    handler: ResultHandler,
+    slots: Vec<Slot>,
+    worker_started_ms: Vec<f64>,
+    records: Vec<ChunkRecord>,
+    last_arrival_ms: f64,
+    stopped: bool,
+    failure: Option<String>,
+}
+
+impl ProcessPoolRun {
+    /// A run of `workload` by `plan` (a process strategy's plan) on `plan.workers` processes,
+    /// none ready yet.
+    pub fn new(plan: Plan, workload: Workload) -> Self {
+        let queue = TaskQueue::new(&plan);
+        let depth = vec![queue.depth(0.0)];
+        Self {
+            handler: ResultHandler::new(plan.delivery, workload.items, plan.chunks.len()),
+            slots: vec![Slot::Starting; plan.workers],
+            worker_started_ms: vec![0.0; plan.workers],
+            records: Vec::with_capacity(plan.chunks.len()),
+            queue,
+            depth,
+            plan,
+            workload,
+            last_arrival_ms: 0.0,
+            stopped: false,
+            failure: None,
+        }
+    }
+
+    /// The number of processes the run uses.
+    pub fn processes(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Process `process` is ready (its module instantiated) at `at_ms`: it gets the next
+    /// chunk, if there is one.
+    pub fn process_ready(
+        &mut self,
+        process: usize,
+        at_ms: f64,
+        now_ms: &dyn Fn() -> f64,
+    ) -> Option<Dispatch> {
+        if self.slots.get(process) != Some(&Slot::Starting) {
+            return None;
+        }
+        self.worker_started_ms[process] = at_ms.max(0.0);
+        self.slots[process] = Slot::Idle;
+        self.hand_out(process, now_ms)
+    }
+
+    /// Gives idle `process` the next chunk from the queue, unless the run is over.
+    fn hand_out(&mut self, process: usize, now_ms: &dyn Fn() -> f64) -> Option<Dispatch> {
+        if self.stopped || self.failure.is_some() {
+            return None;
+        }
+        let chunk = self.queue.take(process)?;
+        let taken_ms = now_ms().max(self.depth.last().map_or(0.0, |s| s.t_ms));
+        if matches!(self.plan.hand_out, HandOut::Fifo { .. }) {
+            self.depth.push(self.queue.depth(taken_ms));
+        }
+        self.slots[process] = Slot::Busy { chunk, taken_ms };
+        Some(Dispatch {
+            process,
+            message: encode_task(&self.workload, self.plan.pairs, chunk),
+        })
+    }
+
+    /// Process `process` sent `reply` for its chunk; `compute_*` times are already on the
+    /// run's clock. The parent unpickles the results, hands them to the result handler, and
+    /// the process gets the next chunk. Returns the number of items that came back and what
+    /// to send next.
+    pub fn result_arrived(
+        &mut self,
+        process: usize,
+        reply: ProcessReply,
+        now_ms: &dyn Fn() -> f64,
+    ) -> (usize, Option<Dispatch>) {
+        let Some(&Slot::Busy { chunk, taken_ms }) = self.slots.get(process) else {
+            return (0, None);
+        };
+        let unpickled = pickle::loads_ints(&reply.results);
+        let end_ms = now_ms().max(self.last_arrival_ms).max(taken_ms);
+        self.last_arrival_ms = end_ms;
+        let error = reply.error.or_else(|| match &unpickled {
+            Ok(results) if results.len() == chunk.len => None,
+            Ok(results) => Some(format!(
+                "{} results came back for {} items",
+                results.len(),
+                chunk.len
+            )),
+            Err(why) => Some(why.clone()),
+        });
+        let compute_start = reply.compute_start_ms.clamp(taken_ms, end_ms);
+        let compute_end = reply.compute_end_ms.clamp(compute_start, end_ms);
+        let times = ProcessChunkTimes {
+            queue_ms: taken_ms,
+            send_ms: compute_start - taken_ms,
+            compute_ms: compute_end - compute_start,
+            return_ms: end_ms - compute_end,
+        };
+        let returned = match (&error, unpickled) {
+            (None, Ok(results)) => {
+                self.handler.arrive(chunk, results, end_ms);
+                chunk.len
+            }
+            // A task that fails breaks the run: CPython's pool never gives back part of a
+            // chunk.
+            (Some(why), _) => {
+                self.failure.get_or_insert_with(|| {
+                    format!("chunk {} failed in its process: {why}", chunk.index)
+                });
+                0
+            }
+            (None, Err(_)) => 0,
+        };
+        self.records.push(ChunkRecord {
+            index: chunk.index,
+            first_item: chunk.first_item,
+            len: chunk.len,
+            worker: process,
+            thread: process,
+            start_ms: taken_ms,
+            end_ms,
+            transfer_ms: times.send_ms + times.return_ms,
+            gil_wait_ms: 0.0,
+            error,
+            stopped: false,
+            process: Some(times),
+        });
+        self.slots[process] = Slot::Idle;
+        (returned, self.hand_out(process, now_ms))
+    }
+
+    /// Process `process` died (a crash, an out-of-memory: the worker's `error` event) at
+    /// `at_ms`, saying `why`. A process that held a chunk breaks the run: a
+    /// `ProcessPoolExecutor` raises `BrokenProcessPool`; a `Pool` would start a replacement
+    /// but the chunk's result never comes and the caller waits forever, so the run ends here
+    /// with that said. A process that dies idle only leaves the pool; if none is left the
+    /// run ends too. Returns the busy processes to terminate when the run ends.
+    pub fn process_died(&mut self, process: usize, why: &str, at_ms: f64) -> Vec<usize> {
+        let Some(slot) = self.slots.get(process).copied() else {
+            return Vec::new();
+        };
+        self.slots[process] = Slot::Gone;
+        if let Slot::Busy { chunk, taken_ms } = slot {
+            self.record_cut_short(process, chunk, taken_ms, at_ms, Some(why.to_owned()));
+            self.failure.get_or_insert_with(|| {
+                if matches!(self.plan.hand_out, HandOut::Fifo { call_queue: Some(_) }) {
+                    format!("BrokenProcessPool: A process in the process pool was terminated abruptly while the future was running or pending (process {process} died: {why}).")
+                } else {
+                    format!("Process {process} died while running chunk {} ({why}). CPython's Pool starts a replacement, but that chunk's result never comes and the call waits forever: the run ends here instead.", chunk.index)
+                }
+            });
+        } else if self.slots.iter().all(|s| *s == Slot::Gone) && !self.is_complete() {
+            self.failure
+                .get_or_insert_with(|| format!("every process died (the last: {why})"));
+        }
+        if self.failure.is_some() {
+            self.end_busy(at_ms)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Stop at `at_ms`: no chunk is handed out any more, and the chunks in flight are cut
+    /// short. Returns the busy processes, which the runtime terminates (`Pool.terminate()`).
+    pub fn stop(&mut self, at_ms: f64) -> Vec<usize> {
+        if self.is_over() {
+            return Vec::new();
+        }
+        self.stopped = true;
+        self.end_busy(at_ms)
+    }
+
+    /// Records every busy process's chunk as cut short at `at_ms`, and returns those processes.
+    fn end_busy(&mut self, at_ms: f64) -> Vec<usize> {
+        let busy: Vec<(usize, Chunk, f64)> = (0..self.slots.len())
+            .filter_map(|process| match self.slots[process] {
+                Slot::Busy { chunk, taken_ms } => Some((process, chunk, taken_ms)),
+                _ => None,
+            })
+            .collect();
+        for &(process, chunk, taken_ms) in &busy {
+            self.slots[process] = Slot::Gone;
+            self.record_cut_short(process, chunk, taken_ms, at_ms, None);
+        }
+        busy.into_iter().map(|(process, ..)| process).collect()
+    }
+
+    fn record_cut_short(
+        &mut self,
+        process: usize,
+        chunk: Chunk,
+        taken_ms: f64,
+        at_ms: f64,
+        error: Option<String>,
+    ) {
+        self.records.push(ChunkRecord {
+            index: chunk.index,
+            first_item: chunk.first_item,
+            len: chunk.len,
+            worker: process,
+            thread: process,
+            start_ms: taken_ms,
+            end_ms: at_ms.max(taken_ms),
+            transfer_ms: 0.0,
+            gil_wait_ms: 0.0,
+            error,
+            stopped: true,
+            process: None,
+        });
+    }
+
+    fn is_complete(&self) -> bool {
+        self.records.len() == self.plan.chunks.len()
+            && self.records.iter().all(|r| !r.stopped && r.error.is_none())
+    }
+
+    /// Whether the run is over: every chunk is back, or it was stopped or broken.
+    pub fn is_over(&self) -> bool {
+        self.stopped || self.failure.is_some() || self.records.len() == self.plan.chunks.len()
+    }
+
+    /// The processes that are running a chunk now.
+    pub fn busy(&self) -> Vec<usize> {
+        (0..self.slots.len())
+            .filter(|&p| matches!(self.slots[p], Slot::Busy { .. }))
+            .collect()
+    }
+
+    /// The outcome once the run is over, or why it broke.
+    pub fn into_outcome(self) -> Result<TaskOutcome, String> {
+        if let Some(why) = self.failure {
+            return Err(why);
+        }
+        let mut records = self.records;
+        records.sort_by_key(|r| r.index);
+        let (results, arrived, delivered, delivered_ms) = self.handler.finish();
+        Ok(TaskOutcome {
+            stopped: self.stopped && results.is_none(),
+            records,
+            results,
+            arrived,
+            delivered,
+            delivered_ms,
+            worker_started_ms: self.worker_started_ms,
+            queue_depth: self.depth,
+            gil_slices: Vec::new(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::config::Inputs;
+    use crate::model::tasks::{plan, Delivery};
+    use std::cell::Cell;
+
+    fn run_of(query: &str) -> (ProcessPoolRun, crate::model::config::RunConfig) {
+        let config = Inputs::from_query(query).validate().unwrap();
+        (ProcessPoolRun::new(plan(&config), config.workload), config)
+    }
+
+    /// The process side, answering at `compute` ms after `at`.
+    fn answer(dispatch: &Dispatch, start: f64, end: f64) -> ProcessReply {
+        let clock = Cell::new(start);
+        let reply = serve_task(&dispatch.message, &|| {
+            let t = clock.get();
+            clock.set(end);
+            t
+        });
+        assert_eq!(reply.error, None);
+        reply
+    }
+
+    #[test]
+    fn a_task_message_is_the_pickled_chunk_and_comes_back_as_pickled_squares() {
+        let workload = Workload::cpu(10, 14);
+        let chunk = Chunk {
+            index: 4,
+            first_item: 12,
+            len: 2,
+        };
+        let message = encode_task(&workload, false, chunk);
+        assert_eq!(
+            &message[HEADER..],
+            pickle::dumps_ints(&[13, 14]),
+            "the arguments are pickle.dumps([13, 14], protocol=4)"
+        );
+        let reply = serve_task(&message, &|| 1.0);
+        assert_eq!(pickle::loads_ints(&reply.results).unwrap(), [169, 196]);
+        let pairs = encode_task(&workload, true, chunk);
+        assert_eq!(&pairs[HEADER..], pickle::dumps_pairs(&[(13, 2), (14, 2)]));
+        assert_eq!(
+            pickle::loads_ints(&serve_task(&pairs, &|| 1.0).results).unwrap(),
+            [169, 196]
+        );
+    }
+
+    #[test]
+    fn a_message_a_process_cannot_read_is_answered_with_why() {
+        let workload = Workload::cpu(10, 3);
+        let good = encode_task(
+            &workload,
+            false,
+            Chunk {
+                index: 0,
+                first_item: 0,
+                len: 3,
+            },
+        );
+        for (bad, why) in [
+            (vec![], "shorter than its header"),
+            (good[..HEADER + 3].to_vec(), "truncated pickle"),
+            (
+                [&good[..HEADER], &pickle::dumps_ints(&[4])[..]].concat(),
+                "argument 4 is not an item",
+            ),
+            ([&[9], &good[1..]].concat(), "unknown workload kind"),
+        ] {
+            let reply = serve_task(&bad, &|| 0.0);
+            assert!(
+                reply.error.as_deref().is_some_and(|e| e.contains(why)),
+                "{:?} should say {why}",
+                reply.error
+            );
+        }
+    }
+
+    #[test]
+    fn an_idle_process_takes_the_next_chunk_from_one_fifo_queue() {
+        // The seed tutorial: 14 items, Pool(processes=5), chunksize=3, 2 of the 5 ready first.
+        let (mut run, config) = run_of("strategy=Pool.map&workers=5&items=14&chunksize=3&cost=10");
+        let now = || 1.0;
+        let first = run.process_ready(3, 0.5, &now).unwrap();
+        let second = run.process_ready(0, 0.7, &now).unwrap();
+        assert_eq!((first.process, second.process), (3, 0));
+        let (_, next) = run.result_arrived(3, answer(&first, 2.0, 4.0), &|| 5.0);
+        let third = next.expect("the process that is free again takes chunk 2");
+        assert_eq!(&third.message[HEADER..], pickle::dumps_ints(&[7, 8, 9]));
+        let mut pending = vec![second, third];
+        for p in [1, 2, 4] {
+            pending.extend(run.process_ready(p, 6.0, &|| 6.0));
+        }
+        assert_eq!(
+            pending.len(),
+            4,
+            "one chunk back and four in flight: the fifth process found the queue empty"
+        );
+        assert!(
+            run.process_ready(4, 7.0, &|| 7.0).is_none(),
+            "ready only once"
+        );
+        while let Some(dispatch) = pending.pop() {
+            let (_, next) =
+                run.result_arrived(dispatch.process, answer(&dispatch, 8.0, 9.0), &|| 10.0);
+            assert!(next.is_none());
+        }
+        assert!(run.is_over());
+        let outcome = run.into_outcome().unwrap();
+        let workers: Vec<usize> = outcome.records.iter().map(|r| r.worker).collect();
+        assert_eq!(workers, [3, 0, 3, 1, 2]);
+        assert_eq!(outcome.worker_started_ms, [0.7, 6.0, 6.0, 0.5, 6.0]);
+        let trace = outcome
+            .into_trace(
+                &config,
+                crate::model::tasks::RunFacts {
+                    isolated: false,
+                    pool_threads: 5,
+                    started_at_ms: 0.0,
+                    wall_ms: 10.0,
+                },
+            )
+            .unwrap();
+        assert!(trace.results_in_order);
+        assert_eq!(trace.results.unwrap()[13], 196);
+    }
+
+    #[test]
+    fn each_chunk_records_its_queue_transfer_and_compute_time() {
+        let (mut run, _) = run_of("strategy=Pool.imap&workers=1&items=2&cost=10");
+        let first = run.process_ready(0, 3.0, &|| 4.0).unwrap();
+        // Taken at 4, computed from 6 to 16, back and unpickled at 19.
+        let (returned, second) = run.result_arrived(0, answer(&first, 6.0, 16.0), &|| 19.0);
+        assert_eq!(returned, 1);
+        let second = second.unwrap();
+        run.result_arrived(0, answer(&second, 20.0, 21.0), &|| 23.0);
+        let outcome = run.into_outcome().unwrap();
+        let chunk = &outcome.records[0];
+        assert_eq!(
+            chunk.process,
+            Some(ProcessChunkTimes {
+                queue_ms: 4.0,
+                send_ms: 2.0,
+                compute_ms: 10.0,
+                return_ms: 3.0
+            })
+        );
+        assert_eq!(
+            (chunk.start_ms, chunk.end_ms, chunk.transfer_ms),
+            (4.0, 19.0, 5.0)
+        );
+        assert_eq!(
+            outcome.records[1].process.unwrap().queue_ms,
+            19.0,
+            "the second chunk waited for the only process"
+        );
+        assert_eq!(
+            outcome.delivered_ms,
+            [19.0, 23.0],
+            "imap releases each in order as it comes"
+        );
+    }
+
+    #[test]
+    fn a_process_clock_off_by_a_little_never_gives_negative_times() {
+        let (mut run, _) = run_of("strategy=Pool.map&workers=1&items=1&cost=10");
+        let dispatch = run.process_ready(0, 0.0, &|| 5.0).unwrap();
+        run.result_arrived(0, answer(&dispatch, 4.9, 7.5), &|| 7.0);
+        let times = run.into_outcome().unwrap().records[0].process.unwrap();
+        assert!(times.send_ms >= 0.0 && times.compute_ms >= 0.0 && times.return_ms >= 0.0);
+    }
+
+    #[test]
+    fn the_executor_call_queue_holds_at_most_max_workers_plus_one() {
+        let (mut run, _) = run_of("strategy=ProcessPoolExecutor.map&workers=2&items=10&cost=10");
+        let mut in_flight: Vec<Dispatch> = (0..2)
+            .filter_map(|p| run.process_ready(p, 0.0, &|| 0.0))
+            .collect();
+        let mut t = 1.0;
+        while let Some(dispatch) = in_flight.pop() {
+            t += 1.0;
+            let (_, next) = run.result_arrived(dispatch.process, answer(&dispatch, t, t), &|| t);
+            in_flight.extend(next);
+        }
+        let outcome = run.into_outcome().unwrap();
+        assert!(outcome.queue_depth.iter().all(|s| s.queued <= 3));
+        assert_eq!(
+            outcome.queue_depth[0].queued + outcome.queue_depth[0].pending,
+            10
+        );
+        let indices: Vec<usize> = {
+            let mut by_start = outcome.records.clone();
+            by_start.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
+            by_start.iter().map(|r| r.index).collect()
+        };
+        assert_eq!(indices, (0..10).collect::<Vec<_>>(), "taken in FIFO order");
+        assert_eq!(outcome.delivered, (0..10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn imap_unordered_releases_in_completion_order() {
+        let (mut run, config) = run_of("strategy=Pool.imap_unordered&workers=2&items=2&cost=10");
+        assert_eq!(plan(&config).delivery, Delivery::AsCompleted);
+        let a = run.process_ready(0, 0.0, &|| 0.0).unwrap();
+        let b = run.process_ready(1, 0.0, &|| 0.0).unwrap();
+        run.result_arrived(1, answer(&b, 1.0, 2.0), &|| 3.0);
+        run.result_arrived(0, answer(&a, 1.0, 4.0), &|| 5.0);
+        assert_eq!(run.into_outcome().unwrap().delivered, [1, 0]);
+    }
+
+    #[test]
+    fn stop_cuts_the_chunks_in_flight_and_names_their_processes() {
+        let (mut run, config) = run_of("strategy=Pool.map&workers=2&items=8&chunksize=2&cost=10");
+        let a = run.process_ready(0, 0.0, &|| 0.0).unwrap();
+        run.process_ready(1, 0.0, &|| 0.0).unwrap();
+        run.result_arrived(0, answer(&a, 1.0, 2.0), &|| 3.0);
+        let mut busy = run.stop(4.0);
+        busy.sort_unstable();
+        assert_eq!(busy, [0, 1]);
+        assert!(run.is_over() && run.busy().is_empty());
+        assert_eq!(
+            run.stop(5.0),
+            Vec::<usize>::new(),
+            "stopping twice stops nothing more"
+        );
+        let outcome = run.into_outcome().unwrap();
+        assert!(outcome.stopped && outcome.results.is_none());
+        assert_eq!(outcome.records.iter().filter(|r| r.stopped).count(), 2);
+        let trace = outcome
+            .into_trace(
+                &config,
+                crate::model::tasks::RunFacts {
+                    isolated: false,
+                    pool_threads: 2,
+                    started_at_ms: 0.0,
+                    wall_ms: 4.0,
+                },
+            )
+            .unwrap();
+        assert!(trace.stopped);
+    }
+
+    #[test]
+    fn a_dead_process_ends_the_run_with_cpythons_outcome_never_a_hang() {
+        let (mut run, _) = run_of("strategy=ProcessPoolExecutor.map&workers=2&items=4&cost=10");
+        run.process_ready(0, 0.0, &|| 0.0).unwrap();
+        run.process_ready(1, 0.0, &|| 0.0).unwrap();
+        let to_terminate = run.process_died(1, "out of memory", 3.0);
+        assert_eq!(
+            to_terminate,
+            [0],
+            "the other busy process is ended with the run"
+        );
+        assert!(run.is_over());
+        let why = run.into_outcome().unwrap_err();
+        assert!(why.starts_with("BrokenProcessPool"), "{why}");
+
+        let (mut pool, _) = run_of("strategy=Pool.map&workers=2&items=4&cost=10");
+        pool.process_ready(0, 0.0, &|| 0.0).unwrap();
+        assert!(
+            pool.process_died(1, "failed to load", 1.0).is_empty(),
+            "a process that dies starting only leaves the pool"
+        );
+        assert!(!pool.is_over());
+        pool.process_died(0, "crashed", 2.0);
+        let why = pool.into_outcome().unwrap_err();
+        assert!(why.contains("waits forever"), "{why}");
+    }
+
+    #[test]
+    fn a_failed_reply_breaks_the_run() {
+        let (mut run, _) = run_of("strategy=Pool.map&workers=1&items=2&chunksize=1&cost=10");
+        run.process_ready(0, 0.0, &|| 0.0).unwrap();
+        let reply = serve_task(b"garbage", &|| 1.0);
+        let (returned, next) = run.result_arrived(0, reply, &|| 2.0);
+        assert_eq!((returned, next), (0, None));
+        assert!(run.is_over());
+        assert!(run
+            .into_outcome()
+            .unwrap_err()
+            .contains("shorter than its header"));
+    }
+}
