@@ -9,9 +9,10 @@
 //! playground's own build leaves it) must be on `PATH`: without them these tests fail,
 //! they do not skip.
 
-use parallel_playground::model::config::{Inputs, RunConfig, Strategy};
+use parallel_playground::model::config::{Inputs, RunConfig};
 use parallel_playground::model::files::SHIPPED_FILES;
 use parallel_playground::model::program::program;
+use parallel_playground::model::strategy::Strategy;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,8 @@
 //! The page's state and the actions that change it: a plain struct and an enum, with no DOM
 //! in sight (the Yew reducer only delegates to [`AppState::apply`]).
 
-use crate::model::config::{Field, Inputs, Invalid, RunConfig};
+use crate::model::config::{Inputs, Invalid, RunConfig};
+use crate::model::field::Field;
 use crate::model::trace::Trace;
 use crate::model::words::group_digits;
 use std::rc::Rc;

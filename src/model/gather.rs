@@ -21,7 +21,8 @@
 //! - Sequential awaits, `results = [await fetch(url) for url in urls]`: one request at a time;
 //!   an exception leaves the loop, so the requests after it never start.
 
-use crate::model::config::{RunConfig, Strategy};
+use crate::model::config::RunConfig;
+use crate::model::strategy::Strategy;
 use crate::model::tasks::RunFacts;
 use crate::model::trace::{checksum, ChunkRecord, Derived, Trace};
 use std::collections::VecDeque;

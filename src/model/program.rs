@@ -8,8 +8,9 @@
 //! Not a simulation: it does not reproduce the playground's timings, and cost shapes other than
 //! `uniform` are named in a comment rather than spelled out per item.
 
-use crate::model::config::{RunConfig, Strategy};
+use crate::model::config::RunConfig;
 use crate::model::files::{request_url, SHIPPED_FILES};
+use crate::model::strategy::Strategy;
 use crate::model::words::group_digits;
 use crate::model::workload::{Shape, WorkloadKind};
 

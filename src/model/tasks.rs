@@ -5,11 +5,12 @@
 //! the caller as CPython's result objects do. (rayon's work stealing is rayon's own, in the
 //! runtime; the fetch strategies are in `gather`.)
 
-use crate::model::config::{Chunking, RunConfig, Strategy};
+use crate::model::config::RunConfig;
 use crate::model::gil::{self, Gil};
 use crate::model::pickle;
 use crate::model::pool_map::{split, Chunk};
 use crate::model::run_control::RunControl;
+use crate::model::strategy::{Chunking, Strategy};
 use crate::model::trace::{
     checksum, BaselineSource, ChunkRecord, DepthSample, Derived, GilSlice, Trace,
     MAX_LISTED_RESULTS,
@@ -74,7 +75,7 @@ pub fn plan(config: &RunConfig) -> Plan {
         chunks: split(config.items, config.resolved_chunksize()),
         hand_out: hand_out(config),
         delivery: plan_delivery(config.strategy),
-        pickled: config.strategy.is_process_pool(),
+        pickled: config.strategy.pickles(),
         pairs: config.strategy == Strategy::PoolStarmap,
         gil: config.strategy.is_threaded() && config.gil,
     }
@@ -332,7 +333,7 @@ impl TaskOutcome {
 pub fn notes(config: &RunConfig) -> Vec<String> {
     use Strategy::*;
     let mut notes = Vec::new();
-    if config.strategy.is_process_pool() {
+    if config.strategy.pickles() {
         notes.push("Workers are Web Workers (threads sharing one wasm memory), not processes. As in a process pool, each task's arguments are really pickled to bytes (protocol 4) and unpickled in the worker, and its results pickled back; that time is the darker part of each box. No pipe is crossed, so a real pool's per-message cost is higher.".to_owned());
     }
     if config.strategy.is_threaded() {
@@ -481,7 +482,7 @@ pub fn split_caption(trace: &Trace) -> String {
     let items = count(trace.items, noun);
     match Strategy::parse(&trace.strategy) {
         Ok(Strategy::ProcessPoolMap) => format!("{items} cut into {} of {size}, all submitted at once; a call queue of max_workers + 1 = {} feeds the workers", count(n, "batch"), trace.workers + 1),
-        Ok(s) if s.is_process_pool() && s != Strategy::PoolApplyAsync => format!("{items} cut into {} of {size} consecutive items, put in this order into one shared FIFO queue", count(n, "chunk")),
+        Ok(s) if s.pickles() && s != Strategy::PoolApplyAsync => format!("{items} cut into {} of {size} consecutive items, put in this order into one shared FIFO queue", count(n, "chunk")),
         Ok(Strategy::ThreadingThread) => format!("{items}, one thread each, started in this order"),
         Ok(Strategy::Static) => format!("{items} in {} of {size}, block w for worker w", count(n, "contiguous block")),
         Ok(Strategy::RayonParIter) => format!("{items} as rayon split them: each cell is a piece one worker (thread) ran sequentially ({})", count(n, "piece")),
@@ -929,10 +930,10 @@ mod tests {
             ] {
                 let mut inputs = Inputs::default()
                     .with_strategy(strategy.name())
-                    .with(crate::model::config::Field::Items, items.to_string())
-                    .with(crate::model::config::Field::Workers, workers.to_string());
+                    .with(crate::model::field::Field::Items, items.to_string())
+                    .with(crate::model::field::Field::Workers, workers.to_string());
                 if let Some(size) = chunksize {
-                    inputs = inputs.with(crate::model::config::Field::Chunksize, size.to_string());
+                    inputs = inputs.with(crate::model::field::Field::Chunksize, size.to_string());
                 }
                 let Ok(config) = inputs.validate() else {
                     continue;

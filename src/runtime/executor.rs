@@ -12,8 +12,9 @@
 //! Every run is stopped through its [`RunControl`]: workers check it between items and inside
 //! long items, and a stopped run still returns the trace of what ran.
 
-use crate::model::config::{RunConfig, Strategy};
+use crate::model::config::RunConfig;
 use crate::model::run_control::RunControl;
+use crate::model::strategy::Strategy;
 use crate::model::tasks::{plan, plan_workers, RunFacts, TaskOutcome, TaskRun};
 use crate::model::trace::{ChunkRecord, Trace};
 use crate::model::workload::WorkloadKind;

@@ -1,7 +1,8 @@
 //! The page: controls on top, then the run drawn from its trace.
 
 use crate::model::app_state::{Action, AppState, PoolStatus};
-use crate::model::config::{Inputs, RunConfig, Strategy};
+use crate::model::config::{Inputs, RunConfig};
+use crate::model::strategy::Strategy;
 use crate::model::tasks::{run_heading, stopped_summary};
 use crate::model::trace::Trace;
 use crate::runtime::session::RunOptions;

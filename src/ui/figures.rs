@@ -1,7 +1,7 @@
 //! The figures of a run, and its trace for download: all read from the trace.
 
 use crate::model::app_state::PoolStatus;
-use crate::model::config::Strategy;
+use crate::model::strategy::Strategy;
 use crate::model::trace::Trace;
 use crate::model::words::group_digits;
 use crate::model::words::{duration, ms};
