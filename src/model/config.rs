@@ -399,7 +399,7 @@ impl Inputs {
     pub fn get(&self, field: Field) -> &str {
         let text = self.values.get(&field).map(String::as_str).unwrap_or("");
         if !self.given.contains(&field) && text == field.default_text() {
-            if let Ok(strategy) = Strategy::parse(&self.strategy) {
+            if let Some(strategy) = Strategy::from_name(&self.strategy) {
                 return strategy.default_text(field);
             }
         }
@@ -417,7 +417,7 @@ impl Inputs {
     /// not read are no longer counted as given.
     pub fn with_strategy(mut self, name: impl Into<String>) -> Self {
         self.strategy = name.into();
-        if let Ok(strategy) = Strategy::parse(&self.strategy) {
+        if let Some(strategy) = Strategy::from_name(&self.strategy) {
             let fields = strategy.fields();
             self.given.retain(|f| fields.contains(f));
             // A workload the new strategy does not run is not kept: the picker offers only
@@ -444,7 +444,7 @@ impl Inputs {
     /// The settings given (by a link or the JS API) that the chosen strategy does not read,
     /// each with why: they are refused, never silently ignored.
     pub fn refused(&self) -> Vec<(Field, String)> {
-        let Ok(strategy) = Strategy::parse(&self.strategy) else {
+        let Some(strategy) = Strategy::from_name(&self.strategy) else {
             return Vec::new();
         };
         let fields = strategy.fields();
@@ -476,7 +476,7 @@ impl Inputs {
             let is = |name: &str| name == key || (!strict && name.eq_ignore_ascii_case(key));
             let value: String = value.into();
             if is("strategy") {
-                inputs.strategy = Strategy::parse(&value)
+                inputs.strategy = Strategy::from_name(&value)
                     .map(|s| s.name().to_owned())
                     .unwrap_or(value);
             } else if let Some(field) = Field::ALL.into_iter().find(|f| is(f.key())) {
@@ -563,12 +563,9 @@ impl Inputs {
     /// is safe to start. A setting the strategy does not read is refused if it was given.
     pub fn validate(&self) -> Result<RunConfig, Invalid> {
         let mut invalid = Invalid::default();
-        let strategy = match Strategy::parse(&self.strategy) {
-            Ok(strategy) => strategy,
-            Err(message) => {
-                invalid.add("strategy", message);
-                return Err(invalid);
-            }
+        let Some(strategy) = Strategy::from_name(&self.strategy) else {
+            invalid.add("strategy", unknown_strategy_message(&self.strategy));
+            return Err(invalid);
         };
         let fields = strategy.fields();
         for (field, message) in self.refused() {
@@ -774,6 +771,16 @@ pub fn not_a_config_message(what: &str) -> String {
     format!(
         "config must be an object such as {{ strategy: 'Pool.map', workers: 2 }} (a plain object, or nothing for the defaults), not {}",
         shorten(what)
+    )
+}
+
+/// Why a strategy's name is refused, with the names that work.
+fn unknown_strategy_message(text: &str) -> String {
+    let known: Vec<&str> = Strategy::ALL.iter().map(|s| s.name()).collect();
+    format!(
+        "unknown strategy {}: use one of {}",
+        quote(text.trim()),
+        known.join(", ")
     )
 }
 

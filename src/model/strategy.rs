@@ -100,8 +100,12 @@ pub enum HandOutRule {
     OwnTask,
     /// Recursive halves, taken by idle threads from the others' deques (rayon).
     WorkStealing,
-    /// Every request started by one event loop, none handed to a worker.
-    EventLoop,
+    /// Requests started by one event loop, none handed to a worker: all at once
+    /// (`asyncio.gather`), or each when the one before it is done.
+    EventLoop {
+        /// Whether each request waits for the one before it (awaited one after another).
+        one_at_a_time: bool,
+    },
 }
 
 /// Which worker takes which task in one run.
@@ -189,6 +193,9 @@ pub struct Rule {
     pub task_noun: &'static str,
     /// The source it mirrors, and where there the rule lives.
     pub source: &'static str,
+    /// What differs in the browser from the runtime it names, beyond what its family shares
+    /// (said on the page and in the trace's notes).
+    pub browser_note: Option<&'static str>,
 }
 
 use Field::*;
@@ -224,6 +231,7 @@ const fn pool(
         default_items: "100",
         task_noun: "chunk",
         source,
+        browser_note: None,
     }
 }
 
@@ -330,6 +338,9 @@ impl Strategy {
                 default_items: "100",
                 task_noun: "task",
                 source: "Lib/concurrent/futures/thread.py: one _WorkItem per input on one unbounded _work_queue; map yields the futures' results in order",
+                browser_note: Some(
+                    "CPython starts the executor's threads lazily, one per submit while fewer than max_workers exist (default min(32, os.cpu_count() + 4)); here the max_workers threads are resident Web Workers woken as the run starts.",
+                ),
             },
             Strategy::ThreadingThread => Rule {
                 name: "threading.Thread",
@@ -351,6 +362,9 @@ impl Strategy {
                 default_items: "16",
                 task_noun: "thread",
                 source: "Lib/threading.py: Thread(target=f, args=(x,)) per item, each start()ed, then join()ed in order",
+                browser_note: Some(
+                    "A browser cannot start an OS thread per task: each task runs on its own resident Web Worker, woken by a message. The start cost shown (thread start) is that hand-off, smaller than starting an OS thread.",
+                ),
             },
             Strategy::QueueQueue => Rule {
                 name: "queue.Queue",
@@ -369,6 +383,7 @@ impl Strategy {
                 default_items: "100",
                 task_noun: "task",
                 source: "Lib/queue.py: N threads get() from one FIFO Queue until it is drained; q.join() returns when every task_done() is in",
+                browser_note: None,
             },
             Strategy::RayonParIter => Rule {
                 name: "rayon.par_iter",
@@ -387,6 +402,9 @@ impl Strategy {
                 default_items: "100",
                 task_noun: "piece",
                 source: "rayon src/iter/plumbing/mod.rs: bridge_producer_consumer splits in halves (LengthSplitter), idle threads steal halves (rayon-core join)",
+                browser_note: Some(
+                    "rayon's own pool of exactly this many threads, built for the run on resident Web Workers: it splits the range in halves recursively and idle threads steal halves. Each box is one of the pieces rayon ran sequentially on a thread after splitting.",
+                ),
             },
             Strategy::Static => Rule {
                 name: "static",
@@ -405,12 +423,15 @@ impl Strategy {
                 default_items: "100",
                 task_noun: "block",
                 source: "a static schedule (OpenMP's schedule(static)): block w of ceil(items / workers) for worker w",
+                browser_note: None,
             },
             Strategy::AsyncioGather => Rule {
                 name: "asyncio.gather",
                 family: Family::Asyncio,
                 chunking: PerItem,
-                hand_out: HandOutRule::EventLoop,
+                hand_out: HandOutRule::EventLoop {
+                    one_at_a_time: false,
+                },
                 delivery: Delivery::AllAtEnd,
                 pickles: false,
                 python_threads: false,
@@ -423,12 +444,15 @@ impl Strategy {
                 default_items: "100",
                 task_noun: "request",
                 source: "Lib/asyncio/tasks.py: gather wraps each awaitable in a task, started in argument order; results in argument order; return_exceptions; cancellation",
+                browser_note: None,
             },
             Strategy::Sequential => Rule {
                 name: "sequential",
                 family: Family::Asyncio,
                 chunking: PerItem,
-                hand_out: HandOutRule::EventLoop,
+                hand_out: HandOutRule::EventLoop {
+                    one_at_a_time: true,
+                },
                 delivery: Delivery::AllAtEnd,
                 pickles: false,
                 python_threads: false,
@@ -441,6 +465,7 @@ impl Strategy {
                 default_items: "100",
                 task_noun: "request",
                 source: "one `await fetch(url)` after another on one event loop",
+                browser_note: None,
             },
         }
     }
@@ -450,21 +475,13 @@ impl Strategy {
         self.rule().name
     }
 
-    /// Parses a Python spelling such as `Pool.map`. Surrounding spaces and letter case are
-    /// ignored (no two names differ only in case), so ` pool.MAP ` is `Pool.map`.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    /// The strategy a Python spelling such as `Pool.map` names. Surrounding spaces and letter
+    /// case are ignored (no two names differ only in case), so ` pool.MAP ` is `Pool.map`.
+    pub fn from_name(text: &str) -> Option<Self> {
         let text = text.trim();
         Self::ALL
             .into_iter()
             .find(|s| s.name().eq_ignore_ascii_case(text))
-            .ok_or_else(|| {
-                let known: Vec<&str> = Self::ALL.iter().map(|s| s.name()).collect();
-                format!(
-                    "unknown strategy {}: use one of {}",
-                    crate::model::config::quote(text),
-                    known.join(", ")
-                )
-            })
     }
 
     /// The value a setting starts with for this strategy: the page's default, except where
@@ -531,7 +548,7 @@ mod tests {
     #[test]
     fn every_strategy_is_listed_once_and_parses_back_from_its_name() {
         for (i, strategy) in Strategy::ALL.into_iter().enumerate() {
-            assert_eq!(Strategy::parse(strategy.name()), Ok(strategy));
+            assert_eq!(Strategy::from_name(strategy.name()), Some(strategy));
             assert!(
                 !Strategy::ALL[..i].contains(&strategy),
                 "{strategy:?} listed twice"
@@ -559,7 +576,7 @@ mod tests {
             );
             assert_eq!(
                 rule.runner == Runner::EventLoop,
-                rule.hand_out == HandOutRule::EventLoop,
+                matches!(rule.hand_out, HandOutRule::EventLoop { .. }),
                 "{}: the event loop hands out its own requests",
                 rule.name
             );

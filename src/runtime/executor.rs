@@ -14,9 +14,9 @@
 
 use crate::model::config::RunConfig;
 use crate::model::run_control::RunControl;
-use crate::model::strategy::Strategy;
-use crate::model::tasks::{plan, plan_workers, RunFacts, TaskOutcome, TaskRun};
-use crate::model::trace::{ChunkRecord, Trace};
+use crate::model::strategy::Runner;
+use crate::model::tasks::{plan, plan_workers, TaskOutcome, TaskRun};
+use crate::model::trace::{ChunkRecord, RunFacts, Trace};
 use crate::model::workload::WorkloadKind;
 use crate::runtime::clock::now_ms;
 use crate::runtime::pool::{self, is_cross_origin_isolated};
@@ -40,7 +40,7 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
         started_at_ms,
         wall_ms: 0.0,
     };
-    if config.strategy == Strategy::RayonParIter {
+    if config.strategy.rule().runner == Runner::Rayon {
         start_rayon(config.clone(), facts, sender, Arc::clone(control)).await?;
     } else {
         // The requests of a fetch workload are made on the page's event loop, set up here.

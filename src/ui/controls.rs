@@ -57,7 +57,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
     // disabled: a disabled button loses the keyboard focus, and the user would have to find
     // their place again after every run.
     let run_disabled = !props.can_run && props.running.is_none();
-    let strategy = Strategy::parse(&props.inputs.strategy).ok();
+    let strategy = Strategy::from_name(&props.inputs.strategy);
     let mut families: Vec<Family> = Strategy::ALL.iter().map(|s| s.family()).collect();
     families.dedup();
     let fields = strategy.map(Strategy::fields).unwrap_or_default();
