@@ -151,7 +151,7 @@ impl Field {
     pub const fn range(self) -> (u64, u64) {
         match self.kind() {
             FieldKind::Number { min, max } => (min, max),
-            _ => (0, 0),
+            FieldKind::Choice(_) | FieldKind::Flag | FieldKind::Text => (0, 0),
         }
     }
 

@@ -337,9 +337,11 @@ async fn fetch_for_thread(request: BlockingRequest, control: Arc<RunControl>) {
     let received = match future::select(fetch, stopped).await {
         Either::Left((outcome, _)) => match outcome {
             Outcome::Bytes(bytes) => Ok(bytes),
-            other => Err(other
-                .error()
-                .unwrap_or(TaskError::Unavailable("the request did not finish"))),
+            other @ (Outcome::Failed(_) | Outcome::Cancelled { .. } | Outcome::NotStarted) => {
+                Err(other
+                    .error()
+                    .unwrap_or(TaskError::Unavailable("the request did not finish")))
+            }
         },
         Either::Right(_) => {
             controller.abort();

@@ -77,7 +77,17 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 .rule()
                 .default_workers
                 .map(|default| format!("CPython's default: {default}")),
-            _ => None,
+            Field::Items
+            | Field::Workload
+            | Field::Shape
+            | Field::Seed
+            | Field::Gil
+            | Field::Requests
+            | Field::LatencyMs
+            | Field::Limit
+            | Field::TimeoutMs
+            | Field::ReturnExceptions
+            | Field::Urls => None,
         }
     };
     html! {
@@ -262,7 +272,7 @@ pub fn FieldControl(props: &FieldControlProps) -> Html {
         FieldKind::Number { min, max } => {
             Some(format!("{} to {}", group_digits(min), group_digits(max)))
         }
-        _ => None,
+        FieldKind::Choice(_) | FieldKind::Flag | FieldKind::Text => None,
     };
     html! {
         <div class={classes!("field", format!("field-{key}"), props.error.is_some().then_some("invalid"))}>

@@ -65,7 +65,7 @@ pub fn Figures(props: &FiguresProps) -> Html {
     };
     let startup = match props.pool {
         PoolStatus::Ready { startup_ms, .. } => ms(startup_ms, 0),
-        _ => "—".to_owned(),
+        PoolStatus::Starting | PoolStatus::Unavailable(_) => "—".to_owned(),
     };
     let notes = html! {
         if !trace.notes.is_empty() {
