@@ -13,7 +13,8 @@
 
 use parallel_playground::model::config::{Inputs, RunConfig};
 use parallel_playground::model::pool_map::Chunk;
-use parallel_playground::model::tasks::{plan, Delivery, HandOut, Plan, ResultHandler, TaskRun};
+use parallel_playground::model::strategy::{Delivery, HandOut};
+use parallel_playground::model::tasks::{plan, Plan, ResultHandler, TaskRun};
 use parallel_playground::model::workload::Workload;
 use serde::Deserialize;
 use serde_json::json;

@@ -9,9 +9,10 @@
 //! playground's own build leaves it) must be on `PATH`: without them these tests fail,
 //! they do not skip.
 
-use parallel_playground::model::config::{Inputs, RunConfig, Strategy};
+use parallel_playground::model::config::{Inputs, RunConfig};
 use parallel_playground::model::files::SHIPPED_FILES;
 use parallel_playground::model::program::program;
+use parallel_playground::model::strategy::{Delivery, Family, Strategy};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -174,18 +175,21 @@ fn every_strategy_s_program_runs_as_pasted_and_prints_the_results() {
         let config = config(&query);
         let code = program(&config, site());
         let file_name = name.replace('.', "_");
-        let printed = match strategy {
-            Strategy::RayonParIter | Strategy::Static => run_rust(&file_name, &code),
-            _ => run_python(&file_name, &code),
+        let printed = if strategy.family() == Family::Rust {
+            run_rust(&file_name, &code)
+        } else {
+            run_python(&file_name, &code)
         };
-        match strategy {
-            _ if strategy.is_fetch() => assert_eq!(printed, sizes(5), "{name}"),
-            Strategy::PoolImapUnordered => assert_eq!(
+        if strategy.is_fetch() {
+            assert_eq!(printed, sizes(5), "{name}");
+        } else if strategy.delivery() == Delivery::AsCompleted {
+            assert_eq!(
                 sorted_numbers(&printed),
                 (1..=6).map(|x| x * x).collect::<Vec<u64>>(),
                 "{name}: every result, in completion order"
-            ),
-            _ => assert_eq!(printed, squares(6), "{name}"),
+            );
+        } else {
+            assert_eq!(printed, squares(6), "{name}");
         }
     }
 }

@@ -1,7 +1,9 @@
 //! The page's state and the actions that change it: a plain struct and an enum, with no DOM
 //! in sight (the Yew reducer only delegates to [`AppState::apply`]).
 
-use crate::model::config::{Field, Inputs, Invalid, RunConfig};
+use crate::model::config::{Inputs, Invalid, RunConfig};
+use crate::model::field::Field;
+use crate::model::strategy::Runner;
 use crate::model::trace::Trace;
 use crate::model::words::group_digits;
 use std::rc::Rc;
@@ -150,7 +152,7 @@ impl AppState {
         };
         self.running.is_none()
             && (config.strategy.is_fetch()
-                || config.strategy.is_process_pool()
+                || config.strategy.rule().runner == Runner::Processes
                 || !matches!(self.pool, PoolStatus::Unavailable(_)))
     }
 

@@ -2,403 +2,17 @@
 //! `window.playground.run(config)` all hand [`Inputs`] (raw text per key) to
 //! [`Inputs::validate`], so the three can never disagree about what is valid.
 
+use crate::model::field::{Field, FieldKind};
 use crate::model::pool_map::{default_chunksize, default_chunksize_formula};
+use crate::model::strategy::{Chunking, Strategy, WorkerCount};
 use crate::model::words::group_digits;
 use crate::model::workload::{Shape, Workload, WorkloadKind};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-/// A parallel strategy, named as Python users write it (plus Rust's own).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Strategy {
-    /// `threading.Thread(target=f, args=(x,))` per item, started then joined in order.
-    ThreadingThread,
-    /// `ThreadPoolExecutor(max_workers).map(f, items)`.
-    ThreadPoolMap,
-    /// `multiprocessing.Pool.map(f, items, chunksize)`.
-    PoolMap,
-    /// `Pool.map_async(f, items, chunksize).get()`.
-    PoolMapAsync,
-    /// `Pool.imap(f, items, chunksize=1)`: results in input order, as they become available.
-    PoolImap,
-    /// `Pool.imap_unordered(f, items, chunksize=1)`: results in completion order.
-    PoolImapUnordered,
-    /// `Pool.starmap(f, [(x, 2), …], chunksize)`: argument tuples.
-    PoolStarmap,
-    /// `[pool.apply_async(f, (x,)) for x in items]`, then each `.get()` in order.
-    PoolApplyAsync,
-    /// `ProcessPoolExecutor(max_workers).map(f, items, chunksize=1)`.
-    ProcessPoolMap,
-    /// A `queue.Queue` drained by N worker threads.
-    QueueQueue,
-    /// rayon's `par_iter().map()`: recursive splitting and work stealing.
-    RayonParIter,
-    /// A static split into equal contiguous blocks, one per worker.
-    Static,
-    /// `asyncio.gather(*fetches)` on one event loop.
-    AsyncioGather,
-    /// Awaiting the fetches one after another.
-    Sequential,
-}
-
-/// How a strategy cuts its input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Chunking {
-    /// `Pool.map`'s default rule when no chunk size is given.
-    DefaultRule,
-    /// Chunk size 1 unless given (`imap`, `ProcessPoolExecutor.map`).
-    DefaultOne,
-    /// One item per task, no chunk size (threads, `ThreadPoolExecutor`, `apply_async`, queue).
-    PerItem,
-    /// No chunk size: rayon splits adaptively, `static` in one block per worker.
-    Adaptive,
-}
-
-impl Strategy {
-    /// Every strategy, in the order the picker lists them.
-    pub const ALL: [Strategy; 14] = [
-        Strategy::PoolMap,
-        Strategy::PoolMapAsync,
-        Strategy::PoolImap,
-        Strategy::PoolImapUnordered,
-        Strategy::PoolStarmap,
-        Strategy::PoolApplyAsync,
-        Strategy::ProcessPoolMap,
-        Strategy::ThreadPoolMap,
-        Strategy::ThreadingThread,
-        Strategy::QueueQueue,
-        Strategy::RayonParIter,
-        Strategy::Static,
-        Strategy::AsyncioGather,
-        Strategy::Sequential,
-    ];
-
-    /// The Python spelling used in URLs, the JS API and the trace.
-    pub fn name(self) -> &'static str {
-        match self {
-            Strategy::ThreadingThread => "threading.Thread",
-            Strategy::ThreadPoolMap => "ThreadPoolExecutor.map",
-            Strategy::PoolMap => "Pool.map",
-            Strategy::PoolMapAsync => "Pool.map_async",
-            Strategy::PoolImap => "Pool.imap",
-            Strategy::PoolImapUnordered => "Pool.imap_unordered",
-            Strategy::PoolStarmap => "Pool.starmap",
-            Strategy::PoolApplyAsync => "Pool.apply_async",
-            Strategy::ProcessPoolMap => "ProcessPoolExecutor.map",
-            Strategy::QueueQueue => "queue.Queue",
-            Strategy::RayonParIter => "rayon.par_iter",
-            Strategy::Static => "static",
-            Strategy::AsyncioGather => "asyncio.gather",
-            Strategy::Sequential => "sequential",
-        }
-    }
-
-    /// Parses a Python spelling such as `Pool.map`. Surrounding spaces and letter case are
-    /// ignored (no two names differ only in case), so ` pool.MAP ` is `Pool.map`.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let text = text.trim();
-        Self::ALL
-            .into_iter()
-            .find(|s| s.name().eq_ignore_ascii_case(text))
-            .ok_or_else(|| {
-                let known: Vec<&str> = Self::ALL.iter().map(|s| s.name()).collect();
-                format!(
-                    "unknown strategy {}: use one of {}",
-                    quote(text),
-                    known.join(", ")
-                )
-            })
-    }
-
-    /// The value a setting starts with for this strategy: the page's default, except where
-    /// that default would be refused (`threading.Thread` starts at most [`MAX_THREADS`]
-    /// threads, so it starts with that many items).
-    pub fn default_text(self, field: Field) -> &'static str {
-        match (self, field) {
-            (Strategy::ThreadingThread, Field::Items) => "16",
-            _ => field.default_text(),
-        }
-    }
-
-    /// The module or library the strategy comes from, as the picker groups them.
-    pub fn family(self) -> &'static str {
-        match self {
-            Strategy::PoolMap
-            | Strategy::PoolMapAsync
-            | Strategy::PoolImap
-            | Strategy::PoolImapUnordered
-            | Strategy::PoolStarmap
-            | Strategy::PoolApplyAsync => "multiprocessing.Pool",
-            Strategy::ProcessPoolMap | Strategy::ThreadPoolMap => "concurrent.futures",
-            Strategy::ThreadingThread | Strategy::QueueQueue => "threading",
-            Strategy::RayonParIter | Strategy::Static => "Rust",
-            Strategy::AsyncioGather | Strategy::Sequential => "asyncio",
-        }
-    }
-
-    /// How the strategy cuts its input.
-    pub fn chunking(self) -> Chunking {
-        match self {
-            Strategy::PoolMap | Strategy::PoolMapAsync | Strategy::PoolStarmap => {
-                Chunking::DefaultRule
-            }
-            Strategy::PoolImap | Strategy::PoolImapUnordered | Strategy::ProcessPoolMap => {
-                Chunking::DefaultOne
-            }
-            Strategy::ThreadingThread
-            | Strategy::ThreadPoolMap
-            | Strategy::PoolApplyAsync
-            | Strategy::QueueQueue
-            | Strategy::AsyncioGather
-            | Strategy::Sequential => Chunking::PerItem,
-            Strategy::RayonParIter | Strategy::Static => Chunking::Adaptive,
-        }
-    }
-
-    /// Whether tasks cross a process boundary (arguments and results pickled to bytes).
-    pub fn is_process_pool(self) -> bool {
-        matches!(
-            self,
-            Strategy::PoolMap
-                | Strategy::PoolMapAsync
-                | Strategy::PoolImap
-                | Strategy::PoolImapUnordered
-                | Strategy::PoolStarmap
-                | Strategy::PoolApplyAsync
-                | Strategy::ProcessPoolMap
-        )
-    }
-
-    /// Whether the strategy runs Python threads in one process (so the GIL applies).
-    pub fn is_threaded(self) -> bool {
-        matches!(
-            self,
-            Strategy::ThreadingThread | Strategy::ThreadPoolMap | Strategy::QueueQueue
-        )
-    }
-
-    /// Whether the strategy fetches resources on one event loop instead of running tasks.
-    pub fn is_fetch(self) -> bool {
-        matches!(self, Strategy::AsyncioGather | Strategy::Sequential)
-    }
-
-    /// The workloads the workload picker offers for this strategy: `fetch` only where it runs
-    /// (the thread strategies: threads blocked on I/O).
-    pub fn workload_choices(self) -> &'static [&'static str] {
-        if self.is_threaded() {
-            &WORKLOAD_NAMES
-        } else {
-            &WORKLOAD_NAMES[..2]
-        }
-    }
-
-    /// The settings this strategy reads.
-    pub fn fields(self) -> Vec<Field> {
-        use Field::*;
-        if self.is_fetch() {
-            let mut fields = vec![Requests, LatencyMs, TimeoutMs, ReturnExceptions, Urls];
-            if self == Strategy::AsyncioGather {
-                fields.insert(2, Limit);
-            }
-            return fields;
-        }
-        let mut fields = Vec::new();
-        if self != Strategy::ThreadingThread {
-            fields.push(Workers);
-        }
-        if matches!(
-            self.chunking(),
-            Chunking::DefaultRule | Chunking::DefaultOne
-        ) {
-            fields.push(Chunksize);
-        }
-        fields.extend([Items, Workload, Cost, Shape, Seed]);
-        if self.is_threaded() {
-            fields.push(Gil);
-        }
-        fields
-    }
-}
-
-/// What kind of value a setting takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldKind {
-    /// A whole number in a range.
-    Number {
-        /// Smallest accepted value.
-        min: u64,
-        /// Largest accepted value.
-        max: u64,
-    },
-    /// One of a list of names.
-    Choice(&'static [&'static str]),
-    /// `true` or `false`.
-    Flag,
-    /// Free text (a list of URLs).
-    Text,
-}
-
-/// A setting: its URL key, label, kind and default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Field {
-    /// Number of pool workers (threads that really do the work).
-    Workers,
-    /// Items per chunk; empty means the strategy's default rule.
-    Chunksize,
-    /// Number of input items.
-    Items,
-    /// `cpu`, `io` or `fetch` (thread strategies only).
-    Workload,
-    /// Base cost per item: `k` of "primes below k" (cpu) or µs of waiting (io).
-    Cost,
-    /// How the cost is spread over the items.
-    Shape,
-    /// Seed of the random shapes.
-    Seed,
-    /// Whether the thread strategies hold a global interpreter lock while computing.
-    Gil,
-    /// Number of fetches (asyncio.gather, sequential).
-    Requests,
-    /// Latency added before each response is read, ms.
-    LatencyMs,
-    /// Most fetches in flight at once (a semaphore); empty for no limit.
-    Limit,
-    /// Per-request timeout, ms; empty for none.
-    TimeoutMs,
-    /// `asyncio.gather(..., return_exceptions=…)`.
-    ReturnExceptions,
-    /// URLs to fetch instead of the shipped files, separated by spaces or new lines.
-    Urls,
-}
-
-const WORKLOAD_NAMES: [&str; 3] = ["cpu", "io", "fetch"];
-const SHAPE_NAMES: [&str; 5] = ["uniform", "increasing", "random", "heavy", "straggler"];
-
+/// How one value of a setting is parsed and written back.
 impl Field {
-    /// Every setting, in the order the controls show them.
-    pub const ALL: [Field; 14] = [
-        Field::Workers,
-        Field::Chunksize,
-        Field::Items,
-        Field::Workload,
-        Field::Cost,
-        Field::Shape,
-        Field::Seed,
-        Field::Gil,
-        Field::Requests,
-        Field::LatencyMs,
-        Field::Limit,
-        Field::TimeoutMs,
-        Field::ReturnExceptions,
-        Field::Urls,
-    ];
-
-    /// The key in the URL and in the JS API's config object.
-    pub fn key(self) -> &'static str {
-        match self {
-            Field::Workers => "workers",
-            Field::Chunksize => "chunksize",
-            Field::Items => "items",
-            Field::Workload => "workload",
-            Field::Cost => "cost",
-            Field::Shape => "shape",
-            Field::Seed => "seed",
-            Field::Gil => "gil",
-            Field::Requests => "requests",
-            Field::LatencyMs => "latency_ms",
-            Field::Limit => "limit",
-            Field::TimeoutMs => "timeout_ms",
-            Field::ReturnExceptions => "return_exceptions",
-            Field::Urls => "urls",
-        }
-    }
-
-    /// The label next to the control.
-    pub fn label(self) -> &'static str {
-        match self {
-            Field::Workers => "Workers",
-            Field::Chunksize => "Chunk size",
-            Field::Items => "Items",
-            Field::Workload => "Workload",
-            Field::Cost => "Cost per item",
-            Field::Shape => "Cost shape",
-            Field::Seed => "Seed",
-            Field::Gil => "GIL",
-            Field::Requests => "Requests",
-            Field::LatencyMs => "Added latency (ms)",
-            Field::Limit => "In flight at most",
-            Field::TimeoutMs => "Timeout (ms)",
-            Field::ReturnExceptions => "return_exceptions",
-            Field::Urls => "URLs",
-        }
-    }
-
-    /// What the setting takes.
-    pub const fn kind(self) -> FieldKind {
-        match self {
-            Field::Workers => FieldKind::Number { min: 1, max: 16 },
-            Field::Chunksize | Field::Items => FieldKind::Number {
-                min: 1,
-                max: 1_000_000,
-            },
-            Field::Cost => FieldKind::Number {
-                min: 0,
-                max: 1_000_000,
-            },
-            Field::Seed => FieldKind::Number {
-                min: 0,
-                max: u32::MAX as u64,
-            },
-            Field::Requests | Field::Limit => FieldKind::Number { min: 1, max: 64 },
-            Field::LatencyMs => FieldKind::Number {
-                min: 0,
-                max: 10_000,
-            },
-            Field::TimeoutMs => FieldKind::Number {
-                min: 1,
-                max: 60_000,
-            },
-            Field::Workload => FieldKind::Choice(&WORKLOAD_NAMES),
-            Field::Shape => FieldKind::Choice(&SHAPE_NAMES),
-            Field::Gil | Field::ReturnExceptions => FieldKind::Flag,
-            Field::Urls => FieldKind::Text,
-        }
-    }
-
-    /// The smallest and largest accepted values of a number (0, 0 for other kinds).
-    pub const fn range(self) -> (u64, u64) {
-        match self.kind() {
-            FieldKind::Number { min, max } => (min, max),
-            _ => (0, 0),
-        }
-    }
-
-    /// Whether the field may be left empty (its default rule then applies).
-    pub fn optional(self) -> bool {
-        matches!(
-            self,
-            Field::Chunksize | Field::Limit | Field::TimeoutMs | Field::Urls
-        )
-    }
-
-    /// The value a new page starts with.
-    pub fn default_text(self) -> &'static str {
-        match self {
-            Field::Workers => "4",
-            Field::Items => "100",
-            Field::Workload => "cpu",
-            Field::Cost => "200000",
-            Field::Shape => "uniform",
-            Field::Seed => "1",
-            Field::Gil => "true",
-            Field::Requests => "6",
-            Field::LatencyMs => "200",
-            Field::ReturnExceptions => "false",
-            Field::Chunksize | Field::Limit | Field::TimeoutMs | Field::Urls => "",
-        }
-    }
-
     fn out_of_range(self) -> String {
         let (low, high) = self.range();
         format!(
@@ -684,7 +298,7 @@ impl RunConfig {
     /// it reads that is set (empty optional settings are left out).
     pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs = vec![("strategy", self.strategy.name().to_owned())];
-        for field in self.strategy.fields() {
+        for &field in self.strategy.fields() {
             let value = match field {
                 Field::Workers => Some(self.workers.to_string()),
                 Field::Chunksize => self.chunksize.map(|c| c.to_string()),
@@ -785,7 +399,7 @@ impl Inputs {
     pub fn get(&self, field: Field) -> &str {
         let text = self.values.get(&field).map(String::as_str).unwrap_or("");
         if !self.given.contains(&field) && text == field.default_text() {
-            if let Ok(strategy) = Strategy::parse(&self.strategy) {
+            if let Some(strategy) = Strategy::from_name(&self.strategy) {
                 return strategy.default_text(field);
             }
         }
@@ -803,7 +417,7 @@ impl Inputs {
     /// not read are no longer counted as given.
     pub fn with_strategy(mut self, name: impl Into<String>) -> Self {
         self.strategy = name.into();
-        if let Ok(strategy) = Strategy::parse(&self.strategy) {
+        if let Some(strategy) = Strategy::from_name(&self.strategy) {
             let fields = strategy.fields();
             self.given.retain(|f| fields.contains(f));
             // A workload the new strategy does not run is not kept: the picker offers only
@@ -830,7 +444,7 @@ impl Inputs {
     /// The settings given (by a link or the JS API) that the chosen strategy does not read,
     /// each with why: they are refused, never silently ignored.
     pub fn refused(&self) -> Vec<(Field, String)> {
-        let Ok(strategy) = Strategy::parse(&self.strategy) else {
+        let Some(strategy) = Strategy::from_name(&self.strategy) else {
             return Vec::new();
         };
         let fields = strategy.fields();
@@ -862,7 +476,7 @@ impl Inputs {
             let is = |name: &str| name == key || (!strict && name.eq_ignore_ascii_case(key));
             let value: String = value.into();
             if is("strategy") {
-                inputs.strategy = Strategy::parse(&value)
+                inputs.strategy = Strategy::from_name(&value)
                     .map(|s| s.name().to_owned())
                     .unwrap_or(value);
             } else if let Some(field) = Field::ALL.into_iter().find(|f| is(f.key())) {
@@ -949,12 +563,9 @@ impl Inputs {
     /// is safe to start. A setting the strategy does not read is refused if it was given.
     pub fn validate(&self) -> Result<RunConfig, Invalid> {
         let mut invalid = Invalid::default();
-        let strategy = match Strategy::parse(&self.strategy) {
-            Ok(strategy) => strategy,
-            Err(message) => {
-                invalid.add("strategy", message);
-                return Err(invalid);
-            }
+        let Some(strategy) = Strategy::from_name(&self.strategy) else {
+            invalid.add("strategy", unknown_strategy_message(&self.strategy));
+            return Err(invalid);
         };
         let fields = strategy.fields();
         for (field, message) in self.refused() {
@@ -1048,10 +659,9 @@ impl Inputs {
             return Err(invalid);
         }
         let items = items as usize;
-        let workers = if strategy == Strategy::ThreadingThread {
-            items
-        } else {
-            workers.unwrap_or(1) as usize
+        let workers = match strategy.rule().workers {
+            WorkerCount::OnePerItem => items,
+            WorkerCount::Setting | WorkerCount::EventLoop => workers.unwrap_or(1) as usize,
         };
         let config = RunConfig {
             strategy,
@@ -1164,6 +774,16 @@ pub fn not_a_config_message(what: &str) -> String {
     )
 }
 
+/// Why a strategy's name is refused, with the names that work.
+fn unknown_strategy_message(text: &str) -> String {
+    let known: Vec<&str> = Strategy::ALL.iter().map(|s| s.name()).collect();
+    format!(
+        "unknown strategy {}: use one of {}",
+        quote(text.trim()),
+        known.join(", ")
+    )
+}
+
 /// One short message for any number of unknown keys: the first few named, the rest counted.
 fn unknown_options_message(unknown: &[String]) -> String {
     const NAMED: usize = 3;
@@ -1185,16 +805,11 @@ fn unknown_options_message(unknown: &[String]) -> String {
 
 /// Why a given setting does not apply to a strategy, in CPython's terms where it has them.
 fn unused_field_message(strategy: Strategy, field: Field) -> String {
+    let refusals = strategy.rule().refusals;
+    if let Some((_, why)) = refusals.iter().find(|(refused, _)| *refused == field) {
+        return (*why).to_owned();
+    }
     match (strategy, field) {
-        (Strategy::ThreadPoolMap, Field::Chunksize) => {
-            "ThreadPoolExecutor.map ignores chunksize (CPython accepts it and does nothing with it): leave it out".to_owned()
-        }
-        (Strategy::PoolApplyAsync, Field::Chunksize) => {
-            "apply_async sends one task per call: it takes no chunksize".to_owned()
-        }
-        (Strategy::ThreadingThread, Field::Workers) => {
-            "threading.Thread starts one thread per item: it reads no 'workers' (the items set how many threads run)".to_owned()
-        }
         (strategy, Field::Requests | Field::LatencyMs | Field::Limit | Field::TimeoutMs | Field::ReturnExceptions | Field::Urls) if !strategy.is_fetch() => format!(
             "'{}' is a setting of the fetch strategies (asyncio.gather, sequential): {} does not read it",
             field.key(),

@@ -21,93 +21,11 @@
 //! - Sequential awaits, `results = [await fetch(url) for url in urls]`: one request at a time;
 //!   an exception leaves the loop, so the requests after it never start.
 
-use crate::model::config::{RunConfig, Strategy};
-use crate::model::tasks::RunFacts;
-use crate::model::trace::{checksum, ChunkRecord, Derived, Trace};
+use crate::model::config::RunConfig;
+use crate::model::errors::{Fault, TaskError};
+use crate::model::strategy::HandOutRule;
+use crate::model::trace::{ChunkRecord, Recording, RunFacts, Trace};
 use std::collections::VecDeque;
-use std::fmt;
-
-/// Why a request failed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Fault {
-    /// The server answered with an error status (aiohttp's `raise_for_status()`).
-    Http {
-        /// The status code.
-        status: u16,
-        /// The status text the server sent (often empty over HTTP/2).
-        reason: String,
-    },
-    /// No response at all: the browser's `fetch` rejected.
-    Network {
-        /// Whether the URL is on another origin (then CORS or COEP is the likely cause).
-        cross_origin: bool,
-    },
-    /// The browser could not parse the URL.
-    MalformedUrl {
-        /// The URL as given.
-        url: String,
-        /// The browser's words.
-        why: String,
-    },
-    /// The request did not finish within the timeout and was aborted.
-    Timeout {
-        /// The timeout, ms.
-        after_ms: u32,
-    },
-}
-
-impl fmt::Display for Fault {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Fault::Http { status, reason } => {
-                let reason = if reason.trim().is_empty() {
-                    reason_phrase(*status)
-                } else {
-                    reason.trim()
-                };
-                write!(f, "HTTP {status} {reason}")
-            }
-            Fault::Network { cross_origin: true } => f.write_str(
-                "network failure: the browser blocked it: the server sends no CORS header, or the page's Cross-Origin-Embedder-Policy requires CORP/CORS (or the server could not be reached)",
-            ),
-            Fault::Network {
-                cross_origin: false,
-            } => f.write_str(
-                "network failure: no response came (the connection failed or was dropped)",
-            ),
-            Fault::MalformedUrl { url, why } => write!(f, "malformed URL '{url}': {why}"),
-            Fault::Timeout { after_ms } => {
-                write!(f, "TimeoutError: not finished within {after_ms} ms (aborted)")
-            }
-        }
-    }
-}
-
-/// The standard reason phrase of an HTTP status (RFC 9110), for servers that send none.
-pub fn reason_phrase(status: u16) -> &'static str {
-    let known = match status {
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        408 => "Request Timeout",
-        410 => "Gone",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "",
-    };
-    match (known, status / 100) {
-        ("", 4) => "Client Error",
-        ("", 5) => "Server Error",
-        ("", _) => "Error",
-        (known, _) => known,
-    }
-}
 
 /// How one request ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,32 +46,24 @@ pub enum Outcome {
 
 impl Outcome {
     /// The error shown on the request and in the gathered list, if it did not succeed.
-    pub fn error(&self) -> Option<String> {
+    pub fn error(&self) -> Option<TaskError> {
         match self {
             Outcome::Bytes(_) => None,
-            Outcome::Failed(fault) => Some(fault.to_string()),
-            Outcome::Cancelled { waiting: false } => Some("cancelled".to_owned()),
-            Outcome::Cancelled { waiting: true } => {
-                Some("cancelled while waiting for the semaphore".to_owned())
-            }
-            Outcome::NotStarted => {
-                Some("never started: the loop had left with an exception".to_owned())
-            }
+            Outcome::Failed(fault) => Some(TaskError::Request(fault.clone())),
+            Outcome::Cancelled { waiting } => Some(TaskError::Cancelled { waiting: *waiting }),
+            Outcome::NotStarted => Some(TaskError::NotStarted),
         }
     }
 
     /// The exception this outcome raises in the awaiter, if it is one.
-    fn exception(&self) -> Option<String> {
+    fn exception(&self) -> Option<TaskError> {
         match self {
             Outcome::Bytes(_) | Outcome::NotStarted => None,
-            Outcome::Cancelled { .. } => Some(CANCELLED_ERROR.to_owned()),
-            Outcome::Failed(fault) => Some(fault.to_string()),
+            Outcome::Cancelled { .. } => Some(TaskError::CancelledError),
+            Outcome::Failed(fault) => Some(TaskError::Request(fault.clone())),
         }
     }
 }
-
-/// What the awaiter gets when the gather (or the loop) is cancelled.
-pub const CANCELLED_ERROR: &str = "CancelledError";
 
 /// How the requests are awaited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,7 +137,7 @@ enum Awaited {
         /// The request whose exception (or cancellation) it was.
         position: usize,
         /// The exception.
-        error: String,
+        error: TaskError,
         /// When, ms since the start.
         at_ms: f64,
     },
@@ -278,12 +188,19 @@ impl FetchRun {
 
     /// The run as configured.
     pub fn for_config(config: &RunConfig) -> Self {
-        let mode = if config.strategy == Strategy::Sequential {
-            Mode::Sequential
-        } else {
-            Mode::Gather {
-                limit: config.fetch.limit,
+        let mode = match config.strategy.rule().hand_out {
+            HandOutRule::EventLoop {
+                one_at_a_time: true,
+            } => Mode::Sequential,
+            HandOutRule::EventLoop {
+                one_at_a_time: false,
             }
+            | HandOutRule::SharedQueue
+            | HandOutRule::CallQueue { .. }
+            | HandOutRule::OwnTask
+            | HandOutRule::WorkStealing => Mode::Gather {
+                limit: config.fetch.limit,
+            },
         };
         Self::new(mode, config.fetch.requests, config.fetch.return_exceptions)
     }
@@ -351,7 +268,7 @@ impl FetchRun {
                 // A cancelled gather raises CancelledError whatever return_exceptions says.
                 Awaited::Raised {
                     position,
-                    error: CANCELLED_ERROR.to_owned(),
+                    error: TaskError::CancelledError,
                     at_ms: t_ms,
                 }
             } else {
@@ -435,13 +352,15 @@ impl FetchRun {
 
     /// The gathered list in argument order, as `gather` builds it when every child is done:
     /// the bytes read, or the error at its position.
-    fn gathered(&self) -> Vec<Result<u64, String>> {
+    fn gathered(&self) -> Vec<Result<u64, TaskError>> {
         self.ends
             .iter()
             .map(|end| match end {
                 Some((_, Outcome::Bytes(bytes))) => Ok(*bytes),
-                Some((_, outcome)) => Err(outcome.error().unwrap_or_default()),
-                None => Err("unfinished".to_owned()),
+                Some((_, outcome)) => Err(outcome
+                    .error()
+                    .unwrap_or(TaskError::Cancelled { waiting: false })),
+                None => Err(TaskError::Cancelled { waiting: false }),
             })
             .collect()
     }
@@ -493,25 +412,10 @@ impl FetchRun {
                 at_ms,
             } => (vec![position], vec![at_ms], Some(error)),
         };
-        Trace {
-            strategy: config.strategy.name().to_owned(),
+        let recording = Recording {
             workers: 1,
             chunksize: 1,
             items: chunks.len(),
-            cost: config.fetch.latency_ms,
-            workload: "fetch".to_owned(),
-            shape: if config.fetch.urls.is_empty() {
-                "files".to_owned()
-            } else {
-                "urls".to_owned()
-            },
-            seed: 0,
-            gil: false,
-            query: config.to_query(),
-            isolated: facts.isolated,
-            pool_threads: facts.pool_threads,
-            started_at_ms: facts.started_at_ms,
-            wall_ms: facts.wall_ms,
             chunks,
             worker_started_ms: vec![0.0],
             arrived: self.arrived,
@@ -521,15 +425,12 @@ impl FetchRun {
             gil_slices: Vec::new(),
             raised,
             notes,
+            results,
+            results_listed: true,
             results_in_order,
-            checksum: checksum(&results),
-            results: Some(results),
-            baseline_wall_ms: None,
-            baseline: None,
             stopped: self.cancel_requested || self.cancelled_after_done,
-            processes: None,
-            derived: Derived::default(),
-        }
+        };
+        Trace::new(config, facts, recording)
     }
 
     fn notes(&self, config: &RunConfig) -> Vec<String> {
@@ -615,6 +516,7 @@ impl FetchFigures {
 mod tests {
     use super::*;
     use crate::model::config::Inputs;
+    use crate::model::strategy::Strategy;
 
     fn not_found() -> Outcome {
         Outcome::Failed(Fault::Http {
@@ -690,7 +592,7 @@ mod tests {
             &run.awaited,
             &Awaited::Raised {
                 position: 1,
-                error: "HTTP 404 Not Found".into(),
+                error: not_found().error().unwrap(),
                 at_ms: 50.0
             }
         );
@@ -703,6 +605,7 @@ mod tests {
         assert!(gathered[2]
             .as_ref()
             .unwrap_err()
+            .to_string()
             .starts_with("TimeoutError"));
     }
 
@@ -722,8 +625,8 @@ mod tests {
             run.gathered(),
             [
                 Ok(10),
-                Err("HTTP 404 Not Found".into()),
-                Err("TimeoutError: not finished within 300 ms (aborted)".into()),
+                Err(not_found().error().unwrap()),
+                Err(timeout().error().unwrap()),
                 Ok(40)
             ]
         );
@@ -749,14 +652,18 @@ mod tests {
                 &run.awaited,
                 &Awaited::Raised {
                     position: if return_exceptions { 2 } else { 0 },
-                    error: CANCELLED_ERROR.into(),
+                    error: TaskError::CancelledError,
                     at_ms: 60.0
                 }
             );
             // The finished request keeps its result; the others are marked cancelled.
             assert_eq!(
                 run.gathered(),
-                [Err("cancelled".into()), Ok(7), Err("cancelled".into())]
+                [
+                    Err(TaskError::Cancelled { waiting: false }),
+                    Ok(7),
+                    Err(TaskError::Cancelled { waiting: false })
+                ]
             );
             let notes = run
                 .into_trace(&config("strategy=asyncio.gather&requests=3"), facts(60.0))
@@ -778,7 +685,7 @@ mod tests {
             &run.awaited,
             &Awaited::Raised {
                 position: 2,
-                error: "HTTP 404 Not Found".into(),
+                error: not_found().error().unwrap(),
                 at_ms: 10.0
             }
         );
@@ -844,12 +751,14 @@ mod tests {
         assert_eq!(
             run.gathered(),
             [
-                Err("cancelled".into()),
-                Err("cancelled while waiting for the semaphore".into()),
-                Err("cancelled while waiting for the semaphore".into())
+                Err(TaskError::Cancelled { waiting: false }),
+                Err(TaskError::Cancelled { waiting: true }),
+                Err(TaskError::Cancelled { waiting: true })
             ]
         );
-        assert!(matches!(&run.awaited, Awaited::Raised { error, .. } if error == CANCELLED_ERROR));
+        assert!(
+            matches!(&run.awaited, Awaited::Raised { error, .. } if *error == TaskError::CancelledError)
+        );
     }
 
     #[test]
@@ -880,13 +789,13 @@ mod tests {
         assert_eq!(run.finished(0, not_found(), 100.0), [1]);
         assert_eq!(run.cancel(150.0), [1]);
         assert!(
-            matches!(&run.awaited, Awaited::Raised { position: 1, error, .. } if error == CANCELLED_ERROR)
+            matches!(&run.awaited, Awaited::Raised { position: 1, error, .. } if *error == TaskError::CancelledError)
         );
         assert_eq!(
             run.gathered(),
             [
-                Err("HTTP 404 Not Found".into()),
-                Err("cancelled".into()),
+                Err(not_found().error().unwrap()),
+                Err(TaskError::Cancelled { waiting: false }),
                 Err(Outcome::NotStarted.error().unwrap())
             ]
         );
@@ -904,19 +813,30 @@ mod tests {
         );
         let config = config("strategy=asyncio.gather&requests=3&latency_ms=100&timeout_ms=500");
         let trace = run.into_trace(&config, facts(301.0));
-        assert_eq!(trace.strategy, "asyncio.gather");
-        assert_eq!((trace.workers, trace.items, trace.cost), (1, 3, 100));
+        assert_eq!(trace.strategy(), Strategy::AsyncioGather);
+        assert_eq!(
+            (trace.workers, trace.items, trace.config.fetch.latency_ms),
+            (1, 3, 100)
+        );
         assert_eq!(trace.chunks.len(), 3);
         assert!(trace
             .chunks
             .iter()
             .all(|c| c.worker == 0 && c.thread == 0 && c.len == 1));
-        assert_eq!(trace.chunks[1].error.as_deref(), Some("HTTP 404 Not Found"));
+        assert_eq!(trace.chunks[1].error, not_found().error());
+        assert_eq!(
+            trace.chunks[1]
+                .error
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("HTTP 404 Not Found")
+        );
         assert_eq!(trace.chunks[1].end_ms, 50.0);
         assert_eq!(trace.arrived, [1, 2, 0]);
         assert_eq!(trace.delivered, [1]);
         assert_eq!(trace.delivered_ms, [50.0]);
-        assert_eq!(trace.raised.as_deref(), Some("HTTP 404 Not Found"));
+        assert_eq!(trace.raised, not_found().error());
         assert_eq!(trace.results.as_deref(), Some(&[1024, 0, 16384][..]));
         assert_eq!(trace.checksum, 17408);
         assert!(trace.results_in_order);
@@ -991,8 +911,8 @@ mod tests {
             reason: String::new(),
         };
         assert_eq!(empty_reason.to_string(), "HTTP 503 Service Unavailable");
-        assert_eq!(reason_phrase(418), "Client Error");
-        assert_eq!(reason_phrase(599), "Server Error");
+        assert_eq!(crate::model::errors::reason_phrase(418), "Client Error");
+        assert_eq!(crate::model::errors::reason_phrase(599), "Server Error");
         assert!(Fault::Network { cross_origin: true }
             .to_string()
             .contains("no CORS header"));

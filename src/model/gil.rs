@@ -9,9 +9,22 @@
 //! earlier than the release that let its holder in, read under the same lock), even where the
 //! threads' clocks disagree by a few microseconds.
 
-use crate::model::trace::GilSlice;
+use serde::Serialize;
 use std::cell::Cell;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+
+/// One hold of the GIL: a worker asked for it, got it, and released it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GilSlice {
+    /// The worker (lane) whose thread held it.
+    pub worker: usize,
+    /// When that thread asked for it, ms since the run started (it waited until `start_ms`).
+    pub asked_ms: f64,
+    /// When it got it.
+    pub start_ms: f64,
+    /// When it released it.
+    pub end_ms: f64,
+}
 
 thread_local! {
     /// Time this thread has spent waiting for the GIL since it was last read, ms.

@@ -4,6 +4,7 @@
 //! one pass ([`LaneGrid`], [`gather_bins`], [`depth_steps`]), and what is drawn is bounded by
 //! the pixels, not by the number of chunks.
 
+use crate::model::errors::TaskError;
 use crate::model::trace::{DepthSample, GatherCell, Trace};
 use crate::model::words::{duration, ms, number};
 use std::ops::Range;
@@ -29,7 +30,7 @@ pub struct GatherBin {
     /// The items of its chunks.
     pub items: usize,
     /// Why the first of its failed chunks failed, if one did.
-    pub error: Option<String>,
+    pub error: Option<TaskError>,
 }
 
 /// The gather strip's cells: each chunk's place in the gather, binned into at most
@@ -525,8 +526,8 @@ pub fn describe_chunk(trace: &Trace, index: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::gil::GilSlice;
     use crate::model::trace::tests::trace_of;
-    use crate::model::trace::GilSlice;
 
     /// What the lanes draw for `trace`, binned at exactly `width_px` (the page bins once at
     /// [`FINE_COLUMNS`] and resamples per width).
@@ -652,7 +653,10 @@ mod tests {
         let mut arrived: Vec<usize> = (0..1000).collect();
         arrived.sort_by(|&a, &b| spans[a].3.total_cmp(&spans[b].3));
         let mut trace = trace_of(&spans, &arrived);
-        trace.chunks[17].error = Some("HTTP 404".into());
+        trace.chunks[17].error = Some(TaskError::Request(crate::model::errors::Fault::Http {
+            status: 404,
+            reason: String::new(),
+        }));
         trace.delivered_ms = (0..1000).map(|i| 3.0 + (i % 41) as f64).collect();
         let cells = trace.gather_cells();
         for max_cells in [1, 7, 240, 5000] {
@@ -730,7 +734,8 @@ mod tests {
     /// other holds it; the lock changes hands every `switch` ms over `total` ms.
     fn gil_trace(switch: f64, total: f64) -> Trace {
         let mut trace = trace_of(&[(0, 0, 0.0, total), (1, 1, 0.0, total)], &[0, 1]);
-        trace.gil = true;
+        trace.config.strategy = crate::model::strategy::Strategy::QueueQueue;
+        trace.config.gil = true;
         let mut t = 0.0;
         let mut holder = 0;
         let mut asked = [0.0, 0.0];

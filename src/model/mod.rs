@@ -4,6 +4,8 @@
 //! - [`app_state`]: the page state and its actions (the reducer's logic).
 //! - [`config`]: a run's settings, parsed and validated from the controls, the URL or the
 //!   JS API (one path for all three).
+//! - [`field`]: the settings' catalogue: URL key, label, kind of value, default.
+//! - [`errors`]: why a task failed, typed (a request's fault, a cancellation, …).
 //! - [`export`]: the trace as the JS API hands it out, its per-task fields built when read.
 //! - [`files`]: the files shipped for requests to fetch, and the URL each request fetches.
 //! - [`gather`]: CPython's `asyncio.gather` (and sequential awaits) over fetches: argument
@@ -16,6 +18,9 @@
 //! - [`pickle`]: protocol 4 pickling, byte for byte as `pickle.dumps`.
 //! - [`program`]: the whole program (Python, or Rust) a run amounts to, runnable as pasted.
 //! - [`run_control`]: what the page and a run's workers share: Stop, and the items done.
+//! - [`sentences`]: what the page says of a run: headings, captions, checks, notes.
+//! - [`strategy`]: the strategy table: each strategy's chunking, hand-out, delivery,
+//!   pickling, runner, settings and the CPython source it mirrors, in one row.
 //! - [`tasks`]: every task strategy's hand-out and release rules, and the run its workers do.
 //! - [`words`]: how counts and times are written (plurals, digit grouping, µs or ms).
 //! - [`workload`]: the function every task applies and its CPU cost.
@@ -24,7 +29,9 @@
 
 pub mod app_state;
 pub mod config;
+pub mod errors;
 pub mod export;
+pub mod field;
 pub mod files;
 pub mod gather;
 pub mod gil;
@@ -34,6 +41,8 @@ pub mod pool_map;
 pub mod process_pool;
 pub mod program;
 pub mod run_control;
+pub mod sentences;
+pub mod strategy;
 pub mod tasks;
 pub mod trace;
 pub mod words;

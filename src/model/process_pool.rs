@@ -18,7 +18,8 @@
 use crate::model::pickle;
 use crate::model::pool_map::Chunk;
 use crate::model::run_control::RunControl;
-use crate::model::tasks::{HandOut, Plan, ResultHandler, TaskOutcome, TaskQueue};
+use crate::model::strategy::HandOut;
+use crate::model::tasks::{Plan, ResultHandler, TaskOutcome, TaskQueue};
 use crate::model::trace::{ChunkRecord, DepthSample, ProcessChunkTimes};
 use crate::model::workload::{item_value, Shape, Workload, WorkloadKind};
 
@@ -305,7 +306,8 @@ impl ProcessPoolRun {
             end_ms,
             transfer_ms: times.send_ms + times.return_ms,
             gil_wait_ms: 0.0,
-            error,
+            // A failed chunk breaks the run (`failure`): no trace shows it.
+            error: None,
             stopped: false,
             process: Some(times),
         });
@@ -325,7 +327,7 @@ impl ProcessPoolRun {
         };
         self.slots[process] = Slot::Gone;
         if let Slot::Busy { chunk, taken_ms } = slot {
-            self.record_cut_short(process, chunk, taken_ms, at_ms, Some(why.to_owned()));
+            self.record_cut_short(process, chunk, taken_ms, at_ms);
             self.failure.get_or_insert_with(|| {
                 if matches!(self.plan.hand_out, HandOut::Fifo { call_queue: Some(_) }) {
                     format!("BrokenProcessPool: A process in the process pool was terminated abruptly while the future was running or pending (process {process} died: {why}).")
@@ -359,24 +361,17 @@ impl ProcessPoolRun {
         let busy: Vec<(usize, Chunk, f64)> = (0..self.slots.len())
             .filter_map(|process| match self.slots[process] {
                 Slot::Busy { chunk, taken_ms } => Some((process, chunk, taken_ms)),
-                _ => None,
+                Slot::Starting | Slot::Idle | Slot::Gone => None,
             })
             .collect();
         for &(process, chunk, taken_ms) in &busy {
             self.slots[process] = Slot::Gone;
-            self.record_cut_short(process, chunk, taken_ms, at_ms, None);
+            self.record_cut_short(process, chunk, taken_ms, at_ms);
         }
         busy.into_iter().map(|(process, ..)| process).collect()
     }
 
-    fn record_cut_short(
-        &mut self,
-        process: usize,
-        chunk: Chunk,
-        taken_ms: f64,
-        at_ms: f64,
-        error: Option<String>,
-    ) {
+    fn record_cut_short(&mut self, process: usize, chunk: Chunk, taken_ms: f64, at_ms: f64) {
         self.records.push(ChunkRecord {
             index: chunk.index,
             first_item: chunk.first_item,
@@ -387,15 +382,16 @@ impl ProcessPoolRun {
             end_ms: at_ms.max(taken_ms),
             transfer_ms: 0.0,
             gil_wait_ms: 0.0,
-            error,
+            error: None,
             stopped: true,
             process: None,
         });
     }
 
     fn is_complete(&self) -> bool {
-        self.records.len() == self.plan.chunks.len()
-            && self.records.iter().all(|r| !r.stopped && r.error.is_none())
+        self.failure.is_none()
+            && self.records.len() == self.plan.chunks.len()
+            && self.records.iter().all(|r| !r.stopped)
     }
 
     /// Whether the run is over: every chunk is back, or it was stopped or broken.
@@ -436,7 +432,8 @@ impl ProcessPoolRun {
 mod tests {
     use super::*;
     use crate::model::config::Inputs;
-    use crate::model::tasks::{plan, Delivery};
+    use crate::model::strategy::Delivery;
+    use crate::model::tasks::plan;
     use std::cell::Cell;
 
     fn run_of(query: &str) -> (ProcessPoolRun, crate::model::config::RunConfig) {
@@ -547,7 +544,7 @@ mod tests {
         let trace = outcome
             .into_trace(
                 &config,
-                crate::model::tasks::RunFacts {
+                crate::model::trace::RunFacts {
                     isolated: false,
                     pool_threads: 5,
                     started_at_ms: 0.0,
@@ -663,7 +660,7 @@ mod tests {
         let trace = outcome
             .into_trace(
                 &config,
-                crate::model::tasks::RunFacts {
+                crate::model::trace::RunFacts {
                     isolated: false,
                     pool_threads: 2,
                     started_at_ms: 0.0,

@@ -8,8 +8,9 @@
 //! Not a simulation: it does not reproduce the playground's timings, and cost shapes other than
 //! `uniform` are named in a comment rather than spelled out per item.
 
-use crate::model::config::{RunConfig, Strategy};
+use crate::model::config::RunConfig;
 use crate::model::files::{request_url, SHIPPED_FILES};
+use crate::model::strategy::{Family, Runner, Strategy};
 use crate::model::words::group_digits;
 use crate::model::workload::{Shape, WorkloadKind};
 
@@ -99,7 +100,7 @@ fn define_work(script: &mut Script, config: &RunConfig) {
             );
         }
     }
-    if config.strategy == Strategy::PoolStarmap {
+    if config.strategy.rule().star_args {
         script.define("def power(x, exponent):\n    work()\n    return x**exponent");
     } else {
         script.define("def square(x):\n    work()\n    return x * x");
@@ -172,6 +173,14 @@ fn define_fetch(script: &mut Script, config: &RunConfig) {
     script.define(fetch);
 }
 
+/// A `with multiprocessing.Pool(workers) as pool:` block around `body`, then the print.
+fn in_pool(script: &mut Script, workers: usize, body: &[String]) {
+    script.import("import multiprocessing");
+    script.line(format!("with multiprocessing.Pool({workers}) as pool:"));
+    body.iter().for_each(|line| script.line(line.clone()));
+    script.line("print(results)");
+}
+
 /// The program for `config`, fetching from `site` (the page's address, e.g.
 /// `http://127.0.0.1:8080/`) when it fetches.
 pub fn program(config: &RunConfig, site: &str) -> String {
@@ -190,7 +199,7 @@ pub fn program(config: &RunConfig, site: &str) -> String {
     } else if fetch {
         define_urls(&mut script, config, site, config.items);
         define_get_size(&mut script, config);
-    } else if !matches!(config.strategy, RayonParIter | Static) {
+    } else if config.strategy.family() != Family::Rust {
         define_work(&mut script, config);
     }
     let (task, inputs) = if fetch {
@@ -204,42 +213,54 @@ pub fn program(config: &RunConfig, site: &str) -> String {
         );
     }
     match config.strategy {
-        PoolMap | PoolMapAsync | PoolImap | PoolImapUnordered | PoolStarmap | PoolApplyAsync => {
+        PoolMap => in_pool(
+            &mut script,
+            w,
+            &[format!(
+                "    results = pool.map(square, range(1, {n}){chunksize})"
+            )],
+        ),
+        PoolMapAsync => in_pool(
+            &mut script,
+            w,
+            &[format!(
+                "    results = pool.map_async(square, range(1, {n}){chunksize}).get()"
+            )],
+        ),
+        PoolStarmap => {
             script.import("import multiprocessing");
-            script.line(format!("with multiprocessing.Pool({w}) as pool:"));
-            match config.strategy {
-                PoolMap => script.line(format!(
-                    "    results = pool.map(square, range(1, {n}){chunksize})"
-                )),
-                PoolMapAsync => script.line(format!(
-                    "    results = pool.map_async(square, range(1, {n}){chunksize}).get()"
-                )),
-                PoolStarmap => {
-                    script.import("from itertools import repeat");
-                    script.line(format!(
-                        "    results = pool.starmap(power, zip(range(1, {n}), repeat(2)){chunksize})"
-                    ));
-                }
-                PoolApplyAsync => {
-                    script.line(format!(
-                        "    pending = [pool.apply_async(square, (x,)) for x in range(1, {n})]"
-                    ));
-                    script.line("    results = [p.get() for p in pending]  # in call order");
-                }
-                _ => {
-                    let (method, order) = if config.strategy == PoolImap {
-                        ("imap", "each once it and every earlier one are back")
-                    } else {
-                        ("imap_unordered", "in the order they complete")
-                    };
-                    script.line("    results = []");
-                    script.line(format!(
-                        "    for result in pool.{method}(square, range(1, {n}){chunksize}):"
-                    ));
-                    script.line(format!("        results.append(result)  # {order}"));
-                }
-            }
-            script.line("print(results)");
+            script.import("from itertools import repeat");
+            in_pool(
+                &mut script,
+                w,
+                &[format!(
+                    "    results = pool.starmap(power, zip(range(1, {n}), repeat(2)){chunksize})"
+                )],
+            );
+        }
+        PoolApplyAsync => in_pool(
+            &mut script,
+            w,
+            &[
+                format!("    pending = [pool.apply_async(square, (x,)) for x in range(1, {n})]"),
+                "    results = [p.get() for p in pending]  # in call order".to_owned(),
+            ],
+        ),
+        PoolImap | PoolImapUnordered => {
+            let (method, order) = if config.strategy == PoolImap {
+                ("imap", "each once it and every earlier one are back")
+            } else {
+                ("imap_unordered", "in the order they complete")
+            };
+            in_pool(
+                &mut script,
+                w,
+                &[
+                    "    results = []".to_owned(),
+                    format!("    for result in pool.{method}(square, range(1, {n}){chunksize}):"),
+                    format!("        results.append(result)  # {order}"),
+                ],
+            );
         }
         ProcessPoolMap => {
             script.import("from concurrent.futures import ProcessPoolExecutor");
@@ -350,7 +371,7 @@ fn rust_program(config: &RunConfig) -> String {
         ),
     };
     let square = "fn square(x: u64) -> u64 {\n    work();\n    x * x\n}";
-    if config.strategy == Strategy::RayonParIter {
+    if config.strategy.rule().runner == Runner::Rayon {
         format!(
             "use rayon::prelude::*;\n\n{work}\n\n{square}\n\nfn main() {{\n    let pool = rayon::ThreadPoolBuilder::new().num_threads({w}).build().unwrap();\n    let results: Vec<u64> = pool.install(|| (1..={items}u64).into_par_iter().map(square).collect());\n    println!(\"{{results:?}}\");\n}}\n"
         )

@@ -5,48 +5,20 @@
 //! the caller as CPython's result objects do. (rayon's work stealing is rayon's own, in the
 //! runtime; the fetch strategies are in `gather`.)
 
-use crate::model::config::{Chunking, RunConfig, Strategy};
+use crate::model::config::RunConfig;
+use crate::model::errors::TaskError;
+use crate::model::gil::GilSlice;
 use crate::model::gil::{self, Gil};
 use crate::model::pickle;
 use crate::model::pool_map::{split, Chunk};
 use crate::model::run_control::RunControl;
-use crate::model::trace::{
-    checksum, BaselineSource, ChunkRecord, DepthSample, Derived, GilSlice, Trace,
-    MAX_LISTED_RESULTS,
-};
-use crate::model::words::group_digits;
-use crate::model::words::{count, ms};
-use crate::model::workload::WorkloadKind;
+use crate::model::sentences::notes;
+use crate::model::strategy::{Delivery, HandOut, HandOutRule};
+use crate::model::trace::{ChunkRecord, DepthSample, Recording, RunFacts, Trace};
 use crate::model::workload::{item_value, Io, Workload};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-
-/// Which worker takes which task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HandOut {
-    /// One shared FIFO queue: whichever worker is idle takes the next task. With a
-    /// `call_queue` bound, tasks wait as pending work items and move into a call queue of at
-    /// most that many (`ProcessPoolExecutor`: `max_workers + 1`).
-    Fifo {
-        /// Bound of the call queue the workers take from, if any.
-        call_queue: Option<usize>,
-    },
-    /// Worker `w` runs task `w` and nothing else (a thread per task; a static split).
-    OwnTask,
-}
-
-/// When results reach the caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
-    /// The whole list at once, when every task is back (`MapResult`, `q.join()`, collect).
-    AllAtEnd,
-    /// Each result as soon as it and every earlier one are back (`IMapIterator`, futures
-    /// awaited in order, threads joined in order).
-    InOrder,
-    /// Each result as it arrives (`IMapUnorderedIterator`).
-    AsCompleted,
-}
 
 /// A strategy's rules for one run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,16 +39,17 @@ pub struct Plan {
     pub gil: bool,
 }
 
-/// The rules of `config.strategy` for this run. The CPython source each follows is named.
+/// The rules of `config.strategy` for this run, read from the strategy table.
 pub fn plan(config: &RunConfig) -> Plan {
+    let rule = config.strategy.rule();
     Plan {
         workers: plan_workers(config),
         chunks: split(config.items, config.resolved_chunksize()),
         hand_out: hand_out(config),
-        delivery: plan_delivery(config.strategy),
-        pickled: config.strategy.is_process_pool(),
-        pairs: config.strategy == Strategy::PoolStarmap,
-        gil: config.strategy.is_threaded() && config.gil,
+        delivery: rule.delivery,
+        pickled: rule.pickles,
+        pairs: rule.star_args,
+        gil: rule.python_threads && config.gil,
     }
 }
 
@@ -92,24 +65,17 @@ pub fn plan_workers(config: &RunConfig) -> usize {
     }
 }
 
-/// Which worker takes which task, by the strategy's CPython source.
+/// The strategy's hand-out rule for this run's worker count. rayon's pieces and the event
+/// loop's requests are not handed out by the task runner: their plans are only the cut.
 fn hand_out(config: &RunConfig) -> HandOut {
-    use Strategy::*;
-    let fifo = HandOut::Fifo { call_queue: None };
-    match config.strategy {
-        // pool.py: all chunks go in order into one task queue (delivery in plan_delivery).
-        PoolMap | PoolMapAsync | PoolStarmap | PoolImap | PoolImapUnordered | PoolApplyAsync => {
-            fifo
+    match config.strategy.rule().hand_out {
+        HandOutRule::SharedQueue | HandOutRule::EventLoop { .. } => {
+            HandOut::Fifo { call_queue: None }
         }
-        // process.py: _process_worker takes call items from a call queue of max_workers + 1
-        // (EXTRA_QUEUED_CALLS = 1).
-        ProcessPoolMap => HandOut::Fifo {
-            call_queue: Some(config.workers + 1),
+        HandOutRule::CallQueue { extra_queued_calls } => HandOut::Fifo {
+            call_queue: Some(config.workers + extra_queued_calls),
         },
-        // thread.py: one work item per input in one unbounded queue.
-        ThreadPoolMap | QueueQueue | AsyncioGather | Sequential => fifo,
-        // One thread per task; one contiguous block per worker.
-        ThreadingThread | Static | RayonParIter => HandOut::OwnTask,
+        HandOutRule::OwnTask | HandOutRule::WorkStealing => HandOut::OwnTask,
     }
 }
 
@@ -261,19 +227,6 @@ pub struct TaskOutcome {
     pub gil_slices: Vec<GilSlice>,
 }
 
-/// Facts of a run that only the runtime knows.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RunFacts {
-    /// Whether the page was cross-origin isolated.
-    pub isolated: bool,
-    /// Threads in the page's pool.
-    pub pool_threads: usize,
-    /// The run's start on the shared clock, ms since the epoch.
-    pub started_at_ms: f64,
-    /// From the call until the caller had every result, ms.
-    pub wall_ms: f64,
-}
-
 impl TaskOutcome {
     /// The trace of this outcome, for `config`.
     pub fn into_trace(self, config: &RunConfig, facts: RunFacts) -> Result<Trace, String> {
@@ -301,21 +254,10 @@ impl TaskOutcome {
                     config.workload.expected_result(position)
                 }
             });
-        Ok(Trace {
-            strategy: config.strategy.name().to_owned(),
+        let recording = Recording {
             workers: self.worker_started_ms.len(),
             chunksize: config.resolved_chunksize(),
             items: config.items,
-            cost: config.workload.cost,
-            workload: config.workload.kind.name().to_owned(),
-            shape: config.workload.shape.name().to_owned(),
-            seed: config.workload.seed,
-            gil: config.strategy.is_threaded() && config.gil,
-            query: config.to_query(),
-            isolated: facts.isolated,
-            pool_threads: facts.pool_threads,
-            started_at_ms: facts.started_at_ms,
-            wall_ms: facts.wall_ms,
             chunks: self.records,
             worker_started_ms: self.worker_started_ms,
             arrived: self.arrived,
@@ -325,285 +267,12 @@ impl TaskOutcome {
             gil_slices: self.gil_slices,
             raised: None,
             notes: notes(config),
+            results,
+            results_listed: !stopped,
             results_in_order,
-            checksum: checksum(&results),
-            results: (!stopped && results.len() <= MAX_LISTED_RESULTS).then_some(results),
-            baseline_wall_ms: None,
-            baseline: None,
             stopped,
-            processes: None,
-            derived: Derived::default(),
-        })
-    }
-}
-
-/// What differs in the browser from the runtime the strategy names, said plainly.
-pub fn notes(config: &RunConfig) -> Vec<String> {
-    use Strategy::*;
-    let mut notes = Vec::new();
-    if config.strategy.is_process_pool() {
-        notes.push("Each process is a Web Worker with its own instance of the module and its own memory, sharing nothing with the page or the other processes: as through CPython's pipes, each task's arguments are pickled to bytes (protocol 4) and posted to the process, which unpickles them, computes, and posts its results back pickled; that crossing, both ways, is the darker part of each box.".to_owned());
-    }
-    if config.strategy.is_threaded() {
-        notes.push(if config.gil {
-            "GIL on: a real global lock is held while a task computes and handed to a waiting thread every 5 ms (CPython's switch interval); it is released while a task waits.".to_owned()
-        } else {
-            "GIL off, as in free-threaded Python (3.13t): threads compute in parallel.".to_owned()
-        });
-    }
-    match config.strategy {
-        ThreadingThread => notes.push("A browser cannot start an OS thread per task: each task runs on its own resident Web Worker, woken by a message. The start cost shown (thread start) is that hand-off, smaller than starting an OS thread.".to_owned()),
-        ThreadPoolMap => notes.push("CPython starts the executor's threads lazily, one per submit while fewer than max_workers exist (default min(32, os.cpu_count() + 4)); here the max_workers threads are resident Web Workers woken as the run starts.".to_owned()),
-        RayonParIter => notes.push("rayon's own pool of exactly this many threads, built for the run on resident Web Workers: it splits the range in halves recursively and idle threads steal halves. Each box is one of the pieces rayon ran sequentially on a thread after splitting.".to_owned()),
-        _ => {}
-    }
-    match config.workload.kind {
-        WorkloadKind::Io => notes.push("I/O is a timer wait: the thread blocks (Atomics.wait) without using the CPU, as a thread waiting on a socket does.".to_owned()),
-        WorkloadKind::Fetch => {
-            notes.push("Each thread blocks until its request is back, as requests.get blocks a Python thread; the request itself is the browser's fetch(), made for the thread by the page (a Web Worker that blocks cannot run one of its own), as a socket read is done by the OS. With the GIL on, the lock is released while the request is in flight.".to_owned());
-            if config.workload.cost > 0 {
-                notes.push(format!("Added latency: each request then waits {} µs on a timer (the cost), as asyncio.gather's latency_ms; it is not network time. Served from this machine a request has no network wait, only CPU shared with the threads: without latency there is nothing for threads to overlap.", group_digits(u64::from(config.workload.cost))));
-            }
-        }
-        WorkloadKind::Cpu => {}
-    }
-    notes
-}
-
-/// What the run's items are called: `requests` for the fetch workload, else `items`.
-fn items_noun(trace: &Trace) -> &'static str {
-    if trace.workload == WorkloadKind::Fetch.name() {
-        "requests"
-    } else {
-        "items"
-    }
-}
-
-/// The heading of a finished run: what ran, on how many workers, cut into what.
-pub fn run_heading(trace: &Trace) -> String {
-    let heading = plain_heading(trace);
-    if trace.stopped {
-        format!("{heading} (stopped)")
-    } else {
-        heading
-    }
-}
-
-fn plain_heading(trace: &Trace) -> String {
-    let name = trace.strategy.as_str();
-    let noun = if items_noun(trace) == "requests" {
-        "request"
-    } else {
-        "item"
-    };
-    let items = count(trace.items, noun);
-    let workers = count(trace.workers, "worker");
-    let Ok(strategy) = Strategy::parse(name) else {
-        return name.to_owned();
-    };
-    // A stopped run recorded only the tasks that started; the chunks were all cut.
-    let n = match strategy.chunking() {
-        Chunking::DefaultRule | Chunking::DefaultOne if trace.stopped => {
-            trace.items.div_ceil(trace.chunksize.max(1))
-        }
-        _ => trace.chunks.len(),
-    };
-    match strategy.chunking() {
-        _ if strategy.is_fetch() => format!(
-            "{name}: {} on one event loop",
-            count(trace.items, "request")
-        ),
-        Chunking::DefaultRule | Chunking::DefaultOne => format!(
-            "{name} on {workers}: {items} in {} of {}",
-            count(n, "chunk"),
-            group_digits(trace.chunksize as u64)
-        ),
-        Chunking::Adaptive if strategy == Strategy::RayonParIter => {
-            format!("{name} on {workers}: {items} in {}", count(n, "piece"))
-        }
-        Chunking::Adaptive => format!("{name} on {workers}: {items} in {}", count(n, "block")),
-        Chunking::PerItem if strategy == Strategy::ThreadingThread => {
-            format!("{name}: {items}, one thread each")
-        }
-        Chunking::PerItem => format!("{name} on {workers}: {items}, one task each"),
-    }
-}
-
-/// What the page says of a stopped run: how far it got.
-pub fn stopped_summary(trace: &Trace) -> Option<String> {
-    if !trace.stopped {
-        return None;
-    }
-    let tasks = trace.chunks.len();
-    let finished = trace.chunks.iter().filter(|c| !c.stopped).count();
-    let items_finished: usize = trace
-        .chunks
-        .iter()
-        .filter(|c| !c.stopped)
-        .map(|c| c.len)
-        .sum();
-    Some(format!(
-        "Stopped after {}: {finished} of {} finished ({} of {}); the caller got no result list.",
-        ms(trace.wall_ms, 1),
-        count(tasks, "started task"),
-        group_digits(items_finished as u64),
-        count(trace.items, "item")
-    ))
-}
-
-/// The speed-up figure: over which 1-worker run, and where its time came from.
-pub fn speedup_summary(trace: &Trace) -> String {
-    let speedup = trace.speedup();
-    match (speedup, trace.baseline_wall_ms, trace.baseline) {
-        (Some(_), Some(_), Some(BaselineSource::ThisRun)) => {
-            "1.00×: this run is the sequential run on 1 worker".to_owned()
-        }
-        (Some(s), Some(base), Some(source)) => {
-            let when = match source {
-                BaselineSource::Stored => "measured earlier on this page for the same workload",
-                _ => "measured right after this run",
-            };
-            format!(
-                "{s:.2}× over the sequential run on 1 worker ({}, {when})",
-                ms(base, 1)
-            )
-        }
-        _ if trace.stopped => "not measured: the run was stopped".to_owned(),
-        _ if trace.workload == WorkloadKind::Fetch.name()
-            && trace.chunks.iter().any(|c| c.error.is_some()) =>
-        {
-            "not measured: a request failed, and timing the requests again on 1 worker would re-send it".to_owned()
-        }
-        _ => "not measured (the 1-worker run was skipped)".to_owned(),
-    }
-}
-
-/// The split strip's caption for a finished run: how this strategy cut its input.
-pub fn split_caption(trace: &Trace) -> String {
-    let n = trace.chunks.len();
-    let size = group_digits(trace.chunksize as u64);
-    let noun = if items_noun(trace) == "requests" {
-        "request"
-    } else {
-        "item"
-    };
-    let items = count(trace.items, noun);
-    match Strategy::parse(&trace.strategy) {
-        Ok(Strategy::ProcessPoolMap) => format!("{items} cut into {} of {size}, all submitted at once; a call queue of max_workers + 1 = {} feeds the workers", count(n, "batch"), trace.workers + 1),
-        Ok(s) if s.is_process_pool() && s != Strategy::PoolApplyAsync => format!("{items} cut into {} of {size} consecutive items, put in this order into one shared FIFO queue", count(n, "chunk")),
-        Ok(Strategy::ThreadingThread) => format!("{items}, one thread each, started in this order"),
-        Ok(Strategy::Static) => format!("{items} in {} of {size}, block w for worker w", count(n, "contiguous block")),
-        Ok(Strategy::RayonParIter) => format!("{items} as rayon split them: each cell is a piece one worker (thread) ran sequentially ({})", count(n, "piece")),
-        _ => format!("{items}, one task each, put in this order into one shared FIFO queue"),
-    }
-}
-
-/// The number the split shows for the item at `position`: its value (`1..=n`), or for the
-/// fetch workload its request's index, as the lanes and the errors number requests.
-pub fn item_number(trace: &Trace, position: usize) -> u64 {
-    if trace.workload == WorkloadKind::Fetch.name() {
-        position as u64
-    } else {
-        item_value(position)
-    }
-}
-
-/// The check of the gathered list shown after it: whether each place holds what it should.
-pub fn results_check(trace: &Trace) -> &'static str {
-    if trace.stopped {
-        return "";
-    }
-    let as_completed =
-        Strategy::parse(&trace.strategy).map(plan_delivery) == Ok(Delivery::AsCompleted);
-    match (
-        trace.workload == WorkloadKind::Fetch.name(),
-        trace.results_in_order,
-    ) {
-        (false, true) if as_completed => {
-            " ✓ every item's result, as a sequential map gives them, received in completion order"
-        }
-        (true, true) => {
-            " ✓ each request's bytes in its place (0 where it failed), as the shipped files' sizes"
-        }
-        (true, false) => " ✗ differs from the shipped files' sizes",
-        (false, true) => " ✓ equals a sequential map, item by item",
-        (false, false) => " ✗ differs from a sequential map",
-    }
-}
-
-/// The lanes' caption for a finished run: what a box is.
-pub fn lanes_caption(trace: &Trace) -> String {
-    let boxes = if trace.workload == WorkloadKind::Fetch.name() {
-        "each box is a request, from the moment an idle thread took it to the moment its bytes were back (the thread blocked meanwhile); numbers are request indices"
-    } else {
-        "each box is a chunk, from the moment an idle worker took it from the queue to the moment it handed its results back; numbers are chunk indices"
-    };
-    let mut caption = boxes.to_owned();
-    if trace.chunks.len() > 200 {
-        caption.push_str("; a finely striped box stands for many chunks too short to draw apart");
-    }
-    if trace.chunks.iter().any(|c| c.transfer_ms > 0.0) {
-        caption.push_str("; the dark band is the share spent pickling");
-    }
-    if trace.gil {
-        let metrics = trace.metrics();
-        let (waited, busy) = (metrics.gil_wait_ms, metrics.sum_task_ms);
-        caption.push_str(&format!(
-            "; a box is solid only where its thread held the GIL (one thread at a time, from the recorded hand-overs) and hatched while waiting for the GIL ({} of {}, {:.0}%)",
-            ms(waited, 1),
-            ms(busy, 1),
-            if busy > 0.0 {
-                waited / busy * 100.0
-            } else {
-                0.0
-            }
-        ));
-    }
-    caption
-}
-
-/// What the Result line lists: the results in the order the caller received them.
-pub fn results_order_label(trace: &Trace) -> &'static str {
-    match Strategy::parse(&trace.strategy).map(plan_delivery) {
-        Ok(Delivery::AsCompleted) => "Result, in the order received (completion order): ",
-        _ => "Result, in the order received (input order): ",
-    }
-}
-
-/// The gather strip's caption for a finished run: when results reached the caller.
-pub fn gather_caption(trace: &Trace) -> String {
-    if trace.stopped {
-        return format!(
-            "the run was stopped: the results of {} reached the result handler (numbers: arrival order), and the caller got no list",
-            count(trace.arrived.len(), "task")
-        );
-    }
-    let waited = trace.waited_count();
-    let n = trace.chunks.len();
-    let end = trace.delivered_ms.iter().copied().fold(0.0, f64::max);
-    let strategy = Strategy::parse(&trace.strategy);
-    match strategy.map(plan_delivery) {
-        Ok(Delivery::AsCompleted) => format!("results reach the caller in the order they complete (numbers: completion order); none waits for another, the last arrives at {}", ms(end, 1)),
-        Ok(Delivery::InOrder) => format!("each result reaches the caller once it and every earlier one are back; {} of {} arrived early and waited for an earlier one (striped)", group_digits(waited as u64), group_digits(n as u64)),
-        _ => format!("results land at their place in input order (numbers: arrival order); the caller gets the whole list at {}, once every task is back, so {} of {} waited (striped)", ms(end, 1), group_digits(waited as u64), group_digits(n as u64)),
-    }
-}
-
-/// When a strategy's results reach the caller:
-/// - pool.py `MapResult` (map, map_async, starmap) is ready only when every chunk is back;
-///   `q.join()` and collecting a parallel iterator also give the whole list at the end;
-/// - pool.py `IMapIterator._set` releases index i once 0..i are in; so do futures awaited in
-///   order (`ProcessPoolExecutor.map`, `ThreadPoolExecutor.map`, `apply_async(...).get()`)
-///   and threads joined in order;
-/// - pool.py `IMapUnorderedIterator._set` releases each as it comes.
-pub fn plan_delivery(strategy: Strategy) -> Delivery {
-    use Strategy::*;
-    match strategy {
-        PoolImap | PoolApplyAsync | ProcessPoolMap | ThreadPoolMap | ThreadingThread => {
-            Delivery::InOrder
-        }
-        PoolImapUnordered => Delivery::AsCompleted,
-        _ => Delivery::AllAtEnd,
+        };
+        Ok(Trace::new(config, facts, recording))
     }
 }
 
@@ -679,7 +348,7 @@ impl TaskRun {
         worker: usize,
         positions: impl Iterator<Item = usize>,
         now_ms: &dyn Fn() -> f64,
-    ) -> Option<(Vec<u64>, Option<String>)> {
+    ) -> Option<(Vec<u64>, Option<TaskError>)> {
         let (gil, io, control) = (self.gil.as_ref(), self.io.as_deref(), &*self.control);
         let mut error = None;
         let mut results = Vec::new();
@@ -711,7 +380,7 @@ impl TaskRun {
         worker: usize,
         chunk: Chunk,
         now_ms: &dyn Fn() -> f64,
-    ) -> (Option<Vec<u64>>, f64, Option<String>) {
+    ) -> (Option<Vec<u64>>, f64, Option<TaskError>) {
         if !self.plan.pickled {
             return match self.run_items(worker, chunk.items(), now_ms) {
                 Some((results, error)) => (Some(results), 0.0, error),
@@ -844,6 +513,10 @@ impl TaskRun {
 mod tests {
     use super::*;
     use crate::model::config::Inputs;
+    use crate::model::errors::Fault;
+    use crate::model::sentences::{lanes_caption, results_check, run_heading, split_caption};
+    use crate::model::strategy::Strategy;
+    use crate::model::workload::WorkloadKind;
 
     fn plan_of(query: &str) -> Plan {
         plan(&Inputs::from_query(query).validate().unwrap())
@@ -939,10 +612,10 @@ mod tests {
             ] {
                 let mut inputs = Inputs::default()
                     .with_strategy(strategy.name())
-                    .with(crate::model::config::Field::Items, items.to_string())
-                    .with(crate::model::config::Field::Workers, workers.to_string());
+                    .with(crate::model::field::Field::Items, items.to_string())
+                    .with(crate::model::field::Field::Workers, workers.to_string());
                 if let Some(size) = chunksize {
-                    inputs = inputs.with(crate::model::config::Field::Chunksize, size.to_string());
+                    inputs = inputs.with(crate::model::field::Field::Chunksize, size.to_string());
                 }
                 let Ok(config) = inputs.validate() else {
                     continue;
@@ -957,49 +630,6 @@ mod tests {
             }
         }
         assert!(checked >= 30, "only {checked} configs were valid");
-    }
-
-    #[test]
-    fn headings_name_what_the_run_was_cut_into() {
-        let mut trace =
-            crate::model::trace::tests::trace_of(&[(0, 0, 0.0, 1.0), (1, 1, 0.0, 1.0)], &[0, 1]);
-        trace.items = 14;
-        trace.chunksize = 7;
-        assert_eq!(
-            run_heading(&trace),
-            "Pool.map on 2 workers: 14 items in 2 chunks of 7"
-        );
-        trace.strategy = "rayon.par_iter".into();
-        assert_eq!(
-            run_heading(&trace),
-            "rayon.par_iter on 2 workers: 14 items in 2 pieces",
-            "rayon's threads are the run's workers, named as in every other strategy"
-        );
-        trace.strategy = "queue.Queue".into();
-        assert_eq!(
-            run_heading(&trace),
-            "queue.Queue on 2 workers: 14 items, one task each"
-        );
-        trace.strategy = "asyncio.gather".into();
-        assert_eq!(
-            run_heading(&trace),
-            "asyncio.gather: 14 requests on one event loop"
-        );
-        // One of anything is singular; thousands are grouped.
-        let mut one = crate::model::trace::tests::trace_of(&[(0, 0, 0.0, 1.0)], &[0]);
-        (one.workers, one.items, one.chunksize) = (1, 1, 1);
-        assert_eq!(
-            run_heading(&one),
-            "Pool.map on 1 worker: 1 item in 1 chunk of 1"
-        );
-        one.strategy = "ProcessPoolExecutor.map".into();
-        assert!(split_caption(&one).starts_with("1 item cut into 1 batch of 1"));
-        one.items = 12_000;
-        one.strategy = "queue.Queue".into();
-        assert_eq!(
-            run_heading(&one),
-            "queue.Queue on 1 worker: 12,000 items, one task each"
-        );
     }
 
     /// Runs `config` on its plan's workers, each a real thread, with `io` for fetch tasks.
@@ -1044,7 +674,10 @@ mod tests {
                 std::thread::sleep(std::time::Duration::from_millis(30));
                 in_flight.fetch_sub(1, Ordering::SeqCst);
                 if position == 5 {
-                    Err("HTTP 404 Not Found".to_owned())
+                    Err(TaskError::Request(Fault::Http {
+                        status: 404,
+                        reason: String::new(),
+                    }))
                 } else {
                     Ok(crate::model::files::SHIPPED_FILES[position % 4].bytes)
                 }
@@ -1055,10 +688,13 @@ mod tests {
             peak.load(Ordering::SeqCst) >= 2,
             "with the GIL on, requests still overlap: the GIL is not held while one is in flight"
         );
-        let errors: Vec<Option<&str>> =
-            outcome.records.iter().map(|r| r.error.as_deref()).collect();
+        let errors: Vec<Option<String>> = outcome
+            .records
+            .iter()
+            .map(|r| r.error.as_ref().map(ToString::to_string))
+            .collect();
         let mut expected = vec![None; 8];
-        expected[5] = Some("HTTP 404 Not Found");
+        expected[5] = Some("HTTP 404 Not Found".to_owned());
         assert_eq!(errors, expected);
         let trace = outcome.into_trace(&config, FACTS).unwrap();
         assert_eq!(
@@ -1069,7 +705,7 @@ mod tests {
             trace.results_in_order,
             "each place holds its own request's bytes, 0 where it failed"
         );
-        assert_eq!(trace.workload, "fetch");
+        assert_eq!(trace.workload(), WorkloadKind::Fetch);
         assert!(trace
             .notes
             .iter()
@@ -1081,7 +717,7 @@ mod tests {
         assert!(split_caption(&trace).starts_with("8 requests, one task each"));
         assert!(lanes_caption(&trace).starts_with("each box is a request"));
         assert!(results_check(&trace).contains("each request's bytes in its place"));
-        assert_eq!((item_number(&trace, 0), item_number(&trace, 7)), (0, 7));
+        assert_eq!((trace.item_number(0), trace.item_number(7)), (0, 7));
     }
 
     #[test]
@@ -1106,7 +742,7 @@ mod tests {
         let cpu = Inputs::from_query("strategy=queue.Queue&workers=2&items=4&cost=10")
             .validate()
             .unwrap();
-        let unused: Arc<Io> = Arc::new(|_| Err("never called".to_owned()));
+        let unused: Arc<Io> = Arc::new(|_| Err(TaskError::Unavailable("never called")));
         let squared = run_with_io(&cpu, unused).into_trace(&cpu, FACTS).unwrap();
         assert!(squared.results_in_order && squared.chunks.iter().all(|c| c.error.is_none()));
         assert_eq!(squared.results.as_deref(), Some(&[1, 4, 9, 16][..]));
@@ -1154,39 +790,6 @@ mod tests {
         );
         let trace = outcome.into_trace(&config, FACTS).unwrap();
         assert!(trace.stopped && trace.results.is_none() && !trace.results_in_order);
-    }
-
-    #[test]
-    fn the_speed_up_says_where_its_baseline_came_from() {
-        let mut trace =
-            crate::model::trace::tests::trace_of(&[(0, 0, 0.0, 10.0), (1, 1, 0.0, 10.0)], &[0, 1]);
-        assert_eq!(
-            speedup_summary(&trace),
-            "2.00× over the sequential run on 1 worker (20.0 ms, measured right after this run)"
-        );
-        trace.baseline = Some(BaselineSource::Stored);
-        assert!(speedup_summary(&trace)
-            .ends_with("measured earlier on this page for the same workload)"));
-        trace.baseline = None;
-        trace.baseline_wall_ms = None;
-        assert_eq!(
-            speedup_summary(&trace),
-            "not measured (the 1-worker run was skipped)"
-        );
-        assert_eq!(stopped_summary(&trace), None);
-        trace.stopped = true;
-        trace.chunks[1].stopped = true;
-        assert_eq!(speedup_summary(&trace), "not measured: the run was stopped");
-        assert_eq!(
-            run_heading(&trace),
-            "Pool.map on 2 workers: 2 items in 2 chunks of 1 (stopped)"
-        );
-        assert!(gather_caption(&trace).starts_with("the run was stopped"));
-        assert_eq!(results_check(&trace), "");
-        assert_eq!(
-            stopped_summary(&trace).unwrap(),
-            "Stopped after 10.0 ms: 1 of 2 started tasks finished (1 of 2 items); the caller got no result list."
-        );
     }
 
     #[test]

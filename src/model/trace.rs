@@ -4,7 +4,13 @@
 //! Times are milliseconds since the run started, measured on one clock across workers
 //! (`performance.timeOrigin + performance.now()`; each worker's `now()` has its own origin).
 
-use serde::Serialize;
+use crate::model::config::RunConfig;
+use crate::model::errors::TaskError;
+use crate::model::gil::GilSlice;
+use crate::model::strategy::Strategy;
+use crate::model::workload::{item_value, WorkloadKind};
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
 use std::sync::OnceLock;
 
 /// One chunk as it really ran: which worker took it and when.
@@ -31,7 +37,7 @@ pub struct ChunkRecord {
     pub gil_wait_ms: f64,
     /// Why the task failed (fetch strategies: HTTP status, network error, timeout …), if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<TaskError>,
     /// Whether the run was stopped while this task ran: it ended part-way at `end_ms`, and its
     /// results never reached the caller.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -77,30 +83,19 @@ impl ChunkRecord {
 /// The results of a run are listed in full up to this many items; above, only the checksum.
 pub const MAX_LISTED_RESULTS: usize = 10_000;
 
-/// The record of one run. Serialized as is for `window.playground.run` and exports.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The record of one run: the settings it ran with, what the runtime knew, and what it
+/// recorded. Built by [`Trace::new`] for every strategy; serialised for `window.playground.run`
+/// and exports with the documented keys (see the `Serialize` impl below).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Trace {
-    /// The strategy's Python spelling, e.g. `Pool.map`.
-    pub strategy: String,
-    /// Number of pool workers the run used.
+    /// The validated settings the run started with.
+    pub config: RunConfig,
+    /// Number of workers the run used (threads, processes, or the one event loop).
     pub workers: usize,
     /// The chunk size used (resolved from CPython's default rule when none was given).
     pub chunksize: usize,
-    /// Number of input items.
+    /// Number of input items (requests, for the fetch strategies).
     pub items: usize,
-    /// Base cost per item: `k` of "primes below k" (`cpu`) or µs of waiting (`io`); not used
-    /// by `fetch`.
-    pub cost: u32,
-    /// `cpu`, `io` or `fetch`.
-    pub workload: String,
-    /// How the cost is spread over the items.
-    pub shape: String,
-    /// Seed of the random shapes.
-    pub seed: u64,
-    /// Whether a GIL was held while threads computed (thread strategies only).
-    pub gil: bool,
-    /// The URL query that reproduces this run.
-    pub query: String,
     /// Whether the page was cross-origin isolated (needed for shared memory and workers).
     pub isolated: bool,
     /// Threads in the page's pool (the run used `workers` of them).
@@ -126,7 +121,7 @@ pub struct Trace {
     pub gil_slices: Vec<GilSlice>,
     /// The exception raised to the caller, if one was (e.g. `asyncio.gather` without
     /// `return_exceptions`): the caller got it instead of the results.
-    pub raised: Option<String>,
+    pub raised: Option<TaskError>,
     /// What differs in the browser from the Python runtime, said plainly.
     pub notes: Vec<String>,
     /// Whether the gathered list equals a sequential map, item by item.
@@ -142,12 +137,204 @@ pub struct Trace {
     /// Whether the run was stopped before it finished: the trace holds what ran until then
     /// (tasks cut short are marked `stopped`), and the caller got no result list.
     pub stopped: bool,
-    /// The processes of a process-pool run (process strategies only).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The processes of a process-pool run (process strategies only; set by the runtime).
     pub processes: Option<ProcessStartup>,
     /// Figures that follow from the rest, computed once (not part of the JSON).
-    #[serde(skip)]
     pub derived: Derived,
+}
+
+/// Facts of a run that only the runtime knows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunFacts {
+    /// Whether the page was cross-origin isolated.
+    pub isolated: bool,
+    /// Threads in the page's pool.
+    pub pool_threads: usize,
+    /// The run's start on the shared clock, ms since the epoch.
+    pub started_at_ms: f64,
+    /// From the call until the caller had every result, ms.
+    pub wall_ms: f64,
+}
+
+/// What a strategy's run recorded, in the form every strategy has: handed to [`Trace::new`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Recording {
+    /// Number of workers used.
+    pub workers: usize,
+    /// The chunk size used.
+    pub chunksize: usize,
+    /// Number of input items (requests).
+    pub items: usize,
+    /// Every task as it ran, in input order.
+    pub chunks: Vec<ChunkRecord>,
+    /// When each worker began, ms.
+    pub worker_started_ms: Vec<f64>,
+    /// Task indices in the order their results reached the result handler.
+    pub arrived: Vec<usize>,
+    /// Task indices in the order their results reached the caller.
+    pub delivered: Vec<usize>,
+    /// When each of `delivered` reached the caller, ms.
+    pub delivered_ms: Vec<f64>,
+    /// The queue's depth after every hand-out (queue-based strategies).
+    pub queue_depth: Vec<DepthSample>,
+    /// Who held the GIL, slice by slice (GIL runs).
+    pub gil_slices: Vec<GilSlice>,
+    /// The exception the caller got instead of the results, if any.
+    pub raised: Option<TaskError>,
+    /// What differs in the browser from the runtime named.
+    pub notes: Vec<String>,
+    /// The result list in input order (0 where a task failed).
+    pub results: Vec<u64>,
+    /// Whether `results` may be listed (a stopped task run's partial list is not).
+    pub results_listed: bool,
+    /// Whether each place of `results` holds what it should.
+    pub results_in_order: bool,
+    /// Whether the run was stopped before it finished.
+    pub stopped: bool,
+}
+
+impl Trace {
+    /// The trace of a run of `config`: the one constructor, for every strategy.
+    pub fn new(config: &RunConfig, facts: RunFacts, recording: Recording) -> Self {
+        let Recording {
+            workers,
+            chunksize,
+            items,
+            chunks,
+            worker_started_ms,
+            arrived,
+            delivered,
+            delivered_ms,
+            queue_depth,
+            gil_slices,
+            raised,
+            notes,
+            results,
+            results_listed,
+            results_in_order,
+            stopped,
+        } = recording;
+        Self {
+            config: config.clone(),
+            workers,
+            chunksize,
+            items,
+            isolated: facts.isolated,
+            pool_threads: facts.pool_threads,
+            started_at_ms: facts.started_at_ms,
+            wall_ms: facts.wall_ms,
+            chunks,
+            worker_started_ms,
+            arrived,
+            delivered,
+            delivered_ms,
+            queue_depth,
+            gil_slices,
+            raised,
+            notes,
+            results_in_order,
+            checksum: checksum(&results),
+            results: (results_listed && results.len() <= MAX_LISTED_RESULTS).then_some(results),
+            baseline_wall_ms: None,
+            baseline: None,
+            stopped,
+            processes: None,
+            derived: Derived::default(),
+        }
+    }
+
+    /// The strategy that ran.
+    pub fn strategy(&self) -> Strategy {
+        self.config.strategy
+    }
+
+    /// The work each task did: `fetch` for the fetch strategies, whose tasks are requests.
+    pub fn workload(&self) -> WorkloadKind {
+        if self.strategy().is_fetch() {
+            WorkloadKind::Fetch
+        } else {
+            self.config.workload.kind
+        }
+    }
+
+    /// Whether the tasks were requests (the fetch workload, or a fetch strategy).
+    pub fn tasks_are_requests(&self) -> bool {
+        self.workload() == WorkloadKind::Fetch
+    }
+
+    /// Whether a GIL was held while threads computed (thread strategies with the GIL on).
+    pub fn gil(&self) -> bool {
+        self.strategy().is_threaded() && self.config.gil
+    }
+
+    /// The URL query that reproduces this run.
+    pub fn query(&self) -> String {
+        self.config.to_query()
+    }
+
+    /// The number the page shows for the item at `position`: its value (`1..=n`), or for
+    /// requests their index, as the lanes and the errors number requests.
+    pub fn item_number(&self, position: usize) -> u64 {
+        if self.tasks_are_requests() {
+            position as u64
+        } else {
+            item_value(position)
+        }
+    }
+}
+
+/// The JSON of a trace, as documented for `window.playground.run`: the settings first
+/// (`strategy` by its Python name; for the fetch strategies `workload` is `fetch`, `cost` the
+/// added latency in ms and `shape` `files` or `urls`), then what was recorded.
+impl Serialize for Trace {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let config = &self.config;
+        let fetch = self.strategy().is_fetch();
+        let (cost, shape, seed) = match (fetch, config.fetch.urls.is_empty()) {
+            (true, true) => (config.fetch.latency_ms, "files", 0),
+            (true, false) => (config.fetch.latency_ms, "urls", 0),
+            (false, _) => (
+                config.workload.cost,
+                config.workload.shape.name(),
+                config.workload.seed,
+            ),
+        };
+        let mut out = serializer.serialize_struct("Trace", 29)?;
+        out.serialize_field("strategy", self.strategy().name())?;
+        out.serialize_field("workers", &self.workers)?;
+        out.serialize_field("chunksize", &self.chunksize)?;
+        out.serialize_field("items", &self.items)?;
+        out.serialize_field("cost", &cost)?;
+        out.serialize_field("workload", self.workload().name())?;
+        out.serialize_field("shape", shape)?;
+        out.serialize_field("seed", &seed)?;
+        out.serialize_field("gil", &self.gil())?;
+        out.serialize_field("query", &self.query())?;
+        out.serialize_field("isolated", &self.isolated)?;
+        out.serialize_field("pool_threads", &self.pool_threads)?;
+        out.serialize_field("started_at_ms", &self.started_at_ms)?;
+        out.serialize_field("wall_ms", &self.wall_ms)?;
+        out.serialize_field("chunks", &self.chunks)?;
+        out.serialize_field("worker_started_ms", &self.worker_started_ms)?;
+        out.serialize_field("arrived", &self.arrived)?;
+        out.serialize_field("delivered", &self.delivered)?;
+        out.serialize_field("delivered_ms", &self.delivered_ms)?;
+        out.serialize_field("queue_depth", &self.queue_depth)?;
+        out.serialize_field("gil_slices", &self.gil_slices)?;
+        out.serialize_field("raised", &self.raised)?;
+        out.serialize_field("notes", &self.notes)?;
+        out.serialize_field("results_in_order", &self.results_in_order)?;
+        out.serialize_field("checksum", &self.checksum)?;
+        out.serialize_field("results", &self.results)?;
+        out.serialize_field("baseline_wall_ms", &self.baseline_wall_ms)?;
+        out.serialize_field("baseline", &self.baseline)?;
+        out.serialize_field("stopped", &self.stopped)?;
+        match &self.processes {
+            Some(processes) => out.serialize_field("processes", processes)?,
+            None => out.skip_field("processes")?,
+        }
+        out.end()
+    }
 }
 
 /// Figures derived from a trace's tasks, computed once, on first use: the runtime computes
@@ -186,19 +373,6 @@ pub struct DepthSample {
     pub queued: usize,
     /// Tasks submitted but not yet in that queue (ProcessPoolExecutor's pending work items).
     pub pending: usize,
-}
-
-/// One hold of the GIL: a worker asked for it, got it, and released it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct GilSlice {
-    /// The worker (lane) whose thread held it.
-    pub worker: usize,
-    /// When that thread asked for it, ms since the run started (it waited until `start_ms`).
-    pub asked_ms: f64,
-    /// When it got it.
-    pub start_ms: f64,
-    /// When it released it.
-    pub end_ms: f64,
 }
 
 /// The checksum of a result list: sum modulo 2^53.
@@ -487,38 +661,31 @@ pub(crate) mod tests {
                 process: None,
             })
             .collect::<Vec<_>>();
-        Trace {
-            strategy: "Pool.map".into(),
-            workers: 2,
-            chunksize: 1,
-            items: chunks.len(),
-            cost: 0,
-            workload: "cpu".into(),
-            shape: "uniform".into(),
-            seed: 1,
-            gil: false,
-            query: String::new(),
+        let config = crate::model::config::Inputs::from_query("workers=2")
+            .validate()
+            .expect("the defaults on 2 workers are valid");
+        let facts = RunFacts {
             isolated: true,
             pool_threads: 16,
             started_at_ms: 0.0,
             wall_ms: spans.iter().map(|s| s.3).fold(0.0, f64::max),
-            chunks,
+        };
+        let recording = Recording {
+            workers: 2,
+            chunksize: 1,
+            items: chunks.len(),
             worker_started_ms: vec![0.0, 0.0],
             arrived: arrived.to_vec(),
             delivered: (0..spans.len()).collect(),
             delivered_ms: vec![0.0; spans.len()],
-            queue_depth: Vec::new(),
-            gil_slices: Vec::new(),
-            raised: None,
-            notes: Vec::new(),
             results_in_order: true,
-            checksum: 0,
-            results: None,
+            chunks,
+            ..Recording::default()
+        };
+        Trace {
             baseline_wall_ms: Some(20.0),
             baseline: Some(BaselineSource::Measured),
-            stopped: false,
-            processes: None,
-            derived: Derived::default(),
+            ..Trace::new(&config, facts, recording)
         }
     }
 

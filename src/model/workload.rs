@@ -13,6 +13,7 @@
 //! A shape spreads the cost over the items (uniform, increasing, random, heavy-tailed, one
 //! straggler); the same seed always gives the same costs.
 
+use crate::model::errors::TaskError;
 use crate::model::files::SHIPPED_FILES;
 use crate::model::gil::Gil;
 use crate::model::run_control::RunControl;
@@ -86,7 +87,7 @@ pub enum WorkloadKind {
 
 /// The blocking request the runtime supplies for `fetch` tasks: downloads request
 /// `position` and returns the bytes received, or why it failed.
-pub type Io = dyn Fn(usize) -> Result<u64, String> + Send + Sync;
+pub type Io = dyn Fn(usize) -> Result<u64, TaskError> + Send + Sync;
 
 impl WorkloadKind {
     /// Every kind, as the picker lists them.
@@ -224,7 +225,7 @@ impl Workload {
         now_ms: &dyn Fn() -> f64,
         io: Option<&Io>,
         control: &RunControl,
-    ) -> Result<u64, String> {
+    ) -> Result<u64, TaskError> {
         let cost = self.cost_of(position);
         match self.kind {
             WorkloadKind::Cpu => {
@@ -245,7 +246,11 @@ impl Workload {
             WorkloadKind::Fetch => {
                 // The request blocks the thread without the GIL, as I/O releases it.
                 let received = io.map_or_else(
-                    || Err("no blocking request was supplied for fetch tasks".to_owned()),
+                    || {
+                        Err(TaskError::Unavailable(
+                            "no blocking request was supplied for fetch tasks",
+                        ))
+                    },
                     |io| io(position),
                 );
                 // The added latency, as asyncio.gather's: the thread waits, as on a network.
@@ -438,7 +443,7 @@ mod tests {
         };
         let gil = std::sync::Arc::new(Gil::default());
         let in_io = std::sync::Arc::clone(&gil);
-        let io = move |position: usize| -> Result<u64, String> {
+        let io = move |position: usize| -> Result<u64, TaskError> {
             // Another thread can take the GIL while this request is in flight.
             let (other, taken) = std::sync::mpsc::channel();
             let shared = std::sync::Arc::clone(&in_io);
@@ -446,19 +451,19 @@ mod tests {
                 drop(shared.acquire(&|| 0.0));
                 other.send(())
             });
-            taken
-                .recv_timeout(Duration::from_secs(5))
-                .map_err(|_| "the GIL was held while the request was in flight".to_owned())?;
+            taken.recv_timeout(Duration::from_secs(5)).map_err(|_| {
+                TaskError::Unavailable("the GIL was held while the request was in flight")
+            })?;
             match position {
-                3 => Err("HTTP 404 Not Found".to_owned()),
+                3 => Err(TaskError::Unavailable("not found")),
                 p => Ok(SHIPPED_FILES[p % 4].bytes),
             }
         };
-        let results: Vec<Result<u64, String>> = (0..5)
+        let results: Vec<Result<u64, TaskError>> = (0..5)
             .map(|p| w.run_item(p, Some(&gil), &|| 0.0, Some(&io), &RunControl::default()))
             .collect();
         assert_eq!(results[..3], [Ok(1024), Ok(16_384), Ok(65_536)]);
-        assert_eq!(results[3], Err("HTTP 404 Not Found".to_owned()));
+        assert_eq!(results[3], Err(TaskError::Unavailable("not found")));
         assert_eq!(results[4], Ok(1024));
         assert_eq!(
             (0..5).map(|p| w.expected_result(p)).collect::<Vec<_>>(),
@@ -467,6 +472,7 @@ mod tests {
         assert!(w
             .run_item(0, None, &|| 0.0, None, &RunControl::default())
             .unwrap_err()
+            .to_string()
             .contains("no blocking request"));
         assert!(w
             .cost_note()

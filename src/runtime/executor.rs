@@ -12,10 +12,11 @@
 //! Every run is stopped through its [`RunControl`]: workers check it between items and inside
 //! long items, and a stopped run still returns the trace of what ran.
 
-use crate::model::config::{RunConfig, Strategy};
+use crate::model::config::RunConfig;
 use crate::model::run_control::RunControl;
-use crate::model::tasks::{plan, plan_workers, RunFacts, TaskOutcome, TaskRun};
-use crate::model::trace::{ChunkRecord, Trace};
+use crate::model::strategy::Runner;
+use crate::model::tasks::{plan, plan_workers, TaskOutcome, TaskRun};
+use crate::model::trace::{ChunkRecord, RunFacts, Trace};
 use crate::model::workload::WorkloadKind;
 use crate::runtime::clock::now_ms;
 use crate::runtime::pool::{self, is_cross_origin_isolated};
@@ -30,7 +31,7 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
         return crate::runtime::fetch::run(config).await;
     }
     // Process strategies run on processes of their own, which need no isolation.
-    if config.strategy.is_process_pool() {
+    if config.strategy.rule().runner == Runner::Processes {
         return crate::runtime::process::run(config, control).await;
     }
     let pool = pool::ready().await?;
@@ -43,7 +44,7 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
         started_at_ms,
         wall_ms: 0.0,
     };
-    if config.strategy == Strategy::RayonParIter {
+    if config.strategy.rule().runner == Runner::Rayon {
         start_rayon(config.clone(), facts, sender, Arc::clone(control)).await?;
     } else {
         // The requests of a fetch workload are made on the page's event loop, set up here.

@@ -14,10 +14,11 @@
 //! blocks its Web Worker until the page has made its request ([`blocking_requests`]).
 
 use crate::model::config::RunConfig;
+use crate::model::errors::{Fault, TaskError};
 use crate::model::files::request_url;
-use crate::model::gather::{Fault, FetchRun, Outcome};
+use crate::model::gather::{FetchRun, Outcome};
 use crate::model::run_control::RunControl;
-use crate::model::tasks::RunFacts;
+use crate::model::trace::RunFacts;
 use crate::model::trace::Trace;
 use crate::model::workload::Io;
 use crate::runtime::clock::now_ms;
@@ -254,7 +255,7 @@ struct BlockingRequest {
 /// The outcome of one blocking request: set once by the page, read by the blocked thread,
 /// which the page then unparks (neither side ever waits on the other).
 struct RequestOutcome {
-    received: OnceLock<Result<u64, String>>,
+    received: OnceLock<Result<u64, TaskError>>,
     thread: std::thread::Thread,
 }
 
@@ -287,7 +288,7 @@ pub fn blocking_requests(items: usize, control: Arc<RunControl>) -> Result<Arc<I
     Ok(Arc::new(move |position| {
         let url = urls
             .get(position)
-            .ok_or_else(|| format!("there is no request {position}"))?;
+            .ok_or(TaskError::Unavailable("there is no request for this item"))?;
         let outcome = Arc::new(RequestOutcome {
             received: OnceLock::new(),
             thread: std::thread::current(),
@@ -297,13 +298,13 @@ pub fn blocking_requests(items: usize, control: Arc<RunControl>) -> Result<Arc<I
                 url: url.clone(),
                 outcome: Arc::clone(&outcome),
             })
-            .map_err(|_| "the page is gone: nobody can make the request".to_owned())?;
+            .map_err(|_| TaskError::Unavailable("the page is gone: nobody can make the request"))?;
         loop {
             if let Some(received) = outcome.received.get() {
                 return received.clone();
             }
             if control.stop_requested() {
-                return Err("stopped before its response came".to_owned());
+                return Err(TaskError::StoppedBeforeResponse);
             }
             // Unparked by the page when the outcome is in; the timeout only serves Stop.
             std::thread::park_timeout(STOP_POLL);
@@ -315,10 +316,9 @@ pub fn blocking_requests(items: usize, control: Arc<RunControl>) -> Result<Arc<I
 /// aborted if the run is stopped first. Then hands the outcome over and wakes the thread.
 async fn fetch_for_thread(request: BlockingRequest, control: Arc<RunControl>) {
     let Ok(controller) = AbortController::new() else {
-        let _ = request
-            .outcome
-            .received
-            .set(Err("this browser has no AbortController".to_owned()));
+        let _ = request.outcome.received.set(Err(TaskError::Unavailable(
+            "this browser has no AbortController",
+        )));
         request.outcome.thread.unpark();
         return;
     };
@@ -337,13 +337,15 @@ async fn fetch_for_thread(request: BlockingRequest, control: Arc<RunControl>) {
     let received = match future::select(fetch, stopped).await {
         Either::Left((outcome, _)) => match outcome {
             Outcome::Bytes(bytes) => Ok(bytes),
-            other => Err(other
-                .error()
-                .unwrap_or_else(|| "the request did not finish".to_owned())),
+            other @ (Outcome::Failed(_) | Outcome::Cancelled { .. } | Outcome::NotStarted) => {
+                Err(other
+                    .error()
+                    .unwrap_or(TaskError::Unavailable("the request did not finish")))
+            }
         },
         Either::Right(_) => {
             controller.abort();
-            Err("stopped before its response came".to_owned())
+            Err(TaskError::StoppedBeforeResponse)
         }
     };
     let _ = request.outcome.received.set(received);

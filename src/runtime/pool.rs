@@ -14,7 +14,7 @@
 //! - a rayon run is started from a resident thread, and ends by parking new resident loops
 //!   from a rayon thread: the page only sends messages.
 
-use crate::model::config::Field;
+use crate::model::field::Field;
 use crate::runtime::clock::now_ms;
 use crossbeam_deque::{Injector, Steal};
 use futures::channel::mpsc::{unbounded, UnboundedReceiver, UnboundedSender};

@@ -13,8 +13,8 @@
 use crate::model::config::RunConfig;
 use crate::model::process_pool::{ProcessPoolRun, ProcessReply};
 use crate::model::run_control::RunControl;
-use crate::model::tasks::{plan, RunFacts};
-use crate::model::trace::{ProcessStartup, Trace};
+use crate::model::tasks::plan;
+use crate::model::trace::{ProcessStartup, RunFacts, Trace};
 use crate::runtime::clock::now_ms;
 use crate::runtime::pool::is_cross_origin_isolated;
 use futures::channel::oneshot;

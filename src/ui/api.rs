@@ -10,8 +10,9 @@
 //! - `playground.ready()` returns a Promise of `{ threads, startup_ms }` once the workers are
 //!   started, or rejects with why they cannot start.
 
-use crate::model::config::{not_a_config_message, quote, ConfigValue, Field, Inputs, Invalid};
+use crate::model::config::{not_a_config_message, quote, ConfigValue, Inputs, Invalid};
 use crate::model::export::{pick, PER_TASK_FIELDS};
+use crate::model::field::Field;
 use crate::model::trace::Trace;
 use crate::runtime::pool::describe;
 use crate::runtime::session::{self, RunOptions};

@@ -1,8 +1,9 @@
 //! The page: controls on top, then the run drawn from its trace.
 
 use crate::model::app_state::{Action, AppState, PoolStatus};
-use crate::model::config::{Inputs, RunConfig, Strategy};
-use crate::model::tasks::{run_heading, stopped_summary};
+use crate::model::config::{Inputs, RunConfig};
+use crate::model::sentences::{run_heading, stopped_summary};
+use crate::model::strategy::Runner;
 use crate::model::trace::Trace;
 use crate::runtime::session::RunOptions;
 use crate::runtime::{pool, session};
@@ -31,7 +32,7 @@ pub async fn run_and_show(
 ) -> Result<Rc<Trace>, String> {
     dispatch.dispatch(Action::Started {
         items: config.items,
-        by_thread: config.strategy == Strategy::RayonParIter,
+        by_thread: config.strategy.rule().runner == Runner::Rayon,
     });
     let progress = dispatch.clone();
     match session::run(config, options, move |phase| {
@@ -224,10 +225,10 @@ impl PartialEq for RunViewProps {
 #[function_component]
 fn RunView(props: &RunViewProps) -> Html {
     let trace = &props.trace;
-    let fetch = Strategy::parse(&trace.strategy).is_ok_and(Strategy::is_fetch);
+    let fetch = trace.strategy().is_fetch();
     let heading = run_heading(trace);
     html! {
-        <section class="run" data-strategy={trace.strategy.clone()}>
+        <section class="run" data-strategy={trace.strategy().name()}>
             <h2>{ heading }</h2>
             if let Some(summary) = stopped_summary(trace) {
                 <p class="stopped-summary" role="status">{ summary }</p>

@@ -3,10 +3,12 @@
 
 use crate::model::app_state::{Action, RunPhase};
 use crate::model::config::{
-    cost_from_slider, cost_slider_position, quote, shorten, Field, FieldKind, Inputs, Invalid,
-    RunConfig, Strategy, COST_SLIDER_MAX,
+    cost_from_slider, cost_slider_position, quote, shorten, Inputs, Invalid, RunConfig,
+    COST_SLIDER_MAX,
 };
+use crate::model::field::{Field, FieldKind};
 use crate::model::program::program;
+use crate::model::strategy::{Family, Strategy};
 use crate::model::words::group_digits;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -55,8 +57,8 @@ pub fn Controls(props: &ControlsProps) -> Html {
     // disabled: a disabled button loses the keyboard focus, and the user would have to find
     // their place again after every run.
     let run_disabled = !props.can_run && props.running.is_none();
-    let strategy = Strategy::parse(&props.inputs.strategy).ok();
-    let mut families: Vec<&str> = Strategy::ALL.iter().map(|s| s.family()).collect();
+    let strategy = Strategy::from_name(&props.inputs.strategy);
+    let mut families: Vec<Family> = Strategy::ALL.iter().map(|s| s.family()).collect();
     families.dedup();
     let fields = strategy.map(Strategy::fields).unwrap_or_default();
     let refused = props.inputs.refused();
@@ -70,10 +72,22 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 "one request per URL typed: {}",
                 config.fetch.urls.len()
             )),
-            Field::Workers if config.strategy == Strategy::ThreadPoolMap => {
-                Some("CPython's default: min(32, os.cpu_count() + 4)".to_owned())
-            }
-            _ => None,
+            Field::Workers => config
+                .strategy
+                .rule()
+                .default_workers
+                .map(|default| format!("CPython's default: {default}")),
+            Field::Items
+            | Field::Workload
+            | Field::Shape
+            | Field::Seed
+            | Field::Gil
+            | Field::Requests
+            | Field::LatencyMs
+            | Field::Limit
+            | Field::TimeoutMs
+            | Field::ReturnExceptions
+            | Field::Urls => None,
         }
     };
     html! {
@@ -85,7 +99,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                         <option value="" selected=true disabled=true>{ quote(&props.inputs.strategy) }</option>
                     }
                     { for families.iter().map(|family| html! {
-                        <optgroup label={*family}>
+                        <optgroup label={family.name()}>
                             { for Strategy::ALL.iter().filter(|s| s.family() == *family).map(|s| html! {
                                 <option value={s.name()} selected={strategy == Some(*s)}>
                                     { s.name() }
@@ -101,7 +115,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             if !refused.is_empty() {
                 <RefusedSettings {refused} inputs={props.inputs.clone()} on_edit={props.on_edit.clone()} />
             }
-            { for fields.into_iter().map(|field| html! {
+            { for fields.iter().copied().map(|field| html! {
                 <FieldControl
                     {field}
                     choices={(field == Field::Workload).then(|| strategy.map(Strategy::workload_choices)).flatten()}
@@ -258,7 +272,7 @@ pub fn FieldControl(props: &FieldControlProps) -> Html {
         FieldKind::Number { min, max } => {
             Some(format!("{} to {}", group_digits(min), group_digits(max)))
         }
-        _ => None,
+        FieldKind::Choice(_) | FieldKind::Flag | FieldKind::Text => None,
     };
     html! {
         <div class={classes!("field", format!("field-{key}"), props.error.is_some().then_some("invalid"))}>

@@ -1,7 +1,7 @@
 //! The figures of a run, and its trace for download: all read from the trace.
 
 use crate::model::app_state::PoolStatus;
-use crate::model::config::Strategy;
+use crate::model::strategy::WorkerCount;
 use crate::model::trace::Trace;
 use crate::model::words::group_digits;
 use crate::model::words::{duration, ms};
@@ -47,7 +47,7 @@ fn download_json(trace: &Trace) -> Option<()> {
 pub fn Figures(props: &FiguresProps) -> Html {
     let trace = &props.trace;
     let m = trace.metrics();
-    let speedup = crate::model::tasks::speedup_summary(trace);
+    let speedup = crate::model::sentences::speedup_summary(trace);
     // Chunks and items per worker, in one pass over the chunks (not one per worker).
     let mut per_worker = vec![(0usize, 0usize); m.busy_ms.len()];
     for chunk in &trace.chunks {
@@ -65,7 +65,7 @@ pub fn Figures(props: &FiguresProps) -> Html {
     };
     let startup = match props.pool {
         PoolStatus::Ready { startup_ms, .. } => ms(startup_ms, 0),
-        _ => "—".to_owned(),
+        PoolStatus::Starting | PoolStatus::Unavailable(_) => "—".to_owned(),
     };
     let notes = html! {
         if !trace.notes.is_empty() {
@@ -77,7 +77,7 @@ pub fn Figures(props: &FiguresProps) -> Html {
     let download = html! {
         <p><button type="button" class="link" id="download-trace" onclick={on_download}>{ "Download the trace (JSON)" }</button></p>
     };
-    if Strategy::parse(&trace.strategy).is_ok_and(Strategy::is_fetch) {
+    if trace.strategy().is_fetch() {
         // The requests view has its own figures; only the notes and the export remain.
         return html! { <section class="figures">{ notes }{ download }</section> };
     }
@@ -94,10 +94,10 @@ pub fn Figures(props: &FiguresProps) -> Html {
                 if m.transfer_ms > 0.0 {
                     <dt>{ "Pickling arguments and results" }</dt><dd data-figure="pickling">{ format!("{} in all ({} per task)", duration(m.transfer_ms), duration(m.transfer_ms / trace.chunks.len().max(1) as f64)) }</dd>
                 }
-                if trace.strategy == "threading.Thread" {
+                if trace.strategy().rule().workers == WorkerCount::OnePerItem {
                     <dt>{ "Thread start (hand-off)" }</dt><dd data-figure="thread-start">{ format!("{} median from start() to running, last at {}", duration(m.median_worker_start_ms), duration(m.last_worker_start_ms)) }</dd>
                 }
-                if trace.gil {
+                if trace.gil() {
                     <dt>{ "GIL" }</dt><dd data-figure="gil">{ "on: one thread computes at a time" }</dd>
                 }
             </dl>

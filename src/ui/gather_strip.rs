@@ -2,7 +2,7 @@
 //! results arrived in and how long it waited for earlier chunks.
 
 use crate::model::layout::{chunk_hue, gather_bins, GatherBin};
-use crate::model::tasks::{gather_caption, results_check, results_order_label};
+use crate::model::sentences::{gather_caption, results_check, results_order_label};
 use crate::model::trace::{Trace, MAX_LISTED_RESULTS};
 use crate::model::words::group_digits;
 use crate::model::words::ms;

@@ -104,7 +104,7 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()
     let drawing = grid.drawing(plot);
     // With the GIL on, a box is pale where its thread did not hold the lock: its computing
     // is drawn only where it held it, so no two lanes compute at once.
-    let lightness = if trace.gil { 86 } else { 58 };
+    let lightness = if trace.gil() { 86 } else { 58 };
     for b in &drawing.boxes {
         let y = b.worker as f64 * (LANE + GAP);
         ctx.set_fill_style_str(&format!("hsl({} 70% {lightness}%)", chunk_hue(b.chunk)));
@@ -153,7 +153,7 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()
     canvas
         .set_attribute("data-boxes", &drawing.boxes.len().to_string())
         .ok()?;
-    if trace.gil {
+    if trace.gil() {
         canvas
             .set_attribute("data-holding", &holding_list(&drawing.gil))
             .ok()?;
@@ -245,7 +245,7 @@ pub fn Lanes(props: &TraceProps) -> Html {
         <figure class="lanes">
             <figcaption>
                 <strong>{ "Workers over time" }</strong>
-                { format!(" — {}", crate::model::tasks::lanes_caption(trace)) }
+                { format!(" — {}", crate::model::sentences::lanes_caption(trace)) }
             </figcaption>
             <canvas
                 ref={canvas}

@@ -2,9 +2,10 @@
 //! request (when it started and ended, and how), the moment the awaiter got its list or its
 //! exception, the gathered list in argument order, and the figures that carry the lesson.
 
-use crate::model::config::{Inputs, RunConfig};
+use crate::model::errors::TaskError;
 use crate::model::files::request_url;
-use crate::model::gather::{FetchFigures, CANCELLED_ERROR};
+use crate::model::gather::FetchFigures;
+use crate::model::strategy::HandOutRule;
 use crate::model::trace::{ChunkRecord, Trace};
 use crate::model::words::group_digits;
 use crate::model::words::{count, ms, number};
@@ -20,24 +21,21 @@ pub struct RequestsViewProps {
 
 /// How a request ended, as a CSS class and `data-outcome`.
 fn outcome_class(chunk: &ChunkRecord) -> &'static str {
-    match chunk.error.as_deref() {
+    match &chunk.error {
         None => "ok",
-        Some(e) if e.starts_with("cancelled") => "cancelled",
-        Some(e) if e.starts_with("never started") => "not-started",
-        Some(_) => "failed",
+        Some(TaskError::Cancelled { .. } | TaskError::CancelledError) => "cancelled",
+        Some(TaskError::NotStarted) => "not-started",
+        Some(
+            TaskError::Request(_) | TaskError::StoppedBeforeResponse | TaskError::Unavailable(_),
+        ) => "failed",
     }
 }
 
 /// A short label for a bar: the size read, or the kind of failure.
 fn short_label(chunk: &ChunkRecord, bytes: Option<u64>) -> String {
-    match chunk.error.as_deref() {
+    match &chunk.error {
         None => bytes.map(size_label).unwrap_or_default(),
-        Some(e) if e.starts_with("HTTP ") => e.split(' ').take(2).collect::<Vec<_>>().join(" "),
-        Some(e) if e.starts_with("TimeoutError") => "timeout".to_owned(),
-        Some(e) if e.starts_with("network failure") => "network failure".to_owned(),
-        Some(e) if e.starts_with("malformed URL") => "malformed URL".to_owned(),
-        Some(e) if e.starts_with("cancelled") => "cancelled".to_owned(),
-        Some(e) => e.to_owned(),
+        Some(error) => error.short_label(),
     }
 }
 
@@ -50,11 +48,6 @@ fn size_label(bytes: u64) -> String {
     }
 }
 
-/// The run's settings, read back from the trace's link (for the URLs and the semaphore).
-fn config_of(trace: &Trace) -> Option<RunConfig> {
-    Inputs::from_query(&trace.query).validate().ok()
-}
-
 /// A percentage of the time axis.
 fn percent(t_ms: f64, scale_ms: f64) -> f64 {
     (t_ms / scale_ms * 100.0).clamp(0.0, 100.0)
@@ -64,15 +57,15 @@ fn percent(t_ms: f64, scale_ms: f64) -> f64 {
 #[function_component]
 pub fn RequestsView(props: &RequestsViewProps) -> Html {
     let trace = &props.trace;
-    let config = config_of(trace);
-    let urls = config
-        .as_ref()
-        .map(|c| c.fetch.urls.clone())
-        .unwrap_or_default();
-    let limited = config
-        .as_ref()
-        .and_then(|c| c.fetch.limit)
-        .filter(|_| trace.strategy == "asyncio.gather");
+    let fetch = &trace.config.fetch;
+    let urls = &fetch.urls;
+    let one_at_a_time = matches!(
+        trace.strategy().rule().hand_out,
+        HandOutRule::EventLoop {
+            one_at_a_time: true
+        }
+    );
+    let limited = fetch.limit.filter(|_| !one_at_a_time);
     let figures = FetchFigures::of(trace);
     let answered_ms = figures.answered_ms;
     let scale_ms = trace
@@ -100,15 +93,15 @@ pub fn RequestsView(props: &RequestsViewProps) -> Html {
         ),
         _ => "The awaiter got nothing.".to_owned(),
     };
-    let latency = if trace.cost > 0 {
+    let latency = if fetch.latency_ms > 0 {
         format!(
             " Each bar includes {} ms of latency added by the playground (a timer before the body is read).",
-            group_digits(u64::from(trace.cost))
+            group_digits(u64::from(fetch.latency_ms))
         )
     } else {
         String::new()
     };
-    let how = if trace.strategy == "sequential" {
+    let how = if one_at_a_time {
         "awaited one after another: each request starts when the one before it is done.".to_owned()
     } else if let Some(limit) = limited {
         format!("all created at once; a semaphore lets at most {limit} be in flight, the others wait (hatched).")
@@ -140,12 +133,12 @@ pub fn RequestsView(props: &RequestsViewProps) -> Html {
                     let width = (percent(chunk.end_ms, scale_ms) - left).max(0.3);
                     let waited = limited.is_some() && chunk.start_ms > 0.5;
                     let never_ran = class == "not-started"
-                        || chunk.error.as_deref().is_some_and(|e| e.starts_with("cancelled while waiting"));
+                        || chunk.error == Some(TaskError::Cancelled { waiting: true });
                     // Only requests that ran to an end are ranked; cancelled ones were stopped.
                     let rank = arrival_rank[position].filter(|_| matches!(class, "ok" | "failed"));
                     let title = format!(
                         "request #{position}: {} from {} to {} ({}){}",
-                        chunk.error.clone().unwrap_or_else(|| format!("{} bytes", group_digits(bytes.unwrap_or(0)))),
+                        chunk.error.as_ref().map_or_else(|| format!("{} bytes", group_digits(bytes.unwrap_or(0))), ToString::to_string),
                         number(chunk.start_ms, 1),
                         ms(chunk.end_ms, 1),
                         ms(chunk.duration_ms(), 1),
@@ -155,8 +148,8 @@ pub fn RequestsView(props: &RequestsViewProps) -> Html {
                         <li class={classes!("request-row", class, (raised_by == Some(position)).then_some("raised"))}
                             data-position={position.to_string()}
                             data-outcome={class}>
-                            <span class="request-label" title={request_url(position, &urls)}>
-                                { format!("#{position} {}", request_url(position, &urls)) }
+                            <span class="request-label" title={request_url(position, urls)}>
+                                { format!("#{position} {}", request_url(position, urls)) }
                             </span>
                             <span class="request-track">
                                 if waited {
@@ -221,7 +214,7 @@ fn GatheredList(props: &RequestsViewProps) -> Html {
                     let class = outcome_class(chunk);
                     let text = match &chunk.error {
                         None => format!("{} bytes", group_digits(results.get(position).copied().unwrap_or(0))),
-                        Some(error) => error.clone(),
+                        Some(error) => error.to_string(),
                     };
                     html! {
                         <li class={classes!("gathered-cell", class, (raised_by == Some(position)).then_some("raised"))}
@@ -245,7 +238,7 @@ fn GatheredList(props: &RequestsViewProps) -> Html {
 fn FetchFiguresView(props: &RequestsViewProps) -> Html {
     let trace = &props.trace;
     let f = FetchFigures::of(trace);
-    let cancelled = if trace.raised.as_deref() == Some(CANCELLED_ERROR) {
+    let cancelled = if trace.raised == Some(TaskError::CancelledError) {
         format!("Cancelled at {}. ", ms(f.wall_ms, 1))
     } else {
         String::new()

@@ -53,7 +53,7 @@ pub fn RunStatus(props: &RunStatusProps) -> Html {
     let onclick = props.on_stop.reform(|_: MouseEvent| ());
     let stop_label = match props.phase {
         RunPhase::MeasuringBaseline => "Skip",
-        _ => "Stop",
+        RunPhase::Waiting | RunPhase::Running | RunPhase::Fetching => "Stop",
     };
     // The baseline runs on one worker, whatever the run's lanes were.
     let lane_name = if props.by_thread && props.phase != RunPhase::MeasuringBaseline {

@@ -2,7 +2,7 @@
 //! get at most [`MAX_CELLS`] cells, each standing for a run of neighbouring chunks.
 
 use crate::model::layout::{bins, chunk_hue};
-use crate::model::tasks::{item_number, split_caption};
+use crate::model::sentences::split_caption;
 use crate::model::trace::Trace;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -27,7 +27,7 @@ impl PartialEq for TraceProps {
 
 /// Labels the items of a chunk: `1 2 3` when few, `1…700` otherwise.
 fn items_label(trace: &Trace, first: usize, len: usize) -> String {
-    let number = |position| item_number(trace, position);
+    let number = |position| trace.item_number(position);
     if len <= 4 {
         (first..first + len)
             .map(|p| number(p).to_string())

@@ -1,0 +1,342 @@
+//! The page's sentences: what it says of a run (headings, captions, the checks of the
+//! result list, the speed-up, what differs in the browser), each a pure function of the
+//! trace (or, for the notes, of the settings), tested natively. Strategy facts come from the
+//! strategy table, so no sentence names a strategy to decide what to say.
+
+use crate::model::config::RunConfig;
+use crate::model::strategy::{Chunking, Delivery, HandOutRule, WorkerCount};
+use crate::model::trace::{BaselineSource, Trace};
+use crate::model::words::{count, group_digits, ms};
+use crate::model::workload::WorkloadKind;
+
+/// What differs in the browser from the runtime the strategy names, said plainly.
+pub fn notes(config: &RunConfig) -> Vec<String> {
+    let mut notes = Vec::new();
+    if config.strategy.pickles() {
+        notes.push("Each process is a Web Worker with its own instance of the module and its own memory, sharing nothing with the page or the other processes: as through CPython's pipes, each task's arguments are pickled to bytes (protocol 4) and posted to the process, which unpickles them, computes, and posts its results back pickled; that crossing, both ways, is the darker part of each box.".to_owned());
+    }
+    if config.strategy.is_threaded() {
+        notes.push(if config.gil {
+            "GIL on: a real global lock is held while a task computes and handed to a waiting thread every 5 ms (CPython's switch interval); it is released while a task waits.".to_owned()
+        } else {
+            "GIL off, as in free-threaded Python (3.13t): threads compute in parallel.".to_owned()
+        });
+    }
+    if let Some(note) = config.strategy.rule().browser_note {
+        notes.push(note.to_owned());
+    }
+    match config.workload.kind {
+        WorkloadKind::Io => notes.push("I/O is a timer wait: the thread blocks (Atomics.wait) without using the CPU, as a thread waiting on a socket does.".to_owned()),
+        WorkloadKind::Fetch => {
+            notes.push("Each thread blocks until its request is back, as requests.get blocks a Python thread; the request itself is the browser's fetch(), made for the thread by the page (a Web Worker that blocks cannot run one of its own), as a socket read is done by the OS. With the GIL on, the lock is released while the request is in flight.".to_owned());
+            if config.workload.cost > 0 {
+                notes.push(format!("Added latency: each request then waits {} µs on a timer (the cost), as asyncio.gather's latency_ms; it is not network time. Served from this machine a request has no network wait, only CPU shared with the threads: without latency there is nothing for threads to overlap.", group_digits(u64::from(config.workload.cost))));
+            }
+        }
+        WorkloadKind::Cpu => {}
+    }
+    notes
+}
+
+/// The heading of a finished run: what ran, on how many workers, cut into what.
+pub fn run_heading(trace: &Trace) -> String {
+    let heading = plain_heading(trace);
+    if trace.stopped {
+        format!("{heading} (stopped)")
+    } else {
+        heading
+    }
+}
+
+fn plain_heading(trace: &Trace) -> String {
+    let strategy = trace.strategy();
+    let rule = strategy.rule();
+    let name = rule.name;
+    let noun = if trace.tasks_are_requests() {
+        "request"
+    } else {
+        "item"
+    };
+    let items = count(trace.items, noun);
+    let workers = count(trace.workers, "worker");
+    // A stopped run recorded only the tasks that started; the chunks were all cut.
+    let chunked = matches!(rule.chunking, Chunking::DefaultRule | Chunking::DefaultOne);
+    let n = if chunked && trace.stopped {
+        trace.items.div_ceil(trace.chunksize.max(1))
+    } else {
+        trace.chunks.len()
+    };
+    match (rule.chunking, rule.workers) {
+        (_, WorkerCount::EventLoop) => format!(
+            "{name}: {} on one event loop",
+            count(trace.items, "request")
+        ),
+        (Chunking::DefaultRule | Chunking::DefaultOne, _) => format!(
+            "{name} on {workers}: {items} in {} of {}",
+            count(n, "chunk"),
+            group_digits(trace.chunksize as u64)
+        ),
+        (Chunking::Adaptive, _) => {
+            format!(
+                "{name} on {workers}: {items} in {}",
+                count(n, rule.task_noun)
+            )
+        }
+        (Chunking::PerItem, WorkerCount::OnePerItem) => {
+            format!("{name}: {items}, one thread each")
+        }
+        (Chunking::PerItem, WorkerCount::Setting) => {
+            format!("{name} on {workers}: {items}, one task each")
+        }
+    }
+}
+
+/// What the page says of a stopped run: how far it got.
+pub fn stopped_summary(trace: &Trace) -> Option<String> {
+    if !trace.stopped {
+        return None;
+    }
+    let tasks = trace.chunks.len();
+    let finished = trace.chunks.iter().filter(|c| !c.stopped).count();
+    let items_finished: usize = trace
+        .chunks
+        .iter()
+        .filter(|c| !c.stopped)
+        .map(|c| c.len)
+        .sum();
+    Some(format!(
+        "Stopped after {}: {finished} of {} finished ({} of {}); the caller got no result list.",
+        ms(trace.wall_ms, 1),
+        count(tasks, "started task"),
+        group_digits(items_finished as u64),
+        count(trace.items, "item")
+    ))
+}
+
+/// The speed-up figure: over which 1-worker run, and where its time came from.
+pub fn speedup_summary(trace: &Trace) -> String {
+    let speedup = trace.speedup();
+    match (speedup, trace.baseline_wall_ms, trace.baseline) {
+        (Some(_), Some(_), Some(BaselineSource::ThisRun)) => {
+            "1.00×: this run is the sequential run on 1 worker".to_owned()
+        }
+        (Some(s), Some(base), Some(source)) => {
+            let when = match source {
+                BaselineSource::Stored => "measured earlier on this page for the same workload",
+                BaselineSource::Measured | BaselineSource::ThisRun => {
+                    "measured right after this run"
+                }
+            };
+            format!(
+                "{s:.2}× over the sequential run on 1 worker ({}, {when})",
+                ms(base, 1)
+            )
+        }
+        _ if trace.stopped => "not measured: the run was stopped".to_owned(),
+        _ if trace.tasks_are_requests() && trace.chunks.iter().any(|c| c.error.is_some()) =>
+        {
+            "not measured: a request failed, and timing the requests again on 1 worker would re-send it".to_owned()
+        }
+        _ => "not measured (the 1-worker run was skipped)".to_owned(),
+    }
+}
+
+/// The split strip's caption for a finished run: how this strategy cut its input.
+pub fn split_caption(trace: &Trace) -> String {
+    let n = trace.chunks.len();
+    let size = group_digits(trace.chunksize as u64);
+    let rule = trace.strategy().rule();
+    let noun = if trace.tasks_are_requests() {
+        "request"
+    } else {
+        "item"
+    };
+    let items = count(trace.items, noun);
+    let chunked = matches!(rule.chunking, Chunking::DefaultRule | Chunking::DefaultOne);
+    match rule.hand_out {
+        HandOutRule::CallQueue { extra_queued_calls } => format!(
+            "{items} cut into {} of {size}, all submitted at once; a call queue of max_workers + {extra_queued_calls} = {} feeds the workers",
+            count(n, rule.task_noun),
+            trace.workers + extra_queued_calls
+        ),
+        HandOutRule::SharedQueue if chunked => format!(
+            "{items} cut into {} of {size} consecutive items, put in this order into one shared FIFO queue",
+            count(n, rule.task_noun)
+        ),
+        HandOutRule::SharedQueue => {
+            format!("{items}, one task each, put in this order into one shared FIFO queue")
+        }
+        HandOutRule::OwnTask if rule.workers == WorkerCount::OnePerItem => {
+            format!("{items}, one {} each, started in this order", rule.task_noun)
+        }
+        HandOutRule::OwnTask => format!(
+            "{items} in {} of {size}, {} w for worker w",
+            count(n, &format!("contiguous {}", rule.task_noun)),
+            rule.task_noun
+        ),
+        HandOutRule::WorkStealing => format!(
+            "{items} as rayon split them: each cell is a {} one worker (thread) ran sequentially ({})",
+            rule.task_noun,
+            count(n, rule.task_noun)
+        ),
+        HandOutRule::EventLoop { .. } => format!("{items}, one request each, all started on one event loop"),
+    }
+}
+
+/// The check of the gathered list shown after it: whether each place holds what it should.
+pub fn results_check(trace: &Trace) -> &'static str {
+    if trace.stopped {
+        return "";
+    }
+    let as_completed = trace.strategy().delivery() == Delivery::AsCompleted;
+    match (trace.tasks_are_requests(), trace.results_in_order) {
+        (false, true) if as_completed => {
+            " ✓ every item's result, as a sequential map gives them, received in completion order"
+        }
+        (true, true) => {
+            " ✓ each request's bytes in its place (0 where it failed), as the shipped files' sizes"
+        }
+        (true, false) => " ✗ differs from the shipped files' sizes",
+        (false, true) => " ✓ equals a sequential map, item by item",
+        (false, false) => " ✗ differs from a sequential map",
+    }
+}
+
+/// The lanes' caption for a finished run: what a box is.
+pub fn lanes_caption(trace: &Trace) -> String {
+    let boxes = if trace.tasks_are_requests() {
+        "each box is a request, from the moment an idle thread took it to the moment its bytes were back (the thread blocked meanwhile); numbers are request indices"
+    } else {
+        "each box is a chunk, from the moment an idle worker took it from the queue to the moment it handed its results back; numbers are chunk indices"
+    };
+    let mut caption = boxes.to_owned();
+    if trace.chunks.len() > 200 {
+        caption.push_str("; a finely striped box stands for many chunks too short to draw apart");
+    }
+    if trace.chunks.iter().any(|c| c.transfer_ms > 0.0) {
+        caption.push_str("; the dark band is the share spent pickling");
+    }
+    if trace.gil() {
+        let metrics = trace.metrics();
+        let (waited, busy) = (metrics.gil_wait_ms, metrics.sum_task_ms);
+        caption.push_str(&format!(
+            "; a box is solid only where its thread held the GIL (one thread at a time, from the recorded hand-overs) and hatched while waiting for the GIL ({} of {}, {:.0}%)",
+            ms(waited, 1),
+            ms(busy, 1),
+            if busy > 0.0 {
+                waited / busy * 100.0
+            } else {
+                0.0
+            }
+        ));
+    }
+    caption
+}
+
+/// What the Result line lists: the results in the order the caller received them.
+pub fn results_order_label(trace: &Trace) -> &'static str {
+    match trace.strategy().delivery() {
+        Delivery::AsCompleted => "Result, in the order received (completion order): ",
+        Delivery::InOrder | Delivery::AllAtEnd => "Result, in the order received (input order): ",
+    }
+}
+
+/// The gather strip's caption for a finished run: when results reached the caller.
+pub fn gather_caption(trace: &Trace) -> String {
+    if trace.stopped {
+        return format!(
+            "the run was stopped: the results of {} reached the result handler (numbers: arrival order), and the caller got no list",
+            count(trace.arrived.len(), "task")
+        );
+    }
+    let waited = trace.waited_count();
+    let n = trace.chunks.len();
+    let end = trace.delivered_ms.iter().copied().fold(0.0, f64::max);
+    match trace.strategy().delivery() {
+        Delivery::AsCompleted => format!("results reach the caller in the order they complete (numbers: completion order); none waits for another, the last arrives at {}", ms(end, 1)),
+        Delivery::InOrder => format!("each result reaches the caller once it and every earlier one are back; {} of {} arrived early and waited for an earlier one (striped)", group_digits(waited as u64), group_digits(n as u64)),
+        Delivery::AllAtEnd => format!("results land at their place in input order (numbers: arrival order); the caller gets the whole list at {}, once every task is back, so {} of {} waited (striped)", ms(end, 1), group_digits(waited as u64), group_digits(n as u64)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::strategy::Strategy;
+
+    #[test]
+    fn headings_name_what_the_run_was_cut_into() {
+        let mut trace =
+            crate::model::trace::tests::trace_of(&[(0, 0, 0.0, 1.0), (1, 1, 0.0, 1.0)], &[0, 1]);
+        trace.items = 14;
+        trace.chunksize = 7;
+        assert_eq!(
+            run_heading(&trace),
+            "Pool.map on 2 workers: 14 items in 2 chunks of 7"
+        );
+        trace.config.strategy = Strategy::RayonParIter;
+        assert_eq!(
+            run_heading(&trace),
+            "rayon.par_iter on 2 workers: 14 items in 2 pieces",
+            "rayon's threads are the run's workers, named as in every other strategy"
+        );
+        trace.config.strategy = Strategy::QueueQueue;
+        assert_eq!(
+            run_heading(&trace),
+            "queue.Queue on 2 workers: 14 items, one task each"
+        );
+        trace.config.strategy = Strategy::AsyncioGather;
+        assert_eq!(
+            run_heading(&trace),
+            "asyncio.gather: 14 requests on one event loop"
+        );
+        // One of anything is singular; thousands are grouped.
+        let mut one = crate::model::trace::tests::trace_of(&[(0, 0, 0.0, 1.0)], &[0]);
+        (one.workers, one.items, one.chunksize) = (1, 1, 1);
+        assert_eq!(
+            run_heading(&one),
+            "Pool.map on 1 worker: 1 item in 1 chunk of 1"
+        );
+        one.config.strategy = Strategy::ProcessPoolMap;
+        assert!(split_caption(&one).starts_with("1 item cut into 1 batch of 1"));
+        one.items = 12_000;
+        one.config.strategy = Strategy::QueueQueue;
+        assert_eq!(
+            run_heading(&one),
+            "queue.Queue on 1 worker: 12,000 items, one task each"
+        );
+    }
+
+    #[test]
+    fn the_speed_up_says_where_its_baseline_came_from() {
+        let mut trace =
+            crate::model::trace::tests::trace_of(&[(0, 0, 0.0, 10.0), (1, 1, 0.0, 10.0)], &[0, 1]);
+        assert_eq!(
+            speedup_summary(&trace),
+            "2.00× over the sequential run on 1 worker (20.0 ms, measured right after this run)"
+        );
+        trace.baseline = Some(BaselineSource::Stored);
+        assert!(speedup_summary(&trace)
+            .ends_with("measured earlier on this page for the same workload)"));
+        trace.baseline = None;
+        trace.baseline_wall_ms = None;
+        assert_eq!(
+            speedup_summary(&trace),
+            "not measured (the 1-worker run was skipped)"
+        );
+        assert_eq!(stopped_summary(&trace), None);
+        trace.stopped = true;
+        trace.chunks[1].stopped = true;
+        assert_eq!(speedup_summary(&trace), "not measured: the run was stopped");
+        assert_eq!(
+            run_heading(&trace),
+            "Pool.map on 2 workers: 2 items in 2 chunks of 1 (stopped)"
+        );
+        assert!(gather_caption(&trace).starts_with("the run was stopped"));
+        assert_eq!(results_check(&trace), "");
+        assert_eq!(
+            stopped_summary(&trace).unwrap(),
+            "Stopped after 10.0 ms: 1 of 2 started tasks finished (1 of 2 items); the caller got no result list."
+        );
+    }
+}
