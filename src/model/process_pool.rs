@@ -109,9 +109,14 @@ pub struct ProcessReply {
 }
 
 /// Runs one task message in a process: unpickles its arguments, computes each item with the
-/// workload, pickles the results. `now_ms` reads the shared clock. Never panics: a message
-/// that cannot be read is answered with the error.
-pub fn serve_task(message: &[u8], now_ms: &dyn Fn() -> f64) -> ProcessReply {
+/// workload, pickles the results. `now_ms` reads the shared clock; `item_done(n)` is told
+/// after each item how many are done (for the page's progress, not part of the protocol).
+/// Never panics: a message that cannot be read is answered with the error.
+pub fn serve_task(
+    message: &[u8],
+    now_ms: &dyn Fn() -> f64,
+    item_done: &mut dyn FnMut(usize),
+) -> ProcessReply {
     let fail = |why: String| {
         let at = now_ms();
         ProcessReply {
@@ -133,11 +138,14 @@ pub fn serve_task(message: &[u8], now_ms: &dyn Fn() -> f64) -> ProcessReply {
     let compute_start_ms = now_ms();
     let results: Vec<u64> = positions
         .into_iter()
-        .map(|position| {
+        .enumerate()
+        .map(|(done, position)| {
             // cpu and io items never fail.
-            workload
+            let result = workload
                 .run_item(position, None, now_ms, None, &control)
-                .unwrap_or_default()
+                .unwrap_or_default();
+            item_done(done + 1);
+            result
         })
         .collect();
     let compute_end_ms = now_ms();
@@ -441,14 +449,28 @@ mod tests {
         (ProcessPoolRun::new(plan(&config), config.workload), config)
     }
 
-    /// The process side, answering at `compute` ms after `at`.
+    /// The number of items a task message carries.
+    fn dispatch_items(dispatch: &Dispatch) -> usize {
+        pickle::loads_ints(&dispatch.message[HEADER..])
+            .map(|v| v.len())
+            .or_else(|_| pickle::loads_pairs(&dispatch.message[HEADER..]).map(|v| v.len()))
+            .unwrap()
+    }
+
+    /// The process side: computing starts at `start` and ends at `end`.
     fn answer(dispatch: &Dispatch, start: f64, end: f64) -> ProcessReply {
         let clock = Cell::new(start);
-        let reply = serve_task(&dispatch.message, &|| {
-            let t = clock.get();
-            clock.set(end);
-            t
-        });
+        let mut done = 0;
+        let reply = serve_task(
+            &dispatch.message,
+            &|| {
+                let t = clock.get();
+                clock.set(end);
+                t
+            },
+            &mut |n| done = n,
+        );
+        assert_eq!(done, dispatch_items(dispatch), "told of every item done");
         assert_eq!(reply.error, None);
         reply
     }
@@ -467,12 +489,12 @@ mod tests {
             pickle::dumps_ints(&[13, 14]),
             "the arguments are pickle.dumps([13, 14], protocol=4)"
         );
-        let reply = serve_task(&message, &|| 1.0);
+        let reply = serve_task(&message, &|| 1.0, &mut |_| {});
         assert_eq!(pickle::loads_ints(&reply.results).unwrap(), [169, 196]);
         let pairs = encode_task(&workload, true, chunk);
         assert_eq!(&pairs[HEADER..], pickle::dumps_pairs(&[(13, 2), (14, 2)]));
         assert_eq!(
-            pickle::loads_ints(&serve_task(&pairs, &|| 1.0).results).unwrap(),
+            pickle::loads_ints(&serve_task(&pairs, &|| 1.0, &mut |_| {}).results).unwrap(),
             [169, 196]
         );
     }
@@ -498,7 +520,7 @@ mod tests {
             ),
             ([&[9], &good[1..]].concat(), "unknown workload kind"),
         ] {
-            let reply = serve_task(&bad, &|| 0.0);
+            let reply = serve_task(&bad, &|| 0.0, &mut |_| {});
             assert!(
                 reply.error.as_deref().is_some_and(|e| e.contains(why)),
                 "{:?} should say {why}",
@@ -702,7 +724,7 @@ mod tests {
     fn a_failed_reply_breaks_the_run() {
         let (mut run, _) = run_of("strategy=Pool.map&workers=1&items=2&chunksize=1&cost=10");
         run.process_ready(0, 0.0, &|| 0.0).unwrap();
-        let reply = serve_task(b"garbage", &|| 1.0);
+        let reply = serve_task(b"garbage", &|| 1.0, &mut |_| {});
         let (returned, next) = run.result_arrived(0, reply, &|| 2.0);
         assert_eq!((returned, next), (0, None));
         assert!(run.is_over());

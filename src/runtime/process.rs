@@ -8,7 +8,7 @@
 //! The processes are started on first use and kept for later runs, as a `with Pool()` block
 //! reused across maps: the trace says which processes a run started and how long each took.
 //! Stop terminates the processes that are running a chunk (`Pool.terminate()`); a process
-//! that dies is reported and replaced by the next run.
+//! that dies is reported. Either is replaced as soon as the run ends.
 
 use crate::model::config::RunConfig;
 use crate::model::process_pool::{ProcessPoolRun, ProcessReply};
@@ -53,12 +53,16 @@ extern "C" {
 }
 
 /// Runs one task message in this process (called by `process_worker.js` inside a process):
-/// unpickles the arguments, computes, pickles the results. Returns `{ results, compute_start_ms,
-/// compute_end_ms, error }`, times on the shared clock.
+/// unpickles the arguments, computes, pickles the results; `item_done(n)` is called after
+/// each item with the number done. Returns `{ results, compute_start_ms, compute_end_ms,
+/// error }`, times on the shared clock.
 #[doc(hidden)]
 #[wasm_bindgen]
-pub fn process_serve(task: &[u8]) -> js_sys::Object {
-    let reply = crate::model::process_pool::serve_task(task, &now_ms);
+pub fn process_serve(task: &[u8], item_done: &js_sys::Function) -> js_sys::Object {
+    let reply = crate::model::process_pool::serve_task(task, &now_ms, &mut |done| {
+        // Only the page's progress display listens; a failed call changes nothing.
+        let _ = item_done.call1(&JsValue::NULL, &(done as f64).into());
+    });
     let object = js_sys::Object::new();
     let set = |key: &str, value: JsValue| {
         let _ = Reflect::set(&object, &key.into(), &value);
@@ -81,6 +85,8 @@ struct Process {
     requested_at: f64,
     /// When it said it was ready, on the shared clock.
     ready_at: Option<f64>,
+    /// Items of its current task it has said are done (for the page's progress).
+    items_reported: usize,
 }
 
 /// The run in progress on the processes.
@@ -129,6 +135,7 @@ fn ensure_process(lane: usize) {
             id,
             requested_at,
             ready_at: None,
+            items_reported: 0,
         });
     });
 }
@@ -195,9 +202,15 @@ fn on_process_message(lane: usize, id: u64, data: &JsValue) {
                     error,
                 };
                 let (returned, next) = run.model.result_arrived(lane, reply, now);
-                (0..returned).for_each(|_| run.control.item_done(lane));
+                let reported = report_items(lane, None);
+                (reported..returned).for_each(|_| run.control.item_done(lane));
                 send(next);
             });
+        }
+        "progress" => {
+            let done = number(data, "done") as usize;
+            let reported = report_items(lane, Some(done));
+            with_run(|run, _| (reported..done).for_each(|_| run.control.item_done(lane)));
         }
         _ => {
             let why = Reflect::get(data, &"message".into())
@@ -211,6 +224,23 @@ fn on_process_message(lane: usize, id: u64, data: &JsValue) {
             });
         }
     }
+}
+
+/// Records that the process on `lane` has said `done` items of its task are done (`None`:
+/// its task is over) and returns how many it had said before.
+fn report_items(lane: usize, done: Option<usize>) -> usize {
+    PROCESSES.with(|p| {
+        let mut processes = p.borrow_mut();
+        let Some(Some(process)) = processes.get_mut(lane) else {
+            return 0;
+        };
+        let before = process.items_reported;
+        process.items_reported = match done {
+            Some(done) => done.max(before),
+            None => 0,
+        };
+        before
+    })
 }
 
 /// Posts a task message to its process.
@@ -305,6 +335,9 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
         }
     });
     let alive = PROCESSES.with(|p| p.borrow().iter().flatten().count());
+    // Processes terminated by Stop, or dead, are replaced at once, so that the next run finds
+    // the pool at full strength (as a Pool keeps its number of workers).
+    (0..workers).for_each(ensure_process);
     let outcome = active.model.into_outcome()?;
     let facts = RunFacts {
         isolated: is_cross_origin_isolated(),

@@ -48,8 +48,17 @@ if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScop
       }
     } else if (data?.type === 'process_task') {
       const received = now();
+      // The page's progress display hears of the items done, at most every 100 ms.
+      let told = received;
+      const itemDone = (done) => {
+        const at = now();
+        if (at - told >= 100) {
+          told = at;
+          postMessage({ type: 'progress', done });
+        }
+      };
       try {
-        const reply = pkg.process_serve(data.bytes);
+        const reply = pkg.process_serve(data.bytes, itemDone);
         reply.type = 'result';
         reply.received_ms = received;
         reply.sent_ms = now();

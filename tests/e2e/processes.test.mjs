@@ -97,7 +97,7 @@ test('on an isolated page the process strategies run on processes too', async (t
   await page.close();
 });
 
-test('Stop terminates the busy processes at once; the next run starts new ones', async () => {
+test('Stop terminates the busy processes at once; they are replaced for the next run', async () => {
   const page = await openPage(browser, plain.url);
   await page.waitForFunction(() => window.playground?.cancel);
   const { trace, stop_ms } = await page.evaluate(async () => {
@@ -114,7 +114,8 @@ test('Stop terminates the busy processes at once; the next run starts new ones',
   const next = await runInPage(page, twoProcesses);
   assert.equal(next.stopped, false);
   assert.equal(next.results_in_order, true);
-  assert.ok(next.processes.started_by_run.some(Boolean), 'terminated processes are started again');
+  assert.deepEqual(next.processes.started_by_run, [false, false], 'replaced when the stopped run ended, before this one');
+  assert.ok(computeOverlaps(next), 'both replacements compute');
   assert.deepEqual(page.problems, []);
   await page.close();
 });
