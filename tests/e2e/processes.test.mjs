@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { launch, openPage, runInPage, serve, waitForPool } from './harness.mjs';
 
+const shots = new URL('./screenshots/', import.meta.url);
+
 let browser;
 let plain;
 let isolatedSite;
@@ -156,4 +158,23 @@ test('the per-chunk round trip of trivial items is measured', async (t) => {
   t.diagnostic(`per-chunk round trip (chunksize 1, trivial items, 2 processes): median ${median.toFixed(3)} ms; ${(trace.wall_ms / 200).toFixed(3)} ms of wall time per chunk`);
   assert.deepEqual(page.problems, []);
   await page.close();
+});
+
+test('the page draws each process starting, names processes, and says the start-up and the crossing cost', async () => {
+  for (const width of [1280, 390]) {
+    const page = await openPage(browser, `${plain.url}?strategy=Pool.map&workers=2&items=14&chunksize=3&cost=400000`, { viewport: { width, height: 900 } });
+    await page.waitForSelector('#run:not([disabled])', { timeout: 30_000 });
+    await page.click('#run');
+    await page.waitForSelector('.run', { timeout: 60_000 });
+    assert.match(await page.textContent('[data-figure="startup"]'), /^2 processes started by this run; start-up: [\d,.]+ ms, [\d,.]+ ms$/);
+    assert.match(await page.textContent('[data-figure="threads"]'), /^2 \(most at once: 2\)$/);
+    assert.match(await page.textContent('#figures'), /Processes that ran chunks/);
+    assert.match(await page.textContent('#figures'), /Pickling and messages, both ways/);
+    assert.match(await page.textContent('[data-figure="speedup"]'), /cannot start one/);
+    assert.match(await page.textContent('figure.lanes'), /its process starting/);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `fits ${width} px`);
+    await page.screenshot({ path: new URL(`processes-${width}.png`, shots).pathname, fullPage: true });
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  }
 });
