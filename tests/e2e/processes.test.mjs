@@ -178,3 +178,30 @@ test('the page draws each process starting, names processes, and says the start-
     await page.close();
   }
 });
+
+test('a process that dies is reported and the run ends, never hangs; the next run gets new processes', async (t) => {
+  const page = await openPage(browser, plain.url);
+  await page.waitForFunction(() => window.playground?.run, null, { timeout: 30_000 });
+  // From now on the module's glue cannot be loaded: a process started now dies while it
+  // starts (the worker's import fails), as one that crashes would.
+  const glue = /parallel-playground-[0-9a-f]+\.js$/;
+  await page.route(glue, (route) => route.abort());
+  const started = Date.now();
+  await assert.rejects(
+    runInPage(page, { strategy: 'Pool.map', workers: 2, items: 4, cost: 10 }),
+    /every process died/,
+  );
+  assert.ok(Date.now() - started < 10_000, 'reported, not a hang');
+  await assert.rejects(
+    runInPage(page, { strategy: 'ProcessPoolExecutor.map', workers: 1, items: 2, cost: 10 }),
+    /every process died/,
+  );
+  await page.unroute(glue);
+  const trace = await runInPage(page, { strategy: 'Pool.map', workers: 1, items: 4, cost: 10 });
+  assert.equal(trace.results_in_order, true);
+  assert.ok(trace.processes.startup_ms[0] > 0, 'a new process replaced the dead one (started when the failed run ended, or by this run)');
+  t.diagnostic(`start-up of 1 process (not isolated, page loaded): ${trace.processes.startup_ms[0].toFixed(1)} ms`);
+  page.problems = page.problems.filter((p) => !/Failed to load resource|ERR_FAILED/.test(p));
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
