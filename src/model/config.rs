@@ -194,6 +194,9 @@ pub const MAX_ESTIMATED_MS: f64 = 120_000.0;
 /// task, so each runs on one of the page's 16 Web Workers.
 pub const MAX_THREADS: usize = 16;
 
+/// Most processes `multiprocessing.Process` starts in one run (one per item).
+pub const MAX_PROCESSES: usize = 64;
+
 /// The most requests a `fetch` workload makes (one per item), as for `asyncio.gather`.
 pub const MAX_FETCH_REQUESTS: usize = Field::Requests.range().1 as usize;
 
@@ -705,6 +708,14 @@ impl Inputs {
                     format!("fetch makes one request per item: use at most {MAX_FETCH_REQUESTS} items (as many requests as asyncio.gather takes)"),
                 );
             }
+        }
+        if strategy == Strategy::MultiprocessingProcess && items > MAX_PROCESSES {
+            invalid.add(
+                Field::Items.key(),
+                format!(
+                    "multiprocessing.Process starts one process per item: use at most {MAX_PROCESSES} items here (each process is a Web Worker with its own memory), or a pool"
+                ),
+            );
         }
         if strategy == Strategy::ThreadingThread && items > MAX_THREADS {
             invalid.add(

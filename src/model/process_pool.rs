@@ -245,7 +245,11 @@ impl ProcessPoolRun {
             return None;
         }
         let chunk = self.queue.take(process)?;
-        let taken_ms = now_ms().max(self.depth.last().map_or(0.0, |s| s.t_ms));
+        // Never before the process was ready, nor before the take it followed (a process's
+        // clock may sit a little off the page's).
+        let taken_ms = now_ms()
+            .max(self.depth.last().map_or(0.0, |s| s.t_ms))
+            .max(self.worker_started_ms[process]);
         if matches!(self.plan.hand_out, HandOut::Fifo { .. }) {
             self.depth.push(self.queue.depth(taken_ms));
         }
@@ -336,12 +340,10 @@ impl ProcessPoolRun {
         self.slots[process] = Slot::Gone;
         if let Slot::Busy { chunk, taken_ms } = slot {
             self.record_cut_short(process, chunk, taken_ms, at_ms);
-            self.failure.get_or_insert_with(|| {
-                if matches!(self.plan.hand_out, HandOut::Fifo { call_queue: Some(_) }) {
-                    format!("BrokenProcessPool: A process in the process pool was terminated abruptly while the future was running or pending (process {process} died: {why}).")
-                } else {
-                    format!("Process {process} died while running chunk {} ({why}). CPython's Pool starts a replacement, but that chunk's result never comes and the call waits forever: the run ends here instead.", chunk.index)
-                }
+            self.failure.get_or_insert_with(|| match self.plan.hand_out {
+                HandOut::Fifo { call_queue: Some(_) } => format!("BrokenProcessPool: A process in the process pool was terminated abruptly while the future was running or pending (process {process} died: {why})."),
+                HandOut::Fifo { call_queue: None } => format!("Process {process} died while running chunk {} ({why}). CPython's Pool starts a replacement, but that chunk's result never comes and the call waits forever: the run ends here instead.", chunk.index),
+                HandOut::OwnTask => format!("Process {process} died ({why}). In CPython its join() returns with a non-zero exitcode and its result never arrives (queue.get() would wait forever): the run ends here instead."),
             });
         } else if self.slots.iter().all(|s| *s == Slot::Gone) && !self.is_complete() {
             self.failure
@@ -430,7 +432,11 @@ impl ProcessPoolRun {
             delivered,
             delivered_ms,
             worker_started_ms: self.worker_started_ms,
-            queue_depth: self.depth,
+            // Only a shared queue has a depth worth drawing.
+            queue_depth: match self.plan.hand_out {
+                HandOut::Fifo { .. } => self.depth,
+                HandOut::OwnTask => Vec::new(),
+            },
             gil_slices: Vec::new(),
         })
     }
@@ -732,5 +738,79 @@ mod tests {
             .into_outcome()
             .unwrap_err()
             .contains("shorter than its header"));
+    }
+
+    #[test]
+    fn multiprocessing_process_gives_each_item_a_process_of_its_own_joined_in_order() {
+        let (mut run, config) = run_of("strategy=multiprocessing.Process&items=3&cost=10");
+        assert_eq!(run.processes(), 3, "one process per item");
+        // Started together, ready in any order: each takes its own item, and only that.
+        let third = run.process_ready(2, 9.0, &|| 9.0).unwrap();
+        let first = run.process_ready(0, 10.0, &|| 10.0).unwrap();
+        assert_eq!(&third.message[HEADER..], pickle::dumps_ints(&[3]));
+        let (_, next) = run.result_arrived(2, answer(&third, 11.0, 12.0), &|| 13.0);
+        assert!(
+            next.is_none(),
+            "a process runs its own item and nothing else"
+        );
+        run.result_arrived(0, answer(&first, 11.0, 14.0), &|| 15.0);
+        let second = run.process_ready(1, 16.0, &|| 16.0).unwrap();
+        run.result_arrived(1, answer(&second, 17.0, 18.0), &|| 19.0);
+        let outcome = run.into_outcome().unwrap();
+        assert_eq!(outcome.delivered, [0, 1, 2], "joined in order");
+        assert_eq!(outcome.delivered_ms, [15.0, 19.0, 19.0]);
+        assert!(outcome.queue_depth.is_empty(), "no shared queue to sample");
+        assert_eq!(outcome.worker_started_ms, [10.0, 16.0, 9.0]);
+        let trace = outcome
+            .into_trace(
+                &config,
+                crate::model::trace::RunFacts {
+                    isolated: false,
+                    pool_threads: 0,
+                    started_at_ms: 0.0,
+                    wall_ms: 19.0,
+                },
+            )
+            .unwrap();
+        assert_eq!(trace.results.as_deref(), Some(&[1, 4, 9][..]));
+
+        let (mut crashed, _) = run_of("strategy=multiprocessing.Process&items=2&cost=10");
+        crashed.process_ready(0, 0.0, &|| 0.0).unwrap();
+        crashed.process_died(0, "out of memory", 1.0);
+        let why = crashed.into_outcome().unwrap_err();
+        assert!(why.contains("non-zero exitcode"), "{why}");
+    }
+
+    #[test]
+    fn multiprocessing_process_starts_at_most_64_processes_and_reads_no_workers() {
+        let too_many = Inputs::from_query("strategy=multiprocessing.Process&items=65")
+            .validate()
+            .unwrap_err();
+        assert!(
+            too_many.to_string().contains("at most 64 items"),
+            "{too_many}"
+        );
+        let workers = Inputs::from_query("strategy=multiprocessing.Process&items=4&workers=2")
+            .validate()
+            .unwrap_err();
+        assert!(
+            workers.to_string().contains("reads no 'workers'"),
+            "{workers}"
+        );
+        let plan = plan(
+            &Inputs::from_query("strategy=multiprocessing.Process&items=64&cost=10")
+                .validate()
+                .unwrap(),
+        );
+        assert_eq!(
+            (
+                plan.workers,
+                plan.chunks.len(),
+                plan.hand_out,
+                plan.delivery,
+                plan.pickled
+            ),
+            (64, 64, HandOut::OwnTask, Delivery::InOrder, true)
+        );
     }
 }

@@ -282,6 +282,24 @@ pub fn program(config: &RunConfig, site: &str) -> String {
             ));
             script.line("print(results)");
         }
+        MultiprocessingProcess => {
+            script.import("import multiprocessing");
+            script.define(format!(
+                "def run(queue, i, x):\n    queue.put((i, {task}(x)))"
+            ));
+            script.line(format!("items = list({inputs})"));
+            script.line("queue = multiprocessing.Queue()");
+            script.line("processes = [multiprocessing.Process(target=run, args=(queue, i, x)) for i, x in enumerate(items)]");
+            script.line("for p in processes:");
+            script.line("    p.start()  # a new process each");
+            script.line("results = [None] * len(items)");
+            script.line("for _ in items:");
+            script.line("    i, result = queue.get()");
+            script.line("    results[i] = result");
+            script.line("for p in processes:");
+            script.line("    p.join()");
+            script.line("print(results)");
+        }
         ThreadingThread => {
             script.import("import threading");
             script.define(format!(

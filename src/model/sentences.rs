@@ -83,7 +83,7 @@ fn plain_heading(trace: &Trace) -> String {
             )
         }
         (Chunking::PerItem, WorkerCount::OnePerItem) => {
-            format!("{name}: {items}, one thread each")
+            format!("{name}: {items}, one {} each", rule.task_noun)
         }
         (Chunking::PerItem, WorkerCount::Setting) => {
             format!("{name} on {workers}: {items}, one task each")

@@ -31,6 +31,9 @@ pub enum Strategy {
     PoolApplyAsync,
     /// `ProcessPoolExecutor(max_workers).map(f, items, chunksize=1)`.
     ProcessPoolMap,
+    /// `multiprocessing.Process(target=f, args=(x,))` per item, each started, then joined in
+    /// order.
+    MultiprocessingProcess,
     /// A `queue.Queue` drained by N worker threads.
     QueueQueue,
     /// rayon's `par_iter().map()`: recursive splitting and work stealing.
@@ -48,6 +51,8 @@ pub enum Strategy {
 pub enum Family {
     /// `multiprocessing.Pool`.
     MultiprocessingPool,
+    /// `multiprocessing` itself (`Process`).
+    Multiprocessing,
     /// `concurrent.futures`.
     ConcurrentFutures,
     /// `threading` (and `queue`).
@@ -63,6 +68,7 @@ impl Family {
     pub fn name(self) -> &'static str {
         match self {
             Family::MultiprocessingPool => "multiprocessing.Pool",
+            Family::Multiprocessing => "multiprocessing",
             Family::ConcurrentFutures => "concurrent.futures",
             Family::Threading => "threading",
             Family::Rust => "Rust",
@@ -240,7 +246,7 @@ const fn pool(
 
 impl Strategy {
     /// Every strategy, in the order the picker lists them.
-    pub const ALL: [Strategy; 14] = [
+    pub const ALL: [Strategy; 15] = [
         Strategy::PoolMap,
         Strategy::PoolMapAsync,
         Strategy::PoolImap,
@@ -248,6 +254,7 @@ impl Strategy {
         Strategy::PoolStarmap,
         Strategy::PoolApplyAsync,
         Strategy::ProcessPoolMap,
+        Strategy::MultiprocessingProcess,
         Strategy::ThreadPoolMap,
         Strategy::ThreadingThread,
         Strategy::QueueQueue,
@@ -343,6 +350,30 @@ impl Strategy {
                 source: "Lib/concurrent/futures/thread.py: one _WorkItem per input on one unbounded _work_queue; map yields the futures' results in order",
                 browser_note: Some(
                     "CPython starts the executor's threads lazily, one per submit while fewer than max_workers exist (default min(32, os.cpu_count() + 4)); here the max_workers threads are resident Web Workers woken as the run starts.",
+                ),
+            },
+            Strategy::MultiprocessingProcess => Rule {
+                name: "multiprocessing.Process",
+                family: Family::Multiprocessing,
+                chunking: PerItem,
+                hand_out: HandOutRule::OwnTask,
+                delivery: Delivery::InOrder,
+                pickles: true,
+                python_threads: false,
+                star_args: false,
+                runner: Runner::Processes,
+                workers: WorkerCount::OnePerItem,
+                settings: &[Items, Workload, Cost, Shape, Seed],
+                refusals: &[(
+                    Workers,
+                    "multiprocessing.Process starts one process per item: it reads no 'workers' (the items set how many processes run)",
+                )],
+                default_workers: None,
+                default_items: "16",
+                task_noun: "process",
+                source: "Lib/multiprocessing/process.py: Process(target=f, args=(x,)) per item; start() launches a new process (spawn: a new interpreter that re-imports the main module), join() waits for it, in order",
+                browser_note: Some(
+                    "Each start() starts a new Web Worker that instantiates the module anew, as the spawn start method starts a new interpreter that re-imports the main module; that start-up is drawn at the start of each lane, and paid per item. The result comes back pickled in a message, as through a multiprocessing.Queue, and the process ends.",
                 ),
             },
             Strategy::ThreadingThread => Rule {
@@ -585,8 +616,10 @@ mod tests {
             );
             assert_eq!(
                 rule.pickles,
-                matches!(rule.family, Family::MultiprocessingPool)
-                    || strategy == Strategy::ProcessPoolMap,
+                matches!(
+                    rule.family,
+                    Family::MultiprocessingPool | Family::Multiprocessing
+                ) || strategy == Strategy::ProcessPoolMap,
                 "{}: exactly the process strategies pickle",
                 rule.name
             );

@@ -5,14 +5,17 @@
 //! messages (their bytes transferred), receives the replies and events on the page's event
 //! loop, and never waits on a process.
 //!
-//! The processes are started on first use and kept for later runs, as a `with Pool()` block
-//! reused across maps: the trace says which processes a run started and how long each took.
-//! Stop terminates the processes that are running a chunk (`Pool.terminate()`); a process
-//! that dies is reported. Either is replaced as soon as the run ends.
+//! A pool's processes are started on first use and kept for later runs, as a `with Pool()`
+//! block reused across maps: the trace says which processes a run started and how long each
+//! took. Stop terminates the processes that are running a chunk (`Pool.terminate()`); a
+//! process that dies is reported. Either is replaced as soon as the run ends.
+//! `multiprocessing.Process` starts a new process per item instead, each ended once its
+//! result is back.
 
 use crate::model::config::RunConfig;
 use crate::model::process_pool::{ProcessPoolRun, ProcessReply};
 use crate::model::run_control::RunControl;
+use crate::model::strategy::WorkerCount;
 use crate::model::tasks::plan;
 use crate::model::trace::{ProcessStartup, RunFacts, Trace};
 use crate::runtime::clock::now_ms;
@@ -74,7 +77,16 @@ pub fn process_serve(task: &[u8], item_done: &js_sys::Function) -> js_sys::Objec
     object
 }
 
-/// One process of the page's pool.
+/// Which processes a lane belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The page's process pool, kept between runs.
+    Pool,
+    /// A run's own processes, one per task (`multiprocessing.Process`), ended with it.
+    PerTask,
+}
+
+/// One process.
 struct Process {
     worker: ProcessWorker,
     /// Receives the process's messages; kept as long as the process lives.
@@ -89,33 +101,53 @@ struct Process {
     items_reported: usize,
 }
 
+/// The processes by lane (`None`: none started, or it died or was terminated).
+#[derive(Default)]
+struct Processes {
+    pool: Vec<Option<Process>>,
+    per_task: Vec<Option<Process>>,
+}
+
+impl Processes {
+    fn lanes(&mut self, kind: Kind) -> &mut Vec<Option<Process>> {
+        match kind {
+            Kind::Pool => &mut self.pool,
+            Kind::PerTask => &mut self.per_task,
+        }
+    }
+
+    fn get(&mut self, kind: Kind, lane: usize) -> Option<&mut Process> {
+        self.lanes(kind).get_mut(lane).and_then(Option::as_mut)
+    }
+}
+
 /// The run in progress on the processes.
 struct ActiveRun {
     model: ProcessPoolRun,
+    kind: Kind,
     started_at: f64,
     control: Arc<RunControl>,
+    startup: ProcessStartup,
     over: Option<oneshot::Sender<()>>,
 }
 
 thread_local! {
-    /// The page's processes by lane (`None`: none started, or it died or was terminated).
-    static PROCESSES: RefCell<Vec<Option<Process>>> = const { RefCell::new(Vec::new()) };
+    static PROCESSES: RefCell<Processes> = RefCell::new(Processes::default());
     /// The next process id.
     static NEXT_ID: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-    /// The process-pool run in progress, if any (session runs one run at a time).
+    /// The process run in progress, if any (session runs one run at a time).
     static RUN: RefCell<Option<ActiveRun>> = const { RefCell::new(None) };
 }
 
-/// Starts a process on `lane` unless one lives there.
-fn ensure_process(lane: usize) {
-    let alive = PROCESSES.with(|p| p.borrow().get(lane).is_some_and(Option::is_some));
-    if alive {
+/// Starts a process on `lane` of `kind` unless one lives there.
+fn ensure_process(kind: Kind, lane: usize) {
+    if PROCESSES.with(|p| p.borrow_mut().get(kind, lane).is_some()) {
         return;
     }
     let id = NEXT_ID.get();
     NEXT_ID.set(id + 1);
     let on_message = Closure::<dyn FnMut(JsValue)>::new(move |data: JsValue| {
-        on_process_message(lane, id, &data);
+        on_process_message(kind, lane, id, &data);
     });
     let requested_at = now_ms();
     let worker = start_process(
@@ -126,10 +158,11 @@ fn ensure_process(lane: usize) {
     );
     PROCESSES.with(|p| {
         let mut processes = p.borrow_mut();
-        if processes.len() <= lane {
-            processes.resize_with(lane + 1, || None);
+        let lanes = processes.lanes(kind);
+        if lanes.len() <= lane {
+            lanes.resize_with(lane + 1, || None);
         }
-        processes[lane] = Some(Process {
+        lanes[lane] = Some(Process {
             worker,
             _on_message: on_message,
             id,
@@ -140,9 +173,14 @@ fn ensure_process(lane: usize) {
     });
 }
 
-/// Ends the process on `lane` (terminated; the next run starts a new one there).
-fn end_process(lane: usize) {
-    let process = PROCESSES.with(|p| p.borrow_mut().get_mut(lane).and_then(Option::take));
+/// Ends the process on `lane` of `kind` (terminated; a pool lane gets a new one later).
+fn end_process(kind: Kind, lane: usize) {
+    let process = PROCESSES.with(|p| {
+        p.borrow_mut()
+            .lanes(kind)
+            .get_mut(lane)
+            .and_then(Option::take)
+    });
     if let Some(process) = process {
         process.worker.terminate();
     }
@@ -155,35 +193,46 @@ fn number(data: &JsValue, key: &str) -> f64 {
         .unwrap_or_else(now_ms)
 }
 
-/// What a process said: `ready`, `result` or `died`.
-fn on_process_message(lane: usize, id: u64, data: &JsValue) {
-    let current = PROCESSES.with(|p| {
-        p.borrow()
-            .get(lane)
-            .and_then(Option::as_ref)
-            .is_some_and(|process| process.id == id)
+/// A process became ready at `at` (shared clock) after starting at `requested_at`: the run
+/// records its start-up and gives it a task.
+fn ready(kind: Kind, lane: usize, requested_at: f64, at: f64) {
+    with_run(kind, |run, now| {
+        if lane >= run.model.processes() {
+            return;
+        }
+        // Started by this run, or still starting when it began: its start-up is known now.
+        if let Some(startup @ None) = run.startup.startup_ms.get_mut(lane) {
+            *startup = Some(at - requested_at);
+        }
+        let dispatch = run.model.process_ready(lane, at - run.started_at, now);
+        send(kind, dispatch);
     });
-    if !current {
+}
+
+/// What a process said: `ready`, `progress`, `result` or `died`.
+fn on_process_message(kind: Kind, lane: usize, id: u64, data: &JsValue) {
+    let requested_at = PROCESSES.with(|p| {
+        p.borrow_mut()
+            .get(kind, lane)
+            .filter(|process| process.id == id)
+            .map(|process| process.requested_at)
+    });
+    let Some(requested_at) = requested_at else {
         return;
-    }
-    let kind = Reflect::get(data, &"type".into())
+    };
+    let message = Reflect::get(data, &"type".into())
         .ok()
         .and_then(|v| v.as_string())
         .unwrap_or_default();
-    match kind.as_str() {
+    match message.as_str() {
         "ready" => {
             let at = number(data, "at");
             PROCESSES.with(|p| {
-                if let Some(Some(process)) = p.borrow_mut().get_mut(lane) {
+                if let Some(process) = p.borrow_mut().get(kind, lane) {
                     process.ready_at = Some(at);
                 }
             });
-            with_run(|run, now| {
-                if lane < run.model.processes() {
-                    let dispatch = run.model.process_ready(lane, at - run.started_at, now);
-                    send(dispatch);
-                }
-            });
+            ready(kind, lane, requested_at, at);
         }
         "result" => {
             let results = Reflect::get(data, &"results".into())
@@ -194,7 +243,12 @@ fn on_process_message(lane: usize, id: u64, data: &JsValue) {
             let error = Reflect::get(data, &"error".into())
                 .ok()
                 .and_then(|v| v.as_string());
-            with_run(|run, now| {
+            let reported = report_items(kind, lane, None);
+            // A process of its own ends when its target returns.
+            if kind == Kind::PerTask {
+                end_process(kind, lane);
+            }
+            with_run(kind, |run, now| {
                 let reply = ProcessReply {
                     results,
                     compute_start_ms: number(data, "compute_start_ms") - run.started_at,
@@ -202,25 +256,26 @@ fn on_process_message(lane: usize, id: u64, data: &JsValue) {
                     error,
                 };
                 let (returned, next) = run.model.result_arrived(lane, reply, now);
-                let reported = report_items(lane, None);
                 (reported..returned).for_each(|_| run.control.item_done(lane));
-                send(next);
+                send(kind, next);
             });
         }
         "progress" => {
             let done = number(data, "done") as usize;
-            let reported = report_items(lane, Some(done));
-            with_run(|run, _| (reported..done).for_each(|_| run.control.item_done(lane)));
+            let reported = report_items(kind, lane, Some(done));
+            with_run(kind, |run, _| {
+                (reported..done).for_each(|_| run.control.item_done(lane))
+            });
         }
         _ => {
             let why = Reflect::get(data, &"message".into())
                 .ok()
                 .and_then(|v| v.as_string())
                 .unwrap_or_else(|| "the process died".to_owned());
-            end_process(lane);
-            with_run(|run, now| {
+            end_process(kind, lane);
+            with_run(kind, |run, now| {
                 let busy = run.model.process_died(lane, &why, now());
-                busy.into_iter().for_each(end_process);
+                busy.into_iter().for_each(|lane| end_process(kind, lane));
             });
         }
     }
@@ -228,10 +283,10 @@ fn on_process_message(lane: usize, id: u64, data: &JsValue) {
 
 /// Records that the process on `lane` has said `done` items of its task are done (`None`:
 /// its task is over) and returns how many it had said before.
-fn report_items(lane: usize, done: Option<usize>) -> usize {
+fn report_items(kind: Kind, lane: usize, done: Option<usize>) -> usize {
     PROCESSES.with(|p| {
         let mut processes = p.borrow_mut();
-        let Some(Some(process)) = processes.get_mut(lane) else {
+        let Some(process) = processes.get(kind, lane) else {
             return 0;
         };
         let before = process.items_reported;
@@ -244,25 +299,29 @@ fn report_items(lane: usize, done: Option<usize>) -> usize {
 }
 
 /// Posts a task message to its process.
-fn send(dispatch: Option<crate::model::process_pool::Dispatch>) {
+fn send(kind: Kind, dispatch: Option<crate::model::process_pool::Dispatch>) {
     let Some(dispatch) = dispatch else { return };
     PROCESSES.with(|p| {
-        if let Some(Some(process)) = p.borrow().get(dispatch.process) {
+        if let Some(process) = p.borrow_mut().get(kind, dispatch.process) {
             post_task(&process.worker, Uint8Array::from(&dispatch.message[..]));
         }
     });
 }
 
-/// Applies `event` to the run in progress (if any) with its clock, then ends the run if it is
-/// over: processes still busy then are terminated.
-fn with_run(event: impl FnOnce(&mut ActiveRun, &dyn Fn() -> f64)) {
+/// Applies `event` to the run in progress (if it runs on `kind` processes) with its clock,
+/// then ends the run if it is over: processes still busy then are terminated.
+fn with_run(kind: Kind, event: impl FnOnce(&mut ActiveRun, &dyn Fn() -> f64)) {
     RUN.with(|run| {
         let mut run = run.borrow_mut();
-        let Some(active) = run.as_mut() else { return };
+        let Some(active) = run.as_mut().filter(|active| active.kind == kind) else {
+            return;
+        };
         let started_at = active.started_at;
         event(active, &move || now_ms() - started_at);
         if active.model.is_over() {
-            active.model.busy().into_iter().for_each(end_process);
+            for lane in active.model.busy() {
+                end_process(kind, lane);
+            }
             if let Some(over) = active.over.take() {
                 let _ = over.send(());
             }
@@ -270,48 +329,70 @@ fn with_run(event: impl FnOnce(&mut ActiveRun, &dyn Fn() -> f64)) {
     });
 }
 
-/// Runs a process strategy on the page's processes and returns its trace. Starts the
-/// processes it needs that are not running yet; `control` stops it.
+/// Runs a process strategy and returns its trace: a pool strategy on the page's process
+/// pool (starting the processes it needs that are not running yet), `multiprocessing.Process`
+/// on a new process per item. `control` stops it.
 pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace, String> {
     let started_at = now_ms();
     let plan = plan(config);
     let workers = plan.workers;
+    let kind = match config.strategy.rule().workers {
+        WorkerCount::OnePerItem => Kind::PerTask,
+        WorkerCount::Setting | WorkerCount::EventLoop => Kind::Pool,
+    };
+    if kind == Kind::PerTask {
+        // Each run starts its own.
+        let lanes = PROCESSES.with(|p| p.borrow_mut().per_task.len());
+        (0..lanes).for_each(|lane| end_process(kind, lane));
+    }
+    // Which processes this run starts, and the start-up of those it reuses.
+    let known: Vec<Option<(f64, Option<f64>)>> = PROCESSES.with(|p| {
+        let mut processes = p.borrow_mut();
+        (0..workers)
+            .map(|lane| {
+                processes
+                    .get(kind, lane)
+                    .map(|process| (process.requested_at, process.ready_at))
+            })
+            .collect()
+    });
+    let startup = ProcessStartup {
+        startup_ms: known
+            .iter()
+            .map(|known| known.and_then(|(requested, ready)| Some(ready? - requested)))
+            .collect(),
+        started_by_run: known.iter().map(Option::is_none).collect(),
+    };
     let (over, mut over_received) = oneshot::channel();
     RUN.with(|run| {
         *run.borrow_mut() = Some(ActiveRun {
             model: ProcessPoolRun::new(plan, config.workload),
+            kind,
             started_at,
             control: Arc::clone(control),
+            startup,
             over: Some(over),
         })
     });
-    // Processes that are ready take their first chunk at once; the others when they are.
-    for lane in 0..workers {
-        ensure_process(lane);
-        let ready_at = PROCESSES.with(|p| {
-            p.borrow()
-                .get(lane)
-                .and_then(Option::as_ref)
-                .and_then(|process| process.ready_at)
-        });
-        if let Some(ready_at) = ready_at {
-            with_run(|run, now| {
-                let dispatch = run
-                    .model
-                    .process_ready(lane, ready_at - run.started_at, now);
-                send(dispatch);
-            });
+    // Processes that are ready take their first task at once; the others when they are.
+    for (lane, known) in known.into_iter().enumerate() {
+        match known {
+            Some((requested_at, Some(ready_at))) => ready(kind, lane, requested_at, ready_at),
+            Some((_, None)) => {}
+            None => ensure_process(kind, lane),
         }
     }
-    with_run(|_, _| {});
+    with_run(kind, |_, _| {});
     // Wait for the run to end, looking for Stop every 20 ms.
     loop {
         let tick = gloo::timers::future::TimeoutFuture::new(20);
         match select(&mut over_received, tick).await {
             Either::Left(_) => break,
             Either::Right(_) if control.stop_requested() => {
-                with_run(|run, now| {
-                    run.model.stop(now()).into_iter().for_each(end_process);
+                with_run(kind, |run, now| {
+                    for lane in run.model.stop(now()) {
+                        end_process(kind, lane);
+                    }
                 });
             }
             Either::Right(_) => {}
@@ -320,24 +401,15 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
     let wall_ms = now_ms() - started_at;
     let active = RUN
         .with(|run| run.borrow_mut().take())
-        .ok_or("the process-pool run was lost")?;
-    let startup = PROCESSES.with(|p| {
-        let processes = p.borrow();
-        let lanes = (0..workers).map(|lane| processes.get(lane).and_then(Option::as_ref));
-        ProcessStartup {
-            startup_ms: lanes
-                .clone()
-                .map(|process| process.and_then(|p| Some(p.ready_at? - p.requested_at)))
-                .collect(),
-            started_by_run: lanes
-                .map(|process| process.is_none_or(|p| p.requested_at >= started_at))
-                .collect(),
-        }
-    });
-    let alive = PROCESSES.with(|p| p.borrow().iter().flatten().count());
-    // Processes terminated by Stop, or dead, are replaced at once, so that the next run finds
-    // the pool at full strength (as a Pool keeps its number of workers).
-    (0..workers).for_each(ensure_process);
+        .ok_or("the process run was lost")?;
+    let alive = PROCESSES.with(|p| p.borrow_mut().lanes(kind).iter().flatten().count());
+    match kind {
+        // Processes terminated by Stop, or dead, are replaced at once, so that the next run
+        // finds the pool at full strength (as a Pool keeps its number of workers).
+        Kind::Pool => (0..workers).for_each(|lane| ensure_process(kind, lane)),
+        // A run's own processes end with it (those still starting, after Stop).
+        Kind::PerTask => (0..workers).for_each(|lane| end_process(kind, lane)),
+    }
     let outcome = active.model.into_outcome()?;
     let facts = RunFacts {
         isolated: is_cross_origin_isolated(),
@@ -346,7 +418,7 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
         wall_ms,
     };
     let mut trace = outcome.into_trace(config, facts)?;
-    trace.processes = Some(startup);
+    trace.processes = Some(active.startup);
     trace.derive_figures();
     Ok(trace)
 }

@@ -34,8 +34,9 @@ function computeOverlaps(trace) {
   return spans(0).some(([a0, a1]) => spans(1).some(([b0, b1]) => a0 < b1 && b0 < a1));
 }
 
-// Two chunks of two items of about 150 ms each: each process computes for about 300 ms.
-const twoProcesses = { strategy: 'Pool.map', workers: 2, items: 4, chunksize: 2, cost: 1000000 };
+// Three chunks of two items of about 150 ms each: a process computes for about 300 ms a chunk,
+// long enough for the second process to be ready before the first has taken every chunk.
+const twoProcesses = { strategy: 'Pool.map', workers: 2, items: 6, chunksize: 2, cost: 1000000 };
 
 test('on a page served without the isolation headers, Pool.map runs on 2 processes that compute at the same time', async (t) => {
   const page = await openPage(browser, plain.url);
@@ -43,11 +44,11 @@ test('on a page served without the isolation headers, Pool.map runs on 2 process
   const first = await runInPage(page, twoProcesses);
   assert.equal(first.isolated, false);
   assert.equal(first.workers, 2);
-  assert.deepEqual(first.chunks.map((c) => c.worker).sort(), [0, 1], 'each process took one chunk');
+  assert.deepEqual([...new Set(first.chunks.map((c) => c.worker))].sort(), [0, 1], 'both processes took chunks');
   assert.ok(first.chunks.every((c) => c.compute_ms > 150), `each chunk computed for real: ${first.chunks.map((c) => c.compute_ms)}`);
   assert.ok(computeOverlaps(first), 'the two processes computed at the same time');
   assert.equal(first.results_in_order, true);
-  assert.deepEqual(first.results, [1, 4, 9, 16]);
+  assert.deepEqual(first.results, [1, 4, 9, 16, 25, 36]);
   assert.deepEqual(first.processes.started_by_run, [true, true], 'the first run starts the pool');
   assert.ok(first.processes.startup_ms.every((ms) => ms > 0), `start-up measured: ${first.processes.startup_ms}`);
   assert.ok(first.worker_started_ms.every((ms) => ms > 0), 'a process takes work once it is ready');
@@ -124,7 +125,7 @@ test('Stop terminates the busy processes at once; they are replaced for the next
 
 test('a tutorial page on another origin, without the headers, embeds the playground and runs Pool.map on 2 processes', async () => {
   const html = `<!DOCTYPE html><title>tutorial</title><h1>Pool.map</h1>
-<iframe id="playground" width="1100" height="900" src="${plain.url}?strategy=Pool.map&workers=2&items=4&chunksize=2"></iframe>`;
+<iframe id="playground" width="1100" height="900" src="${plain.url}?strategy=Pool.map&workers=2&items=6&chunksize=2"></iframe>`;
   const server = createServer((req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
     res.end(html);
@@ -202,6 +203,40 @@ test('a process that dies is reported and the run ends, never hangs; the next ru
   assert.ok(trace.processes.startup_ms[0] > 0, 'a new process replaced the dead one (started when the failed run ended, or by this run)');
   t.diagnostic(`start-up of 1 process (not isolated, page loaded): ${trace.processes.startup_ms[0].toFixed(1)} ms`);
   page.problems = page.problems.filter((p) => !/Failed to load resource|ERR_FAILED/.test(p));
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('multiprocessing.Process starts a new process per item, for real, and its start cost shows', async (t) => {
+  const page = await openPage(browser, plain.url);
+  const trace = await runInPage(page, { strategy: 'multiprocessing.Process', items: 4, cost: 20000 });
+  assert.equal(trace.strategy, 'multiprocessing.Process');
+  assert.equal(trace.workers, 4, 'one process per item');
+  assert.deepEqual(trace.results, [1, 4, 9, 16]);
+  assert.deepEqual(trace.processes.started_by_run, [true, true, true, true]);
+  assert.ok(trace.processes.startup_ms.every((ms) => ms > 0), `each paid its start-up: ${trace.processes.startup_ms}`);
+  assert.ok(trace.chunks.every((c) => c.worker === c.index), 'process i runs item i');
+  assert.ok(trace.chunks.every((c) => c.start_ms >= trace.worker_started_ms[c.worker]), 'each item starts once its process is ready');
+  assert.deepEqual(trace.delivered, [0, 1, 2, 3], 'joined in order');
+  assert.match(trace.notes.join(' '), /spawn/);
+  t.diagnostic(`start-up of 4 processes, one per item: ${trace.processes.startup_ms.map((ms) => ms.toFixed(1)).join(' ms, ')} ms`);
+  const again = await runInPage(page, { strategy: 'multiprocessing.Process', items: 4, cost: 20000 });
+  assert.deepEqual(again.processes.started_by_run, [true, true, true, true], 'every run starts its processes anew');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('on 64 small items, a Pool of 2 reused beats a Process per item', async (t) => {
+  const page = await openPage(browser, plain.url);
+  const small = { items: 64, cost: 2000 };
+  await runInPage(page, { strategy: 'Pool.map', workers: 2, items: 2, cost: 10 });
+  const pool = await runInPage(page, { strategy: 'Pool.map', workers: 2, ...small });
+  const perItem = await runInPage(page, { strategy: 'multiprocessing.Process', ...small });
+  assert.equal(pool.results_in_order, true);
+  assert.equal(perItem.results_in_order, true);
+  assert.equal(perItem.workers, 64);
+  t.diagnostic(`64 small items: Pool(2) reused ${pool.wall_ms.toFixed(1)} ms, Process per item ${perItem.wall_ms.toFixed(1)} ms`);
+  assert.ok(pool.wall_ms < perItem.wall_ms, `Pool ${pool.wall_ms} ms, Process per item ${perItem.wall_ms} ms`);
   assert.deepEqual(page.problems, []);
   await page.close();
 });
