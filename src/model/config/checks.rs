@@ -1,13 +1,15 @@
-//! [`Inputs::validate`]: every setting the strategy reads, and their combination.
+//! [`Inputs::validate`]: the settings parsed to their types ([`super::settings`]), then the
+//! checks across settings, each a small rule of its own.
 
 use super::inputs::Inputs;
 use super::invalid::Invalid;
-use super::run_config::{FetchConfig, RunConfig};
-use super::value::{parse_urls, quote};
+use super::run_config::RunConfig;
+use super::settings::Settings;
+use super::value::quote;
 use crate::model::field::Field;
 use crate::model::strategy::{Strategy, WorkerCount};
 use crate::model::words::group_digits;
-use crate::model::workload::{Shape, Workload, WorkloadKind};
+use crate::model::workload::WorkloadKind;
 
 /// The longest run accepted: its estimated time on one worker, ms. Longer runs are refused
 /// with a message, never started.
@@ -29,164 +31,20 @@ impl Inputs {
             invalid.add("strategy", unknown_strategy_message(&self.strategy));
             return Err(invalid);
         };
-        let fields = strategy.fields();
         for (field, message) in self.refused() {
             invalid.add(field.key(), message);
         }
-        let reads = |field: Field| fields.contains(&field);
-        let mut number = |field: Field| -> Option<u64> {
-            let text = if reads(field) {
-                self.get(field)
-            } else {
-                field.default_text()
-            };
-            match field.parse_number(text) {
-                Ok(value) => value,
-                Err(message) => {
-                    invalid.add(field.key(), message);
-                    None
+        let settings = Settings::read(self, strategy, &mut invalid);
+        let Some(settings) = settings.filter(|_| invalid.messages.is_empty()) else {
+            return Err(invalid);
+        };
+        let config = settings.into_config(strategy, self);
+        if !strategy.is_fetch() {
+            for check in CROSS_CHECKS {
+                if let Some((key, message)) = check(&config) {
+                    invalid.add(key, message);
                 }
             }
-        };
-        let workers = number(Field::Workers);
-        let chunksize = number(Field::Chunksize);
-        let items = number(Field::Items);
-        let cost = number(Field::Cost);
-        let seed = number(Field::Seed);
-        let requests = number(Field::Requests);
-        let latency_ms = number(Field::LatencyMs);
-        let limit = number(Field::Limit);
-        let timeout_ms = number(Field::TimeoutMs);
-        let text = |field: Field| {
-            if reads(field) {
-                self.get(field)
-            } else {
-                field.default_text()
-            }
-        };
-        let mut note = |field: Field, result: Result<usize, String>| {
-            result.map_err(|m| invalid.add(field.key(), m)).ok()
-        };
-        let workload_kind = note(
-            Field::Workload,
-            Field::Workload.parse_choice(text(Field::Workload)),
-        );
-        let shape = note(Field::Shape, Field::Shape.parse_choice(text(Field::Shape)));
-        let gil = note(
-            Field::Gil,
-            Field::Gil.parse_flag(text(Field::Gil)).map(usize::from),
-        );
-        let return_exceptions = note(
-            Field::ReturnExceptions,
-            Field::ReturnExceptions
-                .parse_flag(text(Field::ReturnExceptions))
-                .map(usize::from),
-        );
-        let urls = note(Field::Urls, Ok(0)).map(|_| parse_urls(text(Field::Urls)));
-        let urls = match urls {
-            Some(Ok(urls)) => Some(urls),
-            Some(Err(message)) => {
-                invalid.add(Field::Urls.key(), message);
-                None
-            }
-            None => None,
-        };
-        let (
-            Some(items),
-            Some(cost),
-            Some(seed),
-            Some(requests),
-            Some(latency_ms),
-            Some(kind),
-            Some(shape),
-            Some(gil),
-            Some(return_exceptions),
-            Some(urls),
-        ) = (
-            items,
-            cost,
-            seed,
-            requests,
-            latency_ms,
-            workload_kind,
-            shape,
-            gil,
-            return_exceptions,
-            urls,
-        )
-        else {
-            return Err(invalid);
-        };
-        if !invalid.messages.is_empty() {
-            return Err(invalid);
-        }
-        let items = items as usize;
-        let workers = match strategy.rule().workers {
-            WorkerCount::OnePerItem => items,
-            WorkerCount::Setting | WorkerCount::EventLoop => workers.unwrap_or(1) as usize,
-        };
-        let config = RunConfig {
-            strategy,
-            workers,
-            chunksize: chunksize.map(|c| c as usize),
-            items,
-            workload: Workload {
-                kind: WorkloadKind::ALL[kind],
-                cost: cost as u32,
-                shape: Shape::ALL[shape],
-                seed,
-                items,
-            },
-            gil: gil == 1,
-            fetch: FetchConfig {
-                requests: if urls.is_empty() {
-                    requests as usize
-                } else {
-                    urls.len()
-                },
-                latency_ms: latency_ms as u32,
-                limit: limit.map(|l| l as usize),
-                timeout_ms: timeout_ms.map(|t| t as u32),
-                return_exceptions: return_exceptions == 1,
-                urls,
-            },
-            given: self.given.clone(),
-        };
-        if strategy.is_fetch() {
-            return Ok(config);
-        }
-        if config.workload.kind == WorkloadKind::Fetch {
-            if !strategy.is_threaded() {
-                invalid.add(
-                    Field::Workload.key(),
-                    format!("{} does not run fetch: fetch runs only on thread strategies (threading.Thread, ThreadPoolExecutor.map, queue.Queue: threads blocked on I/O); for one event loop use asyncio.gather", strategy.name()),
-                );
-            } else if items > MAX_FETCH_REQUESTS {
-                invalid.add(
-                    Field::Items.key(),
-                    format!("fetch makes one request per item: use at most {MAX_FETCH_REQUESTS} items (as many requests as asyncio.gather takes)"),
-                );
-            }
-        }
-        if strategy == Strategy::ThreadingThread && items > MAX_THREADS {
-            invalid.add(
-                Field::Items.key(),
-                format!(
-                    "threading.Thread starts one thread per item, and the browser can run at most {MAX_THREADS} at once (CPython would start all {}): use at most {MAX_THREADS} items, or a pool",
-                    group_digits(items as u64)
-                ),
-            );
-        }
-        let estimated_ms = config.workload.estimated_total_ms();
-        if estimated_ms > MAX_ESTIMATED_MS {
-            invalid.add(
-                "run",
-                format!(
-                    "This run is too big: {} items at this cost would take about {} minutes on one worker (the limit is 2). Lower the items or the cost per item",
-                    group_digits(config.items as u64),
-                    (estimated_ms / 60_000.0).ceil()
-                ),
-            );
         }
         if invalid.messages.is_empty() {
             Ok(config)
@@ -206,70 +64,80 @@ fn unknown_strategy_message(text: &str) -> String {
     )
 }
 
+/// A check across settings: the key of the control it names and why, if the run breaks it.
+type CrossCheck = fn(&RunConfig) -> Option<(&'static str, String)>;
+
+/// The checks across settings of the strategies that run tasks, in order (the first message
+/// on a control is the one shown).
+const CROSS_CHECKS: [CrossCheck; 4] = [
+    fetch_runs_on_threads,
+    fetch_requests_at_most,
+    threads_at_most,
+    estimated_time_at_most,
+];
+
+/// The `fetch` workload runs only on Python threads (threads blocked on I/O).
+fn fetch_runs_on_threads(config: &RunConfig) -> Option<(&'static str, String)> {
+    if config.workload.kind != WorkloadKind::Fetch || config.strategy.is_threaded() {
+        return None;
+    }
+    Some((
+        Field::Workload.key(),
+        format!("{} does not run fetch: fetch runs only on thread strategies (threading.Thread, ThreadPoolExecutor.map, queue.Queue: threads blocked on I/O); for one event loop use asyncio.gather", config.strategy.name()),
+    ))
+}
+
+/// The `fetch` workload makes one request per item: at most as many as `asyncio.gather`.
+fn fetch_requests_at_most(config: &RunConfig) -> Option<(&'static str, String)> {
+    if config.workload.kind != WorkloadKind::Fetch
+        || !config.strategy.is_threaded()
+        || config.items <= MAX_FETCH_REQUESTS
+    {
+        return None;
+    }
+    Some((
+        Field::Items.key(),
+        format!("fetch makes one request per item: use at most {MAX_FETCH_REQUESTS} items (as many requests as asyncio.gather takes)"),
+    ))
+}
+
+/// A strategy that starts a thread per item starts at most [`MAX_THREADS`].
+fn threads_at_most(config: &RunConfig) -> Option<(&'static str, String)> {
+    if config.strategy.rule().workers != WorkerCount::OnePerItem || config.items <= MAX_THREADS {
+        return None;
+    }
+    Some((
+        Field::Items.key(),
+        format!(
+            "{} starts one thread per item, and the browser can run at most {MAX_THREADS} at once (CPython would start all {}): use at most {MAX_THREADS} items, or a pool",
+            config.strategy.name(),
+            group_digits(config.items as u64)
+        ),
+    ))
+}
+
+/// A run takes at most [`MAX_ESTIMATED_MS`] on one worker.
+fn estimated_time_at_most(config: &RunConfig) -> Option<(&'static str, String)> {
+    let estimated_ms = config.workload.estimated_total_ms();
+    if estimated_ms <= MAX_ESTIMATED_MS {
+        return None;
+    }
+    Some((
+        "run",
+        format!(
+            "This run is too big: {} items at this cost would take about {} minutes on one worker (the limit is 2). Lower the items or the cost per item",
+            group_digits(config.items as u64),
+            (estimated_ms / 60_000.0).ceil()
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::field::Field;
-    use crate::model::strategy::Strategy;
-    use crate::model::workload::WorkloadKind;
 
     fn inputs(query: &str) -> Inputs {
         Inputs::from_query(query)
-    }
-
-    #[test]
-    fn bad_values_get_a_message_on_their_own_control() {
-        let invalid =
-            inputs("workers=0&chunksize=abc&items=2000000&cost=-1&shape=wavy&workload=disk")
-                .validate()
-                .unwrap_err();
-        assert_eq!(
-            invalid.for_key("workers"),
-            Some("Workers must be a whole number from 1 to 16")
-        );
-        assert!(invalid
-            .for_key("chunksize")
-            .unwrap()
-            .contains("'abc' is not a whole number"));
-        assert_eq!(
-            invalid.for_key("items"),
-            Some("Items must be a whole number from 1 to 1,000,000")
-        );
-        assert!(invalid
-            .for_key("cost")
-            .unwrap()
-            .contains("'-1' is not a whole number"));
-        assert_eq!(
-            invalid.for_key("shape"),
-            Some("Cost shape must be one of uniform, increasing, random, heavy, straggler, not 'wavy'")
-        );
-        assert!(invalid
-            .for_key("workload")
-            .unwrap()
-            .contains("one of cpu, io"));
-        let strategy = inputs("strategy=Pool.zap").validate().unwrap_err();
-        assert!(strategy
-            .for_key("strategy")
-            .unwrap()
-            .contains("unknown strategy 'Pool.zap'"));
-        let flag = inputs("strategy=queue.Queue&gil=maybe")
-            .validate()
-            .unwrap_err();
-        assert_eq!(
-            flag.for_key("gil"),
-            Some("GIL must be true or false, not 'maybe'")
-        );
-    }
-
-    #[test]
-    fn chunksize_zero_is_refused_and_empty_items_is_required() {
-        let invalid = inputs("chunksize=0&items=").validate().unwrap_err();
-        assert!(invalid.for_key("chunksize").unwrap().contains("from 1 to"));
-        assert_eq!(invalid.for_key("items"), Some("Items is required"));
-        let imap = inputs("strategy=Pool.imap&chunksize=0")
-            .validate()
-            .unwrap_err();
-        assert!(imap.for_key("chunksize").unwrap().contains("from 1 to"));
     }
 
     #[test]

@@ -193,7 +193,6 @@ fn unused_field_message(strategy: Strategy, field: Field) -> String {
 mod tests {
     use super::*;
     use crate::model::field::FieldKind;
-    use crate::model::strategy::Strategy;
     use crate::model::workload::Shape;
 
     fn inputs(query: &str) -> Inputs {

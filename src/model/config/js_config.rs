@@ -107,7 +107,6 @@ pub fn not_a_config_message(what: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::config::quote;
 
     fn config(entries: &[(&str, ConfigValue)]) -> Result<Inputs, Invalid> {
         Inputs::from_config(entries.iter().map(|(k, v)| ((*k).to_owned(), v.clone())))

@@ -6,7 +6,8 @@
 //!   back in a message; the cost slider's scale.
 //! - `inputs`: the raw text of every setting, and the settings a strategy does not read.
 //! - `js_config`: the settings of a `window.playground.run(config)` object.
-//! - `checks`: [`Inputs::validate`]: every setting the strategy reads, and their combination.
+//! - `settings`: every setting parsed to its type, each problem named on its control.
+//! - `checks`: [`Inputs::validate`]: the settings parsed, then checked together.
 //! - `run_config`: the validated run and what is derived from it (chunk size, baseline, link).
 //! - `query`: the URL codec.
 //! - `invalid`: why a run was refused, a message per control.
@@ -21,6 +22,7 @@ mod invalid;
 mod js_config;
 mod query;
 mod run_config;
+mod settings;
 pub mod value;
 
 pub use checks::{MAX_ESTIMATED_MS, MAX_FETCH_REQUESTS, MAX_THREADS};
