@@ -13,6 +13,8 @@
 //! - [`pool_map`]: CPython's `multiprocessing.Pool.map` rules: chunk size, split, FIFO hand-out
 //!   and gather.
 //! - [`gil`]: a real GIL (a ticket lock with CPython's switch interval), recording its holders.
+//! - [`item_work`]: what one item computes or waits: its value, `square`, the prime count,
+//!   the stoppable wait.
 //! - [`pickle`]: protocol 4 pickling, byte for byte as `pickle.dumps`.
 //! - [`program`]: the whole program (Python, or Rust) a run amounts to, runnable as pasted.
 //! - [`run_control`]: what the page and a run's workers share: Stop, and the items done.
@@ -33,6 +35,7 @@ pub mod field;
 pub mod files;
 pub mod gather;
 pub mod gil;
+pub mod item_work;
 pub mod layout;
 pub mod pickle;
 pub mod pool_map;

@@ -7,8 +7,9 @@
 use crate::model::config::RunConfig;
 use crate::model::errors::TaskError;
 use crate::model::gil::GilSlice;
+use crate::model::item_work::item_value;
 use crate::model::strategy::Strategy;
-use crate::model::workload::{item_value, WorkloadKind};
+use crate::model::workload::WorkloadKind;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use std::sync::OnceLock;
