@@ -17,6 +17,7 @@
 //!   the stoppable wait.
 //! - [`pickle`]: protocol 4 pickling, byte for byte as `pickle.dumps`.
 //! - [`program`]: the whole program (Python, or Rust) a run amounts to, runnable as pasted.
+//! - [`python_script`]: a Python script being written (imports, definitions, main block).
 //! - [`run_control`]: what the page and a run's workers share: Stop, and the items done.
 //! - [`sentences`]: what the page says of a run: headings, captions, checks, notes.
 //! - [`strategy`]: the strategy table: each strategy's chunking, hand-out, delivery,
@@ -40,6 +41,7 @@ pub mod layout;
 pub mod pickle;
 pub mod pool_map;
 pub mod program;
+pub mod python_script;
 pub mod run_control;
 pub mod sentences;
 pub mod strategy;
