@@ -12,6 +12,9 @@
 //!   order, both error modes, cancellation and the semaphore.
 //! - [`pool_map`]: CPython's `multiprocessing.Pool.map` rules: chunk size, split, FIFO hand-out
 //!   and gather.
+//! - [`plan`]: a task strategy's rules for one run (tasks, workers, hand-out, delivery),
+//!   and the queue its workers take tasks from.
+//! - [`result_handler`]: CPython's result handler: `map`, `imap`, `imap_unordered` release rules.
 //! - [`gil`]: a real GIL (a ticket lock with CPython's switch interval), recording its holders.
 //! - [`item_work`]: what one item computes or waits: its value, `square`, the prime count,
 //!   the stoppable wait.
@@ -22,7 +25,8 @@
 //! - [`sentences`]: what the page says of a run: headings, captions, checks, notes.
 //! - [`strategy`]: the strategy table: each strategy's chunking, hand-out, delivery,
 //!   pickling, runner, settings and the CPython source it mirrors, in one row.
-//! - [`tasks`]: every task strategy's hand-out and release rules, and the run its workers do.
+//! - [`tasks`]: the run a task strategy's workers do ([`tasks::TaskRun`]).
+//! - [`task_outcome`]: what a task run's workers hand back, and the trace made of it.
 //! - [`words`]: how counts and times are written (plurals, digit grouping, µs or ms).
 //! - [`workload`]: the function every task applies and its CPU cost.
 //! - [`trace`]: what a run recorded, and the metrics derived from it.
@@ -39,12 +43,15 @@ pub mod gil;
 pub mod item_work;
 pub mod layout;
 pub mod pickle;
+pub mod plan;
 pub mod pool_map;
 pub mod program;
 pub mod python_script;
+pub mod result_handler;
 pub mod run_control;
 pub mod sentences;
 pub mod strategy;
+pub mod task_outcome;
 pub mod tasks;
 pub mod trace;
 pub mod words;
