@@ -23,8 +23,9 @@
 
 use crate::model::config::RunConfig;
 use crate::model::errors::{Fault, TaskError};
+use crate::model::record::{ChunkRecord, Recording, RunFacts};
 use crate::model::strategy::HandOutRule;
-use crate::model::trace::{ChunkRecord, Recording, RunFacts, Trace};
+use crate::model::trace::Trace;
 use std::collections::VecDeque;
 
 /// How one request ended.

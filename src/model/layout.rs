@@ -5,7 +5,9 @@
 //! the pixels, not by the number of chunks.
 
 use crate::model::errors::TaskError;
-use crate::model::trace::{DepthSample, GatherCell, Trace};
+use crate::model::metrics::GatherCell;
+use crate::model::record::DepthSample;
+use crate::model::trace::Trace;
 use crate::model::words::{duration, ms, number};
 use std::ops::Range;
 

@@ -29,7 +29,9 @@
 //! - [`task_outcome`]: what a task run's workers hand back, and the trace made of it.
 //! - [`words`]: how counts and times are written (plurals, digit grouping, µs or ms).
 //! - [`workload`]: the function every task applies and its CPU cost.
-//! - [`trace`]: what a run recorded, and the metrics derived from it.
+//! - [`record`]: what a run recorded, as every strategy records it (tasks, queue depth).
+//! - [`trace`]: the trace of a run: its settings, its record, its JSON.
+//! - [`metrics`]: the figures derived from a trace, and the results as the caller got them.
 //! - [`layout`]: turning a trace into drawable geometry (bins, lanes), independent of any canvas.
 
 pub mod app_state;
@@ -42,11 +44,13 @@ pub mod gather;
 pub mod gil;
 pub mod item_work;
 pub mod layout;
+pub mod metrics;
 pub mod pickle;
 pub mod plan;
 pub mod pool_map;
 pub mod program;
 pub mod python_script;
+pub mod record;
 pub mod result_handler;
 pub mod run_control;
 pub mod sentences;

@@ -1,13 +1,13 @@
 //! A task strategy's rules for one run, read from the strategy table: the tasks (CPython's
 //! split), how many workers run them, who takes which task, when results reach the caller,
 //! pickling and the GIL ([`Plan`], [`plan`]); and the queue the workers take tasks from
-//! ([`TaskQueue`]: a FIFO, through `ProcessPoolExecutor`'s call queue of `max_workers + 1`, or
+//! (`TaskQueue`: a FIFO, through `ProcessPoolExecutor`'s call queue of `max_workers + 1`, or
 //! one task per worker).
 
 use crate::model::config::RunConfig;
 use crate::model::pool_map::{split, Chunk};
+use crate::model::record::DepthSample;
 use crate::model::strategy::{Delivery, HandOut, HandOutRule};
-use crate::model::trace::DepthSample;
 use std::collections::VecDeque;
 
 /// A strategy's rules for one run.

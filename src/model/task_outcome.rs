@@ -3,8 +3,9 @@
 
 use crate::model::config::RunConfig;
 use crate::model::gil::GilSlice;
+use crate::model::record::{ChunkRecord, DepthSample, Recording, RunFacts};
 use crate::model::sentences::notes;
-use crate::model::trace::{ChunkRecord, DepthSample, Recording, RunFacts, Trace};
+use crate::model::trace::Trace;
 
 /// What the workers hand back once the last task is done.
 #[derive(Debug, Clone, PartialEq)]

@@ -11,11 +11,11 @@ use crate::model::item_work::item_value;
 use crate::model::pickle;
 use crate::model::plan::{Plan, TaskQueue};
 use crate::model::pool_map::Chunk;
+use crate::model::record::{ChunkRecord, DepthSample};
 use crate::model::result_handler::ResultHandler;
 use crate::model::run_control::RunControl;
 use crate::model::strategy::{Delivery, HandOut};
 use crate::model::task_outcome::TaskOutcome;
-use crate::model::trace::{ChunkRecord, DepthSample};
 use crate::model::workload::{Io, Workload};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -258,8 +258,8 @@ pub(crate) mod tests {
     use crate::model::config::{Inputs, RunConfig};
     use crate::model::errors::Fault;
     use crate::model::plan::plan;
+    use crate::model::record::RunFacts;
     use crate::model::sentences::{lanes_caption, results_check, run_heading, split_caption};
-    use crate::model::trace::RunFacts;
     use crate::model::workload::WorkloadKind;
 
     /// Runs `config` on its plan's workers, each a real thread, with `io` for fetch tasks.
