@@ -9,7 +9,8 @@
 //! - [`export`]: the trace as the JS API hands it out, its per-task fields built when read.
 //! - [`files`]: the files shipped for requests to fetch, and the URL each request fetches.
 //! - [`gather`]: CPython's `asyncio.gather` (and sequential awaits) over fetches: argument
-//!   order, both error modes, cancellation and the semaphore.
+//!   order, both error modes, cancellation and the semaphore (a folder: the state machine,
+//!   `sequential`, `cancel`, `semaphore`, and `fetch_trace`, the run's trace and figures).
 //! - [`pool_map`]: CPython's `multiprocessing.Pool.map` rules: chunk size, split, FIFO hand-out
 //!   and gather.
 //! - [`plan`]: a task strategy's rules for one run (tasks, workers, hand-out, delivery),

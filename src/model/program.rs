@@ -376,4 +376,14 @@ mod tests {
         assert!(gather.contains("sem = asyncio.Semaphore(2)"));
         assert!(gather.contains("    asyncio.run(main())"));
     }
+
+    #[test]
+    fn the_python_shown_for_sequential_awaits_is_the_loop_that_runs() {
+        // Without return_exceptions the comprehension leaves at the first exception …
+        let stops = program_of("strategy=sequential");
+        assert!(stops.contains("    results = [await fetch(url) for url in URLS]\n"));
+        // … with it, each exception is kept in its place and the loop goes on.
+        let keeps = program_of("strategy=sequential&return_exceptions=true");
+        assert!(keeps.contains("except Exception as error:\n            results.append(error)"));
+    }
 }

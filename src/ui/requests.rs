@@ -4,7 +4,7 @@
 
 use crate::model::errors::TaskError;
 use crate::model::files::request_url;
-use crate::model::gather::FetchFigures;
+use crate::model::gather::fetch_trace::FetchFigures;
 use crate::model::record::ChunkRecord;
 use crate::model::strategy::HandOutRule;
 use crate::model::trace::Trace;
