@@ -33,7 +33,10 @@
 //! - [`record`]: what a run recorded, as every strategy records it (tasks, queue depth).
 //! - [`trace`]: the trace of a run: its settings, its record, its JSON.
 //! - [`metrics`]: the figures derived from a trace, and the results as the caller got them.
-//! - [`layout`]: turning a trace into drawable geometry (bins, lanes), independent of any canvas.
+//! - [`layout`]: turning a trace into drawable geometry (strip bins, gather bins, queue depth
+//!   steps, the chunk under the pointer), independent of any canvas.
+//! - [`lane_grid`]: a trace binned once into columns of equal time, lane by lane.
+//! - [`lane_drawing`]: what the lanes draw at a width: boxes and GIL spans, from a lane grid.
 
 pub mod app_state;
 pub mod config;
@@ -44,6 +47,8 @@ pub mod files;
 pub mod gather;
 pub mod gil;
 pub mod item_work;
+pub mod lane_drawing;
+pub mod lane_grid;
 pub mod layout;
 pub mod metrics;
 pub mod pickle;
