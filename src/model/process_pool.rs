@@ -15,13 +15,16 @@
 //!   is sent the next chunk; each chunk records its time in the queue, in transfer (pickling
 //!   and the message, both ways) and in compute.
 
+use crate::model::item_work::item_value;
 use crate::model::pickle;
+use crate::model::plan::{Plan, TaskQueue};
 use crate::model::pool_map::Chunk;
+use crate::model::record::{ChunkRecord, DepthSample, ProcessChunkTimes};
+use crate::model::result_handler::ResultHandler;
 use crate::model::run_control::RunControl;
 use crate::model::strategy::HandOut;
-use crate::model::tasks::{Plan, ResultHandler, TaskOutcome, TaskQueue};
-use crate::model::trace::{ChunkRecord, DepthSample, ProcessChunkTimes};
-use crate::model::workload::{item_value, Shape, Workload, WorkloadKind};
+use crate::model::task_outcome::TaskOutcome;
+use crate::model::workload::{Shape, Workload, WorkloadKind};
 
 /// Bytes before the pickled arguments: kind, shape, pairs flag, cost (u32), seed (u64),
 /// items (u64), little-endian.
@@ -423,7 +426,13 @@ impl ProcessPoolRun {
         }
         let mut records = self.records;
         records.sort_by_key(|r| r.index);
-        let (results, arrived, delivered, delivered_ms) = self.handler.finish();
+        let handler = self.handler;
+        let complete = handler.arrived.len() == self.plan.chunks.len();
+        let results = complete
+            .then(|| handler.slots.into_iter().collect())
+            .flatten();
+        let (arrived, delivered, delivered_ms) =
+            (handler.arrived, handler.delivered, handler.delivered_ms);
         Ok(TaskOutcome {
             stopped: self.stopped && results.is_none(),
             records,
@@ -446,8 +455,8 @@ impl ProcessPoolRun {
 mod tests {
     use super::*;
     use crate::model::config::Inputs;
+    use crate::model::plan::plan;
     use crate::model::strategy::Delivery;
-    use crate::model::tasks::plan;
     use std::cell::Cell;
 
     fn run_of(query: &str) -> (ProcessPoolRun, crate::model::config::RunConfig) {
@@ -572,7 +581,7 @@ mod tests {
         let trace = outcome
             .into_trace(
                 &config,
-                crate::model::trace::RunFacts {
+                crate::model::record::RunFacts {
                     isolated: false,
                     pool_threads: 5,
                     started_at_ms: 0.0,
@@ -688,7 +697,7 @@ mod tests {
         let trace = outcome
             .into_trace(
                 &config,
-                crate::model::trace::RunFacts {
+                crate::model::record::RunFacts {
                     isolated: false,
                     pool_threads: 2,
                     started_at_ms: 0.0,
@@ -764,7 +773,7 @@ mod tests {
         let trace = outcome
             .into_trace(
                 &config,
-                crate::model::trace::RunFacts {
+                crate::model::record::RunFacts {
                     isolated: false,
                     pool_threads: 0,
                     started_at_ms: 0.0,

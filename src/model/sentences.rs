@@ -365,7 +365,7 @@ mod tests {
         );
         let mut without_threads = trace.clone();
         without_threads.isolated = false;
-        without_threads.processes = Some(crate::model::trace::ProcessStartup {
+        without_threads.processes = Some(crate::model::record::ProcessStartup {
             startup_ms: vec![None, None],
             started_by_run: vec![false, false],
         });
@@ -395,7 +395,7 @@ mod tests {
             None,
             "no processes, no sentence"
         );
-        trace.processes = Some(crate::model::trace::ProcessStartup {
+        trace.processes = Some(crate::model::record::ProcessStartup {
             startup_ms: vec![Some(48.4), Some(61.0)],
             started_by_run: vec![true, true],
         });
@@ -404,7 +404,7 @@ mod tests {
             "2 processes started by this run; start-up: 48 ms, 61 ms"
         );
         assert!(lanes_caption(&trace).contains("its process starting"));
-        trace.processes = Some(crate::model::trace::ProcessStartup {
+        trace.processes = Some(crate::model::record::ProcessStartup {
             startup_ms: vec![Some(48.4), None],
             started_by_run: vec![false, true],
         });
@@ -412,7 +412,7 @@ mod tests {
             process_startup_summary(&trace).unwrap(),
             "1 process started by this run; start-up: unfinished; 1 reused"
         );
-        trace.processes = Some(crate::model::trace::ProcessStartup {
+        trace.processes = Some(crate::model::record::ProcessStartup {
             startup_ms: vec![Some(48.4), Some(61.0)],
             started_by_run: vec![false, false],
         });

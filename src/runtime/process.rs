@@ -13,11 +13,12 @@
 //! result is back.
 
 use crate::model::config::RunConfig;
+use crate::model::plan::plan;
 use crate::model::process_pool::{ProcessPoolRun, ProcessReply};
+use crate::model::record::{ProcessStartup, RunFacts};
 use crate::model::run_control::RunControl;
 use crate::model::strategy::WorkerCount;
-use crate::model::tasks::plan;
-use crate::model::trace::{ProcessStartup, RunFacts, Trace};
+use crate::model::trace::Trace;
 use crate::runtime::clock::now_ms;
 use crate::runtime::pool::is_cross_origin_isolated;
 use futures::channel::oneshot;
