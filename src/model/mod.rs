@@ -15,8 +15,9 @@
 //!   and gather.
 //! - [`plan`]: a task strategy's rules for one run (tasks, workers, hand-out, delivery),
 //!   and the queue its workers take tasks from.
-//! - [`process_pool`]: the parent side of a process pool, driven by messages, and what a
-//!   process does with a task (unpickle, compute, pickle back).
+//! - [`process_pool`]: the parent side of a process pool, driven by messages.
+//! - [`process_task`]: the task message a process receives, and what it does with it
+//!   (unpickle, compute, pickle back).
 //! - [`result_handler`]: CPython's result handler: `map`, `imap`, `imap_unordered` release rules.
 //! - [`gil`]: a real GIL (a ticket lock with CPython's switch interval), recording its holders.
 //! - [`item_work`]: what one item computes or waits: its value, `square`, the prime count,
@@ -57,6 +58,7 @@ pub mod pickle;
 pub mod plan;
 pub mod pool_map;
 pub mod process_pool;
+pub mod process_task;
 pub mod program;
 pub mod python_script;
 pub mod record;

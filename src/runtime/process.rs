@@ -14,7 +14,8 @@
 
 use crate::model::config::RunConfig;
 use crate::model::plan::plan;
-use crate::model::process_pool::{ProcessPoolRun, ProcessReply};
+use crate::model::process_pool::ProcessPoolRun;
+use crate::model::process_task::ProcessReply;
 use crate::model::record::{ProcessStartup, RunFacts};
 use crate::model::run_control::RunControl;
 use crate::model::strategy::WorkerCount;
@@ -63,7 +64,7 @@ extern "C" {
 #[doc(hidden)]
 #[wasm_bindgen]
 pub fn process_serve(task: &[u8], item_done: &js_sys::Function) -> js_sys::Object {
-    let reply = crate::model::process_pool::serve_task(task, &now_ms, &mut |done| {
+    let reply = crate::model::process_task::serve_task(task, &now_ms, &mut |done| {
         // Only the page's progress display listens; a failed call changes nothing.
         let _ = item_done.call1(&JsValue::NULL, &(done as f64).into());
     });
@@ -411,7 +412,10 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
         // A run's own processes end with it (those still starting, after Stop).
         Kind::PerTask => (0..workers).for_each(|lane| end_process(kind, lane)),
     }
+    // The trace of a run of many tasks is built here, on the page's thread: each step is a
+    // task of its own, so that the page stays responsive between them.
     let outcome = active.model.into_outcome()?;
+    yield_to_page().await;
     let facts = RunFacts {
         isolated: is_cross_origin_isolated(),
         pool_threads: alive,
@@ -420,6 +424,12 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
     };
     let mut trace = outcome.into_trace(config, facts)?;
     trace.processes = Some(active.startup);
+    yield_to_page().await;
     trace.derive_figures();
     Ok(trace)
+}
+
+/// Lets the page's event loop run whatever waits (input, painting) before going on.
+async fn yield_to_page() {
+    gloo::timers::future::TimeoutFuture::new(0).await;
 }
