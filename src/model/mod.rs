@@ -17,6 +17,7 @@
 //! - [`program`]: the whole program (Python, or Rust) a run amounts to, runnable as pasted.
 //! - [`run_control`]: what the page and a run's workers share: Stop, and the items done.
 //! - [`sentences`]: what the page says of a run: headings, captions, checks, notes.
+//! - [`sweep`]: a grid of runs of one workload: its points, speed-ups, Amdahl fit, best point.
 //! - [`strategy`]: the strategy table: each strategy's chunking, hand-out, delivery,
 //!   pickling, runner, settings and the CPython source it mirrors, in one row.
 //! - [`tasks`]: every task strategy's hand-out and release rules, and the run its workers do.
@@ -40,6 +41,7 @@ pub mod program;
 pub mod run_control;
 pub mod sentences;
 pub mod strategy;
+pub mod sweep;
 pub mod tasks;
 pub mod trace;
 pub mod words;
