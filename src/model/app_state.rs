@@ -3,6 +3,7 @@
 
 use crate::model::config::{Inputs, Invalid, RunConfig};
 use crate::model::field::Field;
+use crate::model::sweep::Sweep;
 use crate::model::trace::Trace;
 use crate::model::words::group_digits;
 use std::rc::Rc;
@@ -83,6 +84,8 @@ pub struct AppState {
     pub trace: Option<Rc<Trace>>,
     /// The worker pool.
     pub pool: PoolStatus,
+    /// The last sweep, in progress or done.
+    pub sweep: Option<Rc<Sweep>>,
 }
 
 /// A change to the page's state.
@@ -120,6 +123,10 @@ pub enum Action {
     },
     /// The pool cannot run here.
     PoolUnavailable(String),
+    /// A sweep was started, or a point of it settled, or it was stopped.
+    SweepChanged(Rc<Sweep>),
+    /// A finished run was picked to be shown (a sweep's point).
+    ShowTrace(Rc<Trace>),
 }
 
 impl AppState {
@@ -134,6 +141,7 @@ impl AppState {
             error: None,
             trace: None,
             pool: PoolStatus::Starting,
+            sweep: None,
         }
     }
 
@@ -149,7 +157,13 @@ impl AppState {
             return false;
         };
         self.running.is_none()
+            && !self.sweeping()
             && (config.strategy.is_fetch() || !matches!(self.pool, PoolStatus::Unavailable(_)))
+    }
+
+    /// Whether a sweep is in progress (it runs its points one after another).
+    pub fn sweeping(&self) -> bool {
+        self.sweep.as_ref().is_some_and(|s| !s.is_finished())
     }
 
     /// The state after `action`.
@@ -188,6 +202,8 @@ impl AppState {
                 }
             }
             Action::PoolUnavailable(why) => self.pool = PoolStatus::Unavailable(why),
+            Action::SweepChanged(sweep) => self.sweep = Some(sweep),
+            Action::ShowTrace(trace) => self.trace = Some(trace),
         }
         self
     }
@@ -255,6 +271,22 @@ mod tests {
             "asyncio.gather runs on the page's own event loop"
         );
     }
+    #[test]
+    fn a_sweep_in_progress_blocks_the_run_button_until_it_ends() {
+        use crate::model::sweep::{Axis, Sweep};
+        let state = AppState::new(Inputs::default()).apply(Action::PoolReady {
+            threads: 16,
+            startup_ms: 40.0,
+        });
+        let axis = Axis::from_text("workers", "1 2").unwrap();
+        let mut sweep = Sweep::plan(&state.validation().unwrap(), vec![axis]).unwrap();
+        let state = state.apply(Action::SweepChanged(Rc::new(sweep.clone())));
+        assert!(state.sweeping() && !state.can_run());
+        sweep.stop();
+        let state = state.apply(Action::SweepChanged(Rc::new(sweep)));
+        assert!(!state.sweeping() && state.can_run());
+    }
+
     #[test]
     fn dropping_a_refused_setting_lets_the_run_start() {
         let state = AppState::new(Inputs::from_query(

@@ -148,6 +148,14 @@ impl Point {
         }
     }
 
+    /// The trace of the point's run, if it ran (to the end or until stopped).
+    pub fn trace(&self) -> Option<Rc<Trace>> {
+        match &self.outcome {
+            Outcome::Ran(trace) | Outcome::Stopped(trace) => Some(Rc::clone(trace)),
+            Outcome::Pending | Outcome::Refused(_) | Outcome::Failed(_) => None,
+        }
+    }
+
     /// The link that opens this point's run: `?` and its settings.
     pub fn link(&self) -> Option<String> {
         self.config.as_ref().map(|c| format!("?{}", c.to_query()))
@@ -410,6 +418,41 @@ impl Sweep {
         AmdahlFit::of(&measured)
     }
 
+    /// The points that ran, as lines against `field` (an axis): one line per combination
+    /// of the other axes' values, each point at `x` = its value of `field`, sorted by `x`.
+    pub fn series_against(&self, field: Field) -> Vec<ChartSeries> {
+        let mut series: Vec<ChartSeries> = Vec::new();
+        for (index, point) in self.points.iter().enumerate() {
+            let (Some(x), Some(wall_ms)) = (point.value(field), point.wall_ms()) else {
+                continue;
+            };
+            let others: Vec<String> = point
+                .values
+                .iter()
+                .filter(|(f, _)| *f != field)
+                .map(|(f, v)| format!("{} {v}", f.key()))
+                .collect();
+            let label = others.join(", ");
+            let chart_point = ChartPoint {
+                index,
+                x: x as f64,
+                wall_ms,
+                speedup: self.speedup(index),
+            };
+            match series.iter_mut().find(|s| s.label == label) {
+                Some(line) => line.points.push(chart_point),
+                None => series.push(ChartSeries {
+                    label,
+                    points: vec![chart_point],
+                }),
+            }
+        }
+        for line in &mut series {
+            line.points.sort_by(|a, b| a.x.total_cmp(&b.x));
+        }
+        series
+    }
+
     /// The sweep as the page and the JS API hand it out: a trace of traces, each point with
     /// its settings, wall time, speed-up and link.
     pub fn export(&self) -> SweepExport {
@@ -492,6 +535,28 @@ impl Sweep {
         }
         words
     }
+}
+
+/// One line of a sweep's chart: the points that share every setting but the one drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartSeries {
+    /// The settings the points share (`chunksize 4`); empty when only one setting is swept.
+    pub label: String,
+    /// Its points, by `x`.
+    pub points: Vec<ChartPoint>,
+}
+
+/// One point of a chart line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChartPoint {
+    /// The point's index in the sweep.
+    pub index: usize,
+    /// Its value of the setting drawn.
+    pub x: f64,
+    /// Its wall time, ms.
+    pub wall_ms: f64,
+    /// Its speed-up against its 1-worker point, if the sweep has one.
+    pub speedup: Option<f64>,
 }
 
 /// A sweep as exported (the JSON download and `playground.sweep`).

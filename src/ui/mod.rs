@@ -12,6 +12,8 @@ mod queue_depth;
 mod requests;
 mod run_status;
 mod split_strip;
+mod sweep;
+mod sweep_api;
 
 use crate::model::app_state::AppState;
 use std::rc::Rc;
