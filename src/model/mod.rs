@@ -2,6 +2,7 @@
 //! tested natively with `cargo test`.
 //!
 //! - [`app_state`]: the page state and its actions (the reducer's logic).
+//! - [`compare`]: finished runs side by side: the settings that differ, the wall-time ratio.
 //! - [`config`]: a run's settings, parsed and validated from the controls, the URL or the
 //!   JS API (one path for all three).
 //! - [`field`]: the settings' catalogue: URL key, label, kind of value, default.
@@ -27,6 +28,7 @@
 //! - [`layout`]: turning a trace into drawable geometry (bins, lanes), independent of any canvas.
 
 pub mod app_state;
+pub mod compare;
 pub mod config;
 pub mod errors;
 pub mod export;
