@@ -12,9 +12,11 @@
 //! or later) must be on `PATH`: without it these tests fail, they do not skip.
 
 use parallel_playground::model::config::{Inputs, RunConfig};
+use parallel_playground::model::plan::{plan, Plan};
 use parallel_playground::model::pool_map::Chunk;
+use parallel_playground::model::result_handler::ResultHandler;
 use parallel_playground::model::strategy::{Delivery, HandOut};
-use parallel_playground::model::tasks::{plan, Plan, ResultHandler, TaskRun};
+use parallel_playground::model::tasks::TaskRun;
 use parallel_playground::model::workload::Workload;
 use serde::Deserialize;
 use serde_json::json;

@@ -4,7 +4,9 @@
 //! computed held the lock for what it computed.
 
 use parallel_playground::model::config::Inputs;
-use parallel_playground::model::tasks::{plan, TaskOutcome, TaskRun};
+use parallel_playground::model::plan::plan;
+use parallel_playground::model::task_outcome::TaskOutcome;
+use parallel_playground::model::tasks::TaskRun;
 use std::time::Instant;
 
 /// Runs `query` on its plan's workers, each a real thread whose clock reads `skew_ms` × its

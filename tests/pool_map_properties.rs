@@ -3,8 +3,10 @@
 //! the same `MapRun` the Web Workers run, driven here by `std::thread`.
 
 use parallel_playground::model::config::Inputs;
+use parallel_playground::model::plan::plan;
 use parallel_playground::model::pool_map::{default_chunksize, split};
-use parallel_playground::model::tasks::{plan, TaskOutcome, TaskRun};
+use parallel_playground::model::task_outcome::TaskOutcome;
+use parallel_playground::model::tasks::TaskRun;
 use parallel_playground::model::workload::Workload;
 use proptest::prelude::*;
 use std::time::Instant;
@@ -26,7 +28,7 @@ fn run_on_threads(items: usize, chunksize: usize, workers: usize, cost: u32) -> 
 }
 
 /// Runs a plan on its workers, each a real thread.
-fn run_plan(plan: parallel_playground::model::tasks::Plan, workload: Workload) -> TaskOutcome {
+fn run_plan(plan: parallel_playground::model::plan::Plan, workload: Workload) -> TaskOutcome {
     let workers = plan.workers;
     let run = TaskRun::new(plan, workload);
     let clock = Instant::now();

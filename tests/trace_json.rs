@@ -8,8 +8,10 @@
 use parallel_playground::model::config::{Inputs, RunConfig};
 use parallel_playground::model::errors::Fault;
 use parallel_playground::model::gather::{FetchRun, Outcome};
-use parallel_playground::model::tasks::{plan, TaskOutcome, TaskRun};
-use parallel_playground::model::trace::RunFacts;
+use parallel_playground::model::plan::plan;
+use parallel_playground::model::record::RunFacts;
+use parallel_playground::model::task_outcome::TaskOutcome;
+use parallel_playground::model::tasks::TaskRun;
 use serde_json::{json, Value};
 use std::time::Instant;
 

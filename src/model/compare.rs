@@ -159,7 +159,7 @@ pub fn lane_count(trace: &Trace) -> usize {
 mod tests {
     use super::*;
     use crate::model::config::Inputs;
-    use crate::model::trace::{ChunkRecord, Recording, RunFacts};
+    use crate::model::record::{ChunkRecord, Recording, RunFacts};
 
     fn config(query: &str) -> RunConfig {
         Inputs::from_query(query).validate().unwrap()

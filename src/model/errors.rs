@@ -155,3 +155,35 @@ pub fn reason_phrase(status: u16) -> &'static str {
         (known, _) => known,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_are_explained_in_words() {
+        let empty_reason = Fault::Http {
+            status: 503,
+            reason: String::new(),
+        };
+        assert_eq!(empty_reason.to_string(), "HTTP 503 Service Unavailable");
+        assert_eq!(reason_phrase(418), "Client Error");
+        assert_eq!(reason_phrase(599), "Server Error");
+        assert!(Fault::Network { cross_origin: true }
+            .to_string()
+            .contains("no CORS header"));
+        assert!(!Fault::Network {
+            cross_origin: false
+        }
+        .to_string()
+        .contains("CORS"));
+        let malformed = Fault::MalformedUrl {
+            url: "http://[x".into(),
+            why: "Invalid URL".into(),
+        };
+        assert_eq!(
+            malformed.to_string(),
+            "malformed URL 'http://[x': Invalid URL"
+        );
+    }
+}

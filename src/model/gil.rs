@@ -192,7 +192,7 @@ impl Drop for GilHeld<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::workload::count_primes_below;
+    use crate::model::item_work::count_primes_below;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Instant;
 

@@ -10,22 +10,35 @@
 //! - [`export`]: the trace as the JS API hands it out, its per-task fields built when read.
 //! - [`files`]: the files shipped for requests to fetch, and the URL each request fetches.
 //! - [`gather`]: CPython's `asyncio.gather` (and sequential awaits) over fetches: argument
-//!   order, both error modes, cancellation and the semaphore.
+//!   order, both error modes, cancellation and the semaphore (a folder: the state machine,
+//!   `sequential`, `cancel`, `semaphore`, and `fetch_trace`, the run's trace and figures).
 //! - [`pool_map`]: CPython's `multiprocessing.Pool.map` rules: chunk size, split, FIFO hand-out
 //!   and gather.
+//! - [`plan`]: a task strategy's rules for one run (tasks, workers, hand-out, delivery),
+//!   and the queue its workers take tasks from.
+//! - [`result_handler`]: CPython's result handler: `map`, `imap`, `imap_unordered` release rules.
 //! - [`gil`]: a real GIL (a ticket lock with CPython's switch interval), recording its holders.
+//! - [`item_work`]: what one item computes or waits: its value, `square`, the prime count,
+//!   the stoppable wait.
 //! - [`pickle`]: protocol 4 pickling, byte for byte as `pickle.dumps`.
 //! - [`program`]: the whole program (Python, or Rust) a run amounts to, runnable as pasted.
+//! - [`python_script`]: a Python script being written (imports, definitions, main block).
 //! - [`run_control`]: what the page and a run's workers share: Stop, and the items done.
 //! - [`sentences`]: what the page says of a run: headings, captions, checks, notes.
 //! - [`sweep`]: a grid of runs of one workload: its points, speed-ups, Amdahl fit, best point.
 //! - [`strategy`]: the strategy table: each strategy's chunking, hand-out, delivery,
 //!   pickling, runner, settings and the CPython source it mirrors, in one row.
-//! - [`tasks`]: every task strategy's hand-out and release rules, and the run its workers do.
+//! - [`tasks`]: the run a task strategy's workers do ([`tasks::TaskRun`]).
+//! - [`task_outcome`]: what a task run's workers hand back, and the trace made of it.
 //! - [`words`]: how counts and times are written (plurals, digit grouping, µs or ms).
 //! - [`workload`]: the function every task applies and its CPU cost.
-//! - [`trace`]: what a run recorded, and the metrics derived from it.
-//! - [`layout`]: turning a trace into drawable geometry (bins, lanes), independent of any canvas.
+//! - [`record`]: what a run recorded, as every strategy records it (tasks, queue depth).
+//! - [`trace`]: the trace of a run: its settings, its record, its JSON.
+//! - [`metrics`]: the figures derived from a trace, and the results as the caller got them.
+//! - [`layout`]: turning a trace into drawable geometry (strip bins, gather bins, queue depth
+//!   steps, the chunk under the pointer), independent of any canvas.
+//! - [`lane_grid`]: a trace binned once into columns of equal time, lane by lane.
+//! - [`lane_drawing`]: what the lanes draw at a width: boxes and GIL spans, from a lane grid.
 
 pub mod app_state;
 pub mod compare;
@@ -36,14 +49,23 @@ pub mod field;
 pub mod files;
 pub mod gather;
 pub mod gil;
+pub mod item_work;
+pub mod lane_drawing;
+pub mod lane_grid;
 pub mod layout;
+pub mod metrics;
 pub mod pickle;
+pub mod plan;
 pub mod pool_map;
 pub mod program;
+pub mod python_script;
+pub mod record;
+pub mod result_handler;
 pub mod run_control;
 pub mod sentences;
 pub mod strategy;
 pub mod sweep;
+pub mod task_outcome;
 pub mod tasks;
 pub mod trace;
 pub mod words;

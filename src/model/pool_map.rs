@@ -1,7 +1,7 @@
 //! How `multiprocessing.Pool` cuts its input, as CPython 3.11–3.13 does it
 //! (`Lib/multiprocessing/pool.py`): `Pool._map_async` (the default chunk size rule) and
 //! `Pool._get_tasks` (consecutive chunks). How the chunks are handed out and gathered is in
-//! [`crate::model::tasks`].
+//! [`crate::model::plan`] and [`crate::model::result_handler`].
 
 use serde::Serialize;
 

@@ -10,59 +10,10 @@
 
 use crate::model::config::RunConfig;
 use crate::model::files::{request_url, SHIPPED_FILES};
+use crate::model::python_script::Script;
 use crate::model::strategy::{Family, Runner, Strategy};
 use crate::model::words::group_digits;
 use crate::model::workload::{Shape, WorkloadKind};
-
-/// A Python script's parts, joined by [`Script::render`].
-#[derive(Default)]
-struct Script {
-    imports: Vec<&'static str>,
-    definitions: Vec<String>,
-    main: Vec<String>,
-    asynchronous: bool,
-}
-
-impl Script {
-    fn import(&mut self, line: &'static str) {
-        if !self.imports.contains(&line) {
-            self.imports.push(line);
-        }
-    }
-
-    fn define(&mut self, text: impl Into<String>) {
-        self.definitions.push(text.into());
-    }
-
-    fn line(&mut self, text: impl Into<String>) {
-        self.main.push(text.into());
-    }
-
-    fn render(mut self) -> String {
-        self.imports.sort_unstable();
-        let mut out = self.imports.join("\n");
-        out.push_str("\n\n");
-        for definition in &self.definitions {
-            out.push_str(definition.trim_end());
-            out.push_str("\n\n\n");
-        }
-        let body: Vec<String> = self
-            .main
-            .iter()
-            .map(|line| format!("    {line}").trim_end().to_owned())
-            .collect();
-        if self.asynchronous {
-            out.push_str("async def main():\n");
-            out.push_str(&body.join("\n"));
-            out.push_str("\n\n\nif __name__ == \"__main__\":\n    asyncio.run(main())\n");
-        } else {
-            out.push_str("if __name__ == \"__main__\":\n");
-            out.push_str(&body.join("\n"));
-            out.push('\n');
-        }
-        out
-    }
-}
 
 /// What the cost setting says, as a comment: `count the primes below 20,000`.
 fn cost_comment(config: &RunConfig) -> String {
@@ -424,5 +375,15 @@ mod tests {
         assert!(gather.contains("await asyncio.sleep(0.25)"));
         assert!(gather.contains("sem = asyncio.Semaphore(2)"));
         assert!(gather.contains("    asyncio.run(main())"));
+    }
+
+    #[test]
+    fn the_python_shown_for_sequential_awaits_is_the_loop_that_runs() {
+        // Without return_exceptions the comprehension leaves at the first exception …
+        let stops = program_of("strategy=sequential");
+        assert!(stops.contains("    results = [await fetch(url) for url in URLS]\n"));
+        // … with it, each exception is kept in its place and the loop goes on.
+        let keeps = program_of("strategy=sequential&return_exceptions=true");
+        assert!(keeps.contains("except Exception as error:\n            results.append(error)"));
     }
 }

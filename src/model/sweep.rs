@@ -596,7 +596,7 @@ pub struct ExportedPoint {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::trace::{Recording, RunFacts};
+    use crate::model::record::{Recording, RunFacts};
 
     fn base(query: &str) -> RunConfig {
         Inputs::from_query(query).validate().unwrap()

@@ -13,10 +13,13 @@
 //! long items, and a stopped run still returns the trace of what ran.
 
 use crate::model::config::RunConfig;
+use crate::model::plan::{plan, plan_workers};
+use crate::model::record::{ChunkRecord, RunFacts};
 use crate::model::run_control::RunControl;
 use crate::model::strategy::Runner;
-use crate::model::tasks::{plan, plan_workers, TaskOutcome, TaskRun};
-use crate::model::trace::{ChunkRecord, RunFacts, Trace};
+use crate::model::task_outcome::TaskOutcome;
+use crate::model::tasks::TaskRun;
+use crate::model::trace::Trace;
 use crate::model::workload::WorkloadKind;
 use crate::runtime::clock::now_ms;
 use crate::runtime::pool::{self, is_cross_origin_isolated};

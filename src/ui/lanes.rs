@@ -3,9 +3,9 @@
 //! a [`LaneGrid`], which bounds what is drawn by the pixels, so huge runs draw as fast as
 //! small. With the GIL on, a lane is solid only where its thread held the GIL.
 
-use crate::model::layout::{
-    chunk_at, chunk_hue, describe_chunk, time_span, GilSpan, GilState, LaneGrid, FINE_COLUMNS,
-};
+use crate::model::lane_drawing::{GilSpan, GilState};
+use crate::model::lane_grid::{LaneGrid, FINE_COLUMNS};
+use crate::model::layout::{chunk_at, chunk_hue, describe_chunk, time_span};
 use crate::model::trace::Trace;
 use crate::model::words::{count, ms};
 use crate::ui::canvas::{draw_next_frame, sized_context, use_resizes, Reduced};

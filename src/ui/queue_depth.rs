@@ -4,8 +4,10 @@
 //! most it held (the call queue's few places would be a flat line on the pending items'
 //! scale): the queue the workers take from on top, the pending work items below it.
 
-use crate::model::layout::{depth_steps, FINE_COLUMNS};
-use crate::model::trace::{DepthSample, Trace};
+use crate::model::lane_grid::FINE_COLUMNS;
+use crate::model::layout::depth_steps;
+use crate::model::record::DepthSample;
+use crate::model::trace::Trace;
 use crate::model::words::ms;
 use crate::ui::canvas::{draw_next_frame, sized_context, use_resizes, Reduced};
 use crate::ui::split_strip::TraceProps;

@@ -4,9 +4,10 @@
 
 use crate::model::errors::TaskError;
 use crate::model::files::request_url;
-use crate::model::gather::FetchFigures;
+use crate::model::gather::fetch_trace::FetchFigures;
+use crate::model::record::ChunkRecord;
 use crate::model::strategy::HandOutRule;
-use crate::model::trace::{ChunkRecord, Trace};
+use crate::model::trace::Trace;
 use crate::model::words::group_digits;
 use crate::model::words::{count, ms, number};
 use std::rc::Rc;

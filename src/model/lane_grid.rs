@@ -1,0 +1,220 @@
+//! A trace binned once into columns of equal time, lane by lane ([`LaneGrid`]): built in one
+//! pass over its chunks and GIL slices, then resampled to any width, so that drawing a run
+//! costs its pixels, not its tasks.
+
+use crate::model::layout::time_span;
+use crate::model::trace::Trace;
+
+/// Per pixel column of one lane: which chunk covers most of it, how many touch it, and how
+/// many of those begin in it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Column {
+    /// How much of the column the chunk covers.
+    pub(crate) cover: f64,
+    /// The chunk that covers most of it (`usize::MAX` for none).
+    pub(crate) chunk: usize,
+    /// How many chunks touch it.
+    pub(crate) count: u32,
+    /// How many of those begin in it.
+    pub(crate) starts: u32,
+}
+
+/// A column no chunk touches.
+pub(crate) const EMPTY: Column = Column {
+    cover: 0.0,
+    chunk: usize::MAX,
+    count: 0,
+    starts: 0,
+};
+
+/// The pixel columns `x0..x1` touches (at least one), each with the part of it covered.
+fn columns(x0: f64, x1: f64, n: usize) -> impl Iterator<Item = (usize, f64)> {
+    let first = (x0.floor().max(0.0) as usize).min(n - 1);
+    let last = (x1.ceil().max(0.0) as usize).clamp(first + 1, n);
+    (first..last).map(move |col| {
+        let covered = x1.min(col as f64 + 1.0) - x0.max(col as f64);
+        // Something shorter than a pixel (even an instant) still shows in its column.
+        (col, covered.max(0.0) + 1e-9)
+    })
+}
+
+/// The columns a trace is binned into once, before it is drawn at any width: fine enough
+/// that resampling to a screen's plot moves no edge by more than a fraction of a pixel.
+pub const FINE_COLUMNS: usize = 8192;
+
+/// A trace binned into columns of equal time, lane by lane: for each column the chunk that
+/// covers most of it and how many chunks touch it, and with the GIL on how much of it each
+/// lane's thread held the GIL and waited for it. Built once per trace in one pass over its
+/// chunks and GIL slices; every drawing of it at any width then costs only its columns
+/// (`LaneGrid::drawing`, in `model::lane_drawing`), however many tasks the run had.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaneGrid {
+    /// Columns per lane.
+    pub(crate) columns: usize,
+    threads: Vec<Option<usize>>,
+    /// The columns, lane after lane.
+    pub(crate) cells: Vec<Column>,
+    /// With the GIL on: how much of each column each lane held it, lane after lane.
+    pub(crate) held: Vec<f64>,
+    /// With the GIL on: how much of each column each lane waited for it, lane after lane.
+    pub(crate) waited: Vec<f64>,
+}
+
+impl LaneGrid {
+    /// Bins `trace` into `columns` columns spanning its [`time_span`].
+    pub fn new(trace: &Trace, columns: usize) -> Self {
+        let n = columns.max(1);
+        let scale = n as f64 / time_span(trace);
+        let lanes = trace
+            .chunks
+            .iter()
+            .map(|c| c.worker + 1)
+            .chain(trace.gil_slices.iter().map(|s| s.worker + 1))
+            .fold(trace.workers, usize::max);
+        let mut cells = vec![EMPTY; lanes * n];
+        let mut threads = vec![None; lanes];
+        for chunk in &trace.chunks {
+            threads[chunk.worker].get_or_insert(chunk.thread);
+            let (x0, x1) = (chunk.start_ms * scale, chunk.end_ms * scale);
+            let lane = &mut cells[chunk.worker * n..(chunk.worker + 1) * n];
+            for (i, (col, covered)) in self::columns(x0, x1, n).enumerate() {
+                let cell = &mut lane[col];
+                if covered > cell.cover {
+                    cell.cover = covered;
+                    cell.chunk = chunk.index;
+                }
+                cell.count += 1;
+                cell.starts += u32::from(i == 0);
+            }
+        }
+        let (mut held, mut waited) = (Vec::new(), Vec::new());
+        if !trace.gil_slices.is_empty() {
+            held = vec![0.0; lanes * n];
+            waited = vec![0.0; lanes * n];
+            for slice in &trace.gil_slices {
+                let row = slice.worker * n;
+                if slice.end_ms > slice.start_ms {
+                    let (x0, x1) = (slice.start_ms * scale, slice.end_ms * scale);
+                    for (col, covered) in self::columns(x0, x1, n) {
+                        held[row + col] += covered;
+                    }
+                }
+                if slice.start_ms > slice.asked_ms {
+                    let (x0, x1) = (slice.asked_ms * scale, slice.start_ms * scale);
+                    for (col, covered) in self::columns(x0, x1, n) {
+                        waited[row + col] += covered;
+                    }
+                }
+            }
+        }
+        Self {
+            columns: n,
+            threads,
+            cells,
+            held,
+            waited,
+        }
+    }
+
+    /// The real thread each lane ran on (that of its first chunk), `None` for an idle lane.
+    pub fn lane_threads(&self) -> &[Option<usize>] {
+        &self.threads
+    }
+
+    /// The same grid in `columns` columns (at most as many as it has): each of its columns
+    /// goes whole into the one its start falls in.
+    pub(crate) fn resampled(&self, columns: usize) -> Self {
+        let (from, to) = (self.columns, columns.clamp(1, self.columns));
+        if to == from {
+            return self.clone();
+        }
+        let lanes = self.cells.len() / from;
+        let target = |col: usize| col * to / from;
+        let mut cells = vec![EMPTY; lanes * to];
+        for lane in 0..lanes {
+            for col in 0..from {
+                let fine = self.cells[lane * from + col];
+                if fine.count == 0 {
+                    continue;
+                }
+                let cell = &mut cells[lane * to + target(col)];
+                if cell.count == 0 {
+                    // A chunk continuing from the left counts once, where the column begins.
+                    cell.count = fine.count - fine.starts;
+                }
+                cell.count += fine.starts;
+                cell.starts += fine.starts;
+                if fine.cover > cell.cover {
+                    cell.cover = fine.cover;
+                    cell.chunk = fine.chunk;
+                }
+            }
+        }
+        let sum = |values: &[f64]| {
+            let mut out = vec![0.0; if values.is_empty() { 0 } else { lanes * to }];
+            for (i, v) in values.iter().enumerate() {
+                out[(i / from) * to + target(i % from)] += v * to as f64 / from as f64;
+            }
+            out
+        };
+        Self {
+            columns: to,
+            threads: self.threads.clone(),
+            cells,
+            held: sum(&self.held),
+            waited: sum(&self.waited),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::lane_drawing::tests::lane_drawing;
+    use crate::model::lane_drawing::LaneDrawing;
+    use crate::model::trace::tests::trace_of;
+
+    #[test]
+    fn a_grid_binned_finely_draws_as_one_binned_at_the_width() {
+        let spans: Vec<(usize, usize, f64, f64)> = (0..3000)
+            .map(|i| {
+                let start = (i / 3) as f64 * (1.0 + (i % 5) as f64);
+                (i % 3, i % 3, start, start + 0.7 + (i % 4) as f64)
+            })
+            .collect();
+        let mut trace = trace_of(&spans, &[]);
+        trace.workers = 3;
+        let fine = LaneGrid::new(&trace, FINE_COLUMNS);
+        for width in [100.0, 333.0, 1024.0, 2000.0] {
+            let (resampled, exact) = (fine.drawing(width), lane_drawing(&trace, width));
+            for worker in 0..3 {
+                let covered = |d: &LaneDrawing| -> f64 {
+                    d.boxes
+                        .iter()
+                        .filter(|b| b.worker == worker)
+                        .map(|b| b.x1 - b.x0)
+                        .sum()
+                };
+                let (a, b) = (covered(&resampled), covered(&exact));
+                // Edges move by less than a pixel: at most one per box.
+                let edges = exact.boxes.iter().filter(|b| b.worker == worker).count() as f64;
+                assert!(
+                    (a - b).abs() <= edges,
+                    "{width} px, lane {worker}: {a} vs {b}"
+                );
+            }
+            assert!(resampled.boxes.len() <= 3 * width as usize);
+        }
+        assert_eq!(fine.lane_threads(), [Some(0), Some(1), Some(2)]);
+        let wide = trace_of(&[(0, 0, 0.0, 5.0), (0, 0, 5.0, 10.0)], &[0, 1]);
+        let boxes = LaneGrid::new(&wide, FINE_COLUMNS).drawing(100.0).boxes;
+        assert_eq!(
+            boxes
+                .iter()
+                .map(|b| (b.chunk, b.x0, b.x1, b.merged))
+                .collect::<Vec<_>>(),
+            [(0, 0.0, 50.0, 1), (1, 50.0, 100.0, 1)],
+            "each chunk its own box, edges on the pixel"
+        );
+    }
+}

@@ -1,0 +1,329 @@
+//! The figures derived from a trace, computed once in one pass over its tasks (busy time per
+//! worker, peak parallelism, pickling and GIL time, the speed-up), and what the caller
+//! received: the results in delivery order and how many waited for earlier ones.
+
+use crate::model::record::ChunkRecord;
+use crate::model::trace::{Metrics, Trace};
+use serde::Serialize;
+
+impl Trace {
+    /// The speed-up over the 1-worker run of the same workload, when it was measured.
+    pub fn speedup(&self) -> Option<f64> {
+        self.baseline_wall_ms
+            .filter(|_| self.wall_ms > 0.0)
+            .map(|baseline| baseline / self.wall_ms)
+    }
+
+    /// Computes the figures the page shows of every run now, so that reading them later costs
+    /// nothing (the runtime calls it on a worker).
+    pub fn derive_figures(&self) {
+        self.derived.metrics.get_or_init(|| self.compute_metrics());
+        self.derived.waited.get_or_init(|| self.count_waited());
+    }
+
+    /// The figures of this run (computed once; the speed-up read afresh, as the baseline may
+    /// come after).
+    pub fn metrics(&self) -> Metrics {
+        Metrics {
+            speedup: self.speedup(),
+            ..self
+                .derived
+                .metrics
+                .get_or_init(|| self.compute_metrics())
+                .clone()
+        }
+    }
+
+    fn compute_metrics(&self) -> Metrics {
+        let mut starts = self.worker_started_ms.clone();
+        starts.sort_by(f64::total_cmp);
+        // One pass over the chunks (a million of them are 64 MB to read), the sweep for the
+        // peak parallelism included.
+        let mut busy_ms = vec![0.0; self.workers];
+        let (mut sum_task_ms, mut transfer_ms, mut gil_wait_ms) = (0.0, 0.0, 0.0);
+        // A handful of distinct threads among up to a million chunks: no sort needed.
+        let mut threads: Vec<usize> = Vec::new();
+        let mut sweep = PeakSweep::new(&self.chunks, &self.arrived);
+        for chunk in &self.chunks {
+            sweep.start(chunk.start_ms);
+            if let Some(busy) = busy_ms.get_mut(chunk.worker) {
+                *busy += chunk.duration_ms();
+            }
+            sum_task_ms += chunk.duration_ms();
+            transfer_ms += chunk.transfer_ms;
+            gil_wait_ms += chunk.gil_wait_ms;
+            if !threads.contains(&chunk.thread) {
+                threads.push(chunk.thread);
+            }
+        }
+        Metrics {
+            wall_ms: self.wall_ms,
+            sum_task_ms,
+            busy_ms,
+            speedup: self.speedup(),
+            threads_used: threads.len(),
+            peak_parallelism: sweep.peak(&self.chunks),
+            transfer_ms,
+            gil_wait_ms,
+            median_worker_start_ms: starts.get(starts.len() / 2).copied().unwrap_or_default(),
+            last_worker_start_ms: starts.last().copied().unwrap_or_default(),
+        }
+    }
+
+    /// The results in the order the caller received them: chunk by chunk in `delivered`
+    /// order (completion order for `imap_unordered`, input order for `map`, `imap`,
+    /// `apply_async(...).get()` in call order …). `None` when the results are not listed.
+    pub fn received_results(&self) -> Option<Vec<u64>> {
+        let results = self.results.as_ref()?;
+        Some(
+            self.delivered
+                .iter()
+                .filter_map(|&index| self.chunks.get(index))
+                .flat_map(|chunk| {
+                    let end = (chunk.first_item + chunk.len).min(results.len());
+                    results[chunk.first_item.min(end)..end].iter().copied()
+                })
+                .collect(),
+        )
+    }
+
+    /// How many chunks' results reached the caller later than they arrived (waiting for
+    /// earlier ones): one pass over the deliveries, without a cell per chunk.
+    pub fn waited_count(&self) -> usize {
+        *self.derived.waited.get_or_init(|| self.count_waited())
+    }
+
+    fn count_waited(&self) -> usize {
+        self.delivered
+            .iter()
+            .zip(&self.delivered_ms)
+            .filter(|&(&index, &at)| self.chunks.get(index).is_some_and(|c| at > c.end_ms))
+            .count()
+    }
+
+    /// The gather, chunk by chunk in input order: when its results arrived, when they
+    /// reached the caller, and how long they waited in between. The reference the page's
+    /// binned gather (`layout::gather_bins`, one pass, no cell per chunk) is tested against.
+    #[cfg(test)]
+    pub(crate) fn gather_cells(&self) -> Vec<GatherCell> {
+        // A stopped run keeps only the tasks that started: indices may have gaps.
+        let tasks = self.chunks.iter().map(|c| c.index + 1).max().unwrap_or(0);
+        let mut arrival_rank = vec![0; tasks];
+        for (position, &index) in self.arrived.iter().enumerate() {
+            if let Some(slot) = arrival_rank.get_mut(index) {
+                *slot = position;
+            }
+        }
+        let mut delivered_at = vec![None; tasks];
+        for (&index, &at) in self.delivered.iter().zip(&self.delivered_ms) {
+            if let Some(slot) = delivered_at.get_mut(index) {
+                *slot = Some(at);
+            }
+        }
+        self.chunks
+            .iter()
+            .map(|chunk| {
+                let delivered_ms = delivered_at[chunk.index].unwrap_or(chunk.end_ms);
+                GatherCell {
+                    index: chunk.index,
+                    arrival_rank: arrival_rank[chunk.index],
+                    arrived_ms: chunk.end_ms,
+                    delivered_ms,
+                    waited_ms: (delivered_ms - chunk.end_ms).max(0.0),
+                }
+            })
+            .collect()
+    }
+}
+
+/// One chunk's place in the gathered list.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GatherCell {
+    /// The chunk.
+    pub index: usize,
+    /// 0 for the first chunk whose results arrived, 1 for the second …
+    pub arrival_rank: usize,
+    /// When its results arrived, ms since the start.
+    pub arrived_ms: f64,
+    /// When its results reached the caller, ms since the start.
+    pub delivered_ms: f64,
+    /// How long its results waited between arriving and reaching the caller, ms.
+    pub waited_ms: f64,
+}
+
+/// Most chunks running at one moment, swept over the chunks' starts (fed one by one, in
+/// time order) against their ends (sorted up front). Ends count before starts at the same
+/// instant: touching chunks do not overlap.
+struct PeakSweep {
+    ends: Vec<f64>,
+    ended: usize,
+    running: usize,
+    peak: usize,
+    last_start: f64,
+    starts_in_order: bool,
+}
+
+impl PeakSweep {
+    /// A sweep against the ends of `chunks`, taken in `arrived` order (in which they usually
+    /// come sorted already) and sorted if they are not.
+    fn new(chunks: &[ChunkRecord], arrived: &[usize]) -> Self {
+        let mut ends: Vec<f64> = if arrived.len() == chunks.len() {
+            arrived
+                .iter()
+                .filter_map(|&i| chunks.get(i))
+                .map(|c| c.end_ms)
+                .collect()
+        } else {
+            chunks.iter().map(|c| c.end_ms).collect()
+        };
+        if !ends.is_sorted_by(|a, b| a <= b) {
+            ends.sort_by(f64::total_cmp);
+        }
+        Self {
+            ends,
+            ended: 0,
+            running: 0,
+            peak: 0,
+            last_start: f64::NEG_INFINITY,
+            starts_in_order: true,
+        }
+    }
+
+    /// The next start; a start earlier than the one before spoils the sweep (see
+    /// [`PeakSweep::peak`]).
+    fn start(&mut self, start: f64) {
+        self.starts_in_order &= start >= self.last_start;
+        self.last_start = start;
+        while self.ends.get(self.ended).is_some_and(|&end| end <= start) {
+            self.ended += 1;
+            self.running = self.running.saturating_sub(1);
+        }
+        self.running += 1;
+        self.peak = self.peak.max(self.running);
+    }
+
+    /// The peak; if the starts came out of order, swept again over `chunks`' starts sorted.
+    fn peak(self, chunks: &[ChunkRecord]) -> usize {
+        if self.starts_in_order {
+            return self.peak;
+        }
+        let mut starts: Vec<f64> = chunks.iter().map(|c| c.start_ms).collect();
+        starts.sort_by(f64::total_cmp);
+        let mut again = Self {
+            ended: 0,
+            running: 0,
+            peak: 0,
+            last_start: f64::NEG_INFINITY,
+            starts_in_order: true,
+            ..self
+        };
+        starts.into_iter().for_each(|start| again.start(start));
+        again.peak
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::trace::tests::trace_of;
+
+    #[test]
+    fn a_stopped_trace_with_a_gap_in_its_tasks_still_gathers() {
+        // threading.Thread stopped before thread 0 took its task: only task 1 is kept.
+        let mut trace = trace_of(&[(0, 0, 0.0, 1.0), (1, 1, 0.0, 2.0)], &[1]);
+        trace.chunks.remove(0);
+        trace.stopped = true;
+        let cells = trace.gather_cells();
+        assert_eq!(cells.len(), 1);
+        assert_eq!((cells[0].index, cells[0].arrival_rank), (1, 0));
+    }
+
+    #[test]
+    fn metrics_add_up_busy_time_per_worker() {
+        let trace = trace_of(
+            &[(0, 3, 0.0, 4.0), (1, 5, 0.0, 6.0), (0, 3, 4.0, 10.0)],
+            &[0, 1, 2],
+        );
+        let m = trace.metrics();
+        assert_eq!(m.busy_ms, [10.0, 6.0]);
+        assert_eq!(m.sum_task_ms, 16.0);
+        assert_eq!(m.wall_ms, 10.0);
+        assert_eq!(m.speedup, Some(2.0));
+        assert_eq!(m.threads_used, 2);
+        assert_eq!(m.peak_parallelism, 2);
+    }
+
+    #[test]
+    fn touching_chunks_on_one_worker_do_not_count_as_parallel() {
+        let trace = trace_of(&[(0, 0, 0.0, 1.0), (0, 0, 1.0, 2.0)], &[0, 1]);
+        assert_eq!(trace.metrics().peak_parallelism, 1);
+    }
+
+    #[test]
+    fn a_chunk_that_finishes_early_waits_for_earlier_ones() {
+        // Chunk 0 is slow; chunk 1 arrives first and waits until chunk 0 is back (imap).
+        let mut trace = trace_of(
+            &[(0, 0, 0.0, 9.0), (1, 1, 0.0, 2.0), (1, 1, 2.0, 12.0)],
+            &[1, 0, 2],
+        );
+        trace.delivered_ms = vec![9.0, 9.0, 12.0];
+        let cells = trace.gather_cells();
+        assert_eq!(
+            cells.iter().map(|c| c.arrival_rank).collect::<Vec<_>>(),
+            [1, 0, 2]
+        );
+        assert_eq!(
+            cells.iter().map(|c| c.waited_ms).collect::<Vec<_>>(),
+            [0.0, 7.0, 0.0]
+        );
+        assert_eq!(trace.waited_count(), 1);
+    }
+
+    #[test]
+    fn peak_parallelism_counts_overlaps_whatever_the_order() {
+        let spans = [
+            (0, 0, 0.0, 4.0),
+            (1, 1, 1.0, 2.0),
+            (2, 2, 1.5, 3.0),
+            (1, 1, 2.0, 5.0),
+            (0, 0, 4.0, 6.0),
+        ];
+        // 1.5–2: chunks 0, 1, 2; at 2 chunk 1 ends as chunk 3 starts.
+        for arrived in [vec![1, 2, 0, 3, 4], vec![4, 3, 2, 1, 0], vec![]] {
+            assert_eq!(trace_of(&spans, &arrived).metrics().peak_parallelism, 3);
+        }
+        let mut reversed = spans;
+        reversed.reverse();
+        assert_eq!(trace_of(&reversed, &[]).metrics().peak_parallelism, 3);
+        let chain: Vec<(usize, usize, f64, f64)> = (0..1000)
+            .map(|i| (0, 0, i as f64, i as f64 + 1.0))
+            .collect();
+        assert_eq!(trace_of(&chain, &[]).metrics().peak_parallelism, 1);
+    }
+
+    #[test]
+    fn results_are_listed_in_the_order_the_caller_received_them() {
+        // Three chunks of two items; chunk 2 came back first, then 0, then 1.
+        let mut trace = trace_of(
+            &[(0, 0, 0.0, 9.0), (1, 1, 0.0, 12.0), (1, 1, 0.0, 2.0)],
+            &[2, 0, 1],
+        );
+        for (i, chunk) in trace.chunks.iter_mut().enumerate() {
+            (chunk.first_item, chunk.len) = (2 * i, 2);
+        }
+        trace.results = Some(vec![1, 4, 9, 16, 25, 36]);
+        trace.delivered = vec![2, 0, 1];
+        assert_eq!(
+            trace.received_results(),
+            Some(vec![25, 36, 1, 4, 9, 16]),
+            "imap_unordered: completion order"
+        );
+        trace.delivered = vec![0, 1, 2];
+        assert_eq!(
+            trace.received_results(),
+            Some(vec![1, 4, 9, 16, 25, 36]),
+            "map, imap: input order"
+        );
+        trace.results = None;
+        assert_eq!(trace.received_results(), None);
+    }
+}

@@ -1,0 +1,246 @@
+//! A task strategy's rules for one run, read from the strategy table: the tasks (CPython's
+//! split), how many workers run them, who takes which task, when results reach the caller,
+//! pickling and the GIL ([`Plan`], [`plan`]); and the queue the workers take tasks from
+//! (`TaskQueue`: a FIFO, through `ProcessPoolExecutor`'s call queue of `max_workers + 1`, or
+//! one task per worker).
+
+use crate::model::config::RunConfig;
+use crate::model::pool_map::{split, Chunk};
+use crate::model::record::DepthSample;
+use crate::model::strategy::{Delivery, HandOut, HandOutRule};
+use std::collections::VecDeque;
+
+/// A strategy's rules for one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The tasks, in input order.
+    pub chunks: Vec<Chunk>,
+    /// How many workers (threads or processes) run them.
+    pub workers: usize,
+    /// Which worker takes which task.
+    pub hand_out: HandOut,
+    /// When results reach the caller.
+    pub delivery: Delivery,
+    /// Whether arguments and results are pickled across a process boundary.
+    pub pickled: bool,
+    /// Whether the arguments are `(x, 2)` tuples (`starmap(pow, …)`).
+    pub pairs: bool,
+    /// Whether a GIL is held while tasks compute.
+    pub gil: bool,
+}
+
+/// The rules of `config.strategy` for this run, read from the strategy table.
+pub fn plan(config: &RunConfig) -> Plan {
+    let rule = config.strategy.rule();
+    Plan {
+        workers: plan_workers(config),
+        chunks: split(config.items, config.resolved_chunksize()),
+        hand_out: hand_out(config),
+        delivery: rule.delivery,
+        pickled: rule.pickles,
+        pairs: rule.star_args,
+        gil: rule.python_threads && config.gil,
+    }
+}
+
+/// How many workers a run of `config` uses, without cutting its tasks: every worker of a
+/// shared queue; one per task, at most `workers`, where each has its own task.
+pub fn plan_workers(config: &RunConfig) -> usize {
+    match hand_out(config) {
+        HandOut::OwnTask => {
+            let tasks = config.items.div_ceil(config.resolved_chunksize().max(1));
+            tasks.min(config.workers).max(1)
+        }
+        HandOut::Fifo { .. } => config.workers,
+    }
+}
+
+/// The strategy's hand-out rule for this run's worker count. rayon's pieces and the event
+/// loop's requests are not handed out by the task runner: their plans are only the cut.
+fn hand_out(config: &RunConfig) -> HandOut {
+    match config.strategy.rule().hand_out {
+        HandOutRule::SharedQueue | HandOutRule::EventLoop { .. } => {
+            HandOut::Fifo { call_queue: None }
+        }
+        HandOutRule::CallQueue { extra_queued_calls } => HandOut::Fifo {
+            call_queue: Some(config.workers + extra_queued_calls),
+        },
+        HandOutRule::OwnTask | HandOutRule::WorkStealing => HandOut::OwnTask,
+    }
+}
+
+/// The queue the workers take tasks from: a shared FIFO (through a bounded call queue for
+/// `ProcessPoolExecutor`), or one task of its own per worker.
+#[derive(Debug)]
+pub(crate) struct TaskQueue {
+    pending: VecDeque<Chunk>,
+    ready: VecDeque<Chunk>,
+    call_queue: Option<usize>,
+    own: Vec<Option<Chunk>>,
+}
+
+impl TaskQueue {
+    /// The queue of `plan`, its call queue filled.
+    pub(crate) fn new(plan: &Plan) -> Self {
+        let mut queue = Self {
+            pending: plan.chunks.iter().copied().collect(),
+            ready: VecDeque::new(),
+            call_queue: None,
+            own: Vec::new(),
+        };
+        match plan.hand_out {
+            HandOut::Fifo { call_queue } => {
+                queue.call_queue = call_queue;
+                queue.refill();
+            }
+            HandOut::OwnTask => queue.own = queue.pending.drain(..).map(Some).collect(),
+        }
+        queue
+    }
+
+    /// Moves pending tasks into the call queue while it has room.
+    fn refill(&mut self) {
+        let room = self.call_queue.unwrap_or(usize::MAX);
+        while self.ready.len() < room {
+            match self.pending.pop_front() {
+                Some(chunk) => self.ready.push_back(chunk),
+                None => break,
+            }
+        }
+    }
+
+    /// The next task for `worker`: its own, or the head of the shared queue (which is then
+    /// refilled).
+    pub(crate) fn take(&mut self, worker: usize) -> Option<Chunk> {
+        if !self.own.is_empty() {
+            return self.own.get_mut(worker).and_then(Option::take);
+        }
+        let chunk = self.ready.pop_front();
+        self.refill();
+        chunk
+    }
+
+    /// The queue's depth now, at `t_ms`.
+    pub(crate) fn depth(&self, t_ms: f64) -> DepthSample {
+        DepthSample {
+            t_ms,
+            queued: self.ready.len() + self.own.iter().flatten().count(),
+            pending: self.pending.len(),
+        }
+    }
+
+    /// Whether workers take from the shared queue (not each from a task of its own).
+    pub(crate) fn is_shared(&self) -> bool {
+        self.own.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::config::Inputs;
+    use crate::model::strategy::Strategy;
+
+    fn plan_of(query: &str) -> Plan {
+        plan(&Inputs::from_query(query).validate().unwrap())
+    }
+
+    #[test]
+    fn each_strategy_follows_its_cpython_rules() {
+        let map = plan_of("strategy=Pool.map&workers=4&items=100");
+        assert_eq!(
+            (map.chunks.len(), map.delivery, map.pickled),
+            (15, Delivery::AllAtEnd, true)
+        );
+        let imap = plan_of("strategy=Pool.imap&workers=4&items=100");
+        assert_eq!((imap.chunks.len(), imap.delivery), (100, Delivery::InOrder));
+        let unordered = plan_of("strategy=Pool.imap_unordered&workers=4&items=100&chunksize=10");
+        assert_eq!(
+            (unordered.chunks.len(), unordered.delivery),
+            (10, Delivery::AsCompleted)
+        );
+        let star = plan_of("strategy=Pool.starmap&workers=4&items=100");
+        assert!(star.pairs && star.chunks.len() == 15);
+        let apply = plan_of("strategy=Pool.apply_async&workers=4&items=10");
+        assert_eq!(
+            (apply.chunks.len(), apply.delivery),
+            (10, Delivery::InOrder)
+        );
+        let ppe = plan_of("strategy=ProcessPoolExecutor.map&workers=3&items=10");
+        assert_eq!(
+            ppe.hand_out,
+            HandOut::Fifo {
+                call_queue: Some(4)
+            }
+        );
+        assert_eq!(ppe.chunks.len(), 10);
+        let tpe = plan_of("strategy=ThreadPoolExecutor.map&workers=3&items=10");
+        assert_eq!((tpe.chunks.len(), tpe.pickled, tpe.gil), (10, false, true));
+        let threads = plan_of("strategy=threading.Thread&items=5&gil=false");
+        assert_eq!(
+            (threads.workers, threads.hand_out, threads.gil),
+            (5, HandOut::OwnTask, false)
+        );
+        let queue = plan_of("strategy=queue.Queue&workers=2&items=7");
+        assert_eq!(
+            (queue.chunks.len(), queue.delivery),
+            (7, Delivery::AllAtEnd)
+        );
+        let blocks = plan_of("strategy=static&workers=3&items=10");
+        assert_eq!(
+            blocks.chunks.iter().map(|c| c.len).collect::<Vec<_>>(),
+            [4, 4, 2]
+        );
+        assert_eq!(blocks.hand_out, HandOut::OwnTask);
+    }
+
+    #[test]
+    fn the_worker_count_is_known_without_cutting_the_tasks() {
+        let mut checked = 0;
+        for strategy in Strategy::ALL {
+            for (items, workers, chunksize) in [
+                (0, 3, None),
+                (1, 4, None),
+                (5, 8, Some(2)),
+                (100, 3, None),
+                (16, 16, Some(1)),
+            ] {
+                let mut inputs = Inputs::default()
+                    .with_strategy(strategy.name())
+                    .with(crate::model::field::Field::Items, items.to_string())
+                    .with(crate::model::field::Field::Workers, workers.to_string());
+                if let Some(size) = chunksize {
+                    inputs = inputs.with(crate::model::field::Field::Chunksize, size.to_string());
+                }
+                let Ok(config) = inputs.validate() else {
+                    continue;
+                };
+                assert_eq!(
+                    plan_workers(&config),
+                    plan(&config).workers,
+                    "{}",
+                    config.to_query()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 30, "only {checked} configs were valid");
+    }
+
+    #[test]
+    fn the_call_queue_holds_at_most_max_workers_plus_one() {
+        let ppe = plan_of("strategy=ProcessPoolExecutor.map&workers=2&items=10");
+        let mut queue = TaskQueue::new(&ppe);
+        assert_eq!((queue.ready.len(), queue.pending.len()), (3, 7));
+        assert_eq!(queue.take(0).map(|c| c.index), Some(0));
+        assert_eq!((queue.ready.len(), queue.pending.len()), (3, 6));
+        let taken: Vec<usize> = std::iter::from_fn(|| queue.take(1))
+            .map(|c| c.index)
+            .collect();
+        assert_eq!(
+            taken,
+            (1..10).collect::<Vec<_>>(),
+            "FIFO through the call queue"
+        );
+    }
+}

@@ -1,0 +1,109 @@
+//! What a run recorded, in the form every strategy records it: each task as it ran
+//! ([`ChunkRecord`]), the task queue's depth ([`DepthSample`]), the facts only the runtime
+//! knows ([`RunFacts`]), and the whole [`Recording`] that `Trace::new` turns into a trace.
+//!
+//! Times are milliseconds since the run started, measured on one clock across workers.
+
+use crate::model::errors::TaskError;
+use crate::model::gil::GilSlice;
+use serde::Serialize;
+
+/// One chunk as it really ran: which worker took it and when.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChunkRecord {
+    /// Position of the chunk in input order.
+    pub index: usize,
+    /// Input position of its first item.
+    pub first_item: usize,
+    /// Number of items.
+    pub len: usize,
+    /// The pool worker (0-based) that ran it.
+    pub worker: usize,
+    /// The real thread (rayon's thread index, one Web Worker each) that ran it.
+    pub thread: usize,
+    /// When the worker took it, ms since the run started.
+    pub start_ms: f64,
+    /// When its results were handed back, ms since the run started.
+    pub end_ms: f64,
+    /// Of that span, the time spent pickling arguments and results to bytes and back (process
+    /// strategies only), ms.
+    pub transfer_ms: f64,
+    /// Of that span, the time spent waiting for the GIL (thread strategies with the GIL on), ms.
+    pub gil_wait_ms: f64,
+    /// Why the task failed (fetch strategies: HTTP status, network error, timeout …), if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<TaskError>,
+    /// Whether the run was stopped while this task ran: it ended part-way at `end_ms`, and its
+    /// results never reached the caller.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stopped: bool,
+}
+
+impl ChunkRecord {
+    /// How long the chunk ran.
+    pub fn duration_ms(&self) -> f64 {
+        self.end_ms - self.start_ms
+    }
+}
+
+/// The depth of a task queue at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DepthSample {
+    /// When, ms since the run started.
+    pub t_ms: f64,
+    /// Tasks waiting in the queue the workers take from.
+    pub queued: usize,
+    /// Tasks submitted but not yet in that queue (ProcessPoolExecutor's pending work items).
+    pub pending: usize,
+}
+
+/// Facts of a run that only the runtime knows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunFacts {
+    /// Whether the page was cross-origin isolated.
+    pub isolated: bool,
+    /// Threads in the page's pool.
+    pub pool_threads: usize,
+    /// The run's start on the shared clock, ms since the epoch.
+    pub started_at_ms: f64,
+    /// From the call until the caller had every result, ms.
+    pub wall_ms: f64,
+}
+
+/// What a strategy's run recorded, in the form every strategy has: handed to
+/// [`Trace::new`](crate::model::trace::Trace::new).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Recording {
+    /// Number of workers used.
+    pub workers: usize,
+    /// The chunk size used.
+    pub chunksize: usize,
+    /// Number of input items (requests).
+    pub items: usize,
+    /// Every task as it ran, in input order.
+    pub chunks: Vec<ChunkRecord>,
+    /// When each worker began, ms.
+    pub worker_started_ms: Vec<f64>,
+    /// Task indices in the order their results reached the result handler.
+    pub arrived: Vec<usize>,
+    /// Task indices in the order their results reached the caller.
+    pub delivered: Vec<usize>,
+    /// When each of `delivered` reached the caller, ms.
+    pub delivered_ms: Vec<f64>,
+    /// The queue's depth after every hand-out (queue-based strategies).
+    pub queue_depth: Vec<DepthSample>,
+    /// Who held the GIL, slice by slice (GIL runs).
+    pub gil_slices: Vec<GilSlice>,
+    /// The exception the caller got instead of the results, if any.
+    pub raised: Option<TaskError>,
+    /// What differs in the browser from the runtime named.
+    pub notes: Vec<String>,
+    /// The result list in input order (0 where a task failed).
+    pub results: Vec<u64>,
+    /// Whether `results` may be listed (a stopped task run's partial list is not).
+    pub results_listed: bool,
+    /// Whether each place of `results` holds what it should.
+    pub results_in_order: bool,
+    /// Whether the run was stopped before it finished.
+    pub stopped: bool,
+}
