@@ -183,7 +183,7 @@ pub fn App() -> Html {
                 validation={validation.clone()}
                 can_run={state.can_run()}
                 running={state.running}
-                {on_edit}
+                on_edit={on_edit.clone()}
                 {on_run}
                 {status}
                 measure_baseline={state.measure_baseline}
@@ -196,6 +196,8 @@ pub fn App() -> Html {
             if let Some(error) = &state.error {
                 <p class="run-error" role="alert">{ format!("The run failed: {error}") }</p>
             }
+            <crate::ui::compare::ComparePanel current={state.trace.clone().filter(|_| state.running.is_none())}
+                pinned={state.pinned.clone()} ghost={state.ghost} on_action={on_edit.clone()} />
             if let Some(trace) = &state.trace {
                 <RunView trace={Rc::clone(trace)} pool={state.pool.clone()} />
             } else {

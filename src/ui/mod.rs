@@ -4,6 +4,7 @@
 mod api;
 mod app;
 mod canvas;
+mod compare;
 mod controls;
 mod figures;
 mod gather_strip;
