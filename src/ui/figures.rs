@@ -28,7 +28,11 @@ impl PartialEq for FiguresProps {
 /// Saves the trace as `trace.json`. Serialised only when asked: a trace of 200,000 tasks is
 /// tens of megabytes, too much to build on every render.
 fn download_json(trace: &Trace) -> Option<()> {
-    let json = serde_json::to_string_pretty(trace).ok()?;
+    download(&serde_json::to_string_pretty(trace).ok()?, "trace.json")
+}
+
+/// Saves `json` as a download named `name`.
+pub fn download(json: &str, name: &str) -> Option<()> {
     let parts = js_sys::Array::of1(&json.into());
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/json");
@@ -37,7 +41,7 @@ fn download_json(trace: &Trace) -> Option<()> {
     let document = web_sys::window()?.document()?;
     let link: web_sys::HtmlAnchorElement = document.create_element("a").ok()?.dyn_into().ok()?;
     link.set_href(&url);
-    link.set_download("trace.json");
+    link.set_download(name);
     link.click();
     web_sys::Url::revoke_object_url(&url).ok()
 }

@@ -4,6 +4,7 @@
 mod api;
 mod app;
 mod canvas;
+mod compare;
 mod controls;
 mod figures;
 mod gather_strip;
@@ -12,6 +13,8 @@ mod queue_depth;
 mod requests;
 mod run_status;
 mod split_strip;
+mod sweep;
+mod sweep_api;
 
 use crate::model::app_state::AppState;
 use std::rc::Rc;
