@@ -35,8 +35,8 @@ extern "C" {
     /// A process: a module Web Worker running its own instance of the module.
     type ProcessWorker;
 
-    #[wasm_bindgen(method)]
-    fn terminate(this: &ProcessWorker);
+    #[wasm_bindgen(js_name = endProcess)]
+    fn end_worker(worker: &ProcessWorker);
 
     #[wasm_bindgen(js_name = startProcess)]
     fn start_process(
@@ -184,7 +184,7 @@ fn end_process(kind: Kind, lane: usize) {
             .and_then(Option::take)
     });
     if let Some(process) = process {
-        process.worker.terminate();
+        end_worker(&process.worker);
     }
 }
 

@@ -10,19 +10,32 @@
 
 const now = () => performance.timeOrigin + performance.now();
 
-/** Starts a process; `onMessage(data)` receives what it says (`ready`, `result`, `died`). */
+/** Starts a process; `onMessage(data)` receives what it says (`ready`, `progress`,
+ * `result`, `died`) until `endProcess` ends it. */
 export function startProcess(mainJS, module, name, onMessage) {
   const worker = new Worker(new URL(import.meta.url), { type: 'module', name });
-  worker.addEventListener('message', ({ data }) => onMessage(data));
+  const tell = (data) => {
+    if (!ended.has(worker)) onMessage(data);
+  };
+  worker.addEventListener('message', ({ data }) => tell(data));
   worker.addEventListener('error', (event) => {
     event.preventDefault();
-    onMessage({ type: 'died', message: event.message || 'the process could not load its script' });
+    tell({ type: 'died', message: event.message || 'the process could not load its script' });
   });
   worker.addEventListener('messageerror', () => {
-    onMessage({ type: 'died', message: 'a message from the process could not be read' });
+    tell({ type: 'died', message: 'a message from the process could not be read' });
   });
   worker.postMessage({ type: 'process_start', mainJS, module });
   return worker;
+}
+
+/** Processes ended: nothing they said after is passed on (the page has let go of them). */
+const ended = new WeakSet();
+
+/** Ends a process at once (`terminate`); whatever it still says is dropped. */
+export function endProcess(worker) {
+  ended.add(worker);
+  worker.terminate();
 }
 
 /** Sends a task message; its bytes are transferred, not copied. */
