@@ -37,6 +37,7 @@
 //! - [`workload`]: the function every task applies and its CPU cost.
 //! - [`record`]: what a run recorded, as every strategy records it (tasks, queue depth).
 //! - [`trace`]: the trace of a run: its settings, its record, its JSON.
+//! - [`machine`]: the machine's processor count (`os.cpu_count()`), set by the page.
 //! - [`metrics`]: the figures derived from a trace, and the results as the caller got them.
 //! - [`layout`]: turning a trace into drawable geometry (strip bins, gather bins, queue depth
 //!   steps, the chunk under the pointer), independent of any canvas.
@@ -56,6 +57,7 @@ pub mod item_work;
 pub mod lane_drawing;
 pub mod lane_grid;
 pub mod layout;
+pub mod machine;
 pub mod metrics;
 pub mod pickle;
 pub mod plan;

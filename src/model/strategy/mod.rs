@@ -11,7 +11,9 @@
 
 mod rule;
 
-pub use rule::{Chunking, Delivery, Family, HandOut, HandOutRule, Rule, Runner, WorkerCount};
+pub use rule::{
+    Chunking, DefaultWorkers, Delivery, Family, HandOut, HandOutRule, Rule, Runner, WorkerCount,
+};
 
 use crate::model::field::{Field, WORKLOAD_NAMES};
 
@@ -68,7 +70,7 @@ const POOL: Rule = Rule {
     workers: WorkerCount::Setting,
     settings: &[Workers, Chunksize, Items, Workload, Cost, Shape, Seed],
     refusals: &[],
-    default_workers: Some("os.cpu_count()"),
+    default_workers: DefaultWorkers::CpuCount,
     default_items: "100",
     task_noun: "chunk",
     source: "",
@@ -89,7 +91,7 @@ const THREADS: Rule = Rule {
     workers: WorkerCount::Setting,
     settings: &[Workers, Items, Workload, Cost, Shape, Seed, Gil],
     refusals: &[],
-    default_workers: None,
+    default_workers: DefaultWorkers::PageDefault(4),
     default_items: "100",
     task_noun: "task",
     source: "",
@@ -110,7 +112,7 @@ const RUST: Rule = Rule {
     workers: WorkerCount::Setting,
     settings: &[Workers, Items, Workload, Cost, Shape, Seed],
     refusals: &[],
-    default_workers: None,
+    default_workers: DefaultWorkers::RayonThreads,
     default_items: "100",
     task_noun: "block",
     source: "",
@@ -133,7 +135,7 @@ const EVENT_LOOP: Rule = Rule {
     workers: WorkerCount::EventLoop,
     settings: &[Requests, LatencyMs, TimeoutMs, ReturnExceptions, Urls],
     refusals: &[],
-    default_workers: None,
+    default_workers: DefaultWorkers::NotRead,
     default_items: "100",
     task_noun: "request",
     source: "",
@@ -222,7 +224,7 @@ impl Strategy {
                 workers: WorkerCount::OnePerItem,
                 settings: &[Items, Workload, Cost, Shape, Seed],
                 refusals: &[(Workers, "multiprocessing.Process starts one process per item: it reads no 'workers' (the items set how many processes run)")],
-                default_workers: None,
+                default_workers: DefaultWorkers::NotRead,
                 default_items: "16",
                 task_noun: "process",
                 source: "Lib/multiprocessing/process.py: Process(target=f, args=(x,)) per item; start() launches a new process (spawn: a new interpreter that re-imports the main module), join() waits for it, in order",
@@ -234,7 +236,7 @@ impl Strategy {
                 family: Family::ConcurrentFutures,
                 delivery: Delivery::InOrder,
                 refusals: &[(Chunksize, "ThreadPoolExecutor.map ignores chunksize (CPython accepts it and does nothing with it): leave it out")],
-                default_workers: Some("min(32, os.cpu_count() + 4)"),
+                default_workers: DefaultWorkers::CpuCountPlusFour,
                 source: "Lib/concurrent/futures/thread.py: one _WorkItem per input on one unbounded _work_queue; map yields the futures' results in order",
                 browser_note: Some("CPython starts the executor's threads lazily, one per submit while fewer than max_workers exist (default min(32, os.cpu_count() + 4)); here the max_workers threads are resident Web Workers woken as the run starts."),
                 ..THREADS
@@ -246,6 +248,7 @@ impl Strategy {
                 workers: WorkerCount::OnePerItem,
                 settings: &[Items, Workload, Cost, Shape, Seed, Gil],
                 refusals: &[(Workers, "threading.Thread starts one thread per item: it reads no 'workers' (the items set how many threads run)")],
+                default_workers: DefaultWorkers::NotRead,
                 default_items: "16",
                 task_noun: "thread",
                 source: "Lib/threading.py: Thread(target=f, args=(x,)) per item, each start()ed, then join()ed in order",
@@ -268,6 +271,7 @@ impl Strategy {
             },
             Strategy::Static => Rule {
                 name: "static",
+                default_workers: DefaultWorkers::PageDefault(4),
                 source: "a static schedule (OpenMP's schedule(static)): block w of ceil(items / workers) for worker w",
                 ..RUST
             },
@@ -388,6 +392,12 @@ mod tests {
                 reads(Workers),
                 rule.workers == WorkerCount::Setting,
                 "{}: workers",
+                rule.name
+            );
+            assert_eq!(
+                rule.workers == WorkerCount::Setting,
+                rule.default_workers != DefaultWorkers::NotRead,
+                "{}: a default exactly where the setting is read",
                 rule.name
             );
             assert_eq!(
