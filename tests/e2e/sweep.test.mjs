@@ -77,6 +77,7 @@ test('a 3 × 3 sweep completes, plots, tables and links its points, and finds a 
   const bestIndex = Number(await page.getAttribute('#sweep-view', 'data-best'));
   assert.equal(points[bestIndex].wall_ms, fastest.wall_ms);
   for (const c of charts) assert.deepEqual(c.best, [bestIndex]);
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
   assert.match(await page.textContent('.sweep-chart .cores text'), new RegExp(`this machine: ${cores} logical processors`));
   assert.equal(await page.locator('.sweep-chart .ideal path').count(), 1);
   assert.equal(await page.locator('.sweep-chart .amdahl path').count(), 1);
