@@ -3,7 +3,7 @@
 
 use crate::model::config::{Inputs, Invalid, RunConfig};
 use crate::model::field::Field;
-use crate::model::strategy::Runner;
+use crate::model::strategy::{Runner, Strategy};
 use crate::model::sweep::Sweep;
 use crate::model::trace::Trace;
 use crate::model::words::group_digits;
@@ -180,6 +180,18 @@ impl AppState {
                 || !matches!(self.pool, PoolStatus::Unavailable(_)))
     }
 
+    /// The chosen strategy when it needs the shared-memory thread pool (threads, executors,
+    /// queues, rayon) and this page has none (it is not cross-origin isolated): the page then
+    /// offers to open the same setup where it can run. `None` when it can run here.
+    pub fn threads_refused(&self) -> Option<Strategy> {
+        let strategy = Strategy::from_name(&self.inputs.strategy)?;
+        let needs_threads = match strategy.rule().runner {
+            Runner::Tasks | Runner::Rayon => true,
+            Runner::Processes | Runner::EventLoop => false,
+        };
+        (needs_threads && matches!(self.pool, PoolStatus::Unavailable(_))).then_some(strategy)
+    }
+
     /// Whether a sweep is in progress (it runs its points one after another).
     pub fn sweeping(&self) -> bool {
         self.sweep.as_ref().is_some_and(|s| !s.is_finished())
@@ -313,6 +325,46 @@ mod tests {
             "asyncio.gather runs on the page's own event loop"
         );
     }
+    #[test]
+    fn without_the_thread_pool_the_thread_strategies_are_refused_and_named() {
+        let unavailable =
+            AppState::new(Inputs::default()).apply(Action::PoolUnavailable("no".into()));
+        for name in [
+            "queue.Queue",
+            "threading.Thread",
+            "ThreadPoolExecutor.map",
+            "rayon.par_iter",
+            "static",
+        ] {
+            let state = unavailable.clone().apply(Action::PickStrategy(name.into()));
+            assert_eq!(
+                state.threads_refused().map(Strategy::name),
+                Some(name),
+                "{name}"
+            );
+        }
+        for name in [
+            "Pool.map",
+            "multiprocessing.Process",
+            "asyncio.gather",
+            "sequential",
+        ] {
+            let state = unavailable.clone().apply(Action::PickStrategy(name.into()));
+            assert_eq!(state.threads_refused(), None, "{name} runs without threads");
+        }
+        let ready = AppState::new(Inputs::default())
+            .apply(Action::PoolReady {
+                threads: 16,
+                startup_ms: 40.0,
+            })
+            .apply(Action::PickStrategy("queue.Queue".into()));
+        assert_eq!(
+            ready.threads_refused(),
+            None,
+            "an isolated page runs threads"
+        );
+    }
+
     #[test]
     fn a_sweep_in_progress_blocks_the_run_button_until_it_ends() {
         use crate::model::sweep::{Axis, Sweep};

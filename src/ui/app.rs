@@ -188,6 +188,10 @@ pub fn App() -> Html {
                 {status}
                 measure_baseline={state.measure_baseline}
             />
+            if let Some(strategy) = state.threads_refused() {
+                <crate::ui::threads_elsewhere::ThreadsElsewhere {strategy}
+                    query={validation.as_ref().ok().map(RunConfig::to_query)} />
+            }
             <SweepForm strategy={crate::model::strategy::Strategy::from_name(&state.inputs.strategy)}
                 base={validation.clone().ok()} can_run={state.can_run()} {on_sweep} />
             if let Some(sweep) = &state.sweep {

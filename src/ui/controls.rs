@@ -153,7 +153,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
 
 /// The page's address without its query (`http://host/playground/`): the site the shown
 /// program fetches the shipped files from.
-fn page_site() -> String {
+pub(crate) fn page_site() -> String {
     web_sys::window()
         .map(|window| {
             let location = window.location();

@@ -15,6 +15,7 @@ mod run_status;
 mod split_strip;
 mod sweep;
 mod sweep_api;
+mod threads_elsewhere;
 
 use crate::model::app_state::AppState;
 use std::rc::Rc;

@@ -240,3 +240,62 @@ test('on 64 small items, a Pool of 2 reused beats a Process per item', async (t)
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test('embedded in a page without the headers, picking queue.Queue offers the same setup in a new tab, which is isolated; a process strategy still runs', async () => {
+  const query = 'strategy=Pool.map&workers=2&items=6&chunksize=2&cost=1000000';
+  const html = `<!DOCTYPE html><title>tutorial</title><h1>queue.Queue</h1>
+<iframe id="playground" width="390" height="2000" src="${isolatedSite.url}?${query}"></iframe>`;
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(html);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const page = await openPage(browser, `http://localhost:${server.address().port}/`, { viewport: { width: 390, height: 2100 } });
+    const frame = await (await page.waitForSelector('#playground')).contentFrame();
+    await frame.waitForSelector('.pool-unavailable', { timeout: 30_000 });
+    assert.equal(await frame.evaluate(() => self.crossOriginIsolated), false);
+    assert.equal(await frame.$('.threads-elsewhere'), null, 'Pool.map runs here: no offer');
+    const trace = await frame.evaluate((c) => window.playground.run(c), twoProcesses);
+    assert.ok(computeOverlaps(trace), 'a process strategy still runs, in parallel');
+
+    await frame.selectOption('#strategy', 'queue.Queue');
+    const offer = await frame.waitForSelector('.threads-elsewhere[data-framed="true"]');
+    assert.match(await offer.textContent(), /queue\.Queue needs threads .* not cross-origin isolated/);
+    const link = await frame.$('a.open-in-new-tab');
+    assert.equal(await link.textContent(), 'Open this setup in a new tab');
+    assert.equal(await link.getAttribute('target'), '_blank');
+    assert.equal(await link.getAttribute('rel'), 'noopener');
+    const href = new URL(await link.getAttribute('href'));
+    const shown = new URL(frame.url());
+    assert.equal(href.origin + href.pathname, new URL(isolatedSite.url).href, 'the same page');
+    assert.equal(href.search, shown.search, 'the same setup: the current URL query');
+    assert.equal(href.searchParams.get('strategy'), 'queue.Queue');
+    assert.equal(href.searchParams.get('items'), '6');
+    assert.equal(await frame.isDisabled('#run'), true, 'queue.Queue cannot run here');
+    await page.screenshot({ path: new URL('threads-elsewhere-390.png', shots).pathname, fullPage: true });
+
+    const [tab] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
+    await tab.waitForSelector('.pool-ready', { timeout: 30_000 });
+    assert.equal(await tab.evaluate(() => self.crossOriginIsolated), true, 'a top-level page served with the headers is isolated');
+    assert.equal(new URL(tab.url()).searchParams.get('strategy'), 'queue.Queue');
+    assert.equal(await tab.inputValue('#strategy'), 'queue.Queue');
+    await tab.close();
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test('at top level on a host without the headers, a thread strategy says plainly that the host must send them', async () => {
+  const page = await openPage(browser, `${plain.url}?strategy=queue.Queue&workers=2&items=6`, { viewport: { width: 390, height: 900 } });
+  const offer = await page.waitForSelector('.threads-elsewhere', { timeout: 30_000 });
+  assert.equal(await offer.getAttribute('data-framed'), 'false');
+  assert.match(await offer.textContent(), /this host must send the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp/);
+  assert.equal(await page.$('a.open-in-new-tab'), null, 'a new tab of this host would not be isolated either');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'fits 390 px');
+  await page.screenshot({ path: new URL('threads-elsewhere-top-390.png', shots).pathname, fullPage: true });
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
