@@ -5,6 +5,7 @@ mod api;
 mod app;
 mod canvas;
 mod controls;
+mod downloads;
 mod figures;
 mod gather_strip;
 mod lanes;
