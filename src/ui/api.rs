@@ -16,7 +16,10 @@
 //!   object it handed out, the Rust trace it came from (freed with the object), so the export
 //!   is written from the trace as recorded, whatever was done to the object since. A copy
 //!   (`{ ...trace }`, `JSON.parse(JSON.stringify(trace))`) is not a trace the API handed out
-//!   and is refused, as is a format not in the list; both throw an `Error` saying so.
+//!   and is refused, as is a format not in the list; both throw an `Error` saying so. The
+//!   text is written in parts of 8 MB handed to JS as they fill (the wasm memory never holds
+//!   it whole); one longer than a browser's longest string (500 MB here) is refused, with
+//!   the page's download buttons named, which save any size.
 
 use crate::model::config::{not_a_config_message, quote, ConfigValue, Inputs, Invalid};
 use crate::model::export::{pick, PER_TASK_FIELDS};
@@ -26,6 +29,7 @@ use crate::model::trace::Trace;
 use crate::runtime::pool::describe;
 use crate::runtime::session::{self, RunOptions};
 use crate::ui::app::{run_and_show, Dispatcher};
+use crate::ui::downloads::{export_parts, LONGEST_STRING_BYTES};
 use js_sys::{Object, Promise, Reflect};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -48,10 +52,12 @@ thread_local! {
 /// Remembers that `object` is the export of `trace`, for `playground.export`.
 fn remember(object: &JsValue, trace: &Rc<Trace>) {
     let trace = Rc::clone(trace);
-    let write = Closure::<dyn Fn(String) -> String>::new(move |name: String| {
+    let write = Closure::<dyn Fn(String) -> JsValue>::new(move |name: String| {
         ExportFormat::parse(&name)
-            .map(|format| format.write(&trace))
-            .unwrap_or_default()
+            .ok()
+            .and_then(|format| export_parts(&trace, format, LONGEST_STRING_BYTES))
+            .map(|parts| parts.join("").into())
+            .unwrap_or(JsValue::UNDEFINED)
     });
     HANDED_OUT.with(|handed_out| {
         handed_out.set(object.unchecked_ref(), &write.into_js_value());
@@ -60,7 +66,7 @@ fn remember(object: &JsValue, trace: &Rc<Trace>) {
 
 /// `playground.export(trace, format)`: the text of `trace` in `format`, or an error saying
 /// what is wrong with either.
-fn export_text(trace: JsValue, format: JsValue) -> Result<String, JsValue> {
+fn export_text(trace: JsValue, format: JsValue) -> Result<JsValue, JsValue> {
     let fail = |message: String| JsValue::from(js_sys::Error::new(&message));
     let format = match format.as_string() {
         Some(name) => ExportFormat::parse(&name).map_err(fail)?,
@@ -84,10 +90,17 @@ fn export_text(trace: JsValue, format: JsValue) -> Result<String, JsValue> {
             what_it_is(&trace)
         ))
     })?;
-    write
-        .call1(&JsValue::NULL, &format.name().into())?
-        .as_string()
-        .ok_or_else(|| fail("the export gave no text".to_owned()))
+    let text = write.call1(&JsValue::NULL, &format.name().into())?;
+    if text.is_string() {
+        Ok(text)
+    } else {
+        Err(fail(format!(
+            "the {} export of this trace is longer than {} MB, more than a browser's string \
+             holds: save it with the page's download button, which writes it in parts",
+            format.name(),
+            LONGEST_STRING_BYTES / 1_000_000
+        )))
+    }
 }
 
 /// A trace as the API hands it out: every field of the trace, plus its `metrics`. The
@@ -281,7 +294,7 @@ pub fn install(dispatch: Dispatcher) {
     let _ = Reflect::set(&api, &"ready".into(), ready_fn.as_ref());
     ready_fn.forget();
     let export_fn =
-        Closure::<dyn Fn(JsValue, JsValue) -> Result<String, JsValue>>::new(export_text);
+        Closure::<dyn Fn(JsValue, JsValue) -> Result<JsValue, JsValue>>::new(export_text);
     let _ = Reflect::set(&api, &"export".into(), export_fn.as_ref());
     export_fn.forget();
     let _ = Reflect::set(&api, &"version".into(), &env!("CARGO_PKG_VERSION").into());

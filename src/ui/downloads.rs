@@ -31,9 +31,94 @@ fn text_blob(text: String, media_type: &str) -> Option<web_sys::Blob> {
     web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()
 }
 
-/// Saves `text` as `file_name`.
-fn save_text(text: String, media_type: &str, file_name: &str) -> Option<()> {
-    save_blob(&text_blob(text, media_type)?, file_name)
+/// Bytes of text handed to JS at a time.
+const PART_BYTES: usize = 8 << 20;
+
+/// The longest text `playground.export` returns, bytes: a browser's strings hold at most
+/// 2^29 - 24 UTF-16 units (V8), and this text has at most as many units as bytes.
+pub(crate) const LONGEST_STRING_BYTES: usize = 500_000_000;
+
+/// A text written in parts, each handed to JS as a string once it has [`PART_BYTES`], so
+/// that the wasm memory (1 GiB at most) never holds a large export whole. Writing more than
+/// `limit` bytes fails.
+struct JsParts {
+    parts: js_sys::Array,
+    pending: Vec<u8>,
+    written: usize,
+    limit: usize,
+}
+
+impl JsParts {
+    fn new(limit: usize) -> Self {
+        Self {
+            parts: js_sys::Array::new(),
+            pending: Vec::with_capacity(PART_BYTES),
+            written: 0,
+            limit,
+        }
+    }
+
+    /// Hands the pending text to JS, up to its last whole character.
+    fn hand_over(&mut self) {
+        let whole = match std::str::from_utf8(&self.pending) {
+            Ok(text) => text.len(),
+            Err(cut) => cut.valid_up_to(),
+        };
+        if let Ok(text) = std::str::from_utf8(&self.pending[..whole]) {
+            self.parts.push(&JsValue::from_str(text));
+        }
+        self.pending.drain(..whole);
+    }
+
+    /// The parts, every byte handed over.
+    fn finish(mut self) -> js_sys::Array {
+        self.hand_over();
+        self.parts
+    }
+}
+
+impl std::io::Write for JsParts {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.written += bytes.len();
+        if self.written > self.limit {
+            return Err(std::io::Error::other("longer than the limit"));
+        }
+        self.pending.extend_from_slice(bytes);
+        if self.pending.len() >= PART_BYTES {
+            self.hand_over();
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `trace` in `format` as JS strings, in parts, or `None` when it is longer than `limit`
+/// bytes.
+pub(crate) fn export_parts(
+    trace: &Trace,
+    format: ExportFormat,
+    limit: usize,
+) -> Option<js_sys::Array> {
+    let mut parts = JsParts::new(limit);
+    format.write(trace, &mut parts).ok()?;
+    Some(parts.finish())
+}
+
+/// Saves a text written in `parts` (a Blob holds more than one string can).
+fn save_parts(parts: &js_sys::Array, media_type: &str, file_name: &str) -> Option<()> {
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(media_type);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(parts, &options).ok()?;
+    save_blob(&blob, file_name)
+}
+
+/// Saves `trace` in `format`, written in parts.
+fn save_export(trace: &Trace, format: ExportFormat) -> Option<()> {
+    let parts = export_parts(trace, format, usize::MAX)?;
+    save_parts(&parts, format.media_type(), format.file_name())
 }
 
 /// Saves the lanes as `lanes.png`: the SVG export drawn on a canvas at twice its size. The
@@ -135,14 +220,12 @@ impl Download {
     /// trace and its exports.
     fn save(self, trace: &Trace) -> Option<()> {
         match self {
-            Download::Json => save_text(
-                serde_json::to_string_pretty(trace).ok()?,
-                "application/json",
-                "trace.json",
-            ),
-            Download::Export(format) => {
-                save_text(format.write(trace), format.media_type(), format.file_name())
+            Download::Json => {
+                let mut parts = JsParts::new(usize::MAX);
+                serde_json::to_writer_pretty(&mut parts, trace).ok()?;
+                save_parts(&parts.finish(), "application/json", "trace.json")
             }
+            Download::Export(format) => save_export(trace, format),
             Download::Png => save_png(trace),
         }
     }

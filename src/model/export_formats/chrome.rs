@@ -11,11 +11,13 @@
 //! delivered. The task queue's depth is a counter (`ph: "C"`). Times are microseconds since
 //! the run started, to the nanosecond.
 
+use crate::model::export_formats::ExportFormat;
 use crate::model::record::ChunkRecord;
 use crate::model::sentences::run_heading;
 use crate::model::trace::Trace;
 use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
+use std::io;
 
 /// The process every event belongs to: the run.
 const PID: u32 = 1;
@@ -377,8 +379,12 @@ impl Serialize for File<'_> {
     }
 }
 
+/// Writes `trace` as Chrome Trace Event JSON to `out`, event by event.
+pub fn write_chrome_trace(trace: &Trace, out: &mut dyn io::Write) -> io::Result<()> {
+    serde_json::to_writer(out, &File(trace)).map_err(io::Error::from)
+}
+
 /// `trace` as Chrome Trace Event JSON.
 pub fn chrome_trace(trace: &Trace) -> String {
-    // Serialising plain data to a String cannot fail: a map key is always a string here.
-    serde_json::to_string(&File(trace)).unwrap_or_default()
+    ExportFormat::Chrome.text(trace)
 }

@@ -3,8 +3,9 @@
 //! with when its results reached the result handler and the caller (rank 0 first; empty
 //! where they never did).
 
+use crate::model::export_formats::ExportFormat;
 use crate::model::trace::Trace;
-use std::fmt::Write;
+use std::io::{self, Write};
 
 /// The header row's fields.
 pub const COLUMNS: [&str; 15] = [
@@ -45,20 +46,17 @@ fn ranks(order: &[usize], tasks: usize) -> Vec<Option<usize>> {
     rank
 }
 
-/// `trace` as CSV, one row per task.
-pub fn csv(trace: &Trace) -> String {
+/// Writes `trace` as CSV to `out`, row by row.
+pub fn write_csv(trace: &Trace, out: &mut dyn Write) -> io::Result<()> {
     let tasks = trace.chunks.iter().map(|c| c.index + 1).max().unwrap_or(0);
     let arrival = ranks(&trace.arrived, tasks);
     let delivery = ranks(&trace.delivered, tasks);
-    let mut out = String::with_capacity(80 * (trace.chunks.len() + 1));
-    out.push_str(&COLUMNS.join(","));
-    out.push_str("\r\n");
+    write!(out, "{}\r\n", COLUMNS.join(","))?;
     let optional = |value: Option<String>| value.unwrap_or_default();
     for c in &trace.chunks {
         let arrived = arrival[c.index];
         let delivered = delivery[c.index];
-        // Writing to a String cannot fail.
-        let _ = write!(
+        write!(
             out,
             "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
             c.index,
@@ -80,9 +78,14 @@ pub fn csv(trace: &Trace) -> String {
                     .and_then(|r| trace.delivered_ms.get(r))
                     .map(f64::to_string)
             ),
-        );
+        )?;
     }
-    out
+    Ok(())
+}
+
+/// `trace` as CSV, one row per task.
+pub fn csv(trace: &Trace) -> String {
+    ExportFormat::Csv.text(trace)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod svg;
 mod chrome_tests;
 
 use crate::model::trace::Trace;
+use std::io;
 
 /// A format a trace can be exported in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,13 +77,22 @@ impl ExportFormat {
         }
     }
 
-    /// `trace` in this format.
-    pub fn write(self, trace: &Trace) -> String {
+    /// Writes `trace` in this format to `out`, piece by piece: a large trace's export is
+    /// never whole in memory unless `out` keeps it (its only errors are `out`'s).
+    pub fn write(self, trace: &Trace, out: &mut dyn io::Write) -> io::Result<()> {
         match self {
-            ExportFormat::Chrome => chrome::chrome_trace(trace),
-            ExportFormat::Csv => csv::csv(trace),
-            ExportFormat::Svg => svg::svg(trace),
+            ExportFormat::Chrome => chrome::write_chrome_trace(trace, out),
+            ExportFormat::Csv => csv::write_csv(trace, out),
+            ExportFormat::Svg => out.write_all(svg::svg(trace).as_bytes()),
         }
+    }
+
+    /// `trace` in this format, as one text.
+    pub fn text(self, trace: &Trace) -> String {
+        let mut out = Vec::new();
+        // Writing to a Vec cannot fail, and every format writes UTF-8.
+        let _ = self.write(trace, &mut out);
+        String::from_utf8(out).unwrap_or_default()
     }
 }
 
