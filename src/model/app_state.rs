@@ -3,6 +3,7 @@
 
 use crate::model::config::{Inputs, Invalid, RunConfig};
 use crate::model::field::Field;
+use crate::model::sweep::Sweep;
 use crate::model::trace::Trace;
 use crate::model::words::group_digits;
 use std::rc::Rc;
@@ -83,6 +84,12 @@ pub struct AppState {
     pub trace: Option<Rc<Trace>>,
     /// The worker pool.
     pub pool: PoolStatus,
+    /// The last sweep, in progress or done.
+    pub sweep: Option<Rc<Sweep>>,
+    /// Finished runs kept to compare, in the order pinned.
+    pub pinned: Vec<Rc<Trace>>,
+    /// The pinned run drawn as a ghost behind the current run's lanes, if any.
+    pub ghost: Option<usize>,
 }
 
 /// A change to the page's state.
@@ -120,6 +127,16 @@ pub enum Action {
     },
     /// The pool cannot run here.
     PoolUnavailable(String),
+    /// A sweep was started, or a point of it settled, or it was stopped.
+    SweepChanged(Rc<Sweep>),
+    /// A finished run was picked to be shown (a sweep's point).
+    ShowTrace(Rc<Trace>),
+    /// A finished run is kept to compare (once: pinning it again does nothing).
+    Pin(Rc<Trace>),
+    /// The pinned run at this index is let go.
+    Unpin(usize),
+    /// The pinned run at this index is drawn behind the current lanes (or none).
+    Ghost(Option<usize>),
 }
 
 impl AppState {
@@ -134,6 +151,9 @@ impl AppState {
             error: None,
             trace: None,
             pool: PoolStatus::Starting,
+            sweep: None,
+            pinned: Vec::new(),
+            ghost: None,
         }
     }
 
@@ -149,7 +169,13 @@ impl AppState {
             return false;
         };
         self.running.is_none()
+            && !self.sweeping()
             && (config.strategy.is_fetch() || !matches!(self.pool, PoolStatus::Unavailable(_)))
+    }
+
+    /// Whether a sweep is in progress (it runs its points one after another).
+    pub fn sweeping(&self) -> bool {
+        self.sweep.as_ref().is_some_and(|s| !s.is_finished())
     }
 
     /// The state after `action`.
@@ -188,6 +214,25 @@ impl AppState {
                 }
             }
             Action::PoolUnavailable(why) => self.pool = PoolStatus::Unavailable(why),
+            Action::SweepChanged(sweep) => self.sweep = Some(sweep),
+            Action::ShowTrace(trace) => self.trace = Some(trace),
+            Action::Pin(trace) => {
+                if !self.pinned.iter().any(|p| Rc::ptr_eq(p, &trace)) {
+                    self.pinned.push(trace);
+                }
+            }
+            Action::Unpin(index) if index < self.pinned.len() => {
+                self.pinned.remove(index);
+                self.ghost = match self.ghost {
+                    Some(g) if g == index => None,
+                    Some(g) if g > index => Some(g - 1),
+                    other => other,
+                };
+            }
+            Action::Unpin(_) => {}
+            Action::Ghost(index) => {
+                self.ghost = index.filter(|&i| i < self.pinned.len());
+            }
         }
         self
     }
@@ -255,6 +300,73 @@ mod tests {
             "asyncio.gather runs on the page's own event loop"
         );
     }
+    #[test]
+    fn a_sweep_in_progress_blocks_the_run_button_until_it_ends() {
+        use crate::model::sweep::{Axis, Sweep};
+        let state = AppState::new(Inputs::default()).apply(Action::PoolReady {
+            threads: 16,
+            startup_ms: 40.0,
+        });
+        let axis = Axis::from_text("workers", "1 2").unwrap();
+        let mut sweep = Sweep::plan(&state.validation().unwrap(), vec![axis]).unwrap();
+        let state = state.apply(Action::SweepChanged(Rc::new(sweep.clone())));
+        assert!(state.sweeping() && !state.can_run());
+        sweep.stop();
+        let state = state.apply(Action::SweepChanged(Rc::new(sweep)));
+        assert!(!state.sweeping() && state.can_run());
+    }
+
+    #[test]
+    fn runs_are_pinned_once_and_the_ghost_follows_its_run_when_one_is_unpinned() {
+        let config = Inputs::default().validate().unwrap();
+        let facts = crate::model::record::RunFacts {
+            isolated: true,
+            pool_threads: 16,
+            started_at_ms: 0.0,
+            wall_ms: 1.0,
+        };
+        let trace = |wall_ms: f64| {
+            let recording = crate::model::record::Recording {
+                workers: 4,
+                chunksize: 7,
+                items: 100,
+                chunks: Vec::new(),
+                worker_started_ms: Vec::new(),
+                arrived: Vec::new(),
+                delivered: Vec::new(),
+                delivered_ms: Vec::new(),
+                queue_depth: Vec::new(),
+                gil_slices: Vec::new(),
+                raised: None,
+                notes: Vec::new(),
+                results: Vec::new(),
+                results_listed: false,
+                results_in_order: true,
+                stopped: false,
+            };
+            Rc::new(Trace::new(
+                &config,
+                RunFacts { wall_ms, ..facts },
+                recording,
+            ))
+        };
+        use crate::model::record::RunFacts;
+        let (a, b, c) = (trace(1.0), trace(2.0), trace(3.0));
+        let state = AppState::new(Inputs::default())
+            .apply(Action::Pin(Rc::clone(&a)))
+            .apply(Action::Pin(Rc::clone(&a)))
+            .apply(Action::Pin(Rc::clone(&b)))
+            .apply(Action::Pin(Rc::clone(&c)))
+            .apply(Action::Ghost(Some(2)));
+        assert_eq!(state.pinned.len(), 3, "a run is pinned once");
+        let state = state.apply(Action::Unpin(0));
+        assert_eq!(state.ghost, Some(1));
+        assert!(Rc::ptr_eq(&state.pinned[1], &c));
+        let state = state.apply(Action::Unpin(1)).apply(Action::Unpin(9));
+        assert_eq!((state.ghost, state.pinned.len()), (None, 1));
+        assert_eq!(state.apply(Action::Ghost(Some(5))).ghost, None);
+    }
+
     #[test]
     fn dropping_a_refused_setting_lets_the_run_start() {
         let state = AppState::new(Inputs::from_query(

@@ -2,6 +2,7 @@
 //! tested natively with `cargo test`.
 //!
 //! - [`app_state`]: the page state and its actions (the reducer's logic).
+//! - [`compare`]: finished runs side by side: the settings that differ, the wall-time ratio.
 //! - [`config`]: a run's settings, parsed and validated from the controls, the URL or the
 //!   JS API (one path for all three).
 //! - [`field`]: the settings' catalogue: URL key, label, kind of value, default.
@@ -25,6 +26,7 @@
 //! - [`python_script`]: a Python script being written (imports, definitions, main block).
 //! - [`run_control`]: what the page and a run's workers share: Stop, and the items done.
 //! - [`sentences`]: what the page says of a run: headings, captions, checks, notes.
+//! - [`sweep`]: a grid of runs of one workload: its points, speed-ups, Amdahl fit, best point.
 //! - [`strategy`]: the strategy table: each strategy's chunking, hand-out, delivery,
 //!   pickling, runner, settings and the CPython source it mirrors, in one row.
 //! - [`tasks`]: the run a task strategy's workers do ([`tasks::TaskRun`]).
@@ -40,6 +42,7 @@
 //! - [`lane_drawing`]: what the lanes draw at a width: boxes and GIL spans, from a lane grid.
 
 pub mod app_state;
+pub mod compare;
 pub mod config;
 pub mod errors;
 pub mod export;
@@ -63,6 +66,7 @@ pub mod result_handler;
 pub mod run_control;
 pub mod sentences;
 pub mod strategy;
+pub mod sweep;
 pub mod task_outcome;
 pub mod tasks;
 pub mod trace;

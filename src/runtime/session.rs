@@ -22,6 +22,9 @@ thread_local! {
     static BASELINES: RefCell<HashMap<Workload, f64>> = RefCell::new(HashMap::new());
     /// The control of the run in progress (or of its baseline), while there is one.
     static CURRENT: RefCell<Option<Arc<RunControl>>> = const { RefCell::new(None) };
+    /// How many times Stop was asked for while the page lives (a sweep between its points
+    /// has no run to stop, and ends when this changes).
+    static STOPS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// How a run is carried out, beyond its config.
@@ -51,9 +54,15 @@ impl Drop for CurrentRun {
 /// items part-way, requests in flight on the page are aborted, and the run ends with the trace
 /// of what ran, marked stopped. Returns whether there was a run to stop.
 pub fn stop() -> bool {
+    STOPS.with(|stops| stops.set(stops.get() + 1));
     let control = CURRENT.with(|current| current.borrow().clone());
     crate::runtime::fetch::cancel_running();
     control.inspect(|c| c.request_stop()).is_some()
+}
+
+/// How many times Stop was asked for while the page lives: a sweep stops when this changes.
+pub fn stop_count() -> u64 {
+    STOPS.with(std::cell::Cell::get)
 }
 
 /// Items done so far by the run (or baseline) in progress: in all, and by each lane.

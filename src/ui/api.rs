@@ -7,6 +7,8 @@
 //!   A stopped run resolves with the trace of what ran, marked `stopped: true`.
 //! - `playground.cancel()` stops the run in progress (its baseline included) and returns
 //!   whether there was one.
+//! - `playground.sweep(config, { workers: [...], chunksize: [...] })` runs a grid of runs
+//!   and resolves with its points (see `sweep_api`).
 //! - `playground.ready()` returns a Promise of `{ threads, startup_ms }` once the workers are
 //!   started, or rejects with why they cannot start.
 //! - `playground.export(trace, format)` returns the text of an export of a trace that
@@ -153,7 +155,7 @@ fn thrown_message(thrown: &JsValue) -> String {
 }
 
 /// What a JS value is, for a message: `an Array`, `a Date`, `a string`, `a function`.
-fn what_it_is(value: &JsValue) -> String {
+pub(crate) fn what_it_is(value: &JsValue) -> String {
     let article = |name: &str| {
         let vowel = name.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']);
         format!("{} {name}", if vowel { "an" } else { "a" })
@@ -176,7 +178,7 @@ fn what_it_is(value: &JsValue) -> String {
 }
 
 /// One value of the config, by its JS type. Nothing here can throw.
-fn config_value(value: JsValue) -> ConfigValue {
+pub(crate) fn config_value(value: JsValue) -> ConfigValue {
     if value.is_undefined() || value.is_null() {
         ConfigValue::Missing
     } else if let Some(text) = value.as_string() {
@@ -194,7 +196,7 @@ fn config_value(value: JsValue) -> ConfigValue {
 /// for the defaults) is accepted, and it is read only through `Reflect` calls that catch
 /// what JS throws (a getter, a Proxy trap), so every config is answered with a run or a
 /// message, and no JS exception ever unwinds through Rust.
-fn read_config(config: &JsValue) -> Result<Inputs, Invalid> {
+pub(crate) fn read_config(config: &JsValue) -> Result<Inputs, Invalid> {
     let refuse = |key: &str, message: String| {
         let mut invalid = Invalid::default();
         invalid.messages.insert(key.to_owned(), message);
@@ -283,10 +285,16 @@ pub fn install(dispatch: Dispatcher) {
         return;
     };
     let api = Object::new();
+    let sweep_dispatch = dispatch.clone();
     let run_fn = Closure::<dyn Fn(JsValue, JsValue) -> Promise>::new(move |config, options| {
         run(dispatch.clone(), config, options)
     });
     let _ = Reflect::set(&api, &"run".into(), run_fn.as_ref());
+    let sweep_fn = Closure::<dyn Fn(JsValue, JsValue) -> Promise>::new(move |config, axes| {
+        crate::ui::sweep_api::sweep(sweep_dispatch.clone(), config, axes)
+    });
+    let _ = Reflect::set(&api, &"sweep".into(), sweep_fn.as_ref());
+    sweep_fn.forget();
     let cancel_fn = Closure::<dyn Fn() -> bool>::new(session::stop);
     let _ = Reflect::set(&api, &"cancel".into(), cancel_fn.as_ref());
     cancel_fn.forget();

@@ -15,6 +15,7 @@ use crate::ui::lanes::Lanes;
 use crate::ui::queue_depth::QueueDepth;
 use crate::ui::run_status::RunStatus;
 use crate::ui::split_strip::SplitStrip;
+use crate::ui::sweep::{run_sweep, SweepForm, SweepView};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
@@ -140,6 +141,25 @@ pub fn App() -> Html {
             }
         })
     };
+    let on_sweep = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |sweep| {
+            let dispatch = dispatch.clone();
+            spawn_local(async move {
+                run_sweep(dispatch, sweep).await;
+            });
+        })
+    };
+    let on_show_point = {
+        let dispatch = state.dispatcher();
+        let sweep = state.sweep.clone();
+        Callback::from(move |index: usize| {
+            let point = sweep.as_ref().and_then(|s| s.points.get(index));
+            if let Some(trace) = point.and_then(|p| p.trace()) {
+                dispatch.dispatch(Action::ShowTrace(trace));
+            }
+        })
+    };
     let status = match state.running {
         Some(phase) => html! {
             <RunStatus {phase} items={state.running_items} by_thread={state.running_by_thread}
@@ -160,17 +180,24 @@ pub fn App() -> Html {
             <PoolBanner pool={state.pool.clone()} />
             <Controls
                 inputs={state.inputs.clone()}
-                validation={validation}
+                validation={validation.clone()}
                 can_run={state.can_run()}
                 running={state.running}
-                {on_edit}
+                on_edit={on_edit.clone()}
                 {on_run}
                 {status}
                 measure_baseline={state.measure_baseline}
             />
+            <SweepForm strategy={crate::model::strategy::Strategy::from_name(&state.inputs.strategy)}
+                base={validation.clone().ok()} can_run={state.can_run()} {on_sweep} />
+            if let Some(sweep) = &state.sweep {
+                <SweepView sweep={Rc::clone(sweep)} on_show={on_show_point} />
+            }
             if let Some(error) = &state.error {
                 <p class="run-error" role="alert">{ format!("The run failed: {error}") }</p>
             }
+            <crate::ui::compare::ComparePanel current={state.trace.clone().filter(|_| state.running.is_none())}
+                pinned={state.pinned.clone()} ghost={state.ghost} on_action={on_edit.clone()} />
             if let Some(trace) = &state.trace {
                 <RunView trace={Rc::clone(trace)} pool={state.pool.clone()} />
             } else {

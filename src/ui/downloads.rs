@@ -31,6 +31,11 @@ fn text_blob(text: String, media_type: &str) -> Option<web_sys::Blob> {
     web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()
 }
 
+/// Saves `json` as a download named `file_name`.
+pub fn download_json(json: String, file_name: &str) -> Option<()> {
+    save_blob(&text_blob(json, "application/json")?, file_name)
+}
+
 /// Bytes of text handed to JS at a time.
 const PART_BYTES: usize = 8 << 20;
 

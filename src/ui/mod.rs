@@ -4,6 +4,7 @@
 mod api;
 mod app;
 mod canvas;
+mod compare;
 mod controls;
 mod downloads;
 mod figures;
@@ -13,6 +14,8 @@ mod queue_depth;
 mod requests;
 mod run_status;
 mod split_strip;
+mod sweep;
+mod sweep_api;
 
 use crate::model::app_state::AppState;
 use std::rc::Rc;
