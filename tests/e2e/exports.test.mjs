@@ -204,6 +204,11 @@ test('a thread run with the GIL exports its GIL holds and loads in the trace eng
   await checkInTraceEngine(run.chrome, run);
   checkCsv(run.csv, run);
   checkSvg(run);
+  const picture = await page.context().newPage();
+  await picture.setViewportSize({ width: 1280, height: 200 });
+  await picture.setContent(run.svg);
+  await picture.screenshot({ path: new URL('exports-svg-gil.png', shots).pathname });
+  await picture.close();
   assert.deepEqual(page.problems, []);
 });
 
