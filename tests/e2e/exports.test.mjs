@@ -54,6 +54,16 @@ function validated(file) {
         assert.fail(`unknown phase ${where}`);
     }
   }
+  // The complete events of each thread nest, as a viewer draws them (to 1e-6 µs: ts + dur
+  // is a floating-point sum).
+  const spans = file.traceEvents.filter((e) => e.ph === 'X').map((e) => [e.tid, e.ts, e.ts + e.dur]);
+  spans.sort((a, b) => a[0] - b[0] || a[1] - b[1] || b[2] - a[2]);
+  const open = [];
+  for (const [tid, start, end] of spans) {
+    while (open.length && (open.at(-1)[0] !== tid || open.at(-1)[1] <= start + 1e-6)) open.pop();
+    if (open.length) assert.ok(end <= open.at(-1)[1] + 1e-6, `thread ${tid}: ${start}..${end} crosses the end of the event it starts in`);
+    open.push([tid, end]);
+  }
   return file.traceEvents;
 }
 

@@ -68,7 +68,43 @@ pub(crate) fn validated(file: &Value) -> Result<&Vec<Value>, String> {
             _ => return fail("has an unknown phase"),
         }
     }
+    nested(events)?;
     Ok(events)
+}
+
+/// Checks that the complete events of each thread nest, as a viewer draws them: each starts
+/// after the one before it ends, or ends inside the one it starts in (to a nanosecond's
+/// thousandth: `ts + dur` is summed in floating point).
+fn nested(events: &[Value]) -> Result<(), String> {
+    let mut spans: Vec<(u64, f64, f64)> = events
+        .iter()
+        .filter(|e| e["ph"] == "X")
+        .filter_map(|e| {
+            let (ts, dur) = (e["ts"].as_f64()?, e["dur"].as_f64()?);
+            Some((e["tid"].as_u64()?, ts, ts + dur))
+        })
+        .collect();
+    spans.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then(a.1.total_cmp(&b.1))
+            .then(b.2.total_cmp(&a.2))
+    });
+    let mut open: Vec<(u64, f64)> = Vec::new();
+    for (tid, start, end) in spans {
+        while open
+            .last()
+            .is_some_and(|&(t, e)| t != tid || e <= start + 1e-6)
+        {
+            open.pop();
+        }
+        if let Some(&(_, enclosing_end)) = open.last() {
+            if end > enclosing_end + 1e-6 {
+                return Err(format!("thread {tid}: {start}..{end} crosses the end of the event it starts in ({enclosing_end})"));
+            }
+        }
+        open.push((tid, end));
+    }
+    Ok(())
 }
 
 fn parsed(trace: &Trace) -> Value {
@@ -268,6 +304,12 @@ fn the_validator_refuses_what_the_format_does_not_allow() {
         f["traceEvents"][at]["args"] = serde_json::json!({});
     }));
     assert!(broken(&|f| f["traceEvents"][0]["pid"] = "1".into()));
+    assert!(broken(&|f| {
+        let at = first_of("X")(f).unwrap();
+        let mut crossing = f["traceEvents"][at].clone();
+        crossing["ts"] = (crossing["ts"].as_f64().unwrap() + 1.0).into();
+        f["traceEvents"].as_array_mut().unwrap().push(crossing);
+    }));
     assert!(broken(&|f| f["traceEvents"][0]["ph"] = "Q".into()));
 }
 
