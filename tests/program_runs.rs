@@ -12,7 +12,7 @@
 use parallel_playground::model::config::{Inputs, RunConfig};
 use parallel_playground::model::files::SHIPPED_FILES;
 use parallel_playground::model::program::program;
-use parallel_playground::model::strategy::{Delivery, Family, Strategy};
+use parallel_playground::model::strategy::{Delivery, Family, Strategy, WorkerCount};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -167,7 +167,7 @@ fn every_strategy_s_program_runs_as_pasted_and_prints_the_results() {
         let name = strategy.name();
         let query = if strategy.is_fetch() {
             format!("strategy={name}&requests=5&latency_ms=10&timeout_ms=5000")
-        } else if strategy == Strategy::ThreadingThread {
+        } else if strategy.rule().workers == WorkerCount::OnePerItem {
             format!("strategy={name}&items=6&cost=300")
         } else {
             format!("strategy={name}&workers=3&items=6&cost=300")

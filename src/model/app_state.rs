@@ -3,6 +3,7 @@
 
 use crate::model::config::{Inputs, Invalid, RunConfig};
 use crate::model::field::Field;
+use crate::model::strategy::Runner;
 use crate::model::sweep::Sweep;
 use crate::model::trace::Trace;
 use crate::model::words::group_digits;
@@ -162,15 +163,18 @@ impl AppState {
         self.inputs.validate()
     }
 
-    /// Whether the Run button may start a run now. Without workers (a page that is not
-    /// cross-origin isolated) only the fetch strategies can run: they need no worker.
+    /// Whether the Run button may start a run now. Without the thread pool (a page that is
+    /// not cross-origin isolated) the fetch strategies still run (they need no worker), and so
+    /// do the process strategies (each process has a memory of its own).
     pub fn can_run(&self) -> bool {
         let Ok(config) = self.validation() else {
             return false;
         };
         self.running.is_none()
             && !self.sweeping()
-            && (config.strategy.is_fetch() || !matches!(self.pool, PoolStatus::Unavailable(_)))
+            && (config.strategy.is_fetch()
+                || config.strategy.rule().runner == Runner::Processes
+                || !matches!(self.pool, PoolStatus::Unavailable(_)))
     }
 
     /// Whether a sweep is in progress (it runs its points one after another).
@@ -291,9 +295,14 @@ mod tests {
     }
 
     #[test]
-    fn without_workers_only_the_fetch_strategies_run() {
+    fn without_the_thread_pool_only_the_fetch_and_process_strategies_run() {
         let state = AppState::new(Inputs::default()).apply(Action::PoolUnavailable("no".into()));
-        assert!(!state.can_run());
+        let threads = state
+            .clone()
+            .apply(Action::PickStrategy("ThreadPoolExecutor.map".into()));
+        assert!(!threads.can_run(), "threads need the shared-memory pool");
+        let pool = state.clone().apply(Action::PickStrategy("Pool.map".into()));
+        assert!(pool.can_run(), "each process has a memory of its own");
         let gather = state.apply(Action::PickStrategy("asyncio.gather".into()));
         assert!(
             gather.can_run(),

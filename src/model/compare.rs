@@ -181,6 +181,7 @@ mod tests {
                 gil_wait_ms: 0.0,
                 error: None,
                 stopped: false,
+                process: None,
             })
             .collect();
         let recording = Recording {

@@ -159,14 +159,13 @@ impl Field {
     pub fn optional(self) -> bool {
         matches!(
             self,
-            Field::Chunksize | Field::Limit | Field::TimeoutMs | Field::Urls
+            Field::Workers | Field::Chunksize | Field::Limit | Field::TimeoutMs | Field::Urls
         )
     }
 
     /// The value a new page starts with.
     pub fn default_text(self) -> &'static str {
         match self {
-            Field::Workers => "4",
             Field::Items => "100",
             Field::Workload => "cpu",
             Field::Cost => "200000",
@@ -176,7 +175,7 @@ impl Field {
             Field::Requests => "6",
             Field::LatencyMs => "200",
             Field::ReturnExceptions => "false",
-            Field::Chunksize | Field::Limit | Field::TimeoutMs | Field::Urls => "",
+            Field::Workers | Field::Chunksize | Field::Limit | Field::TimeoutMs | Field::Urls => "",
         }
     }
 }

@@ -17,6 +17,9 @@
 //!   and gather.
 //! - [`plan`]: a task strategy's rules for one run (tasks, workers, hand-out, delivery),
 //!   and the queue its workers take tasks from.
+//! - [`process_pool`]: the parent side of a process pool, driven by messages.
+//! - [`process_task`]: the task message a process receives, and what it does with it
+//!   (unpickle, compute, pickle back).
 //! - [`result_handler`]: CPython's result handler: `map`, `imap`, `imap_unordered` release rules.
 //! - [`gil`]: a real GIL (a ticket lock with CPython's switch interval), recording its holders.
 //! - [`item_work`]: what one item computes or waits: its value, `square`, the prime count,
@@ -35,6 +38,7 @@
 //! - [`workload`]: the function every task applies and its CPU cost.
 //! - [`record`]: what a run recorded, as every strategy records it (tasks, queue depth).
 //! - [`trace`]: the trace of a run: its settings, its record, its JSON.
+//! - [`machine`]: the machine's processor count (`os.cpu_count()`), set by the page.
 //! - [`metrics`]: the figures derived from a trace, and the results as the caller got them.
 //! - [`layout`]: turning a trace into drawable geometry (strip bins, gather bins, queue depth
 //!   steps, the chunk under the pointer), independent of any canvas.
@@ -55,10 +59,13 @@ pub mod item_work;
 pub mod lane_drawing;
 pub mod lane_grid;
 pub mod layout;
+pub mod machine;
 pub mod metrics;
 pub mod pickle;
 pub mod plan;
 pub mod pool_map;
+pub mod process_pool;
+pub mod process_task;
 pub mod program;
 pub mod python_script;
 pub mod record;

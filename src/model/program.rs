@@ -124,12 +124,44 @@ fn define_fetch(script: &mut Script, config: &RunConfig) {
     script.define(fetch);
 }
 
-/// A `with multiprocessing.Pool(workers) as pool:` block around `body`, then the print.
-fn in_pool(script: &mut Script, workers: usize, body: &[String]) {
+/// A `with multiprocessing.Pool(…) as pool:` block around `body`, then the print.
+fn in_pool(script: &mut Script, workers: &Workers, body: &[String]) {
     script.import("import multiprocessing");
-    script.line(format!("with multiprocessing.Pool({workers}) as pool:"));
+    script.line(format!(
+        "with multiprocessing.Pool({}) as pool:{}",
+        workers.argument, workers.comment
+    ));
     body.iter().for_each(|line| script.line(line.clone()));
     script.line("print(results)");
+}
+
+/// The worker count as the program passes it: as given, or left out (the library's default)
+/// with a comment saying what that is on this machine.
+struct Workers {
+    /// `4`, or empty.
+    argument: String,
+    /// `max_workers=4`, or empty.
+    keyword: String,
+    /// `  # os.cpu_count(): 2 here`, or empty.
+    comment: String,
+}
+
+impl Workers {
+    fn of(config: &RunConfig) -> Self {
+        let w = config.workers;
+        match config.strategy.rule().default_workers.formula() {
+            Some(formula) if !config.workers_given() => Self {
+                argument: String::new(),
+                keyword: String::new(),
+                comment: format!("  # {formula}: {w} here"),
+            },
+            _ => Self {
+                argument: w.to_string(),
+                keyword: format!("max_workers={w}"),
+                comment: String::new(),
+            },
+        }
+    }
 }
 
 /// The program for `config`, fetching from `site` (the page's address, e.g.
@@ -163,17 +195,18 @@ pub fn program(config: &RunConfig, site: &str) -> String {
             "# GIL off: threads compute in parallel only on free-threaded Python (python3.13t).",
         );
     }
+    let workers = Workers::of(config);
     match config.strategy {
         PoolMap => in_pool(
             &mut script,
-            w,
+            &workers,
             &[format!(
                 "    results = pool.map(square, range(1, {n}){chunksize})"
             )],
         ),
         PoolMapAsync => in_pool(
             &mut script,
-            w,
+            &workers,
             &[format!(
                 "    results = pool.map_async(square, range(1, {n}){chunksize}).get()"
             )],
@@ -183,7 +216,7 @@ pub fn program(config: &RunConfig, site: &str) -> String {
             script.import("from itertools import repeat");
             in_pool(
                 &mut script,
-                w,
+                &workers,
                 &[format!(
                     "    results = pool.starmap(power, zip(range(1, {n}), repeat(2)){chunksize})"
                 )],
@@ -191,7 +224,7 @@ pub fn program(config: &RunConfig, site: &str) -> String {
         }
         PoolApplyAsync => in_pool(
             &mut script,
-            w,
+            &workers,
             &[
                 format!("    pending = [pool.apply_async(square, (x,)) for x in range(1, {n})]"),
                 "    results = [p.get() for p in pending]  # in call order".to_owned(),
@@ -205,7 +238,7 @@ pub fn program(config: &RunConfig, site: &str) -> String {
             };
             in_pool(
                 &mut script,
-                w,
+                &workers,
                 &[
                     "    results = []".to_owned(),
                     format!("    for result in pool.{method}(square, range(1, {n}){chunksize}):"),
@@ -216,7 +249,8 @@ pub fn program(config: &RunConfig, site: &str) -> String {
         ProcessPoolMap => {
             script.import("from concurrent.futures import ProcessPoolExecutor");
             script.line(format!(
-                "with ProcessPoolExecutor(max_workers={w}) as executor:"
+                "with ProcessPoolExecutor({}) as executor:{}",
+                workers.keyword, workers.comment
             ));
             script.line(format!(
                 "    results = list(executor.map(square, range(1, {n}){chunksize}))"
@@ -226,11 +260,30 @@ pub fn program(config: &RunConfig, site: &str) -> String {
         ThreadPoolMap => {
             script.import("from concurrent.futures import ThreadPoolExecutor");
             script.line(format!(
-                "with ThreadPoolExecutor(max_workers={w}) as executor:"
+                "with ThreadPoolExecutor({}) as executor:{}",
+                workers.keyword, workers.comment
             ));
             script.line(format!(
                 "    results = list(executor.map({task}, {inputs}))"
             ));
+            script.line("print(results)");
+        }
+        MultiprocessingProcess => {
+            script.import("import multiprocessing");
+            script.define(format!(
+                "def run(queue, i, x):\n    queue.put((i, {task}(x)))"
+            ));
+            script.line(format!("items = list({inputs})"));
+            script.line("queue = multiprocessing.Queue()");
+            script.line("processes = [multiprocessing.Process(target=run, args=(queue, i, x)) for i, x in enumerate(items)]");
+            script.line("for p in processes:");
+            script.line("    p.start()  # a new process each");
+            script.line("results = [None] * len(items)");
+            script.line("for _ in items:");
+            script.line("    i, result = queue.get()");
+            script.line("    results[i] = result");
+            script.line("for p in processes:");
+            script.line("    p.join()");
             script.line("print(results)");
         }
         ThreadingThread => {
@@ -344,6 +397,20 @@ mod tests {
             &Inputs::from_query(query).validate().unwrap(),
             "http://127.0.0.1:8080/",
         )
+    }
+
+    #[test]
+    fn workers_left_out_are_left_out_of_the_program_too() {
+        let default = program_of("strategy=Pool.map&items=10");
+        assert!(default.contains("with multiprocessing.Pool() as pool:  # os.cpu_count(): "));
+        let given = program_of("strategy=Pool.map&workers=3&items=10");
+        assert!(given.contains("with multiprocessing.Pool(3) as pool:\n"));
+        let tpe = program_of("strategy=ThreadPoolExecutor.map&items=10");
+        assert!(
+            tpe.contains("with ThreadPoolExecutor() as executor:  # min(32, os.cpu_count() + 4): ")
+        );
+        let ppe = program_of("strategy=ProcessPoolExecutor.map&workers=2&items=10");
+        assert!(ppe.contains("with ProcessPoolExecutor(max_workers=2) as executor:\n"));
     }
 
     #[test]

@@ -37,6 +37,35 @@ pub struct ChunkRecord {
     /// results never reached the caller.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub stopped: bool,
+    /// Where the time went when a separate process ran the chunk (process strategies).
+    #[serde(flatten)]
+    pub process: Option<ProcessChunkTimes>,
+}
+
+/// A chunk's time on a process pool, as measured on both sides of the message: how long it
+/// waited in the parent's queue, crossed over (pickling and the message, both ways) and
+/// computed. `start_ms..end_ms` spans the crossing and the computing.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ProcessChunkTimes {
+    /// From the call (every chunk queued) until a process was free to take it, ms.
+    pub queue_ms: f64,
+    /// Pickling the arguments, the message to the process and unpickling them there, ms.
+    pub send_ms: f64,
+    /// Computing the items in the process, ms.
+    pub compute_ms: f64,
+    /// Pickling the results, the message back and unpickling them in the parent, ms.
+    pub return_ms: f64,
+}
+
+/// The processes a process run used: how long each took to start, and whether this run
+/// started it or reused it from an earlier run (a `with Pool()` block reused across maps).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProcessStartup {
+    /// Per process (lane): from `new Worker` until its module was instantiated and it said
+    /// it was ready, ms (`None` if it was not ready when the run ended).
+    pub startup_ms: Vec<Option<f64>>,
+    /// Per process (lane): whether this run started it (`false`: reused, already running).
+    pub started_by_run: Vec<bool>,
 }
 
 impl ChunkRecord {

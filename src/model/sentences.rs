@@ -13,7 +13,7 @@ use crate::model::workload::WorkloadKind;
 pub fn notes(config: &RunConfig) -> Vec<String> {
     let mut notes = Vec::new();
     if config.strategy.pickles() {
-        notes.push("Workers are Web Workers (threads sharing one wasm memory), not processes. As in a process pool, each task's arguments are really pickled to bytes (protocol 4) and unpickled in the worker, and its results pickled back; that time is the darker part of each box. No pipe is crossed, so a real pool's per-message cost is higher.".to_owned());
+        notes.push("Each process is a Web Worker with its own instance of the module and its own memory, sharing nothing with the page or the other processes: as through CPython's pipes, each task's arguments are pickled to bytes (protocol 4) and posted to the process, which unpickles them, computes, and posts its results back pickled; that crossing, both ways, is the darker part of each box.".to_owned());
     }
     if config.strategy.is_threaded() {
         notes.push(if config.gil {
@@ -83,7 +83,7 @@ fn plain_heading(trace: &Trace) -> String {
             )
         }
         (Chunking::PerItem, WorkerCount::OnePerItem) => {
-            format!("{name}: {items}, one thread each")
+            format!("{name}: {items}, one {} each", rule.task_noun)
         }
         (Chunking::PerItem, WorkerCount::Setting) => {
             format!("{name} on {workers}: {items}, one task each")
@@ -136,6 +136,9 @@ pub fn speedup_summary(trace: &Trace) -> String {
         _ if trace.tasks_are_requests() && trace.chunks.iter().any(|c| c.error.is_some()) =>
         {
             "not measured: a request failed, and timing the requests again on 1 worker would re-send it".to_owned()
+        }
+        _ if trace.processes.is_some() && !trace.isolated => {
+            "not measured: the sequential 1-worker run needs a thread, and this page (not cross-origin isolated) cannot start one".to_owned()
         }
         _ => "not measured (the 1-worker run was skipped)".to_owned(),
     }
@@ -213,7 +216,12 @@ pub fn lanes_caption(trace: &Trace) -> String {
     if trace.chunks.len() > 200 {
         caption.push_str("; a finely striped box stands for many chunks too short to draw apart");
     }
-    if trace.chunks.iter().any(|c| c.transfer_ms > 0.0) {
+    if let Some(processes) = &trace.processes {
+        caption.push_str("; the dark band is the share spent crossing to and from the process (pickling and the message, both ways)");
+        if processes.started_by_run.iter().any(|&started| started) {
+            caption.push_str("; a grey hatched lane start is its process starting (a new Web Worker instantiating the module)");
+        }
+    } else if trace.chunks.iter().any(|c| c.transfer_ms > 0.0) {
         caption.push_str("; the dark band is the share spent pickling");
     }
     if trace.gil() {
@@ -257,6 +265,37 @@ pub fn gather_caption(trace: &Trace) -> String {
         Delivery::InOrder => format!("each result reaches the caller once it and every earlier one are back; {} of {} arrived early and waited for an earlier one (striped)", group_digits(waited as u64), group_digits(n as u64)),
         Delivery::AllAtEnd => format!("results land at their place in input order (numbers: arrival order); the caller gets the whole list at {}, once every task is back, so {} of {} waited (striped)", ms(end, 1), group_digits(waited as u64), group_digits(n as u64)),
     }
+}
+
+/// What the page says of a process pool's start-up: how long each process this run started
+/// took to be ready (`unfinished` if it was not ready when the run ended), or that the pool was reused (`None` for runs without processes).
+pub fn process_startup_summary(trace: &Trace) -> Option<String> {
+    let processes = trace.processes.as_ref()?;
+    let started: Vec<String> = processes
+        .startup_ms
+        .iter()
+        .zip(&processes.started_by_run)
+        .filter(|(_, &by_run)| by_run)
+        .map(|(startup, _)| startup.map_or_else(|| "unfinished".to_owned(), |t| ms(t, 0)))
+        .collect();
+    let reused = processes.started_by_run.len() - started.len();
+    Some(match (started.is_empty(), reused) {
+        (true, _) => format!(
+            "none: {} reused, started by an earlier run on this page",
+            count(reused, "process")
+        ),
+        (false, 0) => format!(
+            "{} started by this run; start-up: {}",
+            count(started.len(), "process"),
+            started.join(", ")
+        ),
+        (false, _) => format!(
+            "{} started by this run; start-up: {}; {} reused",
+            count(started.len(), "process"),
+            started.join(", "),
+            group_digits(reused as u64)
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -324,6 +363,13 @@ mod tests {
             speedup_summary(&trace),
             "not measured (the 1-worker run was skipped)"
         );
+        let mut without_threads = trace.clone();
+        without_threads.isolated = false;
+        without_threads.processes = Some(crate::model::record::ProcessStartup {
+            startup_ms: vec![None, None],
+            started_by_run: vec![false, false],
+        });
+        assert!(speedup_summary(&without_threads).contains("cannot start one"));
         assert_eq!(stopped_summary(&trace), None);
         trace.stopped = true;
         trace.chunks[1].stopped = true;
@@ -338,5 +384,42 @@ mod tests {
             stopped_summary(&trace).unwrap(),
             "Stopped after 10.0 ms: 1 of 2 started tasks finished (1 of 2 items); the caller got no result list."
         );
+    }
+
+    #[test]
+    fn the_start_up_of_a_process_pool_says_which_processes_this_run_started() {
+        let mut trace =
+            crate::model::trace::tests::trace_of(&[(0, 0, 0.0, 1.0), (1, 1, 0.0, 1.0)], &[0, 1]);
+        assert_eq!(
+            process_startup_summary(&trace),
+            None,
+            "no processes, no sentence"
+        );
+        trace.processes = Some(crate::model::record::ProcessStartup {
+            startup_ms: vec![Some(48.4), Some(61.0)],
+            started_by_run: vec![true, true],
+        });
+        assert_eq!(
+            process_startup_summary(&trace).unwrap(),
+            "2 processes started by this run; start-up: 48 ms, 61 ms"
+        );
+        assert!(lanes_caption(&trace).contains("its process starting"));
+        trace.processes = Some(crate::model::record::ProcessStartup {
+            startup_ms: vec![Some(48.4), None],
+            started_by_run: vec![false, true],
+        });
+        assert_eq!(
+            process_startup_summary(&trace).unwrap(),
+            "1 process started by this run; start-up: unfinished; 1 reused"
+        );
+        trace.processes = Some(crate::model::record::ProcessStartup {
+            startup_ms: vec![Some(48.4), Some(61.0)],
+            started_by_run: vec![false, false],
+        });
+        assert_eq!(
+            process_startup_summary(&trace).unwrap(),
+            "none: 2 processes reused, started by an earlier run on this page"
+        );
+        assert!(!lanes_caption(&trace).contains("its process starting"));
     }
 }

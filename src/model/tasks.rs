@@ -209,6 +209,7 @@ impl TaskRun {
                 gil_wait_ms,
                 error,
                 stopped,
+                process: None,
             });
         }
         if self.workers_running.fetch_sub(1, Ordering::AcqRel) != 1 {

@@ -9,7 +9,7 @@ use crate::model::config::RunConfig;
 use crate::model::errors::TaskError;
 use crate::model::gil::GilSlice;
 use crate::model::item_work::item_value;
-use crate::model::record::{ChunkRecord, DepthSample, Recording, RunFacts};
+use crate::model::record::{ChunkRecord, DepthSample, ProcessStartup, Recording, RunFacts};
 use crate::model::strategy::Strategy;
 use crate::model::workload::WorkloadKind;
 use serde::ser::SerializeStruct;
@@ -73,6 +73,8 @@ pub struct Trace {
     /// Whether the run was stopped before it finished: the trace holds what ran until then
     /// (tasks cut short are marked `stopped`), and the caller got no result list.
     pub stopped: bool,
+    /// The processes of a process run (process strategies only; set by the runtime).
+    pub processes: Option<ProcessStartup>,
     /// Figures that follow from the rest, computed once (not part of the JSON).
     pub derived: Derived,
 }
@@ -122,6 +124,7 @@ impl Trace {
             baseline_wall_ms: None,
             baseline: None,
             stopped,
+            processes: None,
             derived: Derived::default(),
         }
     }
@@ -212,6 +215,10 @@ impl Serialize for Trace {
         out.serialize_field("baseline_wall_ms", &self.baseline_wall_ms)?;
         out.serialize_field("baseline", &self.baseline)?;
         out.serialize_field("stopped", &self.stopped)?;
+        match &self.processes {
+            Some(processes) => out.serialize_field("processes", processes)?,
+            None => out.skip_field("processes")?,
+        }
         out.end()
     }
 }
@@ -314,6 +321,7 @@ pub(crate) mod tests {
                 gil_wait_ms: 0.0,
                 error: None,
                 stopped: false,
+                process: None,
             })
             .collect::<Vec<_>>();
         let config = crate::model::config::Inputs::from_query("workers=2")

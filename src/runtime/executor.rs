@@ -33,6 +33,10 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
     if config.strategy.is_fetch() {
         return crate::runtime::fetch::run(config).await;
     }
+    // Process strategies run on processes of their own, which need no isolation.
+    if config.strategy.rule().runner == Runner::Processes {
+        return crate::runtime::process::run(config, control).await;
+    }
     let pool = pool::ready().await?;
     let (sender, receiver) = oneshot::channel::<Result<Trace, String>>();
     let sender = Arc::new(Mutex::new(Some(sender)));
@@ -188,6 +192,7 @@ fn rayon_outcome(
                 gil_wait_ms: 0.0,
                 error: None,
                 stopped: piece.stopped,
+                process: None,
             }
         })
         .collect();

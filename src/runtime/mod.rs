@@ -8,5 +8,6 @@ pub mod clock;
 pub mod executor;
 pub mod fetch;
 pub mod pool;
+pub mod process;
 pub mod rayon_trace;
 pub mod session;

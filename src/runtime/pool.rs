@@ -190,7 +190,7 @@ fn resident(index: usize) {
 pub async fn ready() -> Result<PoolInfo, String> {
     if !is_cross_origin_isolated() {
         return Err(
-            "this page is not cross-origin isolated, so the browser forbids the shared memory Web Workers need: nothing can run in parallel here"
+            "this page is not cross-origin isolated, so the browser forbids the shared memory that threads need"
                 .to_owned(),
         );
     }

@@ -113,7 +113,9 @@ pub async fn run(
     // run with a failure gets no baseline rather than one that re-sends it.
     let failed_request = workload.kind == WorkloadKind::Fetch
         && trace.chunks.iter().any(|chunk| chunk.error.is_some());
-    if !options.measure_baseline || failed_request {
+    // The baseline runs on the thread pool, which a page that is not isolated lacks.
+    let no_threads = !crate::runtime::pool::is_cross_origin_isolated();
+    if !options.measure_baseline || failed_request || no_threads {
         return Ok(trace);
     }
     on_phase(RunPhase::MeasuringBaseline);

@@ -229,7 +229,7 @@ fn PoolBanner(props: &PoolBannerProps) -> Html {
         },
         PoolStatus::Unavailable(why) => html! {
             <p class="pool pool-unavailable" role="alert">
-                { format!("Cannot run threads here: {why}. Open the playground on its own page, served with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp. asyncio.gather and sequential still run: they need no worker.") }
+                { format!("Cannot run threads here: {why}. The process strategies (multiprocessing.Pool, ProcessPoolExecutor) still run, each process with a memory of its own, and so do asyncio.gather and sequential. For threads, open the playground on its own page, served with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp.") }
             </p>
         },
     }

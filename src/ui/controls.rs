@@ -72,11 +72,10 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 "one request per URL typed: {}",
                 config.fetch.urls.len()
             )),
-            Field::Workers => config
-                .strategy
-                .rule()
-                .default_workers
-                .map(|default| format!("CPython's default: {default}")),
+            Field::Workers => config.workers_explanation().or_else(|| {
+                let formula = config.strategy.rule().default_workers.formula()?;
+                Some(format!("left empty: {formula}"))
+            }),
             Field::Items
             | Field::Workload
             | Field::Shape

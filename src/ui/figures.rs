@@ -39,10 +39,14 @@ pub fn Figures(props: &FiguresProps) -> Html {
             *items += chunk.len;
         }
     }
-    let startup = match props.pool {
-        PoolStatus::Ready { startup_ms, .. } => ms(startup_ms, 0),
-        PoolStatus::Starting | PoolStatus::Unavailable(_) => "—".to_owned(),
-    };
+    // A process pool's own start-up, else the thread pool's.
+    let startup = crate::model::sentences::process_startup_summary(trace).unwrap_or_else(|| {
+        match props.pool {
+            PoolStatus::Ready { startup_ms, .. } => ms(startup_ms, 0),
+            PoolStatus::Starting | PoolStatus::Unavailable(_) => "—".to_owned(),
+        }
+    });
+    let processes = trace.processes.is_some();
     let notes = html! {
         if !trace.notes.is_empty() {
             <ul class="notes" id="notes">
@@ -64,13 +68,13 @@ pub fn Figures(props: &FiguresProps) -> Html {
                 <dt>{ "Wall time" }</dt><dd data-figure="wall">{ ms(m.wall_ms, 1) }</dd>
                 <dt>{ "Sum of task time" }</dt><dd data-figure="sum">{ ms(m.sum_task_ms, 1) }</dd>
                 <dt>{ "Speed-up" }</dt><dd data-figure="speedup">{ speedup }</dd>
-                <dt>{ "Threads that ran chunks" }</dt><dd data-figure="threads">{ format!("{} (most at once: {})", group_digits(m.threads_used as u64), group_digits(m.peak_parallelism as u64)) }</dd>
+                <dt>{ if processes { "Processes that ran chunks" } else { "Threads that ran chunks" } }</dt><dd data-figure="threads">{ format!("{} (most at once: {})", group_digits(m.threads_used as u64), group_digits(m.peak_parallelism as u64)) }</dd>
                 <dt>{ "Cross-origin isolated" }</dt><dd data-figure="isolated">{ if trace.isolated { "yes" } else { "no" } }</dd>
-                <dt>{ "Pool start-up" }</dt><dd data-figure="startup">{ startup }</dd>
+                <dt>{ if processes { "Process start-up" } else { "Pool start-up" } }</dt><dd data-figure="startup">{ startup }</dd>
                 if m.transfer_ms > 0.0 {
-                    <dt>{ "Pickling arguments and results" }</dt><dd data-figure="pickling">{ format!("{} in all ({} per task)", duration(m.transfer_ms), duration(m.transfer_ms / trace.chunks.len().max(1) as f64)) }</dd>
+                    <dt>{ if processes { "Pickling and messages, both ways" } else { "Pickling arguments and results" } }</dt><dd data-figure="pickling">{ format!("{} in all ({} per task)", duration(m.transfer_ms), duration(m.transfer_ms / trace.chunks.len().max(1) as f64)) }</dd>
                 }
-                if trace.strategy().rule().workers == WorkerCount::OnePerItem {
+                if trace.strategy().rule().workers == WorkerCount::OnePerItem && !processes {
                     <dt>{ "Thread start (hand-off)" }</dt><dd data-figure="thread-start">{ format!("{} median from start() to running, last at {}", duration(m.median_worker_start_ms), duration(m.last_worker_start_ms)) }</dd>
                 }
                 if trace.gil() {

@@ -62,6 +62,42 @@ fn draw_gil(ctx: &CanvasRenderingContext2d, spans: &[GilSpan], lanes: usize) {
     }
 }
 
+/// Each process this run started: grey and hatched from the call until it was ready (its
+/// module instantiated), labelled where there is room.
+fn draw_process_startup(ctx: &CanvasRenderingContext2d, trace: &Trace, plot: f64) {
+    let Some(processes) = &trace.processes else {
+        return;
+    };
+    let span = time_span(trace);
+    for (lane, &started) in processes.started_by_run.iter().enumerate() {
+        let ready_ms = trace.worker_started_ms.get(lane).copied().unwrap_or(0.0);
+        if !started || ready_ms <= 0.0 || span <= 0.0 {
+            continue;
+        }
+        let (y, x1) = (lane as f64 * (LANE + GAP), ready_ms / span * plot);
+        ctx.set_fill_style_str("#c9ced8");
+        ctx.fill_rect(GUTTER, y + 1.0, x1, LANE - 2.0);
+        ctx.save();
+        ctx.begin_path();
+        ctx.rect(GUTTER, y + 1.0, x1, LANE - 2.0);
+        ctx.clip();
+        ctx.set_stroke_style_str("rgba(255,255,255,0.8)");
+        ctx.begin_path();
+        let mut offset = -LANE;
+        while offset < x1 {
+            ctx.move_to(GUTTER + offset, y + LANE);
+            ctx.line_to(GUTTER + offset + LANE, y);
+            offset += 6.0;
+        }
+        ctx.stroke();
+        ctx.restore();
+        if x1 > 60.0 {
+            ctx.set_fill_style_str("#333");
+            let _ = ctx.fill_text("start-up", GUTTER + 4.0, y + LANE / 2.0);
+        }
+    }
+}
+
 /// The holding stretches as `lane:x0-x1` words, for tests to check that no two overlap.
 fn holding_list(spans: &[GilSpan]) -> String {
     spans
@@ -84,12 +120,14 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()
         // One numbering everywhere: the trace's `worker` (rayon's lanes too), 0-based.
         let thread = grid.lane_threads().get(worker).copied().flatten();
         let label = match thread {
+            Some(_) if trace.processes.is_some() => format!("worker {worker} · process"),
             Some(thread) => format!("worker {worker} · thread {thread}"),
             None => format!("worker {worker} · idle"),
         };
         ctx.set_fill_style_str("#333");
         ctx.fill_text(&label, 4.0, y + LANE / 2.0).ok()?;
     }
+    draw_process_startup(&ctx, trace, plot);
     let drawing = grid.drawing(plot);
     // With the GIL on, a box is pale where its thread did not hold the lock: its computing
     // is drawn only where it held it, so no two lanes compute at once.

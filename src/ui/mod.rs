@@ -30,6 +30,14 @@ pub fn start() {
     if let Some(boot) = document.get_element_by_id("boot") {
         boot.remove();
     }
+    // `os.cpu_count()` in a browser: the defaults of Pool(), ProcessPoolExecutor() and
+    // ThreadPoolExecutor() follow it, as in CPython.
+    if let Some(window) = web_sys::window() {
+        let processors = window.navigator().hardware_concurrency();
+        if processors.is_finite() && processors >= 1.0 {
+            crate::model::machine::set_cpu_count(processors as usize);
+        }
+    }
     if let Some(root) = document.get_element_by_id("app") {
         yew::Renderer::<app::App>::with_root(root).render();
     }

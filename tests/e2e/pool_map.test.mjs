@@ -82,6 +82,9 @@ test('the seed example (14 items, 5 workers, chunksize 3) splits and gathers as 
 test('a 2-worker run really runs chunks on 2 threads at overlapping times', async () => {
   const page = await openPage(browser, `${isolatedSite.url}?workers=2&items=24&chunksize=1&cost=60000`);
   await waitForPool(page);
+  // The first run starts the pool's processes; one may take every short chunk before the
+  // other is ready. Once started, a pool is reused.
+  await runInPage(page, { workers: 2, items: 2, chunksize: 1, cost: 10 });
   await page.click('#run');
   await page.waitForSelector('.run', { timeout: 60_000 });
   assert.match(await page.textContent('[data-figure="threads"]'), /^2 \(most at once: 2\)/);
@@ -236,15 +239,24 @@ test('the largest runs are recorded and drawn without freezing the page', async 
   await page.close();
 });
 
-test('a page that is not cross-origin isolated says so, runs no threads, and still runs the fetches', async () => {
+test('a page that is not cross-origin isolated says so, runs no threads, and still runs the processes and the fetches', async () => {
   const plain = await serve({ isolated: false });
   try {
     const page = await openPage(browser, plain.url);
     await page.waitForSelector('.pool-unavailable', { timeout: 30_000 });
     assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
     assert.match(await page.textContent('.pool-unavailable'), /not cross-origin isolated/);
+    assert.match(await page.textContent('.pool-unavailable'), /process strategies \(multiprocessing.Pool, ProcessPoolExecutor\) still run/);
+    await page.selectOption('#strategy', 'ThreadPoolExecutor.map');
     assert.equal(await page.locator('#run').isDisabled(), true, 'no thread strategy runs');
-    await assert.rejects(runInPage(page, { workers: 2 }), /not cross-origin isolated/);
+    await assert.rejects(runInPage(page, { strategy: 'ThreadPoolExecutor.map', workers: 2 }), /not cross-origin isolated/);
+    // Processes share no memory: Pool.map runs, on processes.
+    await page.selectOption('#strategy', 'Pool.map');
+    assert.equal(await page.locator('#run').isEnabled(), true, 'Pool.map runs on processes');
+    const pool = await runInPage(page, { strategy: 'Pool.map', workers: 2, items: 14, chunksize: 3, cost: 1000 });
+    assert.equal(pool.isolated, false);
+    assert.equal(pool.results_in_order, true);
+    assert.deepEqual(pool.processes.started_by_run, [true, true]);
     // The fetch strategies need no worker: they still run, and say the page was not isolated.
     await page.selectOption('#strategy', 'asyncio.gather');
     await page.fill('#latency_ms', '0');

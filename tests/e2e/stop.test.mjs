@@ -118,7 +118,11 @@ test('playground.cancel() stops every strategy; the run resolves with its partia
     { strategy: 'Pool.map', workload: 'io', items: 100, cost: 1000000, workers: 2 },
   ];
   for (const config of configs) {
-    const { trace, stopped, stop_ms } = await runAndCancel(page, config, 400);
+    // A process strategy's run may begin with its processes' start-up (those the previous
+    // Stop terminated are being replaced): it is stopped once its processes have had time to
+    // start and take a task.
+    const onProcesses = /^(Pool\.|ProcessPoolExecutor\.)/.test(config.strategy);
+    const { trace, stopped, stop_ms } = await runAndCancel(page, config, onProcesses ? 1200 : 400);
     const name = `${config.strategy} ${config.workload ?? 'cpu'}${config.gil ? ' GIL' : ''}`;
     assert.equal(stopped, true, `${name}: cancel() found the run`);
     assert.equal(trace.stopped, true, `${name}: the trace is marked stopped`);

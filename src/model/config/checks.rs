@@ -7,7 +7,7 @@ use super::run_config::RunConfig;
 use super::settings::Settings;
 use super::value::quote;
 use crate::model::field::Field;
-use crate::model::strategy::{Strategy, WorkerCount};
+use crate::model::strategy::{Runner, Strategy, WorkerCount};
 use crate::model::words::group_digits;
 use crate::model::workload::WorkloadKind;
 
@@ -18,6 +18,9 @@ pub const MAX_ESTIMATED_MS: f64 = 120_000.0;
 /// The most threads `threading.Thread` may start: the browser cannot start an OS thread per
 /// task, so each runs on one of the page's 16 Web Workers.
 pub const MAX_THREADS: usize = 16;
+
+/// The most processes `multiprocessing.Process` starts in one run (one per item).
+pub const MAX_PROCESSES: usize = 64;
 
 /// The most requests a `fetch` workload makes (one per item), as for `asyncio.gather`.
 pub const MAX_FETCH_REQUESTS: usize = Field::Requests.range().1 as usize;
@@ -101,9 +104,23 @@ fn fetch_requests_at_most(config: &RunConfig) -> Option<(&'static str, String)> 
     ))
 }
 
-/// A strategy that starts a thread per item starts at most [`MAX_THREADS`].
+/// A strategy that starts a thread per item starts at most [`MAX_THREADS`]; one that starts
+/// a process per item, at most [`MAX_PROCESSES`].
 fn threads_at_most(config: &RunConfig) -> Option<(&'static str, String)> {
-    if config.strategy.rule().workers != WorkerCount::OnePerItem || config.items <= MAX_THREADS {
+    let rule = config.strategy.rule();
+    if rule.workers != WorkerCount::OnePerItem {
+        return None;
+    }
+    if rule.runner == Runner::Processes {
+        return (config.items > MAX_PROCESSES).then(|| (
+            Field::Items.key(),
+            format!(
+                "{} starts one process per item: use at most {MAX_PROCESSES} items here (each process is a Web Worker with its own memory), or a pool",
+                config.strategy.name()
+            ),
+        ));
+    }
+    if config.items <= MAX_THREADS {
         return None;
     }
     Some((

@@ -3,8 +3,10 @@
 
 use super::query::encode_query_value;
 use crate::model::field::Field;
+use crate::model::machine::cpu_count;
 use crate::model::pool_map::{default_chunksize, default_chunksize_formula};
-use crate::model::strategy::{Chunking, Strategy};
+use crate::model::strategy::{Chunking, DefaultWorkers, Strategy, WorkerCount};
+use crate::model::words::count;
 use crate::model::workload::{Workload, WorkloadKind};
 use std::collections::BTreeSet;
 
@@ -74,6 +76,45 @@ impl RunConfig {
         }
     }
 
+    /// Whether the worker count was given; if not, it is the library's default on this machine.
+    pub fn workers_given(&self) -> bool {
+        self.given.contains(&Field::Workers)
+    }
+
+    /// How the worker count was chosen, for the page: `2 (default: os.cpu_count(), this
+    /// machine's 2 logical processors)`; `None` when it was given or the strategy reads none.
+    pub fn workers_explanation(&self) -> Option<String> {
+        let rule = self.strategy.rule();
+        if self.workers_given() || rule.workers != WorkerCount::Setting {
+            return None;
+        }
+        let cpus = cpu_count();
+        let wanted = rule.default_workers.resolve(cpus);
+        let processors = count(cpus, "logical processor");
+        let why = match rule.default_workers {
+            DefaultWorkers::CpuCount => format!("os.cpu_count(), this machine's {processors}"),
+            DefaultWorkers::CpuCountPlusFour => {
+                format!("min(32, os.cpu_count() + 4) = min(32, {cpus} + 4)")
+            }
+            DefaultWorkers::RayonThreads => {
+                format!("rayon's, one thread per logical processor: {processors}")
+            }
+            DefaultWorkers::PageDefault(_) => format!(
+                "the page's: {} takes the number your program names",
+                self.strategy.name()
+            ),
+            DefaultWorkers::NotRead => return None,
+        };
+        Some(if wanted > self.workers {
+            format!(
+                "{} (default: {why}, that is {wanted}; the page runs at most {})",
+                self.workers, self.workers
+            )
+        } else {
+            format!("{} (default: {why})", self.workers)
+        })
+    }
+
     /// The base cost per item.
     pub fn cost(&self) -> u32 {
         self.workload.cost
@@ -81,8 +122,11 @@ impl RunConfig {
 
     /// The same run with another worker count (for the 1-worker baseline).
     pub fn with_workers(&self, workers: usize) -> Self {
+        let mut given = self.given.clone();
+        given.insert(Field::Workers);
         Self {
             workers,
+            given,
             ..self.clone()
         }
     }
@@ -98,10 +142,9 @@ impl RunConfig {
         };
         Self {
             strategy,
-            workers: 1,
             chunksize: None,
             gil: false,
-            ..self.clone()
+            ..self.with_workers(1)
         }
     }
 
@@ -111,7 +154,8 @@ impl RunConfig {
         let mut pairs = vec![("strategy", self.strategy.name().to_owned())];
         for &field in self.strategy.fields() {
             let value = match field {
-                Field::Workers => Some(self.workers.to_string()),
+                // Left out, the worker count is the library's default on the reader's machine.
+                Field::Workers => self.workers_given().then(|| self.workers.to_string()),
                 Field::Chunksize => self.chunksize.map(|c| c.to_string()),
                 Field::Items => Some(self.items.to_string()),
                 Field::Workload => Some(self.workload.kind.name().to_owned()),
@@ -156,6 +200,43 @@ mod tests {
 
     fn inputs(query: &str) -> Inputs {
         Inputs::from_query(query)
+    }
+
+    #[test]
+    fn workers_left_out_are_the_librarys_default_on_this_machine() {
+        // Native tests run with the default processor count (the page sets the real one).
+        let cpus = cpu_count();
+        let pool = inputs("strategy=Pool.map&items=10").validate().unwrap();
+        assert_eq!(pool.workers, cpus, "Pool(): os.cpu_count()");
+        assert_eq!(
+            pool.workers_explanation().unwrap(),
+            format!("{cpus} (default: os.cpu_count(), this machine's {cpus} logical processors)")
+        );
+        assert!(!pool.to_query().contains("workers"), "left out of the link");
+        let tpe = inputs("strategy=ThreadPoolExecutor.map&items=10")
+            .validate()
+            .unwrap();
+        assert_eq!(
+            tpe.workers,
+            (cpus + 4).min(16),
+            "ThreadPoolExecutor(): min(32, cpus + 4)"
+        );
+        assert!(tpe.workers_explanation().unwrap().contains(&format!(
+            "min(32, os.cpu_count() + 4) = min(32, {cpus} + 4)"
+        )));
+        let given = inputs("strategy=Pool.map&workers=3&items=10")
+            .validate()
+            .unwrap();
+        assert_eq!((given.workers, given.workers_explanation()), (3, None));
+        assert!(given.to_query().contains("workers=3"));
+        let queue = inputs("strategy=queue.Queue&items=10").validate().unwrap();
+        assert_eq!(queue.workers, 4, "queue.Queue has no default: the page's 4");
+        let baseline = pool.sequential_baseline();
+        assert_eq!(baseline.workers, 1);
+        assert!(
+            baseline.to_query().contains("workers=1"),
+            "the baseline names its one worker"
+        );
     }
 
     #[test]

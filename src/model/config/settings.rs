@@ -7,13 +7,14 @@ use super::invalid::Invalid;
 use super::run_config::{FetchConfig, RunConfig};
 use super::value::parse_urls;
 use crate::model::field::Field;
+use crate::model::machine::cpu_count;
 use crate::model::strategy::{Strategy, WorkerCount};
 use crate::model::workload::{Shape, Workload, WorkloadKind};
 
 /// Every setting parsed to its type, before the settings are checked together. A setting
 /// the strategy does not read holds its default.
 pub(super) struct Settings {
-    workers: u64,
+    workers: Option<u64>,
     chunksize: Option<u64>,
     items: u64,
     kind: WorkloadKind,
@@ -84,7 +85,7 @@ impl Settings {
             reads: strategy.fields(),
             invalid,
         };
-        let workers = reader.number(Field::Workers);
+        let workers = reader.optional_number(Field::Workers);
         let chunksize = reader.optional_number(Field::Chunksize);
         let items = reader.number(Field::Items);
         let cost = reader.number(Field::Cost);
@@ -119,9 +120,15 @@ impl Settings {
     /// The run these settings describe (not yet checked together).
     pub(super) fn into_config(self, strategy: Strategy, inputs: &Inputs) -> RunConfig {
         let items = self.items as usize;
-        let workers = match strategy.rule().workers {
-            WorkerCount::OnePerItem => items,
-            WorkerCount::Setting | WorkerCount::EventLoop => self.workers as usize,
+        let rule = strategy.rule();
+        let workers = match (rule.workers, self.workers) {
+            (WorkerCount::OnePerItem, _) => items,
+            (WorkerCount::Setting | WorkerCount::EventLoop, Some(given)) => given as usize,
+            // Left out: the library's default on this machine, within what the page runs.
+            (WorkerCount::Setting | WorkerCount::EventLoop, None) => rule
+                .default_workers
+                .resolve(cpu_count())
+                .min(Field::Workers.range().1 as usize),
         };
         RunConfig {
             strategy,

@@ -33,6 +33,7 @@ impl FetchRun {
                     gil_wait_ms: 0.0,
                     error: outcome.error(),
                     stopped: false,
+                    process: None,
                 }
             })
             .collect();

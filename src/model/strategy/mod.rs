@@ -11,7 +11,9 @@
 
 mod rule;
 
-pub use rule::{Chunking, Delivery, Family, HandOut, HandOutRule, Rule, Runner, WorkerCount};
+pub use rule::{
+    Chunking, DefaultWorkers, Delivery, Family, HandOut, HandOutRule, Rule, Runner, WorkerCount,
+};
 
 use crate::model::field::{Field, WORKLOAD_NAMES};
 
@@ -36,6 +38,9 @@ pub enum Strategy {
     PoolApplyAsync,
     /// `ProcessPoolExecutor(max_workers).map(f, items, chunksize=1)`.
     ProcessPoolMap,
+    /// `multiprocessing.Process(target=f, args=(x,))` per item, each started, then joined in
+    /// order.
+    MultiprocessingProcess,
     /// A `queue.Queue` drained by N worker threads.
     QueueQueue,
     /// rayon's `par_iter().map()`: recursive splitting and work stealing.
@@ -61,11 +66,11 @@ const POOL: Rule = Rule {
     pickles: true,
     python_threads: false,
     star_args: false,
-    runner: Runner::Tasks,
+    runner: Runner::Processes,
     workers: WorkerCount::Setting,
     settings: &[Workers, Chunksize, Items, Workload, Cost, Shape, Seed],
     refusals: &[],
-    default_workers: Some("os.cpu_count()"),
+    default_workers: DefaultWorkers::CpuCount,
     default_items: "100",
     task_noun: "chunk",
     source: "",
@@ -86,7 +91,7 @@ const THREADS: Rule = Rule {
     workers: WorkerCount::Setting,
     settings: &[Workers, Items, Workload, Cost, Shape, Seed, Gil],
     refusals: &[],
-    default_workers: None,
+    default_workers: DefaultWorkers::PageDefault(4),
     default_items: "100",
     task_noun: "task",
     source: "",
@@ -107,7 +112,7 @@ const RUST: Rule = Rule {
     workers: WorkerCount::Setting,
     settings: &[Workers, Items, Workload, Cost, Shape, Seed],
     refusals: &[],
-    default_workers: None,
+    default_workers: DefaultWorkers::RayonThreads,
     default_items: "100",
     task_noun: "block",
     source: "",
@@ -130,7 +135,7 @@ const EVENT_LOOP: Rule = Rule {
     workers: WorkerCount::EventLoop,
     settings: &[Requests, LatencyMs, TimeoutMs, ReturnExceptions, Urls],
     refusals: &[],
-    default_workers: None,
+    default_workers: DefaultWorkers::NotRead,
     default_items: "100",
     task_noun: "request",
     source: "",
@@ -139,7 +144,7 @@ const EVENT_LOOP: Rule = Rule {
 
 impl Strategy {
     /// Every strategy, in the order the picker lists them.
-    pub const ALL: [Strategy; 14] = [
+    pub const ALL: [Strategy; 15] = [
         Strategy::PoolMap,
         Strategy::PoolMapAsync,
         Strategy::PoolImap,
@@ -147,6 +152,7 @@ impl Strategy {
         Strategy::PoolStarmap,
         Strategy::PoolApplyAsync,
         Strategy::ProcessPoolMap,
+        Strategy::MultiprocessingProcess,
         Strategy::ThreadPoolMap,
         Strategy::ThreadingThread,
         Strategy::QueueQueue,
@@ -209,12 +215,28 @@ impl Strategy {
                 source: "Lib/concurrent/futures/process.py: map submits one future per batch of chunksize (default 1); _add_call_item_to_queue fills a call queue of max_workers + EXTRA_QUEUED_CALLS (1); results awaited in order",
                 ..POOL
             },
+            Strategy::MultiprocessingProcess => Rule {
+                name: "multiprocessing.Process",
+                family: Family::Multiprocessing,
+                chunking: Chunking::PerItem,
+                hand_out: HandOutRule::OwnTask,
+                delivery: Delivery::InOrder,
+                workers: WorkerCount::OnePerItem,
+                settings: &[Items, Workload, Cost, Shape, Seed],
+                refusals: &[(Workers, "multiprocessing.Process starts one process per item: it reads no 'workers' (the items set how many processes run)")],
+                default_workers: DefaultWorkers::NotRead,
+                default_items: "16",
+                task_noun: "process",
+                source: "Lib/multiprocessing/process.py: Process(target=f, args=(x,)) per item; start() launches a new process (spawn: a new interpreter that re-imports the main module), join() waits for it, in order",
+                browser_note: Some("Each start() starts a new Web Worker that instantiates the module anew, as the spawn start method starts a new interpreter that re-imports the main module; that start-up is drawn at the start of each lane, and paid per item. The result comes back pickled in a message, as through a multiprocessing.Queue, and the process ends."),
+                ..POOL
+            },
             Strategy::ThreadPoolMap => Rule {
                 name: "ThreadPoolExecutor.map",
                 family: Family::ConcurrentFutures,
                 delivery: Delivery::InOrder,
                 refusals: &[(Chunksize, "ThreadPoolExecutor.map ignores chunksize (CPython accepts it and does nothing with it): leave it out")],
-                default_workers: Some("min(32, os.cpu_count() + 4)"),
+                default_workers: DefaultWorkers::CpuCountPlusFour,
                 source: "Lib/concurrent/futures/thread.py: one _WorkItem per input on one unbounded _work_queue; map yields the futures' results in order",
                 browser_note: Some("CPython starts the executor's threads lazily, one per submit while fewer than max_workers exist (default min(32, os.cpu_count() + 4)); here the max_workers threads are resident Web Workers woken as the run starts."),
                 ..THREADS
@@ -226,6 +248,7 @@ impl Strategy {
                 workers: WorkerCount::OnePerItem,
                 settings: &[Items, Workload, Cost, Shape, Seed, Gil],
                 refusals: &[(Workers, "threading.Thread starts one thread per item: it reads no 'workers' (the items set how many threads run)")],
+                default_workers: DefaultWorkers::NotRead,
                 default_items: "16",
                 task_noun: "thread",
                 source: "Lib/threading.py: Thread(target=f, args=(x,)) per item, each start()ed, then join()ed in order",
@@ -248,6 +271,7 @@ impl Strategy {
             },
             Strategy::Static => Rule {
                 name: "static",
+                default_workers: DefaultWorkers::PageDefault(4),
                 source: "a static schedule (OpenMP's schedule(static)): block w of ceil(items / workers) for worker w",
                 ..RUST
             },
@@ -371,6 +395,12 @@ mod tests {
                 rule.name
             );
             assert_eq!(
+                rule.workers == WorkerCount::Setting,
+                rule.default_workers != DefaultWorkers::NotRead,
+                "{}: a default exactly where the setting is read",
+                rule.name
+            );
+            assert_eq!(
                 rule.runner == Runner::EventLoop,
                 matches!(rule.hand_out, HandOutRule::EventLoop { .. }),
                 "{}: the event loop hands out its own requests",
@@ -378,9 +408,17 @@ mod tests {
             );
             assert_eq!(
                 rule.pickles,
-                matches!(rule.family, Family::MultiprocessingPool)
-                    || strategy == Strategy::ProcessPoolMap,
+                matches!(
+                    rule.family,
+                    Family::MultiprocessingPool | Family::Multiprocessing
+                ) || strategy == Strategy::ProcessPoolMap,
                 "{}: exactly the process strategies pickle",
+                rule.name
+            );
+            assert_eq!(
+                rule.runner == Runner::Processes,
+                rule.pickles,
+                "{}: exactly the process strategies run on processes",
                 rule.name
             );
         }

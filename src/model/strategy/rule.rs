@@ -9,6 +9,8 @@ use crate::model::field::Field;
 pub enum Family {
     /// `multiprocessing.Pool`.
     MultiprocessingPool,
+    /// `multiprocessing` itself (`Process`).
+    Multiprocessing,
     /// `concurrent.futures`.
     ConcurrentFutures,
     /// `threading` (and `queue`).
@@ -24,6 +26,7 @@ impl Family {
     pub fn name(self) -> &'static str {
         match self {
             Family::MultiprocessingPool => "multiprocessing.Pool",
+            Family::Multiprocessing => "multiprocessing",
             Family::ConcurrentFutures => "concurrent.futures",
             Family::Threading => "threading",
             Family::Rust => "Rust",
@@ -102,6 +105,9 @@ pub enum Runner {
     Tasks,
     /// rayon itself, lent exactly the chosen number of the pool's Web Workers.
     Rayon,
+    /// Processes: module Web Workers, each with its own instance of the module and its own
+    /// memory, sent pickled task messages by the page (nothing shared, no isolation needed).
+    Processes,
     /// `fetch()`es on the page's own event loop: no worker, no shared memory.
     EventLoop,
 }
@@ -146,8 +152,8 @@ pub struct Rule {
     /// Why it refuses a setting that other strategies read, in CPython's terms, where that
     /// needs more than "does not use it".
     pub refusals: &'static [(Field, &'static str)],
-    /// CPython's default number of workers when none is given, if it has one.
-    pub default_workers: Option<&'static str>,
+    /// How many workers run when none is given.
+    pub default_workers: DefaultWorkers,
     /// The items a new page starts with for it.
     pub default_items: &'static str,
     /// What one task is called on the page (`chunk`, `batch`, `thread`, `piece`, …).
@@ -157,4 +163,56 @@ pub struct Rule {
     /// What differs in the browser from the runtime it names, beyond what its family shares
     /// (said on the page and in the trace's notes).
     pub browser_note: Option<&'static str>,
+}
+
+/// How many workers a strategy runs when `workers` is left out, as its library decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultWorkers {
+    /// `os.cpu_count()` (`multiprocessing.Pool()`, `ProcessPoolExecutor()`).
+    CpuCount,
+    /// `min(32, os.cpu_count() + 4)` (`ThreadPoolExecutor()`).
+    CpuCountPlusFour,
+    /// rayon's global pool: one thread per logical processor.
+    RayonThreads,
+    /// The library has none (the program names a number): the page starts with this many.
+    PageDefault(usize),
+    /// The strategy reads no worker count (one per item, or one event loop).
+    NotRead,
+}
+
+impl DefaultWorkers {
+    /// How the library writes its default, if it has one.
+    pub fn formula(self) -> Option<&'static str> {
+        match self {
+            DefaultWorkers::CpuCount => Some("os.cpu_count()"),
+            DefaultWorkers::CpuCountPlusFour => Some("min(32, os.cpu_count() + 4)"),
+            DefaultWorkers::RayonThreads => Some("rayon: one thread per logical processor"),
+            DefaultWorkers::PageDefault(_) | DefaultWorkers::NotRead => None,
+        }
+    }
+
+    /// The default on a machine of `cpu_count` logical processors, as the library computes it
+    /// (not capped to what the page can run).
+    pub fn resolve(self, cpu_count: usize) -> usize {
+        match self {
+            DefaultWorkers::CpuCount | DefaultWorkers::RayonThreads => cpu_count.max(1),
+            DefaultWorkers::CpuCountPlusFour => (cpu_count + 4).min(32),
+            DefaultWorkers::PageDefault(workers) => workers,
+            DefaultWorkers::NotRead => 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_libraries_rules() {
+        assert_eq!(DefaultWorkers::CpuCount.resolve(2), 2);
+        assert_eq!(DefaultWorkers::CpuCountPlusFour.resolve(2), 6);
+        assert_eq!(DefaultWorkers::CpuCountPlusFour.resolve(64), 32);
+        assert_eq!(DefaultWorkers::RayonThreads.resolve(8), 8);
+        assert_eq!(DefaultWorkers::PageDefault(4).resolve(64), 4);
+    }
 }

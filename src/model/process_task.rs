@@ -1,0 +1,204 @@
+//! What crosses to a process and back, and what a process does with it: the task message
+//! ([`encode_task`]) carries the function (the run's workload) and the chunk's arguments
+//! pickled (protocol 4, [`crate::model::pickle`]); the process unpickles them, computes each
+//! item with [`Workload::run_item`] and pickles the results ([`serve_task`], run inside the
+//! process by `runtime::process`). The parent side is [`crate::model::process_pool`].
+
+use crate::model::item_work::item_value;
+use crate::model::pickle;
+use crate::model::pool_map::Chunk;
+use crate::model::run_control::RunControl;
+use crate::model::workload::{Shape, Workload, WorkloadKind};
+
+/// Bytes before the pickled arguments: kind, shape, pairs flag, cost (u32), seed (u64),
+/// items (u64), little-endian.
+pub(crate) const HEADER: usize = 3 + 4 + 8 + 8;
+
+/// The message that sends `chunk` to a process: which function to apply (the workload; a
+/// pickled function reference in CPython) and the chunk's arguments pickled, as `[x, …]` or,
+/// for `starmap`, `[(x, 2), …]`.
+pub fn encode_task(workload: &Workload, pairs: bool, chunk: Chunk) -> Vec<u8> {
+    let kind = WorkloadKind::ALL.iter().position(|&k| k == workload.kind);
+    let shape = Shape::ALL.iter().position(|&s| s == workload.shape);
+    let mut message = Vec::with_capacity(HEADER + 12 + chunk.len * 5);
+    message.push(kind.unwrap_or_default() as u8);
+    message.push(shape.unwrap_or_default() as u8);
+    message.push(u8::from(pairs));
+    message.extend(workload.cost.to_le_bytes());
+    message.extend(workload.seed.to_le_bytes());
+    message.extend((workload.items as u64).to_le_bytes());
+    if pairs {
+        let args: Vec<(u64, u64)> = chunk.items().map(|p| (item_value(p), 2)).collect();
+        message.extend(pickle::dumps_pairs(&args));
+    } else {
+        let args: Vec<u64> = chunk.items().map(item_value).collect();
+        message.extend(pickle::dumps_ints(&args));
+    }
+    message
+}
+
+/// Reads a task message: the workload and the input positions of its arguments.
+fn decode_task(message: &[u8]) -> Result<(Workload, Vec<usize>), String> {
+    let header = message
+        .get(..HEADER)
+        .ok_or("the task message is shorter than its header")?;
+    let kind = *WorkloadKind::ALL
+        .get(usize::from(header[0]))
+        .ok_or("unknown workload kind")?;
+    let shape = *Shape::ALL
+        .get(usize::from(header[1]))
+        .ok_or("unknown workload shape")?;
+    let number = |at: usize, len: usize| {
+        let mut bytes = [0u8; 8];
+        bytes[..len].copy_from_slice(&header[at..at + len]);
+        u64::from_le_bytes(bytes)
+    };
+    let workload = Workload {
+        kind,
+        shape,
+        cost: number(3, 4) as u32,
+        seed: number(7, 8),
+        items: usize::try_from(number(15, 8)).map_err(|_| "too many items")?,
+    };
+    let body = &message[HEADER..];
+    let values: Vec<u64> = if header[2] == 1 {
+        pickle::loads_pairs(body)?
+            .into_iter()
+            .map(|(x, _)| x)
+            .collect()
+    } else {
+        pickle::loads_ints(body)?
+    };
+    let positions = values
+        .into_iter()
+        .map(|x| {
+            usize::try_from(x)
+                .ok()
+                .filter(|&x| (1..=workload.items).contains(&x))
+                .map(|x| x - 1)
+                .ok_or_else(|| format!("argument {x} is not an item of the input"))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((workload, positions))
+}
+
+/// What a process hands back for one task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessReply {
+    /// The results, pickled (`[r, …]`); an empty list's pickle when the task failed.
+    pub results: Vec<u8>,
+    /// When the arguments were unpickled and computing began, ms.
+    pub compute_start_ms: f64,
+    /// When computing ended (before the results were pickled), ms.
+    pub compute_end_ms: f64,
+    /// Why the task failed, if it did (a message the process could not read).
+    pub error: Option<String>,
+}
+
+/// Runs one task message in a process: unpickles its arguments, computes each item with the
+/// workload, pickles the results. `now_ms` reads the shared clock; `item_done(n)` is told
+/// after each item how many are done (for the page's progress, not part of the protocol).
+/// Never panics: a message that cannot be read is answered with the error.
+pub fn serve_task(
+    message: &[u8],
+    now_ms: &dyn Fn() -> f64,
+    item_done: &mut dyn FnMut(usize),
+) -> ProcessReply {
+    let fail = |why: String| {
+        let at = now_ms();
+        ProcessReply {
+            results: pickle::dumps_ints(&[]),
+            compute_start_ms: at,
+            compute_end_ms: at,
+            error: Some(why),
+        }
+    };
+    let (workload, positions) = match decode_task(message) {
+        Ok(task) => task,
+        Err(why) => return fail(why),
+    };
+    if workload.kind == WorkloadKind::Fetch {
+        return fail("a process runs only the cpu and io workloads".to_owned());
+    }
+    // A process is stopped by terminating it: its own control is never asked to stop.
+    let control = RunControl::default();
+    let compute_start_ms = now_ms();
+    let results: Vec<u64> = positions
+        .into_iter()
+        .enumerate()
+        .map(|(done, position)| {
+            // cpu and io items never fail.
+            let result = workload
+                .run_item(position, None, now_ms, None, &control)
+                .unwrap_or_default();
+            item_done(done + 1);
+            result
+        })
+        .collect();
+    let compute_end_ms = now_ms();
+    ProcessReply {
+        results: pickle::dumps_ints(&results),
+        compute_start_ms,
+        compute_end_ms,
+        error: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_message_is_the_pickled_chunk_and_comes_back_as_pickled_squares() {
+        let workload = Workload::cpu(10, 14);
+        let chunk = Chunk {
+            index: 4,
+            first_item: 12,
+            len: 2,
+        };
+        let message = encode_task(&workload, false, chunk);
+        assert_eq!(
+            &message[HEADER..],
+            pickle::dumps_ints(&[13, 14]),
+            "the arguments are pickle.dumps([13, 14], protocol=4)"
+        );
+        let reply = serve_task(&message, &|| 1.0, &mut |_| {});
+        assert_eq!(pickle::loads_ints(&reply.results).unwrap(), [169, 196]);
+        let pairs = encode_task(&workload, true, chunk);
+        assert_eq!(&pairs[HEADER..], pickle::dumps_pairs(&[(13, 2), (14, 2)]));
+        assert_eq!(
+            pickle::loads_ints(&serve_task(&pairs, &|| 1.0, &mut |_| {}).results).unwrap(),
+            [169, 196]
+        );
+    }
+
+    #[test]
+    fn a_message_a_process_cannot_read_is_answered_with_why() {
+        let workload = Workload::cpu(10, 3);
+        let good = encode_task(
+            &workload,
+            false,
+            Chunk {
+                index: 0,
+                first_item: 0,
+                len: 3,
+            },
+        );
+        for (bad, why) in [
+            (vec![], "shorter than its header"),
+            (good[..HEADER + 3].to_vec(), "truncated pickle"),
+            (
+                [&good[..HEADER], &pickle::dumps_ints(&[4])[..]].concat(),
+                "argument 4 is not an item",
+            ),
+            ([&[9], &good[1..]].concat(), "unknown workload kind"),
+        ] {
+            let reply = serve_task(&bad, &|| 0.0, &mut |_| {});
+            assert!(
+                reply.error.as_deref().is_some_and(|e| e.contains(why)),
+                "{:?} should say {why}",
+                reply.error
+            );
+        }
+    }
+}

@@ -1,0 +1,435 @@
+//! Processes: the page's process pool, for the process strategies. Each process is a module
+//! Web Worker with its own instance of the playground's module and its own memory
+//! (`process_worker.js`), so nothing is shared and no cross-origin isolation is needed. The
+//! page is the parent: [`ProcessPoolRun`] decides what to send; this module posts the task
+//! messages (their bytes transferred), receives the replies and events on the page's event
+//! loop, and never waits on a process.
+//!
+//! A pool's processes are started on first use and kept for later runs, as a `with Pool()`
+//! block reused across maps: the trace says which processes a run started and how long each
+//! took. Stop terminates the processes that are running a chunk (`Pool.terminate()`); a
+//! process that dies is reported. Either is replaced as soon as the run ends.
+//! `multiprocessing.Process` starts a new process per item instead, each ended once its
+//! result is back.
+
+use crate::model::config::RunConfig;
+use crate::model::plan::plan;
+use crate::model::process_pool::ProcessPoolRun;
+use crate::model::process_task::ProcessReply;
+use crate::model::record::{ProcessStartup, RunFacts};
+use crate::model::run_control::RunControl;
+use crate::model::strategy::WorkerCount;
+use crate::model::trace::Trace;
+use crate::runtime::clock::now_ms;
+use crate::runtime::pool::is_cross_origin_isolated;
+use futures::channel::oneshot;
+use futures::future::{select, Either};
+use js_sys::{JsString, Reflect, Uint8Array};
+use std::cell::RefCell;
+use std::sync::Arc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen(module = "/src/runtime/process_worker.js")]
+extern "C" {
+    /// A process: a module Web Worker running its own instance of the module.
+    type ProcessWorker;
+
+    #[wasm_bindgen(js_name = endProcess)]
+    fn end_worker(worker: &ProcessWorker);
+
+    #[wasm_bindgen(js_name = startProcess)]
+    fn start_process(
+        main_js: JsString,
+        module: JsValue,
+        name: &str,
+        on_message: &js_sys::Function,
+    ) -> ProcessWorker;
+
+    #[wasm_bindgen(js_name = postTask)]
+    fn post_task(worker: &ProcessWorker, bytes: Uint8Array);
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The URL of the module's JS glue, which each process imports.
+    #[wasm_bindgen(thread_local_v2, js_namespace = ["import", "meta"], js_name = url)]
+    static MAIN_JS_URL: JsString;
+}
+
+/// Runs one task message in this process (called by `process_worker.js` inside a process):
+/// unpickles the arguments, computes, pickles the results; `item_done(n)` is called after
+/// each item with the number done. Returns `{ results, compute_start_ms, compute_end_ms,
+/// error }`, times on the shared clock.
+#[doc(hidden)]
+#[wasm_bindgen]
+pub fn process_serve(task: &[u8], item_done: &js_sys::Function) -> js_sys::Object {
+    let reply = crate::model::process_task::serve_task(task, &now_ms, &mut |done| {
+        // Only the page's progress display listens; a failed call changes nothing.
+        let _ = item_done.call1(&JsValue::NULL, &(done as f64).into());
+    });
+    let object = js_sys::Object::new();
+    let set = |key: &str, value: JsValue| {
+        let _ = Reflect::set(&object, &key.into(), &value);
+    };
+    set("results", Uint8Array::from(&reply.results[..]).into());
+    set("compute_start_ms", reply.compute_start_ms.into());
+    set("compute_end_ms", reply.compute_end_ms.into());
+    set("error", reply.error.map_or(JsValue::NULL, JsValue::from));
+    object
+}
+
+/// Which processes a lane belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The page's process pool, kept between runs.
+    Pool,
+    /// A run's own processes, one per task (`multiprocessing.Process`), ended with it.
+    PerTask,
+}
+
+/// One process.
+struct Process {
+    worker: ProcessWorker,
+    /// Receives the process's messages; kept as long as the process lives.
+    _on_message: Closure<dyn FnMut(JsValue)>,
+    /// Tells this process's messages from those of an earlier process on the same lane.
+    id: u64,
+    /// When `new Worker` was called, on the shared clock.
+    requested_at: f64,
+    /// When it said it was ready, on the shared clock.
+    ready_at: Option<f64>,
+    /// Items of its current task it has said are done (for the page's progress).
+    items_reported: usize,
+}
+
+/// The processes by lane (`None`: none started, or it died or was terminated).
+#[derive(Default)]
+struct Processes {
+    pool: Vec<Option<Process>>,
+    per_task: Vec<Option<Process>>,
+}
+
+impl Processes {
+    fn lanes(&mut self, kind: Kind) -> &mut Vec<Option<Process>> {
+        match kind {
+            Kind::Pool => &mut self.pool,
+            Kind::PerTask => &mut self.per_task,
+        }
+    }
+
+    fn get(&mut self, kind: Kind, lane: usize) -> Option<&mut Process> {
+        self.lanes(kind).get_mut(lane).and_then(Option::as_mut)
+    }
+}
+
+/// The run in progress on the processes.
+struct ActiveRun {
+    model: ProcessPoolRun,
+    kind: Kind,
+    started_at: f64,
+    control: Arc<RunControl>,
+    startup: ProcessStartup,
+    over: Option<oneshot::Sender<()>>,
+}
+
+thread_local! {
+    static PROCESSES: RefCell<Processes> = RefCell::new(Processes::default());
+    /// The next process id.
+    static NEXT_ID: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    /// The process run in progress, if any (session runs one run at a time).
+    static RUN: RefCell<Option<ActiveRun>> = const { RefCell::new(None) };
+}
+
+/// Starts a process on `lane` of `kind` unless one lives there.
+fn ensure_process(kind: Kind, lane: usize) {
+    if PROCESSES.with(|p| p.borrow_mut().get(kind, lane).is_some()) {
+        return;
+    }
+    let id = NEXT_ID.get();
+    NEXT_ID.set(id + 1);
+    let on_message = Closure::<dyn FnMut(JsValue)>::new(move |data: JsValue| {
+        on_process_message(kind, lane, id, &data);
+    });
+    let requested_at = now_ms();
+    let worker = start_process(
+        MAIN_JS_URL.with(Clone::clone),
+        wasm_bindgen::module(),
+        &format!("process {lane}"),
+        on_message.as_ref().unchecked_ref(),
+    );
+    PROCESSES.with(|p| {
+        let mut processes = p.borrow_mut();
+        let lanes = processes.lanes(kind);
+        if lanes.len() <= lane {
+            lanes.resize_with(lane + 1, || None);
+        }
+        lanes[lane] = Some(Process {
+            worker,
+            _on_message: on_message,
+            id,
+            requested_at,
+            ready_at: None,
+            items_reported: 0,
+        });
+    });
+}
+
+/// Ends the process on `lane` of `kind` (terminated; a pool lane gets a new one later).
+fn end_process(kind: Kind, lane: usize) {
+    let process = PROCESSES.with(|p| {
+        p.borrow_mut()
+            .lanes(kind)
+            .get_mut(lane)
+            .and_then(Option::take)
+    });
+    if let Some(process) = process {
+        end_worker(&process.worker);
+    }
+}
+
+fn number(data: &JsValue, key: &str) -> f64 {
+    Reflect::get(data, &key.into())
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or_else(now_ms)
+}
+
+/// A process became ready at `at` (shared clock) after starting at `requested_at`: the run
+/// records its start-up and gives it a task.
+fn ready(kind: Kind, lane: usize, requested_at: f64, at: f64) {
+    with_run(kind, |run, now| {
+        if lane >= run.model.processes() {
+            return;
+        }
+        // Started by this run, or still starting when it began: its start-up is known now.
+        if let Some(startup @ None) = run.startup.startup_ms.get_mut(lane) {
+            *startup = Some(at - requested_at);
+        }
+        let dispatch = run.model.process_ready(lane, at - run.started_at, now);
+        send(kind, dispatch);
+    });
+}
+
+/// What a process said: `ready`, `progress`, `result` or `died`.
+fn on_process_message(kind: Kind, lane: usize, id: u64, data: &JsValue) {
+    let requested_at = PROCESSES.with(|p| {
+        p.borrow_mut()
+            .get(kind, lane)
+            .filter(|process| process.id == id)
+            .map(|process| process.requested_at)
+    });
+    let Some(requested_at) = requested_at else {
+        return;
+    };
+    let message = Reflect::get(data, &"type".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default();
+    match message.as_str() {
+        "ready" => {
+            let at = number(data, "at");
+            PROCESSES.with(|p| {
+                if let Some(process) = p.borrow_mut().get(kind, lane) {
+                    process.ready_at = Some(at);
+                }
+            });
+            ready(kind, lane, requested_at, at);
+        }
+        "result" => {
+            let results = Reflect::get(data, &"results".into())
+                .ok()
+                .and_then(|v| v.dyn_into::<Uint8Array>().ok())
+                .map(|bytes| bytes.to_vec())
+                .unwrap_or_default();
+            let error = Reflect::get(data, &"error".into())
+                .ok()
+                .and_then(|v| v.as_string());
+            let reported = report_items(kind, lane, None);
+            // A process of its own ends when its target returns.
+            if kind == Kind::PerTask {
+                end_process(kind, lane);
+            }
+            with_run(kind, |run, now| {
+                let reply = ProcessReply {
+                    results,
+                    compute_start_ms: number(data, "compute_start_ms") - run.started_at,
+                    compute_end_ms: number(data, "compute_end_ms") - run.started_at,
+                    error,
+                };
+                let (returned, next) = run.model.result_arrived(lane, reply, now);
+                (reported..returned).for_each(|_| run.control.item_done(lane));
+                send(kind, next);
+            });
+        }
+        "progress" => {
+            let done = number(data, "done") as usize;
+            let reported = report_items(kind, lane, Some(done));
+            with_run(kind, |run, _| {
+                (reported..done).for_each(|_| run.control.item_done(lane))
+            });
+        }
+        _ => {
+            let why = Reflect::get(data, &"message".into())
+                .ok()
+                .and_then(|v| v.as_string())
+                .unwrap_or_else(|| "the process died".to_owned());
+            end_process(kind, lane);
+            with_run(kind, |run, now| {
+                let busy = run.model.process_died(lane, &why, now());
+                busy.into_iter().for_each(|lane| end_process(kind, lane));
+            });
+        }
+    }
+}
+
+/// Records that the process on `lane` has said `done` items of its task are done (`None`:
+/// its task is over) and returns how many it had said before.
+fn report_items(kind: Kind, lane: usize, done: Option<usize>) -> usize {
+    PROCESSES.with(|p| {
+        let mut processes = p.borrow_mut();
+        let Some(process) = processes.get(kind, lane) else {
+            return 0;
+        };
+        let before = process.items_reported;
+        process.items_reported = match done {
+            Some(done) => done.max(before),
+            None => 0,
+        };
+        before
+    })
+}
+
+/// Posts a task message to its process.
+fn send(kind: Kind, dispatch: Option<crate::model::process_pool::Dispatch>) {
+    let Some(dispatch) = dispatch else { return };
+    PROCESSES.with(|p| {
+        if let Some(process) = p.borrow_mut().get(kind, dispatch.process) {
+            post_task(&process.worker, Uint8Array::from(&dispatch.message[..]));
+        }
+    });
+}
+
+/// Applies `event` to the run in progress (if it runs on `kind` processes) with its clock,
+/// then ends the run if it is over: processes still busy then are terminated.
+fn with_run(kind: Kind, event: impl FnOnce(&mut ActiveRun, &dyn Fn() -> f64)) {
+    RUN.with(|run| {
+        let mut run = run.borrow_mut();
+        let Some(active) = run.as_mut().filter(|active| active.kind == kind) else {
+            return;
+        };
+        let started_at = active.started_at;
+        event(active, &move || now_ms() - started_at);
+        if active.model.is_over() {
+            for lane in active.model.busy() {
+                end_process(kind, lane);
+            }
+            if let Some(over) = active.over.take() {
+                let _ = over.send(());
+            }
+        }
+    });
+}
+
+/// Runs a process strategy and returns its trace: a pool strategy on the page's process
+/// pool (starting the processes it needs that are not running yet), `multiprocessing.Process`
+/// on a new process per item. `control` stops it.
+pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace, String> {
+    let started_at = now_ms();
+    let plan = plan(config);
+    let workers = plan.workers;
+    let kind = match config.strategy.rule().workers {
+        WorkerCount::OnePerItem => Kind::PerTask,
+        WorkerCount::Setting | WorkerCount::EventLoop => Kind::Pool,
+    };
+    if kind == Kind::PerTask {
+        // Each run starts its own.
+        let lanes = PROCESSES.with(|p| p.borrow_mut().per_task.len());
+        (0..lanes).for_each(|lane| end_process(kind, lane));
+    }
+    // Which processes this run starts, and the start-up of those it reuses.
+    let known: Vec<Option<(f64, Option<f64>)>> = PROCESSES.with(|p| {
+        let mut processes = p.borrow_mut();
+        (0..workers)
+            .map(|lane| {
+                processes
+                    .get(kind, lane)
+                    .map(|process| (process.requested_at, process.ready_at))
+            })
+            .collect()
+    });
+    let startup = ProcessStartup {
+        startup_ms: known
+            .iter()
+            .map(|known| known.and_then(|(requested, ready)| Some(ready? - requested)))
+            .collect(),
+        started_by_run: known.iter().map(Option::is_none).collect(),
+    };
+    let (over, mut over_received) = oneshot::channel();
+    RUN.with(|run| {
+        *run.borrow_mut() = Some(ActiveRun {
+            model: ProcessPoolRun::new(plan, config.workload),
+            kind,
+            started_at,
+            control: Arc::clone(control),
+            startup,
+            over: Some(over),
+        })
+    });
+    // Processes that are ready take their first task at once; the others when they are.
+    for (lane, known) in known.into_iter().enumerate() {
+        match known {
+            Some((requested_at, Some(ready_at))) => ready(kind, lane, requested_at, ready_at),
+            Some((_, None)) => {}
+            None => ensure_process(kind, lane),
+        }
+    }
+    with_run(kind, |_, _| {});
+    // Wait for the run to end, looking for Stop every 20 ms.
+    loop {
+        let tick = gloo::timers::future::TimeoutFuture::new(20);
+        match select(&mut over_received, tick).await {
+            Either::Left(_) => break,
+            Either::Right(_) if control.stop_requested() => {
+                with_run(kind, |run, now| {
+                    for lane in run.model.stop(now()) {
+                        end_process(kind, lane);
+                    }
+                });
+            }
+            Either::Right(_) => {}
+        }
+    }
+    let wall_ms = now_ms() - started_at;
+    let active = RUN
+        .with(|run| run.borrow_mut().take())
+        .ok_or("the process run was lost")?;
+    let alive = PROCESSES.with(|p| p.borrow_mut().lanes(kind).iter().flatten().count());
+    match kind {
+        // Processes terminated by Stop, or dead, are replaced at once, so that the next run
+        // finds the pool at full strength (as a Pool keeps its number of workers).
+        Kind::Pool => (0..workers).for_each(|lane| ensure_process(kind, lane)),
+        // A run's own processes end with it (those still starting, after Stop).
+        Kind::PerTask => (0..workers).for_each(|lane| end_process(kind, lane)),
+    }
+    // The trace of a run of many tasks is built here, on the page's thread: each step is a
+    // task of its own, so that the page stays responsive between them.
+    let outcome = active.model.into_outcome()?;
+    yield_to_page().await;
+    let facts = RunFacts {
+        isolated: is_cross_origin_isolated(),
+        pool_threads: alive,
+        started_at_ms: started_at,
+        wall_ms,
+    };
+    let mut trace = outcome.into_trace(config, facts)?;
+    trace.processes = Some(active.startup);
+    yield_to_page().await;
+    trace.derive_figures();
+    Ok(trace)
+}
+
+/// Lets the page's event loop run whatever waits (input, painting) before going on.
+async fn yield_to_page() {
+    gloo::timers::future::TimeoutFuture::new(0).await;
+}

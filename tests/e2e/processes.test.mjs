@@ -1,0 +1,242 @@
+// Processes are processes: the process strategies run on module Web Workers that each
+// instantiate the playground's own module with a memory of their own, fed pickled task
+// messages by the page. Nothing is shared, so they run on pages that are NOT cross-origin
+// isolated too: a page served without the headers, and a tutorial on another origin.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { launch, openPage, runInPage, serve, waitForPool } from './harness.mjs';
+
+const shots = new URL('./screenshots/', import.meta.url);
+
+let browser;
+let plain;
+let isolatedSite;
+
+before(async () => {
+  browser = await launch();
+  plain = await serve({ isolated: false });
+  isolatedSite = await serve({ isolated: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await plain?.close();
+  await isolatedSite?.close();
+});
+
+/** Each chunk's compute interval, as its process measured it, on the run's clock. */
+const computeSpan = (c) => [c.start_ms + c.send_ms, c.start_ms + c.send_ms + c.compute_ms];
+
+/** Whether process 0's and process 1's compute intervals overlap. */
+function computeOverlaps(trace) {
+  const spans = (w) => trace.chunks.filter((c) => c.worker === w).map(computeSpan);
+  return spans(0).some(([a0, a1]) => spans(1).some(([b0, b1]) => a0 < b1 && b0 < a1));
+}
+
+// Three chunks of two items of about 150 ms each: a process computes for about 300 ms a chunk,
+// long enough for the second process to be ready before the first has taken every chunk.
+const twoProcesses = { strategy: 'Pool.map', workers: 2, items: 6, chunksize: 2, cost: 1000000 };
+
+test('on a page served without the isolation headers, Pool.map runs on 2 processes that compute at the same time', async (t) => {
+  const page = await openPage(browser, plain.url);
+  assert.equal(await page.evaluate(() => self.crossOriginIsolated), false);
+  const first = await runInPage(page, twoProcesses);
+  assert.equal(first.isolated, false);
+  assert.equal(first.workers, 2);
+  assert.deepEqual([...new Set(first.chunks.map((c) => c.worker))].sort(), [0, 1], 'both processes took chunks');
+  assert.ok(first.chunks.every((c) => c.compute_ms > 150), `each chunk computed for real: ${first.chunks.map((c) => c.compute_ms)}`);
+  assert.ok(computeOverlaps(first), 'the two processes computed at the same time');
+  assert.equal(first.results_in_order, true);
+  assert.deepEqual(first.results, [1, 4, 9, 16, 25, 36]);
+  assert.deepEqual(first.processes.started_by_run, [true, true], 'the first run starts the pool');
+  assert.ok(first.processes.startup_ms.every((ms) => ms > 0), `start-up measured: ${first.processes.startup_ms}`);
+  assert.ok(first.worker_started_ms.every((ms) => ms > 0), 'a process takes work once it is ready');
+  assert.ok(first.chunks.every((c) => c.queue_ms >= 0 && c.send_ms >= 0 && c.return_ms >= 0));
+  assert.ok(first.chunks.every((c) => Math.abs(c.transfer_ms - (c.send_ms + c.return_ms)) < 1e-6));
+  t.diagnostic(`start-up of 2 processes (not isolated): ${first.processes.startup_ms.map((ms) => ms.toFixed(1)).join(' ms, ')} ms`);
+
+  const again = await runInPage(page, twoProcesses);
+  assert.deepEqual(again.processes.started_by_run, [false, false], 'a later run reuses the pool');
+  assert.deepEqual(again.worker_started_ms, [0, 0], 'reused processes are ready at the call');
+  assert.ok(computeOverlaps(again));
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('every process strategy runs on processes without isolation, by its CPython rules', async () => {
+  const page = await openPage(browser, plain.url);
+  const base = { workers: 3, items: 12, cost: 20000 };
+  for (const strategy of ['Pool.map', 'Pool.map_async', 'Pool.imap', 'Pool.imap_unordered', 'Pool.starmap', 'Pool.apply_async', 'ProcessPoolExecutor.map']) {
+    const trace = await runInPage(page, { ...base, strategy });
+    assert.equal(trace.strategy, strategy);
+    assert.equal(trace.results_in_order, true, strategy);
+    assert.ok(trace.processes, `${strategy} ran on processes`);
+    assert.ok(trace.chunks.every((c) => c.compute_ms >= 0 && c.worker < 3), strategy);
+    const byStart = [...trace.chunks].sort((a, b) => a.start_ms - b.start_ms).map((c) => c.index);
+    assert.deepEqual(byStart, trace.chunks.map((c) => c.index), `${strategy}: chunks handed out in FIFO order`);
+    if (strategy === 'ProcessPoolExecutor.map') {
+      assert.ok(trace.queue_depth.every((s) => s.queued <= 4), 'the call queue holds at most max_workers + 1');
+    }
+    if (['Pool.imap', 'Pool.apply_async', 'ProcessPoolExecutor.map'].includes(strategy)) {
+      assert.deepEqual(trace.delivered, trace.chunks.map((c) => c.index), `${strategy} delivers in input order`);
+    }
+  }
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('on an isolated page the process strategies run on processes too', async (t) => {
+  const page = await openPage(browser, isolatedSite.url);
+  // Started while the thread pool's 16 workers start, a late process may find every chunk
+  // taken: wait for the thread pool first.
+  await waitForPool(page);
+  const trace = await runInPage(page, twoProcesses);
+  assert.equal(trace.isolated, true);
+  assert.deepEqual(trace.processes.started_by_run, [true, true]);
+  t.diagnostic(`start-up of 2 processes (isolated, thread pool ready): ${trace.processes.startup_ms.map((ms) => ms.toFixed(1)).join(' ms, ')} ms`);
+  assert.ok(computeOverlaps(trace), `compute overlaps: ${JSON.stringify(trace.chunks.map((c) => [c.worker, ...computeSpan(c)]))}`);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('Stop terminates the busy processes at once; they are replaced for the next run', async () => {
+  const page = await openPage(browser, plain.url);
+  await page.waitForFunction(() => window.playground?.cancel);
+  const { trace, stop_ms } = await page.evaluate(async () => {
+    const run = window.playground.run({ strategy: 'Pool.imap', workers: 2, items: 40, cost: 1000000 }, { baseline: false });
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    const asked = performance.now();
+    window.playground.cancel();
+    const trace = await run;
+    return { trace, stop_ms: performance.now() - asked };
+  });
+  assert.equal(trace.stopped, true);
+  assert.ok(stop_ms < 500, `stopped within 500 ms (${stop_ms} ms)`);
+  assert.ok(trace.chunks.some((c) => c.stopped), 'the chunks in flight were cut short');
+  const next = await runInPage(page, twoProcesses);
+  assert.equal(next.stopped, false);
+  assert.equal(next.results_in_order, true);
+  assert.deepEqual(next.processes.started_by_run, [false, false], 'replaced when the stopped run ended, before this one');
+  assert.ok(computeOverlaps(next), 'both replacements compute');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a tutorial page on another origin, without the headers, embeds the playground and runs Pool.map on 2 processes', async () => {
+  const html = `<!DOCTYPE html><title>tutorial</title><h1>Pool.map</h1>
+<iframe id="playground" width="1100" height="900" src="${plain.url}?strategy=Pool.map&workers=2&items=6&chunksize=2"></iframe>`;
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(html);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    // "localhost" is another origin than the playground's 127.0.0.1.
+    const page = await openPage(browser, `http://localhost:${server.address().port}/`);
+    await page.waitForSelector('#playground');
+    const frame = await (await page.$('#playground')).contentFrame();
+    await frame.waitForFunction(() => window.playground?.run, null, { timeout: 30_000 });
+    assert.equal(await frame.evaluate(() => self.crossOriginIsolated), false);
+    const trace = await frame.evaluate((c) => window.playground.run(c), twoProcesses);
+    assert.equal(trace.isolated, false);
+    assert.ok(computeOverlaps(trace), 'the two processes computed at the same time');
+    assert.equal(trace.results_in_order, true);
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+test('the per-chunk round trip of trivial items is measured', async (t) => {
+  const page = await openPage(browser, plain.url);
+  await runInPage(page, { strategy: 'Pool.map', workers: 2, items: 2, chunksize: 1, cost: 0 });
+  const trace = await runInPage(page, { strategy: 'Pool.imap', workers: 2, items: 200, cost: 0 });
+  const trips = trace.chunks.map((c) => c.send_ms + c.return_ms).sort((a, b) => a - b);
+  const median = trips[Math.floor(trips.length / 2)];
+  assert.ok(median > 0 && median < 20, `median round trip ${median} ms`);
+  t.diagnostic(`per-chunk round trip (chunksize 1, trivial items, 2 processes): median ${median.toFixed(3)} ms; ${(trace.wall_ms / 200).toFixed(3)} ms of wall time per chunk`);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('the page draws each process starting, names processes, and says the start-up and the crossing cost', async () => {
+  for (const width of [1280, 390]) {
+    const page = await openPage(browser, `${plain.url}?strategy=Pool.map&workers=2&items=14&chunksize=3&cost=400000`, { viewport: { width, height: 900 } });
+    await page.waitForSelector('#run:not([disabled])', { timeout: 30_000 });
+    await page.click('#run');
+    await page.waitForSelector('.run', { timeout: 60_000 });
+    assert.match(await page.textContent('[data-figure="startup"]'), /^2 processes started by this run; start-up: [\d,.]+ ms, [\d,.]+ ms$/);
+    assert.match(await page.textContent('[data-figure="threads"]'), /^2 \(most at once: 2\)$/);
+    assert.match(await page.textContent('#figures'), /Processes that ran chunks/);
+    assert.match(await page.textContent('#figures'), /Pickling and messages, both ways/);
+    assert.match(await page.textContent('[data-figure="speedup"]'), /cannot start one/);
+    assert.match(await page.textContent('figure.lanes'), /its process starting/);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `fits ${width} px`);
+    await page.screenshot({ path: new URL(`processes-${width}.png`, shots).pathname, fullPage: true });
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  }
+});
+
+test('a process that dies is reported and the run ends, never hangs; the next run gets new processes', async (t) => {
+  const page = await openPage(browser, plain.url);
+  await page.waitForFunction(() => window.playground?.run, null, { timeout: 30_000 });
+  // From now on the module's glue cannot be loaded: a process started now dies while it
+  // starts (the worker's import fails), as one that crashes would.
+  const glue = /parallel-playground-[0-9a-f]+\.js$/;
+  await page.route(glue, (route) => route.abort());
+  const started = Date.now();
+  await assert.rejects(
+    runInPage(page, { strategy: 'Pool.map', workers: 2, items: 4, cost: 10 }),
+    /every process died/,
+  );
+  assert.ok(Date.now() - started < 10_000, 'reported, not a hang');
+  await assert.rejects(
+    runInPage(page, { strategy: 'ProcessPoolExecutor.map', workers: 1, items: 2, cost: 10 }),
+    /every process died/,
+  );
+  await page.unroute(glue);
+  const trace = await runInPage(page, { strategy: 'Pool.map', workers: 1, items: 4, cost: 10 });
+  assert.equal(trace.results_in_order, true);
+  assert.ok(trace.processes.startup_ms[0] > 0, 'a new process replaced the dead one (started when the failed run ended, or by this run)');
+  t.diagnostic(`start-up of 1 process (not isolated, page loaded): ${trace.processes.startup_ms[0].toFixed(1)} ms`);
+  page.problems = page.problems.filter((p) => !/Failed to load resource|ERR_FAILED/.test(p));
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('multiprocessing.Process starts a new process per item, for real, and its start cost shows', async (t) => {
+  const page = await openPage(browser, plain.url);
+  const trace = await runInPage(page, { strategy: 'multiprocessing.Process', items: 4, cost: 20000 });
+  assert.equal(trace.strategy, 'multiprocessing.Process');
+  assert.equal(trace.workers, 4, 'one process per item');
+  assert.deepEqual(trace.results, [1, 4, 9, 16]);
+  assert.deepEqual(trace.processes.started_by_run, [true, true, true, true]);
+  assert.ok(trace.processes.startup_ms.every((ms) => ms > 0), `each paid its start-up: ${trace.processes.startup_ms}`);
+  assert.ok(trace.chunks.every((c) => c.worker === c.index), 'process i runs item i');
+  assert.ok(trace.chunks.every((c) => c.start_ms >= trace.worker_started_ms[c.worker]), 'each item starts once its process is ready');
+  assert.deepEqual(trace.delivered, [0, 1, 2, 3], 'joined in order');
+  assert.match(trace.notes.join(' '), /spawn/);
+  t.diagnostic(`start-up of 4 processes, one per item: ${trace.processes.startup_ms.map((ms) => ms.toFixed(1)).join(' ms, ')} ms`);
+  const again = await runInPage(page, { strategy: 'multiprocessing.Process', items: 4, cost: 20000 });
+  assert.deepEqual(again.processes.started_by_run, [true, true, true, true], 'every run starts its processes anew');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('on 64 small items, a Pool of 2 reused beats a Process per item', async (t) => {
+  const page = await openPage(browser, plain.url);
+  const small = { items: 64, cost: 2000 };
+  await runInPage(page, { strategy: 'Pool.map', workers: 2, items: 2, cost: 10 });
+  const pool = await runInPage(page, { strategy: 'Pool.map', workers: 2, ...small });
+  const perItem = await runInPage(page, { strategy: 'multiprocessing.Process', ...small });
+  assert.equal(pool.results_in_order, true);
+  assert.equal(perItem.results_in_order, true);
+  assert.equal(perItem.workers, 64);
+  t.diagnostic(`64 small items: Pool(2) reused ${pool.wall_ms.toFixed(1)} ms, Process per item ${perItem.wall_ms.toFixed(1)} ms`);
+  assert.ok(pool.wall_ms < perItem.wall_ms, `Pool ${pool.wall_ms} ms, Process per item ${perItem.wall_ms} ms`);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
