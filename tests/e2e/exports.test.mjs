@@ -126,6 +126,8 @@ function checkChrome(text, run, strategy) {
     assert.equal(event.args.items, chunk.len);
     assert.equal(event.args.first_item, chunk.first_item);
   }
+  const onProcesses = run.chunks.filter((c) => c.compute_ms !== undefined).length;
+  assert.equal(events.filter((e) => e.cat === 'phase').length, 3 * onProcesses, 'send, compute, return per task on a process');
   const process = events.find((e) => e.ph === 'M' && e.name === 'process_name');
   assert.ok(process.args.name.startsWith(strategy), process.args.name);
   const threads = events.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => e.args.name);
@@ -139,14 +141,17 @@ function checkChrome(text, run, strategy) {
 /** Loads the Trace Event JSON in Chrome DevTools' trace engine and checks that it saw each
  * worker's thread with exactly that worker's tasks. */
 async function checkInTraceEngine(text, run) {
-  const { parsedTrace } = await analyzeEvents(JSON.parse(text).traceEvents);
+  const events = JSON.parse(text).traceEvents;
+  const { parsedTrace } = await analyzeEvents(events);
   const process = parsedTrace.data.Renderer.processes.get(1);
   assert.ok(process, 'the trace engine found the run\'s process');
   for (let w = 0; w < run.workers; w += 1) {
     const thread = process.threads.get(w + 1);
-    const expected = run.chunks.filter((c) => c.worker === w).length;
-    if (expected === 0) continue;
-    assert.match(thread?.name ?? '', new RegExp(`^worker ${w} · thread `));
+    if (!run.chunks.some((c) => c.worker === w)) continue;
+    assert.match(thread?.name ?? '', new RegExp(`^worker ${w} · (thread \\d+|process)$`));
+    // Its tasks, and on processes their phases and the process's start-up.
+    const expected = events.filter((e) => e.ph === 'X' && e.tid === w + 1).length;
+    assert.ok(expected >= run.chunks.filter((c) => c.worker === w).length);
     assert.equal(thread.entries.length, expected, `worker ${w}: the trace engine's entries`);
   }
   const bounds = parsedTrace.data.Meta.traceBounds;
@@ -195,6 +200,7 @@ test('playground.export writes a Pool.map run as Trace Event JSON, CSV and SVG',
   await page.waitForFunction(() => window.playground?.export);
   const run = await runAndExport(page, poolMap);
   assert.equal(run.chunks.length, 9);
+  assert.ok(run.chunks.every((c) => c.compute_ms > 0), 'Pool.map ran on processes');
   checkChrome(run.chrome, run, 'Pool.map');
   const threads = await checkInTraceEngine(run.chrome, run);
   console.log(`trace engine: ${threads} threads, ${run.chunks.length} tasks`);

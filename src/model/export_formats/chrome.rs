@@ -6,13 +6,14 @@
 //! order: one per worker (`worker w · thread t`), with a complete event (`ph: "X"`) per task
 //! from the moment the worker took it to the moment it handed its results back (its index,
 //! items and phases in `args`); with the GIL on, one per worker for the GIL (a complete event
-//! per hold and per wait); the result handler, with an instant event (`ph: "i"`) per arrival;
-//! and the caller, with a complete event for the whole call and an instant event per result
-//! delivered. The task queue's depth is a counter (`ph: "C"`). Times are microseconds since
-//! the run started, to the nanosecond.
+//! per hold and per wait); on processes, each task's phases (send, compute, return) nested in
+//! it and each process's start-up; the result handler, with an instant event (`ph: "i"`) per
+//! arrival; and the caller, with a complete event for the whole call and an instant event per
+//! result delivered. The task queue's depth is a counter (`ph: "C"`). Times are microseconds
+//! since the run started, to the nanosecond.
 
 use crate::model::export_formats::ExportFormat;
-use crate::model::record::ChunkRecord;
+use crate::model::record::{ChunkRecord, ProcessChunkTimes};
 use crate::model::sentences::run_heading;
 use crate::model::trace::Trace;
 use serde::ser::{SerializeStruct, Serializer};
@@ -72,6 +73,9 @@ enum Args {
     Result { index: usize, rank: usize },
     /// A hold of the GIL, or the wait for it.
     Gil { worker: usize },
+    /// A process starting (a new Web Worker instantiating the module), or a phase of a task
+    /// on a process (sending, computing, returning).
+    Process { worker: usize },
     /// The task queue's depth.
     Depth { queued: usize, pending: usize },
 }
@@ -89,6 +93,9 @@ struct TaskArgs {
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
     stopped: bool,
+    /// On a process: its time queued, sending, computing and returning.
+    #[serde(flatten)]
+    process: Option<ProcessChunkTimes>,
 }
 
 /// The threads of the run's process, as numbered in the file.
@@ -137,6 +144,7 @@ impl Threads {
         let mut named = Vec::new();
         for (worker, thread) in first_thread.into_iter().enumerate() {
             let name = match thread {
+                Some(_) if trace.processes.is_some() => format!("worker {worker} · process"),
                 Some(thread) => format!("worker {worker} · thread {thread}"),
                 None => format!("worker {worker} · idle"),
             };
@@ -216,8 +224,58 @@ fn task_event(trace: &Trace, threads: &Threads, chunk: &ChunkRecord) -> Event {
             gil_wait_ms: chunk.gil_wait_ms,
             error: chunk.error.as_ref().map(ToString::to_string),
             stopped: chunk.stopped,
+            process: chunk.process,
         }),
     )
+}
+
+/// A task's phases on a process, nested in its event: sending its arguments (pickling, the
+/// message, unpickling), computing, and returning its results, each kept inside the task.
+fn phase_events(threads: &Threads, chunk: &ChunkRecord) -> impl Iterator<Item = Event> {
+    let phases = chunk.process.map(|times| {
+        let (start, end) = (chunk.start_ms, chunk.end_ms);
+        let sent = (start + times.send_ms).min(end);
+        let computed = (sent + times.compute_ms).min(end);
+        let returning = (end - times.return_ms).max(computed);
+        [
+            ("send", start, sent),
+            ("compute", sent, computed),
+            ("return", returning, end),
+        ]
+    });
+    let tid = threads.worker(chunk.worker);
+    let worker = chunk.worker;
+    phases.into_iter().flatten().map(move |(name, from, to)| {
+        complete(
+            name.to_owned(),
+            "phase",
+            tid,
+            from,
+            to,
+            Args::Process { worker },
+        )
+    })
+}
+
+/// Each process this run started, from the call until it was ready, on its worker's thread.
+fn startup_events<'a>(trace: &'a Trace, threads: &'a Threads) -> impl Iterator<Item = Event> + 'a {
+    let started = trace
+        .processes
+        .iter()
+        .flat_map(|p| p.started_by_run.iter().enumerate());
+    started.filter_map(move |(worker, &started)| {
+        let ready_ms = trace.worker_started_ms.get(worker).copied().unwrap_or(0.0);
+        (started && ready_ms > 0.0).then(|| {
+            complete(
+                "process start-up".to_owned(),
+                "process",
+                threads.worker(worker),
+                0.0,
+                ready_ms,
+                Args::Process { worker },
+            )
+        })
+    })
 }
 
 /// Every event of `trace`, in the order the file lists them, built one at a time.
@@ -252,10 +310,11 @@ fn events<'a>(trace: &'a Trace, threads: &'a Threads) -> impl Iterator<Item = Ev
             raised: trace.raised.as_ref().map(ToString::to_string),
         },
     );
-    let tasks = trace
-        .chunks
-        .iter()
-        .map(|chunk| task_event(trace, threads, chunk));
+    let tasks = trace.chunks.iter().flat_map(|chunk| {
+        [task_event(trace, threads, chunk)]
+            .into_iter()
+            .chain(phase_events(threads, chunk))
+    });
     let gil = trace.gil_slices.iter().flat_map(|slice| {
         let tid = threads.gil_of(slice.worker);
         let args = || Args::Gil {
@@ -327,6 +386,7 @@ fn events<'a>(trace: &'a Trace, threads: &'a Threads) -> impl Iterator<Item = Ev
         .into_iter()
         .chain(names)
         .chain([call])
+        .chain(startup_events(trace, threads))
         .chain(tasks)
         .chain(gil)
         .chain(arrivals)

@@ -331,3 +331,72 @@ fn every_task_of_a_large_run_is_an_event() {
     let events = validated(&file).unwrap();
     assert_eq!(events.iter().filter(|e| e["cat"] == "task").count(), 20_000);
 }
+
+/// A run on two processes, both started by it (ready at 3 and 4 ms), each task's time split
+/// into its phases.
+pub(crate) fn process_trace() -> Trace {
+    use crate::model::record::{ProcessChunkTimes, ProcessStartup};
+    let mut trace = trace_of(&[(0, 0, 3.0, 5.0), (1, 1, 4.0, 8.0)], &[0, 1]);
+    trace.worker_started_ms = vec![3.0, 4.0];
+    trace.processes = Some(ProcessStartup {
+        startup_ms: vec![Some(3.0), Some(4.0)],
+        started_by_run: vec![true, true],
+    });
+    for chunk in &mut trace.chunks {
+        chunk.process = Some(ProcessChunkTimes {
+            queue_ms: chunk.start_ms,
+            send_ms: 0.5,
+            compute_ms: chunk.duration_ms() - 1.0,
+            return_ms: 0.5,
+        });
+    }
+    trace
+}
+
+#[test]
+fn a_process_run_has_each_tasks_phases_nested_in_it_and_each_process_start_up() {
+    let trace = process_trace();
+    let file = parsed(&trace);
+    let events = validated(&file).unwrap();
+    let spans = |cat: &str| -> Vec<(u64, &str, f64, f64)> {
+        events
+            .iter()
+            .filter(|e| e["cat"] == cat)
+            .map(|e| {
+                (
+                    e["tid"].as_u64().unwrap(),
+                    e["name"].as_str().unwrap(),
+                    e["ts"].as_f64().unwrap(),
+                    e["dur"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        spans("process"),
+        [
+            (1, "process start-up", 0.0, 3000.0),
+            (2, "process start-up", 0.0, 4000.0)
+        ]
+    );
+    assert_eq!(
+        spans("phase"),
+        [
+            (1, "send", 3000.0, 500.0),
+            (1, "compute", 3500.0, 1000.0),
+            (1, "return", 4500.0, 500.0),
+            (2, "send", 4000.0, 500.0),
+            (2, "compute", 4500.0, 3000.0),
+            (2, "return", 7500.0, 500.0)
+        ]
+    );
+    let task = events.iter().find(|e| e["cat"] == "task").unwrap();
+    assert_eq!(task["args"]["queue_ms"], 3.0);
+    assert_eq!(task["args"]["compute_ms"], 1.0);
+    let names: Vec<&str> = of_phase(events, "M")
+        .iter()
+        .filter(|e| e["name"] == "thread_name")
+        .map(|e| e["args"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names[..2], ["worker 0 · process", "worker 1 · process"]);
+}

@@ -1,14 +1,15 @@
 //! The trace as CSV (RFC 4180: a header row, CRLF line ends, a field quoted when it holds a
 //! comma, a quote or a line break, its quotes doubled): one row per task, in index order,
 //! with when its results reached the result handler and the caller (rank 0 first; empty
-//! where they never did).
+//! where they never did), and on processes its time queued, sending, computing and returning.
 
 use crate::model::export_formats::ExportFormat;
+use crate::model::record::ProcessChunkTimes;
 use crate::model::trace::Trace;
 use std::io::{self, Write};
 
 /// The header row's fields.
-pub const COLUMNS: [&str; 15] = [
+pub const COLUMNS: [&str; 19] = [
     "index",
     "first_item",
     "len",
@@ -24,6 +25,10 @@ pub const COLUMNS: [&str; 15] = [
     "arrival_ms",
     "delivery_rank",
     "delivery_ms",
+    "queue_ms",
+    "send_ms",
+    "compute_ms",
+    "return_ms",
 ];
 
 /// `field` as RFC 4180 writes it.
@@ -46,6 +51,18 @@ fn ranks(order: &[usize], tasks: usize) -> Vec<Option<usize>> {
     rank
 }
 
+/// A task's four times on a process (`queue_ms,send_ms,compute_ms,return_ms`), or four empty
+/// fields.
+fn process_times(times: Option<ProcessChunkTimes>) -> String {
+    match times {
+        Some(t) => format!(
+            "{},{},{},{}",
+            t.queue_ms, t.send_ms, t.compute_ms, t.return_ms
+        ),
+        None => ",,,".to_owned(),
+    }
+}
+
 /// Writes `trace` as CSV to `out`, row by row.
 pub fn write_csv(trace: &Trace, out: &mut dyn Write) -> io::Result<()> {
     let tasks = trace.chunks.iter().map(|c| c.index + 1).max().unwrap_or(0);
@@ -58,7 +75,7 @@ pub fn write_csv(trace: &Trace, out: &mut dyn Write) -> io::Result<()> {
         let delivered = delivery[c.index];
         write!(
             out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
             c.index,
             c.first_item,
             c.len,
@@ -78,6 +95,7 @@ pub fn write_csv(trace: &Trace, out: &mut dyn Write) -> io::Result<()> {
                     .and_then(|r| trace.delivered_ms.get(r))
                     .map(f64::to_string)
             ),
+            process_times(c.process),
         )?;
     }
     Ok(())
@@ -154,6 +172,19 @@ mod tests {
         assert!(error.contains("Internal, \"server\" error"), "{error}");
         assert_eq!(table[1][column("error")], "");
         assert_eq!(table[1][column("stopped")], "false");
+    }
+
+    #[test]
+    fn a_task_on_a_process_has_its_four_times() {
+        let trace = crate::model::export_formats::chrome_tests::process_trace();
+        let table = rows(&csv(&trace));
+        let column = |name: &str| COLUMNS.iter().position(|c| *c == name).unwrap();
+        assert_eq!(table[2][column("queue_ms")], "4");
+        assert_eq!(table[2][column("send_ms")], "0.5");
+        assert_eq!(table[2][column("compute_ms")], "3");
+        assert_eq!(table[2][column("return_ms")], "0.5");
+        let plain = rows(&csv(&trace_of(&[(0, 0, 0.0, 1.0)], &[0])));
+        assert!(plain[1][column("queue_ms")..].iter().all(String::is_empty));
     }
 
     #[test]

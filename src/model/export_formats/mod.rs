@@ -12,7 +12,7 @@ pub mod csv;
 pub mod svg;
 
 #[cfg(test)]
-mod chrome_tests;
+pub(crate) mod chrome_tests;
 
 use crate::model::trace::Trace;
 use std::io;

@@ -2,8 +2,9 @@
 //! worker (`worker w · thread t`), each task a box in its colour as the page draws it (pale
 //! where, with the GIL on, its thread did not hold the lock; hatched where it waited for it;
 //! striped where a box stands for many tasks too short to draw apart; a dark band for the
-//! pickling share), and a time axis. Drawn from a [`LaneGrid`] like the page's lanes, so its
-//! size is bounded by its pixels: a run of a million tasks makes a small file.
+//! pickling share; a process's start-up grey and hatched), and a time axis. Drawn from a
+//! [`LaneGrid`] like the page's lanes, so its size is bounded by its pixels: a run of a million
+//! tasks makes a small file.
 
 use crate::model::lane_drawing::GilState;
 use crate::model::lane_grid::{LaneGrid, FINE_COLUMNS};
@@ -73,6 +74,9 @@ pub fn svg(trace: &Trace) -> String {
             "<pattern id=\"waiting\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" ",
             "patternTransform=\"rotate(45)\">",
             "<rect width=\"1\" height=\"6\" fill=\"rgba(0,0,0,0.3)\"/></pattern>",
+            "<pattern id=\"startup\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" ",
+            "patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#c9ced8\"/>",
+            "<rect width=\"1\" height=\"6\" fill=\"rgba(255,255,255,0.8)\"/></pattern>",
             "</defs>\n",
             "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n",
             "<text x=\"4\" y=\"24\" font-size=\"15\" font-weight=\"600\" fill=\"#111\">{heading}</text>\n"
@@ -85,6 +89,7 @@ pub fn svg(trace: &Trace) -> String {
     for (worker, thread) in grid.lane_threads().iter().enumerate() {
         let y = TITLE + worker as f64 * (LANE + GAP);
         let label = match thread {
+            Some(_) if trace.processes.is_some() => format!("worker {worker} · process"),
             Some(thread) => format!("worker {worker} · thread {thread}"),
             None => format!("worker {worker} · idle"),
         };
@@ -95,6 +100,7 @@ pub fn svg(trace: &Trace) -> String {
             y + LANE / 2.0
         );
     }
+    write_process_startup(&mut out, trace, plot);
     // With the GIL on, a box is pale where its thread did not hold the lock.
     let lightness = if trace.gil() { 86 } else { 58 };
     for b in &drawing.boxes {
@@ -180,6 +186,37 @@ pub fn svg(trace: &Trace) -> String {
     write_axis(&mut out, trace, lanes, plot);
     out.push_str("</svg>\n");
     out
+}
+
+/// Each process this run started, grey and hatched from the call until it was ready, as the
+/// page draws it.
+fn write_process_startup(out: &mut String, trace: &Trace, plot: f64) {
+    let Some(processes) = &trace.processes else {
+        return;
+    };
+    let span = time_span(trace);
+    for (lane, &started) in processes.started_by_run.iter().enumerate() {
+        let ready_ms = trace.worker_started_ms.get(lane).copied().unwrap_or(0.0);
+        if !started || ready_ms <= 0.0 {
+            continue;
+        }
+        let (y, width) = (TITLE + lane as f64 * (LANE + GAP), ready_ms / span * plot);
+        let _ = writeln!(
+            out,
+            "<rect class=\"startup\" x=\"{GUTTER}\" y=\"{}\" width=\"{width}\" height=\"{}\" fill=\"url(#startup)\"><title>process start-up: {}</title></rect>",
+            y + 1.0,
+            LANE - 2.0,
+            ms(ready_ms, 1)
+        );
+        if width > 60.0 {
+            let _ = writeln!(
+                out,
+                "<text x=\"{}\" y=\"{}\" dominant-baseline=\"middle\" fill=\"#333\">start-up</text>",
+                GUTTER + 4.0,
+                y + LANE / 2.0
+            );
+        }
+    }
 }
 
 /// The time axis under the lanes: round ticks, labelled in ms.
@@ -280,6 +317,21 @@ mod tests {
         );
         assert!(occurrences(&text, "class=\"gil\"") >= 3);
         assert!(text.contains("url(#waiting)"));
+    }
+
+    #[test]
+    fn processes_are_named_and_their_start_up_drawn() {
+        let text = svg(&crate::model::export_formats::chrome_tests::process_trace());
+        assert!(text.contains(">worker 1 · process<"));
+        assert_eq!(occurrences(&text, "class=\"startup\""), 2);
+        let plot = WIDTH - GUTTER - MARGIN;
+        let width = 4.0 / 8.0 * plot;
+        assert!(
+            text.contains(&format!(
+                "class=\"startup\" x=\"{GUTTER}\" y=\"71\" width=\"{width}\""
+            )),
+            "lane 1 ready at 4 of 8 ms"
+        );
     }
 
     #[test]
