@@ -81,14 +81,23 @@ test('the seed example and the default setup spread their chunks over the worker
   const page = await ready();
   await runByClick(page);
   const defaults = await runInPage(page, {});
-  assert.equal(defaults.chunksize, 7, 'default rule: ceil(100 / (4 × 4))');
-  const perWorker = [0, 1, 2, 3].map((w) => defaults.chunks.filter((c) => c.worker === w).length);
-  assert.ok(perWorker.every((n) => n >= 2), `15 chunks of 7 over 4 workers: ${perWorker}`);
-  assert.ok(defaults.metrics.peak_parallelism === 4, 'all four workers compute at once');
-  // The chunk size shows in the split: fourteen chunks of 7 and a last one of 2. (When each lane
-  // ends depends on how the OS shares 2 cores among 4 workers, so it is not asserted.)
+  // Pool() takes os.cpu_count(): in a browser, navigator.hardwareConcurrency.
+  const cpus = await page.evaluate(() => navigator.hardwareConcurrency);
+  const poolSize = Math.min(cpus, 16);
+  assert.equal(defaults.workers, poolSize, `Pool() on ${cpus} logical processors`);
+  const chunksize = Math.ceil(100 / (poolSize * 4));
+  assert.equal(defaults.chunksize, chunksize, `default rule: ceil(100 / (${poolSize} × 4))`);
+  assert.match(await page.textContent('.field-workers'), new RegExp(`${poolSize} \\(default: os\\.cpu_count\\(\\)`));
+  assert.match(await page.textContent('#python'), /with multiprocessing\.Pool\(\) as pool: {2}# os\.cpu_count\(\): /);
+  const perWorker = [...Array(poolSize).keys()].map((w) => defaults.chunks.filter((c) => c.worker === w).length);
+  assert.ok(perWorker.every((n) => n >= 2), `${defaults.chunks.length} chunks of ${chunksize} over ${poolSize} workers: ${perWorker}`);
+  assert.ok(defaults.metrics.peak_parallelism === poolSize, `all ${poolSize} workers compute at once`);
+  // The chunk size shows in the split: chunks of the default size and a last one of the rest.
+  // (When each lane ends depends on how the OS shares the cores, so it is not asserted.)
   const sizes = [...defaults.chunks].sort((a, b) => a.index - b.index).map((c) => c.len);
-  assert.deepEqual(sizes, [...Array(14).fill(7), 2], `chunk sizes ${sizes}`);
+  const full = Math.floor(100 / chunksize);
+  const expected = [...Array(full).fill(chunksize), ...(100 % chunksize ? [100 % chunksize] : [])];
+  assert.deepEqual(sizes, expected, `chunk sizes ${sizes}`);
   await shot(page, 'truth-default-1280');
   assert.deepEqual(page.problems, []);
   await page.close();
