@@ -119,6 +119,9 @@ pub enum Action {
     Finished(Rc<Trace>),
     /// A run failed.
     Failed(String),
+    /// A sweep's untimed warm-up run ended: its status goes, and the run shown stays (the
+    /// warm-up is a measurement of no point; the sweep says what became of it).
+    WarmUpEnded,
     /// The pool is ready.
     PoolReady {
         /// Threads in the pool.
@@ -208,6 +211,7 @@ impl AppState {
                 self.running = None;
                 self.error = Some(message);
             }
+            Action::WarmUpEnded => self.running = None,
             Action::PoolReady {
                 threads,
                 startup_ms,
@@ -323,6 +327,13 @@ mod tests {
         sweep.stop();
         let state = state.apply(Action::SweepChanged(Rc::new(sweep)));
         assert!(!state.sweeping() && state.can_run());
+    }
+
+    #[test]
+    fn the_end_of_a_sweeps_warm_up_clears_its_status_and_keeps_the_run_shown() {
+        let state = AppState::new(Inputs::default()).apply(Action::Progress(RunPhase::Running));
+        let state = state.apply(Action::WarmUpEnded);
+        assert_eq!((state.running, state.trace.is_none()), (None, true));
     }
 
     #[test]

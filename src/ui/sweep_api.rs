@@ -1,9 +1,10 @@
 //! `playground.sweep(config, axes)`: runs the grid of `axes` (`{ workers: [1, 2, 4],
 //! chunksize: [1, 4, 16] }`, any numeric settings the strategy reads) from the run `config`
-//! describes, one point after another, shown on the page as the Sweep button shows it. It
-//! resolves with the points that settled, each `{ settings, wall_ms, speedup, link, status,
-//! message }` (`status` is `ran`, `refused` or `failed`; a refused point was never run); when
-//! stopped (`playground.cancel()`, Stop, Escape) it resolves with the points done so far. Bad
+//! describes, one point after another after one untimed warm-up run, shown on the page as
+//! the Sweep button shows it. It resolves with the points that settled, each `{ settings,
+//! wall_ms, speedup, link, status, message }` (`status` is `ran`, `refused` or `failed`; a
+//! refused point was never run); when stopped (`playground.cancel()`, Stop, Escape) it
+//! resolves with the points done so far (none when stopped during the warm-up). Bad
 //! axes (none, empty, not numbers, more than 64 points, over the run guard's 2 minutes in
 //! all) reject with a message, as does a sweep asked for while another runs.
 

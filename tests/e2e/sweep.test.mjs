@@ -1,7 +1,8 @@
 // Sweeps: playground.sweep(config, axes) and the Sweep button run a grid of runs of one
-// workload, one point after another; the page plots wall time and speed-up, lists the points
-// in a table, marks the fastest, links each point to its run and exports the whole sweep.
-// Stop ends a sweep with the points done so far; bad axes are refused with a message.
+// workload, one point after another after one untimed warm-up run; the page plots wall time
+// and speed-up, lists the points in a table, marks the fastest, links each point to its run
+// and exports the whole sweep. Stop ends a sweep with the points done so far (none when it
+// comes during the warm-up); bad axes are refused with a message.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -51,7 +52,6 @@ test('a 3 × 3 sweep completes, plots, tables and links its points, and finds a 
   }
   const fastest = points.reduce((a, b) => (b.wall_ms < a.wall_ms ? b : a));
   assert.ok(fastest.settings.chunksize > 1);
-
   // The page: its table lists the 9 points with their times, the fastest marked.
   await page.waitForSelector('#sweep-view[data-finished="true"]');
   const rows = await page.$$eval('.sweep-row', (rs) => rs.map((r) => ({
@@ -62,7 +62,8 @@ test('a 3 × 3 sweep completes, plots, tables and links its points, and finds a 
   const bestRows = rows.filter((r) => r.best);
   assert.equal(bestRows.length, 1);
   assert.deepEqual(bestRows[0].cells.slice(0, 2), [String(fastest.settings.workers), String(fastest.settings.chunksize)]);
-  assert.match(await page.textContent('.sweep-summary'), new RegExp(`^9 of 9 points run\\. Fastest: workers ${fastest.settings.workers}, chunksize ${fastest.settings.chunksize} in `));
+  const summary = await page.textContent('.sweep-summary');
+  assert.match(summary, new RegExp(`^9 of 9 points run\\. Points measured after one untimed warm-up run of [\\d.,]+ ms \\(workers 4, chunksize 1\\)\\. Fastest: workers ${fastest.settings.workers}, chunksize ${fastest.settings.chunksize} in `));
   // The charts: speed-up and wall time against workers, wall time against chunk size, each
   // with the 9 points and one marked fastest; the ideal line, this machine's processors and
   // the Amdahl curve on the speed-up chart.
@@ -76,7 +77,6 @@ test('a 3 × 3 sweep completes, plots, tables and links its points, and finds a 
   const bestIndex = Number(await page.getAttribute('#sweep-view', 'data-best'));
   assert.equal(points[bestIndex].wall_ms, fastest.wall_ms);
   for (const c of charts) assert.deepEqual(c.best, [bestIndex]);
-  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
   assert.match(await page.textContent('.sweep-chart .cores text'), new RegExp(`this machine: ${cores} logical processors`));
   assert.equal(await page.locator('.sweep-chart .ideal path').count(), 1);
   assert.equal(await page.locator('.sweep-chart .amdahl path').count(), 1);
@@ -105,6 +105,11 @@ test('a 3 × 3 sweep completes, plots, tables and links its points, and finds a 
   assert.deepEqual(exported.points.map((p) => p.wall_ms), points.map((p) => p.wall_ms));
   assert.deepEqual(exported.points.map((p) => p.link), points.map((p) => p.link));
   assert.ok(exported.amdahl.serial_fraction >= 0 && exported.amdahl.serial_fraction <= 1);
+  // The warm-up: the point with the most workers, run once untimed, not a point.
+  assert.deepEqual(exported.warm_up.settings, { workers: 4, chunksize: 1 });
+  assert.equal(exported.warm_up.status, 'ran');
+  assert.ok(exported.warm_up.wall_ms > 0);
+  assert.equal(exported.summary, summary);
 
   await page.setViewportSize({ width: 390, height: 844 });
   await page.locator('#sweep-view').scrollIntoViewIfNeeded();
@@ -158,6 +163,32 @@ test('Stop in the middle of a sweep settles it with the points done so far', asy
   await page.context().close();
 });
 
+test('Stop during the warm-up run ends the sweep with no point, and the promise settles', async () => {
+  const page = await openPage(browser, site.url);
+  await ready(page);
+  // The warm-up runs the 2-worker point (about half a second), shown in progress with Stop.
+  const outcome = await page.evaluate(async ([c, a]) => {
+    const sweeping = window.playground.sweep(c, a);
+    while (!document.querySelector('#sweep-view[data-warming-up="true"]') || !document.querySelector('#cancel')) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const summary = document.querySelector('.sweep-summary').textContent;
+    const stopped = window.playground.cancel();
+    return { summary, stopped, points: await sweeping };
+  }, [waits, { workers: [1, 2] }]);
+  assert.equal(outcome.summary, '0 of 2 points run. Warming up: one untimed run (workers 2) before the points.');
+  assert.equal(outcome.stopped, true, 'the warm-up was running');
+  assert.deepEqual(outcome.points, []);
+  await page.waitForSelector('#sweep-view[data-finished="true"][data-stopped="true"][data-warming-up="false"]');
+  assert.equal(await page.textContent('.sweep-summary'), '0 of 2 points run, stopped. Stopped during the untimed warm-up run (workers 2).');
+  assert.equal(await page.locator('.sweep-row.pending').count(), 2);
+  // The warm-up is not drawn as the run shown, and the Run button is back.
+  assert.equal(await page.locator('.run').count(), 0);
+  await page.waitForFunction(() => document.querySelector('#run')?.getAttribute('aria-disabled') === 'false');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test('bad axes are refused with a clear message, and nothing runs', async () => {
   const page = await openPage(browser, site.url);
   await ready(page);
@@ -172,7 +203,7 @@ test('bad axes are refused with a clear message, and nothing runs', async () => 
   const many = Array.from({ length: 16 }, (_, i) => i + 1);
   assert.equal(await refusal(tiny, { workers: many, chunksize: [1, 2, 3, 4, 5] }), 'too many points: 16 × 5 makes 80; a sweep runs at most 64');
   assert.match(await refusal({ strategy: 'Pool.map', items: 100, workload: 'io', cost: 160000 }, { workers: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] }),
-    /^this sweep is too big: its 10 points would take about 3 minutes on one worker \(the limit is 2\)/);
+    /^this sweep is too big: its 10 points and their warm-up run would take about 3 minutes on one worker \(the limit is 2\)/);
   assert.match(await refusal({ strategy: 'Pool.map', workers: 99 }, { chunksize: [1] }), /workers/);
   // Nothing ran: no sweep and no run on the page.
   assert.equal(await page.locator('#sweep-view').count(), 0);
