@@ -151,6 +151,17 @@ pub fn depth_steps(samples: &[DepthSample], span_ms: f64, width_px: f64) -> Vec<
     kept
 }
 
+/// A round step for time ticks: about `target` ticks over `span` ms.
+pub fn tick_step(span: f64, target: f64) -> f64 {
+    let raw = (span / target).max(1e-3);
+    let magnitude = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|step| *step >= raw)
+        .unwrap_or(10.0 * magnitude)
+}
+
 /// The time span a drawing of `trace` covers, ms: the wall time, or the last chunk's end if
 /// that is later.
 pub fn time_span(trace: &Trace) -> f64 {

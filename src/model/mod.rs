@@ -8,6 +8,7 @@
 //! - [`field`]: the settings' catalogue: URL key, label, kind of value, default.
 //! - [`errors`]: why a task failed, typed (a request's fault, a cancellation, …).
 //! - [`export`]: the trace as the JS API hands it out, its per-task fields built when read.
+//! - [`export_formats`]: the trace as other tools open it: Chrome Trace Event JSON, CSV, SVG.
 //! - [`files`]: the files shipped for requests to fetch, and the URL each request fetches.
 //! - [`gather`]: CPython's `asyncio.gather` (and sequential awaits) over fetches: argument
 //!   order, both error modes, cancellation and the semaphore (a folder: the state machine,
@@ -49,6 +50,7 @@ pub mod compare;
 pub mod config;
 pub mod errors;
 pub mod export;
+pub mod export_formats;
 pub mod field;
 pub mod files;
 pub mod gather;

@@ -11,14 +11,27 @@
 //!   and resolves with its points (see `sweep_api`).
 //! - `playground.ready()` returns a Promise of `{ threads, startup_ms }` once the workers are
 //!   started, or rejects with why they cannot start.
+//! - `playground.export(trace, format)` returns the text of an export of a trace that
+//!   `playground.run` resolved with: `"chrome"` (Chrome Trace Event JSON, for Perfetto and
+//!   `chrome://tracing`), `"csv"` (a row per task) or `"svg"` (the lanes). The trace is known
+//!   by the object itself, not by its contents: the API keeps, in a `WeakMap` keyed by each
+//!   object it handed out, the Rust trace it came from (freed with the object), so the export
+//!   is written from the trace as recorded, whatever was done to the object since. A copy
+//!   (`{ ...trace }`, `JSON.parse(JSON.stringify(trace))`) is not a trace the API handed out
+//!   and is refused, as is a format not in the list; both throw an `Error` saying so. The
+//!   text is written in parts of 8 MB handed to JS as they fill (the wasm memory never holds
+//!   it whole); one longer than a browser's longest string (500 MB here) is refused, with
+//!   the page's download buttons named, which save any size.
 
 use crate::model::config::{not_a_config_message, quote, ConfigValue, Inputs, Invalid};
 use crate::model::export::{pick, PER_TASK_FIELDS};
+use crate::model::export_formats::ExportFormat;
 use crate::model::field::Field;
 use crate::model::trace::Trace;
 use crate::runtime::pool::describe;
 use crate::runtime::session::{self, RunOptions};
 use crate::ui::app::{run_and_show, Dispatcher};
+use crate::ui::downloads::{export_parts, LONGEST_STRING_BYTES};
 use js_sys::{Object, Promise, Reflect};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -30,6 +43,66 @@ fn picked(trace: &Trace, keep: &dyn Fn(&str) -> bool) -> Result<JsValue, String>
     pick(trace, keep, &mut serde_json::Serializer::new(&mut json)).map_err(|e| e.to_string())?;
     let json = String::from_utf8(json).map_err(|e| e.to_string())?;
     js_sys::JSON::parse(&json).map_err(|e| describe(&e))
+}
+
+thread_local! {
+    /// Each trace object the API handed out, mapped to a function that writes that trace in
+    /// an export format (weakly: an entry goes when its object is collected).
+    static HANDED_OUT: js_sys::WeakMap = js_sys::WeakMap::new();
+}
+
+/// Remembers that `object` is the export of `trace`, for `playground.export`.
+fn remember(object: &JsValue, trace: &Rc<Trace>) {
+    let trace = Rc::clone(trace);
+    let write = Closure::<dyn Fn(String) -> JsValue>::new(move |name: String| {
+        ExportFormat::parse(&name)
+            .ok()
+            .and_then(|format| export_parts(&trace, format, LONGEST_STRING_BYTES))
+            .map(|parts| parts.join("").into())
+            .unwrap_or(JsValue::UNDEFINED)
+    });
+    HANDED_OUT.with(|handed_out| {
+        handed_out.set(object.unchecked_ref(), &write.into_js_value());
+    });
+}
+
+/// `playground.export(trace, format)`: the text of `trace` in `format`, or an error saying
+/// what is wrong with either.
+fn export_text(trace: JsValue, format: JsValue) -> Result<JsValue, JsValue> {
+    let fail = |message: String| JsValue::from(js_sys::Error::new(&message));
+    let format = match format.as_string() {
+        Some(name) => ExportFormat::parse(&name).map_err(fail)?,
+        None => {
+            return Err(fail(format!(
+                "the export format must be a string, not {}: {}",
+                what_it_is(&format),
+                ExportFormat::parse("").unwrap_err()
+            )))
+        }
+    };
+    let write = if trace.is_object() {
+        HANDED_OUT.with(|handed_out| handed_out.get(trace.unchecked_ref()))
+    } else {
+        JsValue::UNDEFINED
+    };
+    let write: js_sys::Function = write.dyn_into().map_err(|_| {
+        fail(format!(
+            "playground.export needs a trace that playground.run resolved with (the object \
+             itself, not a copy), not {}",
+            what_it_is(&trace)
+        ))
+    })?;
+    let text = write.call1(&JsValue::NULL, &format.name().into())?;
+    if text.is_string() {
+        Ok(text)
+    } else {
+        Err(fail(format!(
+            "the {} export of this trace is longer than {} MB, more than a browser's string \
+             holds: save it with the page's download button, which writes it in parts",
+            format.name(),
+            LONGEST_STRING_BYTES / 1_000_000
+        )))
+    }
 }
 
 /// A trace as the API hands it out: every field of the trace, plus its `metrics`. The
@@ -65,6 +138,7 @@ fn export(trace: &Rc<Trace>) -> Result<JsValue, String> {
         let descriptor: &Object = descriptor.unchecked_ref();
         Object::define_property(target, &field.into(), descriptor);
     }
+    remember(&object, trace);
     Ok(object)
 }
 
@@ -227,6 +301,10 @@ pub fn install(dispatch: Dispatcher) {
     let ready_fn = Closure::<dyn Fn() -> Promise>::new(ready);
     let _ = Reflect::set(&api, &"ready".into(), ready_fn.as_ref());
     ready_fn.forget();
+    let export_fn =
+        Closure::<dyn Fn(JsValue, JsValue) -> Result<JsValue, JsValue>>::new(export_text);
+    let _ = Reflect::set(&api, &"export".into(), export_fn.as_ref());
+    export_fn.forget();
     let _ = Reflect::set(&api, &"version".into(), &env!("CARGO_PKG_VERSION").into());
     // The API lives as long as the page.
     run_fn.forget();

@@ -1,12 +1,12 @@
-//! The figures of a run, and its trace for download: all read from the trace.
+//! The figures of a run, and its downloads: all read from the trace.
 
 use crate::model::app_state::PoolStatus;
 use crate::model::strategy::WorkerCount;
 use crate::model::trace::Trace;
 use crate::model::words::group_digits;
 use crate::model::words::{duration, ms};
+use crate::ui::downloads::Downloads;
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Props of [`Figures`].
@@ -25,27 +25,6 @@ impl PartialEq for FiguresProps {
     }
 }
 
-/// Saves the trace as `trace.json`. Serialised only when asked: a trace of 200,000 tasks is
-/// tens of megabytes, too much to build on every render.
-fn download_json(trace: &Trace) -> Option<()> {
-    download(&serde_json::to_string_pretty(trace).ok()?, "trace.json")
-}
-
-/// Saves `json` as a download named `name`.
-pub fn download(json: &str, name: &str) -> Option<()> {
-    let parts = js_sys::Array::of1(&json.into());
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/json");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).ok()?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
-    let document = web_sys::window()?.document()?;
-    let link: web_sys::HtmlAnchorElement = document.create_element("a").ok()?.dyn_into().ok()?;
-    link.set_href(&url);
-    link.set_download(name);
-    link.click();
-    web_sys::Url::revoke_object_url(&url).ok()
-}
-
 /// Wall time, task time, speed-up, busy time per worker, isolation.
 #[function_component]
 pub fn Figures(props: &FiguresProps) -> Html {
@@ -60,13 +39,6 @@ pub fn Figures(props: &FiguresProps) -> Html {
             *items += chunk.len;
         }
     }
-    let on_download = {
-        let trace = Rc::clone(trace);
-        Callback::from(move |_: MouseEvent| {
-            // Only fails where the browser has no Blob URLs; the JS API still gives the trace.
-            let _ = download_json(&trace);
-        })
-    };
     // A process pool's own start-up, else the thread pool's.
     let startup = crate::model::sentences::process_startup_summary(trace).unwrap_or_else(|| {
         match props.pool {
@@ -83,7 +55,7 @@ pub fn Figures(props: &FiguresProps) -> Html {
         }
     };
     let download = html! {
-        <p><button type="button" class="link" id="download-trace" onclick={on_download}>{ "Download the trace (JSON)" }</button></p>
+        <Downloads trace={Rc::clone(trace)} />
     };
     if trace.strategy().is_fetch() {
         // The requests view has its own figures; only the notes and the export remain.

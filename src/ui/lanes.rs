@@ -5,7 +5,7 @@
 
 use crate::model::lane_drawing::{GilSpan, GilState};
 use crate::model::lane_grid::{LaneGrid, FINE_COLUMNS};
-use crate::model::layout::{chunk_at, chunk_hue, describe_chunk, time_span};
+use crate::model::layout::{chunk_at, chunk_hue, describe_chunk, tick_step, time_span};
 use crate::model::trace::Trace;
 use crate::model::words::{count, ms};
 use crate::ui::canvas::{draw_next_frame, sized_context, use_resizes, Reduced};
@@ -21,17 +21,6 @@ const AXIS: f64 = 26.0;
 
 fn canvas_height(workers: usize) -> f64 {
     workers as f64 * (LANE + GAP) + AXIS
-}
-
-/// A round step for time ticks: about `target` ticks over `span` ms.
-fn tick_step(span: f64, target: f64) -> f64 {
-    let raw = (span / target).max(1e-3);
-    let magnitude = 10f64.powf(raw.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * magnitude)
-        .find(|step| *step >= raw)
-        .unwrap_or(10.0 * magnitude)
 }
 
 /// Where each lane's thread held the GIL (solid, its chunk's colour) and where it waited for

@@ -6,6 +6,7 @@ mod app;
 mod canvas;
 mod compare;
 mod controls;
+mod downloads;
 mod figures;
 mod gather_strip;
 mod lanes;

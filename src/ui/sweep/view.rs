@@ -46,7 +46,7 @@ pub fn SweepView(props: &SweepViewProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             if let Ok(json) = serde_json::to_string_pretty(&sweep.export()) {
                 // Only fails where the browser has no Blob URLs; the JS API still gives it.
-                let _ = crate::ui::figures::download(&json, "sweep.json");
+                let _ = crate::ui::downloads::download_json(json, "sweep.json");
             }
         })
     };
