@@ -391,38 +391,7 @@ mod tests {
     #[test]
     fn runs_are_pinned_once_and_the_ghost_follows_its_run_when_one_is_unpinned() {
         let config = Inputs::default().validate().unwrap();
-        let facts = crate::model::record::RunFacts {
-            isolated: true,
-            pool_threads: 16,
-            started_at_ms: 0.0,
-            wall_ms: 1.0,
-        };
-        let trace = |wall_ms: f64| {
-            let recording = crate::model::record::Recording {
-                workers: 4,
-                chunksize: 7,
-                items: 100,
-                chunks: Vec::new(),
-                worker_started_ms: Vec::new(),
-                arrived: Vec::new(),
-                delivered: Vec::new(),
-                delivered_ms: Vec::new(),
-                queue_depth: Vec::new(),
-                gil_slices: Vec::new(),
-                raised: None,
-                notes: Vec::new(),
-                results: Vec::new(),
-                results_listed: false,
-                results_in_order: true,
-                stopped: false,
-            };
-            Rc::new(Trace::new(
-                &config,
-                RunFacts { wall_ms, ..facts },
-                recording,
-            ))
-        };
-        use crate::model::record::RunFacts;
+        let trace = |wall_ms| Rc::new(crate::model::trace::tests::trace_for(&config, wall_ms));
         let (a, b, c) = (trace(1.0), trace(2.0), trace(3.0));
         let state = AppState::new(Inputs::default())
             .apply(Action::Pin(Rc::clone(&a)))

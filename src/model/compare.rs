@@ -159,7 +159,7 @@ pub fn lane_count(trace: &Trace) -> usize {
 mod tests {
     use super::*;
     use crate::model::config::Inputs;
-    use crate::model::record::{ChunkRecord, Recording, RunFacts};
+    use crate::model::record::ChunkRecord;
 
     fn config(query: &str) -> RunConfig {
         Inputs::from_query(query).validate().unwrap()
@@ -184,31 +184,10 @@ mod tests {
                 process: None,
             })
             .collect();
-        let recording = Recording {
-            workers: config.workers,
-            chunksize: config.resolved_chunksize(),
-            items: config.items,
+        Trace {
             chunks,
-            worker_started_ms: Vec::new(),
-            arrived: Vec::new(),
-            delivered: Vec::new(),
-            delivered_ms: Vec::new(),
-            queue_depth: Vec::new(),
-            gil_slices: Vec::new(),
-            raised: None,
-            notes: Vec::new(),
-            results: Vec::new(),
-            results_listed: false,
-            results_in_order: true,
-            stopped: false,
-        };
-        let facts = RunFacts {
-            isolated: true,
-            pool_threads: 16,
-            started_at_ms: 0.0,
-            wall_ms,
-        };
-        Trace::new(config, facts, recording)
+            ..crate::model::trace::tests::trace_for(config, wall_ms)
+        }
     }
 
     #[test]

@@ -304,6 +304,25 @@ impl Trace {
 pub(crate) mod tests {
     use super::*;
 
+    /// A trace of `config` that took `wall_ms`, with no task recorded (the chunks are the
+    /// caller's to add).
+    pub(crate) fn trace_for(config: &RunConfig, wall_ms: f64) -> Trace {
+        let recording = Recording {
+            workers: config.workers,
+            chunksize: config.resolved_chunksize(),
+            items: config.items,
+            results_in_order: true,
+            ..Recording::default()
+        };
+        let facts = RunFacts {
+            isolated: true,
+            pool_threads: 16,
+            started_at_ms: 0.0,
+            wall_ms,
+        };
+        Trace::new(config, facts, recording)
+    }
+
     /// A trace of `spans` (worker, thread, start, end), one chunk each, in input order.
     pub(crate) fn trace_of(spans: &[(usize, usize, f64, f64)], arrived: &[usize]) -> Trace {
         let chunks = spans

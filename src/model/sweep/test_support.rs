@@ -2,7 +2,6 @@
 
 use super::{Axis, Sweep};
 use crate::model::config::{ConfigValue, Inputs, RunConfig};
-use crate::model::record::{Recording, RunFacts};
 use crate::model::trace::Trace;
 use std::rc::Rc;
 
@@ -18,31 +17,7 @@ pub fn numbers(values: &[f64]) -> Vec<ConfigValue> {
 
 /// A trace of `config` that took `wall_ms`.
 pub fn trace(config: &RunConfig, wall_ms: f64) -> Rc<Trace> {
-    let recording = Recording {
-        workers: config.workers,
-        chunksize: config.resolved_chunksize(),
-        items: config.items,
-        chunks: Vec::new(),
-        worker_started_ms: Vec::new(),
-        arrived: Vec::new(),
-        delivered: Vec::new(),
-        delivered_ms: Vec::new(),
-        queue_depth: Vec::new(),
-        gil_slices: Vec::new(),
-        raised: None,
-        notes: Vec::new(),
-        results: Vec::new(),
-        results_listed: false,
-        results_in_order: true,
-        stopped: false,
-    };
-    let facts = RunFacts {
-        isolated: true,
-        pool_threads: 16,
-        started_at_ms: 0.0,
-        wall_ms,
-    };
-    Rc::new(Trace::new(config, facts, recording))
+    Rc::new(crate::model::trace::tests::trace_for(config, wall_ms))
 }
 
 /// The same trace, marked stopped.

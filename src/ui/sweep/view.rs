@@ -8,16 +8,6 @@ use crate::model::words::{ms, number};
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// `navigator.hardwareConcurrency`: the logical processors of this machine, if known.
-fn hardware_concurrency() -> Option<f64> {
-    let window = web_sys::window()?;
-    let navigator = js_sys::Reflect::get(&window, &"navigator".into()).ok()?;
-    js_sys::Reflect::get(&navigator, &"hardwareConcurrency".into())
-        .ok()?
-        .as_f64()
-        .filter(|n| *n >= 1.0)
-}
-
 /// Props of [`SweepView`].
 #[derive(Properties)]
 pub struct SweepViewProps {
@@ -39,7 +29,8 @@ impl PartialEq for SweepViewProps {
 pub fn SweepView(props: &SweepViewProps) -> Html {
     let sweep = &props.sweep;
     let best = sweep.best();
-    let cores = hardware_concurrency();
+    // This machine's logical processors, as the page read them at start.
+    let cores = Some(crate::model::machine::cpu_count() as f64);
     let fit = sweep.amdahl();
     let on_download = {
         let sweep = Rc::clone(sweep);
