@@ -45,7 +45,9 @@ test('on a page served without the isolation headers, Pool.map runs on 2 process
   assert.equal(first.isolated, false);
   assert.equal(first.workers, 2);
   assert.deepEqual([...new Set(first.chunks.map((c) => c.worker))].sort(), [0, 1], 'both processes took chunks');
-  assert.ok(first.chunks.every((c) => c.compute_ms > 150), `each chunk computed for real: ${first.chunks.map((c) => c.compute_ms)}`);
+  // Two items of primes below 1,000,000 take about 200 ms on this machine, a trivial chunk
+  // microseconds: a third of that says the work was really done, whatever the machine's speed.
+  assert.ok(first.chunks.every((c) => c.compute_ms > 50), `each chunk computed for real: ${first.chunks.map((c) => c.compute_ms)}`);
   assert.ok(computeOverlaps(first), 'the two processes computed at the same time');
   assert.equal(first.results_in_order, true);
   assert.deepEqual(first.results, [1, 4, 9, 16, 25, 36]);
