@@ -211,17 +211,29 @@ pub fn program(config: &RunConfig, site: &str) -> String {
                 "    results = pool.map_async(square, range(1, {n}){chunksize}).get()"
             )],
         ),
-        PoolStarmap => {
+        PoolStarmap | PoolStarmapAsync => {
+            let (method, get) = if config.strategy == PoolStarmap {
+                ("starmap", "")
+            } else {
+                ("starmap_async", ".get()")
+            };
             script.import("import multiprocessing");
             script.import("from itertools import repeat");
             in_pool(
                 &mut script,
                 &workers,
                 &[format!(
-                    "    results = pool.starmap(power, zip(range(1, {n}), repeat(2)){chunksize})"
+                    "    results = pool.{method}(power, zip(range(1, {n}), repeat(2)){chunksize}){get}"
                 )],
             );
         }
+        PoolApply => in_pool(
+            &mut script,
+            &workers,
+            &[format!(
+                "    results = [pool.apply(square, (x,)) for x in range(1, {n})]  # each call blocks: one task at a time"
+            )],
+        ),
         PoolApplyAsync => in_pool(
             &mut script,
             &workers,

@@ -169,6 +169,9 @@ pub fn split_caption(trace: &Trace) -> String {
         HandOutRule::SharedQueue => {
             format!("{items}, one task each, put in this order into one shared FIFO queue")
         }
+        HandOutRule::OneAtATime => format!(
+            "{items}, one task each, submitted one at a time: each apply() call blocks until its result is back, so the next task is queued only then and the items run one after another"
+        ),
         HandOutRule::OwnTask if rule.workers == WorkerCount::OnePerItem => {
             format!("{items}, one {} each, started in this order", rule.task_noun)
         }

@@ -197,6 +197,9 @@ impl TaskRun {
             if let Some(results) = results {
                 handled.handler.arrive(chunk, results, end_ms);
             }
+            // One task at a time (`Pool.apply`): the caller submits the next once this one
+            // is back, and this worker, idle again, takes it.
+            lock(&self.queue).0.task_done();
             handled.records.push(ChunkRecord {
                 index: chunk.index,
                 first_item: chunk.first_item,
@@ -242,7 +245,10 @@ impl TaskRun {
             delivered: handler.delivered,
             delivered_ms: handler.delivered_ms,
             worker_started_ms,
-            queue_depth: if matches!(self.plan.hand_out, HandOut::Fifo { .. }) {
+            queue_depth: if matches!(
+                self.plan.hand_out,
+                HandOut::Fifo { .. } | HandOut::OneAtATime
+            ) {
                 queue_depth
             } else {
                 Vec::new()

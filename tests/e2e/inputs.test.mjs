@@ -245,7 +245,7 @@ test('the controls show the value that runs, for links written loosely', async (
 
 test('every strategy\'s bare link is valid, and threading.Thread\'s runs', async () => {
   const strategies = [
-    'Pool.map', 'Pool.map_async', 'Pool.imap', 'Pool.imap_unordered', 'Pool.starmap', 'Pool.apply_async',
+    'Pool.map', 'Pool.map_async', 'Pool.imap', 'Pool.imap_unordered', 'Pool.starmap', 'Pool.starmap_async', 'Pool.apply', 'Pool.apply_async',
     'ProcessPoolExecutor.map', 'multiprocessing.Process', 'ThreadPoolExecutor.map', 'threading.Thread', 'queue.Queue', 'rayon.par_iter',
     'static', 'asyncio.gather', 'sequential',
   ];
