@@ -437,6 +437,18 @@ mod tests {
     }
 
     #[test]
+    fn pool_apply_is_a_loop_of_blocking_calls_and_starmap_async_gets_its_list() {
+        let apply = program_of("strategy=Pool.apply&workers=3&items=5");
+        assert!(apply.contains(
+            "        results = [pool.apply(square, (x,)) for x in range(1, 6)]  # each call blocks: one task at a time\n"
+        ));
+        let star = program_of("strategy=Pool.starmap_async&workers=3&items=5&chunksize=2");
+        assert!(star.contains(
+            "        results = pool.starmap_async(power, zip(range(1, 6), repeat(2)), chunksize=2).get()\n"
+        ));
+    }
+
+    #[test]
     fn shapes_and_the_gil_are_said_where_the_code_cannot_show_them() {
         let code =
             program_of("strategy=queue.Queue&workload=io&cost=500&shape=random&seed=7&gil=false");
