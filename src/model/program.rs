@@ -275,8 +275,13 @@ pub fn program(config: &RunConfig, site: &str) -> String {
                 "with ThreadPoolExecutor({}) as executor:{}",
                 workers.keyword, workers.comment
             ));
+            let ignored = if chunksize.is_empty() {
+                ""
+            } else {
+                "  # ignored: only ProcessPoolExecutor uses chunksize"
+            };
             script.line(format!(
-                "    results = list(executor.map({task}, {inputs}))"
+                "    results = list(executor.map({task}, {inputs}{chunksize})){ignored}"
             ));
             script.line("print(results)");
         }

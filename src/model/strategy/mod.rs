@@ -262,8 +262,9 @@ impl Strategy {
             Strategy::ThreadPoolMap => Rule {
                 name: "ThreadPoolExecutor.map",
                 family: Family::ConcurrentFutures,
+                chunking: Chunking::PerItemChunksizeIgnored,
                 delivery: Delivery::InOrder,
-                refusals: &[(Chunksize, "ThreadPoolExecutor.map ignores chunksize (CPython accepts it and does nothing with it): leave it out")],
+                settings: &[Workers, Chunksize, Items, Workload, Cost, Shape, Seed, Gil],
                 default_workers: DefaultWorkers::CpuCountPlusFour,
                 workers_per_submit: true,
                 source: "Lib/concurrent/futures/thread.py: one _WorkItem per input on one unbounded _work_queue; submit's _adjust_thread_count starts a thread only if none is idle (_idle_semaphore.acquire(timeout=0) fails) and fewer than max_workers exist; map yields the futures' results in order",
@@ -412,8 +413,13 @@ mod tests {
             let reads = |field| rule.settings.contains(&field);
             assert_eq!(
                 reads(Chunksize),
-                matches!(rule.chunking, Chunking::DefaultRule | Chunking::DefaultOne),
-                "{}: a chunk size is read exactly where the chunking has a default to override",
+                matches!(
+                    rule.chunking,
+                    Chunking::DefaultRule
+                        | Chunking::DefaultOne
+                        | Chunking::PerItemChunksizeIgnored
+                ),
+                "{}: a chunk size is read exactly where the chunking has a default to override, or CPython takes it and ignores it",
                 rule.name
             );
             assert_eq!(reads(Gil), rule.python_threads, "{}: GIL", rule.name);

@@ -42,8 +42,12 @@ pub enum Chunking {
     DefaultRule,
     /// Chunk size 1 unless given (`imap`, `ProcessPoolExecutor.map`).
     DefaultOne,
-    /// One item per task, no chunk size (threads, `ThreadPoolExecutor`, `apply_async`, queue).
+    /// One item per task, no chunk size (threads, `apply_async`, queue).
     PerItem,
+    /// One item per task; a chunk size is accepted and ignored, as CPython does
+    /// (`ThreadPoolExecutor.map`: `Executor.map` takes `chunksize`, only
+    /// `ProcessPoolExecutor` uses it).
+    PerItemChunksizeIgnored,
     /// No chunk size: rayon splits adaptively, `static` in one block per worker.
     Adaptive,
 }
