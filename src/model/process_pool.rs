@@ -136,10 +136,7 @@ impl ProcessPoolRun {
         let taken_ms = now_ms()
             .max(self.depth.last().map_or(0.0, |s| s.t_ms))
             .max(self.worker_started_ms[process]);
-        if matches!(
-            self.plan.hand_out,
-            HandOut::Fifo { .. } | HandOut::OneAtATime
-        ) {
+        if matches!(self.plan.hand_out, HandOut::Fifo { .. }) {
             self.depth.push(self.queue.depth(taken_ms));
         }
         self.slots[process] = Slot::Busy { chunk, taken_ms };
@@ -329,10 +326,11 @@ impl ProcessPoolRun {
             delivered,
             delivered_ms,
             worker_started_ms: self.worker_started_ms,
-            // Only a shared queue has a depth worth drawing.
+            // Only a shared queue has a depth worth drawing: one task at a time, none ever
+            // waits in it (the next call is made only once the one before is back).
             queue_depth: match self.plan.hand_out {
-                HandOut::Fifo { .. } | HandOut::OneAtATime => self.depth,
-                HandOut::OwnTask => Vec::new(),
+                HandOut::Fifo { .. } => self.depth,
+                HandOut::OneAtATime | HandOut::OwnTask => Vec::new(),
             },
             gil_slices: Vec::new(),
         })
@@ -408,6 +406,10 @@ mod tests {
         assert!(last.is_none());
         let outcome = run.into_outcome().unwrap();
         assert_eq!(outcome.results, Some(vec![1, 4, 9, 16, 25, 36]));
+        assert!(
+            outcome.queue_depth.is_empty(),
+            "no task ever waits in the queue: no depth to draw"
+        );
         for pair in outcome.records.windows(2) {
             assert!(
                 pair[1].start_ms >= pair[0].end_ms,

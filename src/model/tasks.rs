@@ -275,10 +275,7 @@ impl TaskRun {
             delivered: handler.delivered,
             delivered_ms: handler.delivered_ms,
             worker_started_ms,
-            queue_depth: if matches!(
-                self.plan.hand_out,
-                HandOut::Fifo { .. } | HandOut::OneAtATime
-            ) {
+            queue_depth: if matches!(self.plan.hand_out, HandOut::Fifo { .. }) {
                 queue_depth
             } else {
                 Vec::new()

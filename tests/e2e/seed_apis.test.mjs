@@ -56,6 +56,7 @@ test('Pool.apply in a loop runs one task at a time, on the processes in turn, in
   const text = await page.textContent('.run');
   assert.match(text, /submitted one at a time: each apply\(\) call blocks until its result is back/);
   assert.match(await page.textContent('#python'), /results = \[pool\.apply\(square, \(x,\)\) for x in range\(1, 9\)\]  # each call blocks: one task at a time/);
+  assert.equal(await page.locator('.queue-depth').count(), 0, 'no task ever waits in the queue');
   await shoot(page, 'pool-apply');
   assert.deepEqual(page.problems, []);
   await page.close();
@@ -81,9 +82,9 @@ test('ThreadPoolExecutor starts a thread per submit up to max_workers: 2 items, 
   assert.ok(t.chunks.every((c) => c.worker < 2));
   assert.match(await page.textContent('.run h2'), /^ThreadPoolExecutor\.map \(max_workers=16\) started 2 threads, one per submit while none was idle/);
   assert.match(await page.getAttribute('#lanes', 'aria-label'), /^2 lanes of chunks/);
+  await shoot(page, 'tpe-two-threads');
   const many = await runInPage(page, { strategy: 'ThreadPoolExecutor.map', workers: 4, items: 14, cost: 2000 });
   assert.equal(many.workers, 4, 'min(items, max_workers)');
-  await shoot(page, 'tpe-two-threads');
   assert.deepEqual(page.problems, []);
   await page.close();
 });
