@@ -140,6 +140,18 @@ const CASES: &[Case] = &[
         reorders: true,
     },
     Case {
+        id: "apply",
+        query: "strategy=Pool.apply&workers=3&items=9",
+        sleep: Sleep::Uniform(1.0),
+        reorders: false,
+    },
+    Case {
+        id: "starmap_async_14_5_3",
+        query: "strategy=Pool.starmap_async&workers=5&items=14&chunksize=3",
+        sleep: Sleep::LaterFaster(0.5),
+        reorders: false,
+    },
+    Case {
         id: "ppe_1",
         query: "strategy=ProcessPoolExecutor.map&workers=3&items=14",
         sleep: Sleep::LaterFaster(1.0),
@@ -157,6 +169,12 @@ const CASES: &[Case] = &[
         sleep: Sleep::LaterFaster(1.0),
         reorders: true,
     },
+    Case {
+        id: "tpe_2_of_16",
+        query: "strategy=ThreadPoolExecutor.map&workers=16&items=2",
+        sleep: Sleep::Uniform(2.0),
+        reorders: false,
+    },
 ];
 
 /// What CPython did in one case (see `tests/cpython/observe.py` for every field).
@@ -171,6 +189,8 @@ struct Observation {
     chunksize_used: Option<usize>,
     /// `ProcessPoolExecutor`'s call queue bound.
     call_queue_size: Option<usize>,
+    /// How many threads `ThreadPoolExecutor` started.
+    threads_started: Option<usize>,
     /// Every task, as the workers received it.
     tasks: Vec<ObservedTask>,
     /// The results in the order the caller got them.
@@ -188,6 +208,8 @@ struct ObservedTask {
     worker: u64,
     /// Ticket taken under the task queue's read lock: the order tasks left the queue.
     take: u64,
+    /// When the task left the queue, ns.
+    take_ns: i64,
     /// Ticket taken as the task finished.
     end: u64,
     /// Ticket taken under the result pipe's write lock (processes only): the order results
@@ -411,15 +433,33 @@ fn crosscheck(id: &str) -> Checked {
     let taken: Vec<Vec<usize>> = by_take.iter().map(|t| t.items.clone()).collect();
     diff.holds(
         "hand-out from one shared FIFO queue",
-        matches!(plan.hand_out, HandOut::Fifo { .. }),
+        matches!(plan.hand_out, HandOut::Fifo { .. } | HandOut::OneAtATime),
         || format!("CPython: one shared FIFO queue; model: {:?}", plan.hand_out),
     );
     let (model_taken, model_results) = model_run(&plan, n);
     diff.same("order the workers took the chunks", &taken, &model_taken);
     let call_queue = match plan.hand_out {
         HandOut::Fifo { call_queue } => call_queue,
-        HandOut::OwnTask => None,
+        HandOut::OneAtATime | HandOut::OwnTask => None,
     };
+    // One task at a time (`Pool.apply` in a loop): CPython takes each task off the queue only
+    // after the one before it is back.
+    if plan.hand_out == HandOut::OneAtATime {
+        let overlapping: Vec<Vec<usize>> = by_take
+            .windows(2)
+            .filter(|pair| pair[1].take_ns < pair[0].arrival().1)
+            .map(|pair| pair[1].items.clone())
+            .collect();
+        diff.same(
+            "tasks taken before the one before them was back",
+            overlapping,
+            Vec::new(),
+        );
+    }
+    // The threads a ThreadPoolExecutor started, against the model's workers.
+    if let Some(started) = seen.threads_started {
+        diff.same("threads the executor started", started, plan.workers);
+    }
     diff.same("call queue bound", seen.call_queue_size, call_queue);
     let workers: BTreeSet<u64> = seen.tasks.iter().map(|t| t.worker).collect();
     diff.holds(
@@ -687,6 +727,33 @@ fn cpython_pool_apply_async_runs_one_task_per_item_and_gets_in_order() {
     let checked = crosscheck("apply_async");
     assert_eq!(checked.seen.chunksize_used, None);
     assert_eq!(checked.chunk_lens(), [1; 14]);
+}
+
+#[test]
+fn cpython_pool_apply_in_a_loop_runs_one_task_at_a_time_in_order() {
+    let checked = crosscheck("apply");
+    assert_eq!(checked.plan.hand_out, HandOut::OneAtATime);
+    assert_eq!(checked.chunk_lens(), [1; 9]);
+    let workers: BTreeSet<u64> = checked.seen.tasks.iter().map(|t| t.worker).collect();
+    assert!(
+        workers.len() > 1,
+        "the pool's processes take the tasks in turn, not one process all of them"
+    );
+}
+
+#[test]
+fn cpython_pool_starmap_async_gives_the_starmap_chunks_and_the_list_at_the_end() {
+    let checked = crosscheck("starmap_async_14_5_3");
+    assert_eq!(checked.seen.chunksize_used, Some(3));
+    assert_eq!(checked.chunk_lens(), [3, 3, 3, 3, 2]);
+    assert_eq!(checked.plan.delivery, Delivery::AllAtEnd);
+}
+
+#[test]
+fn cpython_thread_pool_executor_starts_2_threads_for_2_items_of_max_workers_16() {
+    let checked = crosscheck("tpe_2_of_16");
+    assert_eq!(checked.seen.threads_started, Some(2));
+    assert_eq!(checked.plan.workers, 2);
 }
 
 #[test]

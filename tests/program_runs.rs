@@ -211,6 +211,8 @@ fn io_shapes_chunk_sizes_and_limits_run_too() {
     for query in [
         "strategy=Pool.map&workers=5&items=14&chunksize=3&cost=300",
         "strategy=Pool.starmap&workers=2&items=6&workload=io&cost=500&shape=random&seed=4",
+        "strategy=Pool.starmap_async&workers=5&items=14&chunksize=3&cost=300",
+        "strategy=Pool.apply&workers=2&items=6&workload=io&cost=500",
         "strategy=queue.Queue&workers=2&items=6&workload=io&cost=500&gil=false",
         "strategy=ProcessPoolExecutor.map&workers=2&items=6&chunksize=4&cost=300",
         "strategy=static&workers=4&items=10&workload=io&cost=500",

@@ -410,13 +410,12 @@ mod tests {
 
     #[test]
     fn dropping_a_refused_setting_lets_the_run_start() {
-        let state = AppState::new(Inputs::from_query(
-            "?strategy=ThreadPoolExecutor.map&chunksize=3",
-        ))
-        .apply(Action::PoolReady {
-            threads: 16,
-            startup_ms: 40.0,
-        });
+        let state = AppState::new(Inputs::from_query("?strategy=Pool.apply&chunksize=3")).apply(
+            Action::PoolReady {
+                threads: 16,
+                startup_ms: 40.0,
+            },
+        );
         assert!(!state.can_run());
         assert_eq!(state.inputs.refused().len(), 1);
         let state = state.apply(Action::DropSetting(Field::Chunksize));

@@ -204,7 +204,7 @@ mod tests {
         let threads = config("strategy=ThreadPoolExecutor.map&workers=4&items=100");
         assert_eq!(
             changes_phrase(&given, &threads),
-            "strategy Pool.map → ThreadPoolExecutor.map, chunksize 1 → —, gil — → true"
+            "strategy Pool.map → ThreadPoolExecutor.map, gil — → true"
         );
     }
 

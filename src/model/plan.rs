@@ -44,14 +44,21 @@ pub fn plan(config: &RunConfig) -> Plan {
 }
 
 /// How many workers a run of `config` uses, without cutting its tasks: every worker of a
-/// shared queue; one per task, at most `workers`, where each has its own task.
+/// shared queue; one per task, at most `workers`, where each has its own task or where a
+/// worker starts per submitted task (`ThreadPoolExecutor`).
 pub fn plan_workers(config: &RunConfig) -> usize {
     match hand_out(config) {
         HandOut::OwnTask => {
             let tasks = config.items.div_ceil(config.resolved_chunksize().max(1));
             tasks.min(config.workers).max(1)
         }
-        HandOut::Fifo { .. } => config.workers,
+        // A thread per submit while none is idle: map submits every item before any
+        // finishes, so no more threads start than there are tasks.
+        HandOut::Fifo { .. } if config.strategy.rule().workers_per_submit => {
+            let tasks = config.items.div_ceil(config.resolved_chunksize().max(1));
+            tasks.min(config.workers).max(1)
+        }
+        HandOut::Fifo { .. } | HandOut::OneAtATime => config.workers,
     }
 }
 
@@ -65,18 +72,22 @@ fn hand_out(config: &RunConfig) -> HandOut {
         HandOutRule::CallQueue { extra_queued_calls } => HandOut::Fifo {
             call_queue: Some(config.workers + extra_queued_calls),
         },
+        HandOutRule::OneAtATime => HandOut::OneAtATime,
         HandOutRule::OwnTask | HandOutRule::WorkStealing => HandOut::OwnTask,
     }
 }
 
 /// The queue the workers take tasks from: a shared FIFO (through a bounded call queue for
-/// `ProcessPoolExecutor`), or one task of its own per worker.
+/// `ProcessPoolExecutor`), one task at a time (`Pool.apply` in a loop), or one task of its
+/// own per worker.
 #[derive(Debug)]
 pub(crate) struct TaskQueue {
     pending: VecDeque<Chunk>,
     ready: VecDeque<Chunk>,
     call_queue: Option<usize>,
     own: Vec<Option<Chunk>>,
+    /// One task at a time: whether one is out and not yet back ([`TaskQueue::task_done`]).
+    one_at_a_time: Option<bool>,
 }
 
 impl TaskQueue {
@@ -87,12 +98,15 @@ impl TaskQueue {
             ready: VecDeque::new(),
             call_queue: None,
             own: Vec::new(),
+            one_at_a_time: None,
         };
         match plan.hand_out {
             HandOut::Fifo { call_queue } => {
                 queue.call_queue = call_queue;
                 queue.refill();
             }
+            // The caller submits each task only once the one before it is back.
+            HandOut::OneAtATime => queue.one_at_a_time = Some(false),
             HandOut::OwnTask => queue.own = queue.pending.drain(..).map(Some).collect(),
         }
         queue
@@ -115,9 +129,21 @@ impl TaskQueue {
         if !self.own.is_empty() {
             return self.own.get_mut(worker).and_then(Option::take);
         }
+        if let Some(out) = self.one_at_a_time {
+            let chunk = if out { None } else { self.pending.pop_front() };
+            self.one_at_a_time = Some(out || chunk.is_some());
+            return chunk;
+        }
         let chunk = self.ready.pop_front();
         self.refill();
         chunk
+    }
+
+    /// A task's result is back: one task at a time, the caller then submits the next.
+    pub(crate) fn task_done(&mut self) {
+        if self.one_at_a_time.is_some() {
+            self.one_at_a_time = Some(false);
+        }
     }
 
     /// The queue's depth now, at `t_ms`.
@@ -176,6 +202,14 @@ mod tests {
         assert_eq!(ppe.chunks.len(), 10);
         let tpe = plan_of("strategy=ThreadPoolExecutor.map&workers=3&items=10");
         assert_eq!((tpe.chunks.len(), tpe.pickled, tpe.gil), (10, false, true));
+        let apply = plan_of("strategy=Pool.apply&workers=3&items=10");
+        assert_eq!(
+            (apply.chunks.len(), apply.hand_out, apply.workers),
+            (10, HandOut::OneAtATime, 3)
+        );
+        let star_async = plan_of("strategy=Pool.starmap_async&workers=4&items=100");
+        assert!(star_async.pairs && star_async.chunks.len() == 15);
+        assert_eq!(star_async.delivery, Delivery::AllAtEnd);
         let threads = plan_of("strategy=threading.Thread&items=5&gil=false");
         assert_eq!(
             (threads.workers, threads.hand_out, threads.gil),
@@ -192,6 +226,36 @@ mod tests {
             [4, 4, 2]
         );
         assert_eq!(blocks.hand_out, HandOut::OwnTask);
+    }
+
+    #[test]
+    fn a_thread_pool_executor_starts_a_thread_per_submit_up_to_max_workers() {
+        // _adjust_thread_count: no thread is idle while map submits, so each submit starts
+        // one until max_workers exist.
+        let two = plan_of("strategy=ThreadPoolExecutor.map&workers=16&items=2");
+        assert_eq!(two.workers, 2, "2 items, max_workers=16: 2 threads");
+        let many = plan_of("strategy=ThreadPoolExecutor.map&workers=4&items=14");
+        assert_eq!(many.workers, 4, "14 items, max_workers=4: 4 threads");
+        // A Pool starts all its processes when it is made, whatever the items.
+        let pool = plan_of("strategy=Pool.map&workers=8&items=2");
+        assert_eq!(pool.workers, 8);
+    }
+
+    #[test]
+    fn one_task_at_a_time_releases_the_next_only_once_the_one_before_is_back() {
+        let mut queue = TaskQueue::new(&plan_of("strategy=Pool.apply&workers=3&items=3"));
+        assert_eq!(queue.take(0).map(|c| c.index), Some(0));
+        assert_eq!(
+            queue.take(1),
+            None,
+            "task 1 is not submitted while task 0 is out"
+        );
+        queue.task_done();
+        assert_eq!(queue.take(1).map(|c| c.index), Some(1));
+        queue.task_done();
+        assert_eq!(queue.take(2).map(|c| c.index), Some(2));
+        queue.task_done();
+        assert_eq!(queue.take(0), None, "every task done");
     }
 
     #[test]

@@ -22,6 +22,7 @@ use crate::model::result_handler::ResultHandler;
 use crate::model::strategy::HandOut;
 use crate::model::task_outcome::TaskOutcome;
 use crate::model::workload::Workload;
+use std::collections::VecDeque;
 
 /// A task to post: `message` to process `process`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +62,9 @@ pub struct ProcessPoolRun {
     last_arrival_ms: f64,
     stopped: bool,
     failure: Option<String>,
+    /// One task at a time: the idle processes, longest idle first. They wait in turn on the
+    /// task queue's read lock, so the next task goes to the one that has waited longest.
+    waiting: VecDeque<usize>,
 }
 
 impl ProcessPoolRun {
@@ -81,6 +85,7 @@ impl ProcessPoolRun {
             last_arrival_ms: 0.0,
             stopped: false,
             failure: None,
+            waiting: VecDeque::new(),
         }
     }
 
@@ -102,7 +107,22 @@ impl ProcessPoolRun {
         }
         self.worker_started_ms[process] = at_ms.max(0.0);
         self.slots[process] = Slot::Idle;
-        self.hand_out(process, now_ms)
+        self.next_for(process, now_ms)
+    }
+
+    /// The next task now that `process` is idle: its own next task, or, one task at a time,
+    /// the next task for the process that has waited longest.
+    fn next_for(&mut self, process: usize, now_ms: &dyn Fn() -> f64) -> Option<Dispatch> {
+        if self.plan.hand_out != HandOut::OneAtATime {
+            return self.hand_out(process, now_ms);
+        }
+        self.waiting.push_back(process);
+        let longest_waiting = *self.waiting.front()?;
+        let dispatch = self.hand_out(longest_waiting, now_ms);
+        if dispatch.is_some() {
+            self.waiting.pop_front();
+        }
+        dispatch
     }
 
     /// Gives idle `process` the next chunk from the queue, unless the run is over.
@@ -190,7 +210,8 @@ impl ProcessPoolRun {
             process: Some(times),
         });
         self.slots[process] = Slot::Idle;
-        (returned, self.hand_out(process, now_ms))
+        self.queue.task_done();
+        (returned, self.next_for(process, now_ms))
     }
 
     /// Process `process` died (a crash, an out-of-memory: the worker's `error` event) at
@@ -204,11 +225,12 @@ impl ProcessPoolRun {
             return Vec::new();
         };
         self.slots[process] = Slot::Gone;
+        self.waiting.retain(|&waiting| waiting != process);
         if let Slot::Busy { chunk, taken_ms } = slot {
             self.record_cut_short(process, chunk, taken_ms, at_ms);
             self.failure.get_or_insert_with(|| match self.plan.hand_out {
                 HandOut::Fifo { call_queue: Some(_) } => format!("BrokenProcessPool: A process in the process pool was terminated abruptly while the future was running or pending (process {process} died: {why})."),
-                HandOut::Fifo { call_queue: None } => format!("Process {process} died while running chunk {} ({why}). CPython's Pool starts a replacement, but that chunk's result never comes and the call waits forever: the run ends here instead.", chunk.index),
+                HandOut::Fifo { call_queue: None } | HandOut::OneAtATime => format!("Process {process} died while running chunk {} ({why}). CPython's Pool starts a replacement, but that chunk's result never comes and the call waits forever: the run ends here instead.", chunk.index),
                 HandOut::OwnTask => format!("Process {process} died ({why}). In CPython its join() returns with a non-zero exitcode and its result never arrives (queue.get() would wait forever): the run ends here instead."),
             });
         } else if self.slots.iter().all(|s| *s == Slot::Gone) && !self.is_complete() {
@@ -304,10 +326,11 @@ impl ProcessPoolRun {
             delivered,
             delivered_ms,
             worker_started_ms: self.worker_started_ms,
-            // Only a shared queue has a depth worth drawing.
+            // Only a shared queue has a depth worth drawing: one task at a time, none ever
+            // waits in it (the next call is made only once the one before is back).
             queue_depth: match self.plan.hand_out {
                 HandOut::Fifo { .. } => self.depth,
-                HandOut::OwnTask => Vec::new(),
+                HandOut::OneAtATime | HandOut::OwnTask => Vec::new(),
             },
             gil_slices: Vec::new(),
         })
@@ -352,6 +375,49 @@ mod tests {
         assert_eq!(done, dispatch_items(dispatch), "told of every item done");
         assert_eq!(reply.error, None);
         reply
+    }
+
+    #[test]
+    fn pool_apply_runs_one_task_at_a_time_on_the_processes_in_turn() {
+        // [pool.apply(square, (x,)) for x in range(1, 7)] on Pool(3): each call blocks, so
+        // the next task is queued only once the one before it is back, and the process that
+        // has waited longest on the task queue takes it.
+        let (mut run, _) = run_of("strategy=Pool.apply&workers=3&items=6&cost=10");
+        let first = run.process_ready(1, 0.5, &|| 1.0).unwrap();
+        assert_eq!(first.process, 1);
+        assert!(run.process_ready(2, 0.6, &|| 1.0).is_none(), "task 1 waits");
+        assert!(run.process_ready(0, 0.7, &|| 1.0).is_none(), "for task 0");
+        let mut dispatch = first;
+        let mut ran_on = vec![dispatch.process];
+        for t in 0..5 {
+            let at = 2.0 + 2.0 * f64::from(t);
+            let (returned, next) =
+                run.result_arrived(dispatch.process, answer(&dispatch, at, at + 1.0), &|| {
+                    at + 1.5
+                });
+            assert_eq!(returned, 1);
+            assert_eq!(run.busy().len(), 1, "never two tasks out at once");
+            dispatch = next.expect("the next call submits the next task");
+            ran_on.push(dispatch.process);
+        }
+        assert_eq!(ran_on, [1, 2, 0, 1, 2, 0], "the processes in turn");
+        let (_, last) =
+            run.result_arrived(dispatch.process, answer(&dispatch, 12.0, 13.0), &|| 13.5);
+        assert!(last.is_none());
+        let outcome = run.into_outcome().unwrap();
+        assert_eq!(outcome.results, Some(vec![1, 4, 9, 16, 25, 36]));
+        assert!(
+            outcome.queue_depth.is_empty(),
+            "no task ever waits in the queue: no depth to draw"
+        );
+        for pair in outcome.records.windows(2) {
+            assert!(
+                pair[1].start_ms >= pair[0].end_ms,
+                "task {} starts after task {} is back",
+                pair[1].index,
+                pair[0].index
+            );
+        }
     }
 
     #[test]

@@ -211,17 +211,29 @@ pub fn program(config: &RunConfig, site: &str) -> String {
                 "    results = pool.map_async(square, range(1, {n}){chunksize}).get()"
             )],
         ),
-        PoolStarmap => {
+        PoolStarmap | PoolStarmapAsync => {
+            let (method, get) = if config.strategy == PoolStarmap {
+                ("starmap", "")
+            } else {
+                ("starmap_async", ".get()")
+            };
             script.import("import multiprocessing");
             script.import("from itertools import repeat");
             in_pool(
                 &mut script,
                 &workers,
                 &[format!(
-                    "    results = pool.starmap(power, zip(range(1, {n}), repeat(2)){chunksize})"
+                    "    results = pool.{method}(power, zip(range(1, {n}), repeat(2)){chunksize}){get}"
                 )],
             );
         }
+        PoolApply => in_pool(
+            &mut script,
+            &workers,
+            &[format!(
+                "    results = [pool.apply(square, (x,)) for x in range(1, {n})]  # each call blocks: one task at a time"
+            )],
+        ),
         PoolApplyAsync => in_pool(
             &mut script,
             &workers,
@@ -263,8 +275,13 @@ pub fn program(config: &RunConfig, site: &str) -> String {
                 "with ThreadPoolExecutor({}) as executor:{}",
                 workers.keyword, workers.comment
             ));
+            let ignored = if chunksize.is_empty() {
+                ""
+            } else {
+                "  # ignored: only ProcessPoolExecutor uses chunksize"
+            };
             script.line(format!(
-                "    results = list(executor.map({task}, {inputs}))"
+                "    results = list(executor.map({task}, {inputs}{chunksize})){ignored}"
             ));
             script.line("print(results)");
         }
@@ -422,6 +439,18 @@ mod tests {
             "if __name__ == \"__main__\":\n    with multiprocessing.Pool(5) as pool:\n        results = pool.map(square, range(1, 15), chunksize=3)\n    print(results)\n"
         ));
         assert!(code.contains("COST = 2000  # count the primes below 2,000 per item"));
+    }
+
+    #[test]
+    fn pool_apply_is_a_loop_of_blocking_calls_and_starmap_async_gets_its_list() {
+        let apply = program_of("strategy=Pool.apply&workers=3&items=5");
+        assert!(apply.contains(
+            "        results = [pool.apply(square, (x,)) for x in range(1, 6)]  # each call blocks: one task at a time\n"
+        ));
+        let star = program_of("strategy=Pool.starmap_async&workers=3&items=5&chunksize=2");
+        assert!(star.contains(
+            "        results = pool.starmap_async(power, zip(range(1, 6), repeat(2)), chunksize=2).get()\n"
+        ));
     }
 
     #[test]

@@ -82,10 +82,19 @@ fn plain_heading(trace: &Trace) -> String {
                 count(n, rule.task_noun)
             )
         }
-        (Chunking::PerItem, WorkerCount::OnePerItem) => {
+        (Chunking::PerItem | Chunking::PerItemChunksizeIgnored, WorkerCount::OnePerItem) => {
             format!("{name}: {items}, one {} each", rule.task_noun)
         }
-        (Chunking::PerItem, WorkerCount::Setting) => {
+        (Chunking::PerItem | Chunking::PerItemChunksizeIgnored, WorkerCount::Setting)
+            if rule.workers_per_submit && trace.workers < trace.config.workers =>
+        {
+            format!(
+                "{name} (max_workers={}) started {}, one per submit while none was idle: {items}, one task each",
+                trace.config.workers,
+                count(trace.workers, "thread")
+            )
+        }
+        (Chunking::PerItem | Chunking::PerItemChunksizeIgnored, WorkerCount::Setting) => {
             format!("{name} on {workers}: {items}, one task each")
         }
     }
@@ -169,6 +178,9 @@ pub fn split_caption(trace: &Trace) -> String {
         HandOutRule::SharedQueue => {
             format!("{items}, one task each, put in this order into one shared FIFO queue")
         }
+        HandOutRule::OneAtATime => format!(
+            "{items}, one task each, submitted one at a time: each apply() call blocks until its result is back, so the next task is queued only then and the items run one after another"
+        ),
         HandOutRule::OwnTask if rule.workers == WorkerCount::OnePerItem => {
             format!("{items}, one {} each, started in this order", rule.task_noun)
         }
@@ -324,6 +336,21 @@ mod tests {
             run_heading(&trace),
             "queue.Queue on 2 workers: 14 items, one task each"
         );
+        trace.config.strategy = Strategy::ThreadPoolMap;
+        trace.config.workers = 16;
+        trace.items = 2;
+        assert_eq!(
+            run_heading(&trace),
+            "ThreadPoolExecutor.map (max_workers=16) started 2 threads, one per submit while none was idle: 2 items, one task each"
+        );
+        trace.config.workers = 2;
+        assert_eq!(
+            run_heading(&trace),
+            "ThreadPoolExecutor.map on 2 workers: 2 items, one task each"
+        );
+        trace.config.strategy = Strategy::PoolApply;
+        trace.items = 14;
+        assert!(split_caption(&trace).contains("submitted one at a time"));
         trace.config.strategy = Strategy::AsyncioGather;
         assert_eq!(
             run_heading(&trace),

@@ -38,7 +38,12 @@ pub struct TaskRun {
     handled: Mutex<Handled>,
     workers_running: AtomicUsize,
     control: Arc<RunControl>,
+    started: Option<StartedSignal>,
 }
+
+/// Told, by each worker, that it has started: once it has taken its first task (or found
+/// none). `threading.Thread.start()` returns only then, so the next thread starts after it.
+pub type StartedSignal = Arc<dyn Fn(usize) + Send + Sync>;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
@@ -64,6 +69,27 @@ impl TaskRun {
             workload,
             io: None,
             control: Arc::default(),
+            started: None,
+        }
+    }
+
+    /// The same run, each worker calling `started` with its index once it has taken its first
+    /// task (or found none), so that the runtime can start the next thread only then, as
+    /// `Thread.start()` waits for the thread's `started` event.
+    pub fn with_started_signal(self, started: StartedSignal) -> Self {
+        Self {
+            started: Some(started),
+            ..self
+        }
+    }
+
+    /// Tells the runtime, once, that `worker` has started.
+    fn signal_started(&self, worker: usize, signalled: &mut bool) {
+        if !*signalled {
+            *signalled = true;
+            if let Some(started) = &self.started {
+                started(worker);
+            }
         }
     }
 
@@ -168,6 +194,7 @@ impl TaskRun {
         if let Some(slot) = lock(&self.handled).worker_started_ms.get_mut(worker) {
             *slot = began;
         }
+        let mut signalled = false;
         loop {
             // The time is read while the queue is held, so take times follow queue order.
             // Each Web Worker's clock may sit a few µs off another's; a take is never dated
@@ -185,6 +212,7 @@ impl TaskRun {
                 }
                 (next, now)
             };
+            self.signal_started(worker, &mut signalled);
             let Some(chunk) = next else { break };
             gil::take_waited_ms();
             let (results, transfer_ms, error) = self.run_task(worker, chunk, now_ms);
@@ -197,6 +225,9 @@ impl TaskRun {
             if let Some(results) = results {
                 handled.handler.arrive(chunk, results, end_ms);
             }
+            // One task at a time (`Pool.apply`): the caller submits the next once this one
+            // is back, and this worker, idle again, takes it.
+            lock(&self.queue).0.task_done();
             handled.records.push(ChunkRecord {
                 index: chunk.index,
                 first_item: chunk.first_item,
@@ -212,6 +243,8 @@ impl TaskRun {
                 process: None,
             });
         }
+        // Stopped before its first take: the runtime still hears that it started.
+        self.signal_started(worker, &mut signalled);
         if self.workers_running.fetch_sub(1, Ordering::AcqRel) != 1 {
             return None;
         }
@@ -288,6 +321,54 @@ pub(crate) mod tests {
         started_at_ms: 0.0,
         wall_ms: 1.0,
     };
+
+    #[test]
+    fn threads_started_one_after_another_begin_and_take_their_tasks_in_order() {
+        // As the runtime starts threading.Thread's threads: thread k only once thread k-1
+        // has said it started (Thread.start() waits for the thread's `started` event).
+        let config = Inputs::from_query("strategy=threading.Thread&items=8&cost=2000")
+            .validate()
+            .unwrap();
+        let (sender, receiver) = std::sync::mpsc::channel::<usize>();
+        let sender = Mutex::new(sender);
+        let run = TaskRun::new(plan(&config), config.workload).with_started_signal(Arc::new(
+            move |worker| {
+                let _ = lock(&sender).send(worker);
+            },
+        ));
+        let clock = std::time::Instant::now();
+        let now = || clock.elapsed().as_secs_f64() * 1e3;
+        let outcome = std::thread::scope(|scope| {
+            let run = &run;
+            let mut handles = Vec::new();
+            for worker in 0..run.plan().workers {
+                handles.push(scope.spawn(move || run.worker_loop(worker, worker, &now)));
+                assert_eq!(
+                    receiver.recv().unwrap(),
+                    worker,
+                    "thread {worker} said it started"
+                );
+            }
+            handles
+                .into_iter()
+                .filter_map(|h| h.join().unwrap())
+                .next()
+                .unwrap()
+        });
+        assert!(receiver.try_recv().is_err(), "each thread says so once");
+        for pair in outcome.records.windows(2) {
+            assert!(
+                pair[1].start_ms >= pair[0].start_ms,
+                "thread {} began its task before thread {}",
+                pair[1].worker,
+                pair[0].worker
+            );
+        }
+        assert!(outcome
+            .worker_started_ms
+            .windows(2)
+            .all(|pair| pair[1] >= pair[0]));
+    }
 
     #[test]
     fn fetch_tasks_overlap_their_requests_and_a_failed_one_loses_nothing_else() {

@@ -24,6 +24,7 @@ use crate::model::workload::WorkloadKind;
 use crate::runtime::clock::now_ms;
 use crate::runtime::pool::{self, is_cross_origin_isolated};
 use crate::runtime::rayon_trace::{Piece, PieceLog};
+use futures::channel::mpsc::unbounded;
 use futures::channel::oneshot;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -63,14 +64,26 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
         let shared = Arc::new(OnceLock::<TaskRun>::new());
         let (config, control) = (config.clone(), Arc::clone(control));
         let workers = plan_workers(&config);
-        // Worker w runs on resident thread w: exactly the plan's workers do the work.
-        pool::run_on_threads(workers, move |worker| {
+        // Python threads start one after another: Thread.start() returns only once the new
+        // thread has started, and each worker says so when it has taken its first task.
+        let in_order = config.strategy.is_threaded();
+        let (started, started_signals) = unbounded::<usize>();
+        let job = move |worker| {
             let run = shared.get_or_init(|| {
                 let run =
                     TaskRun::new(plan(&config), config.workload).with_control(Arc::clone(&control));
-                match &io {
+                let run = match &io {
                     Some(io) => run.with_io(Arc::clone(io)),
                     None => run,
+                };
+                if in_order {
+                    let started = started.clone();
+                    // Fails only when the page has gone; then nobody waits for it.
+                    run.with_started_signal(Arc::new(move |worker| {
+                        let _ = started.unbounded_send(worker);
+                    }))
+                } else {
+                    run
                 }
             });
             let thread = rayon::current_thread_index().unwrap_or(worker);
@@ -82,8 +95,13 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
                 };
                 send(&sender, trace_of(outcome, &config, facts));
             }
-        })
-        .await?;
+        };
+        // Worker w runs on resident thread w: exactly the plan's workers do the work.
+        if in_order {
+            pool::run_on_threads_in_order(workers, job, started_signals).await?;
+        } else {
+            pool::run_on_threads(workers, job).await?;
+        }
     }
     receiver
         .await

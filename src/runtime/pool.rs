@@ -245,6 +245,39 @@ pub async fn run_on_threads(
     Ok(())
 }
 
+/// Runs `job` on each of the first `threads` resident threads, one after another: thread
+/// k gets its job only once `started` has said that thread k-1 started, as
+/// `threading.Thread.start()` returns only once the new thread has set its `started` event.
+/// The page awaits each signal (it never blocks); returns once every thread has started.
+pub async fn run_on_threads_in_order(
+    threads: usize,
+    job: impl Fn(usize) + Send + Sync + 'static,
+    mut started: UnboundedReceiver<usize>,
+) -> Result<(), String> {
+    if threads > POOL_THREADS {
+        return Err(format!("at most {POOL_THREADS} threads can run"));
+    }
+    let job = Arc::new(job);
+    let residents = RESIDENTS.with(Rc::clone);
+    let mut residents = residents.lock().await;
+    let mailboxes: Vec<Arc<Mailbox>> = residents
+        .first(threads)
+        .await?
+        .iter()
+        .flatten()
+        .cloned()
+        .collect();
+    for mailbox in mailboxes {
+        let job = Arc::clone(&job);
+        mailbox.send(Message::Run(Box::new(move |index| job(index))));
+        started
+            .next()
+            .await
+            .ok_or("a thread stopped before it started")?;
+    }
+    Ok(())
+}
+
 /// Lends the first `threads` resident threads to rayon's scheduler and runs `work` on the
 /// global rayon pool, so that it runs on exactly those threads (the others stay parked in
 /// their resident loops and take no part). When `work` returns, new resident loops are parked

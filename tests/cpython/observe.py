@@ -12,8 +12,9 @@ with the playground's model. It can also be run by hand:
 
 Input (stdin): a JSON list of cases, each with
   id        a name for the case, echoed back
-  strategy  Pool.map, Pool.map_async, Pool.starmap, Pool.imap, Pool.imap_unordered,
-            Pool.apply_async, ProcessPoolExecutor.map or ThreadPoolExecutor.map
+  strategy  Pool.map, Pool.map_async, Pool.starmap, Pool.starmap_async, Pool.imap,
+            Pool.imap_unordered, Pool.apply, Pool.apply_async, ProcessPoolExecutor.map or
+            ThreadPoolExecutor.map
   items     n: the input is the integers 1..n
   workers   processes (Pool, ProcessPoolExecutor) or max_workers (ThreadPoolExecutor)
   chunksize the chunksize passed, or null to let CPython apply its default
@@ -27,6 +28,8 @@ Output (stdout): a JSON list, one object per case, in input order:
                       Pool._get_tasks or the `chunksize` of process._get_chunks), or null
                       if CPython sent one task per item without cutting
   call_queue_size     ProcessPoolExecutor's call queue bound, else null
+  threads_started     how many threads ThreadPoolExecutor started (len(executor._threads)),
+                      else null
   tasks               every task a worker ran, in the order the workers TOOK them:
                         items   the input items of the task, as the worker received them
                         worker  pid (processes) or native thread id (threads)
@@ -87,6 +90,8 @@ SLEEP_S = {}
 T0 = 0
 #: Chunk sizes CPython cut the input with in the case being run (parent side).
 CUT_WITH = []
+#: How many threads the ThreadPoolExecutor of the case being run started.
+THREADS_STARTED = []
 
 
 def now_ns():
@@ -334,6 +339,13 @@ def run_pool(case, ctx, items, kwargs):
         elif strategy == "Pool.starmap":
             results = pool.starmap(pow, [(x, 2) for x in items], **kwargs)
             at = [now_ns()] * n
+        elif strategy == "Pool.starmap_async":
+            results = pool.starmap_async(pow, [(x, 2) for x in items], **kwargs).get()
+            at = [now_ns()] * n
+        elif strategy == "Pool.apply":
+            if kwargs:
+                raise ValueError("apply takes no chunksize")
+            results, at = collect(pool.apply(square, (x,)) for x in items)
         elif strategy == "Pool.imap":
             results, at = collect(pool.imap(square, items, **kwargs))
         elif strategy == "Pool.imap_unordered":
@@ -364,6 +376,7 @@ def run_thread_pool_executor(case, items, kwargs):
     with concurrent.futures.ThreadPoolExecutor(case["workers"]) as executor:
         executor._work_queue = ObservedWorkQueue(executor._work_queue)
         results, at = collect(executor.map(square, items, **kwargs))
+        THREADS_STARTED.append(len(executor._threads))
     return results, at, None
 
 
@@ -388,6 +401,7 @@ def run_case(case):
     REC = Recorder(ctx, len(items), case["workers"])
     SLEEP_S = sleeps(case)
     CUT_WITH.clear()
+    THREADS_STARTED.clear()
     kwargs = {} if case.get("chunksize") is None else {"chunksize": case["chunksize"]}
     strategy = case["strategy"]
     T0 = time.monotonic_ns()
@@ -407,6 +421,7 @@ def run_case(case):
         "python": sys.version.split()[0],
         "chunksize_used": CUT_WITH[0] if CUT_WITH else None,
         "call_queue_size": call_queue_size,
+        "threads_started": THREADS_STARTED[0] if THREADS_STARTED else None,
         "tasks": REC.tasks(len(items)),
         "results": results,
         "delivered_ns": at,

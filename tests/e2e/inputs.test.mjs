@@ -148,7 +148,7 @@ test('playground.run reads JS numbers and booleans as such, and undefined as not
 
 /** Links that give a setting the strategy does not read, and the setting. */
 const refusedLinks = [
-  ['strategy=ThreadPoolExecutor.map&chunksize=3', 'chunksize'],
+  ['strategy=Pool.apply&chunksize=3', 'chunksize'],
   ['strategy=asyncio.gather&workers=3', 'workers'],
   ['strategy=Pool.map&gil=true', 'gil'],
   ['strategy=threading.Thread&workers=3', 'workers'],
@@ -167,7 +167,7 @@ test('a setting the strategy does not read is named in an alert, and one click d
     const text = await alert.textContent();
     assert.ok(text.includes(`${key}=`), `${query}: the alert names ${key}: ${text}`);
     assert.equal(await page.locator('#run').isDisabled(), true, `${query}: Run waits`);
-    if (key === 'chunksize' && query.startsWith('strategy=ThreadPoolExecutor.map')) {
+    if (key === 'chunksize' && query.startsWith('strategy=Pool.apply')) {
       for (const width of [1280, 390]) {
         await page.setViewportSize({ width, height: 800 });
         await page.screenshot({ path: new URL(`refused-setting-${width}.png`, shots).pathname });
@@ -186,9 +186,9 @@ test('a setting the strategy does not read is named in an alert, and one click d
     assert.equal(await page.locator('#run').isEnabled(), true, `${query}: Run is enabled`);
     await page.waitForFunction((k) => !new URLSearchParams(location.search).has(k), key);
     assert.deepEqual(page.problems, [], query);
-    if (query.startsWith('strategy=ThreadPoolExecutor.map')) {
+    if (query.startsWith('strategy=Pool.apply')) {
       await page.click('#run');
-      await page.waitForSelector('.run[data-strategy="ThreadPoolExecutor.map"]', { timeout: 60_000 });
+      await page.waitForSelector('.run[data-strategy="Pool.apply"]', { timeout: 60_000 });
     }
     await page.close();
   }
@@ -245,7 +245,7 @@ test('the controls show the value that runs, for links written loosely', async (
 
 test('every strategy\'s bare link is valid, and threading.Thread\'s runs', async () => {
   const strategies = [
-    'Pool.map', 'Pool.map_async', 'Pool.imap', 'Pool.imap_unordered', 'Pool.starmap', 'Pool.apply_async',
+    'Pool.map', 'Pool.map_async', 'Pool.imap', 'Pool.imap_unordered', 'Pool.starmap', 'Pool.starmap_async', 'Pool.apply', 'Pool.apply_async',
     'ProcessPoolExecutor.map', 'multiprocessing.Process', 'ThreadPoolExecutor.map', 'threading.Thread', 'queue.Queue', 'rayon.par_iter',
     'static', 'asyncio.gather', 'sequential',
   ];

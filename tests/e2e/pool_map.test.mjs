@@ -166,7 +166,7 @@ test('URL parameters set the controls, and edits keep the URL in step', async ()
 test('bad input in the URL and the controls gets a clear message and does not run', async () => {
   const page = await openPage(browser, `${isolatedSite.url}?workers=0&items=abc&chunksize=-3`);
   await waitForPool(page);
-  assert.equal(await page.textContent('.field-error[data-key="workers"]'), 'Workers must be a whole number from 1 to 16');
+  assert.equal(await page.textContent('.field-error[data-key="workers"]'), 'CPython refuses it: multiprocessing.Pool(0) raises ValueError: Number of processes must be at least 1. Workers must be a whole number from 1 to 16');
   assert.match(await page.textContent('.field-error[data-key="items"]'), /'abc' is not a whole number/);
   assert.match(await page.textContent('.field-error[data-key="chunksize"]'), /'-3' is not a whole number/);
   assert.equal(await page.locator('#run').isDisabled(), true);
@@ -182,7 +182,7 @@ test('bad input in the URL and the controls gets a clear message and does not ru
   assert.match(await page.textContent('.field-error[data-key="run"]'), /This run is too big: 1,000,000 items at this cost would take about \d+ minutes on one worker/);
   assert.equal(await page.locator('#run').isDisabled(), true);
   await page.screenshot({ path: new URL('bad-input.png', shots).pathname, fullPage: true });
-  await assert.rejects(runInPage(page, { workers: 99 }), /workers: Workers must be a whole number from 1 to 16/);
+  await assert.rejects(runInPage(page, { workers: 99 }), /workers: CPython would start 99 processes; the page runs at most 16 workers at once \(its pool of Web Workers\)\. Workers must be a whole number from 1 to 16/);
   await assert.rejects(runInPage(page, { wrokers: 2 }), /unknown option 'wrokers'/);
   await assert.rejects(runInPage(page, { strategy: 'Pool.zap' }), /unknown strategy 'Pool.zap'/);
   await assert.rejects(runInPage(page, 'workers=2'), /config must be an object/);

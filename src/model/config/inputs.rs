@@ -201,13 +201,13 @@ mod tests {
 
     #[test]
     fn settings_a_strategy_does_not_read_are_refused_when_given() {
-        let tpe = inputs("strategy=ThreadPoolExecutor.map&chunksize=3")
+        let apply = inputs("strategy=Pool.apply&chunksize=3")
             .validate()
             .unwrap_err();
-        assert!(tpe
-            .for_key("chunksize")
-            .unwrap()
-            .contains("ThreadPoolExecutor.map ignores chunksize"));
+        assert_eq!(
+            apply.for_key("chunksize"),
+            Some("apply sends one task per call: it takes no chunksize")
+        );
         let pool_gil = inputs("strategy=Pool.map&gil=true").validate().unwrap_err();
         assert!(pool_gil
             .for_key("gil")

@@ -56,7 +56,7 @@ impl RunConfig {
                 .chunksize
                 .unwrap_or_else(|| default_chunksize(self.items, self.workers)),
             Chunking::DefaultOne => self.chunksize.unwrap_or(1),
-            Chunking::PerItem => 1,
+            Chunking::PerItem | Chunking::PerItemChunksizeIgnored => 1,
             Chunking::Adaptive => self.items.div_ceil(self.workers.max(1)).max(1),
         }
     }
@@ -64,6 +64,10 @@ impl RunConfig {
     /// How the chunk size was chosen, for the page: `7 (default: ceil(100 / (4 × 4)))`.
     pub fn chunksize_explanation(&self) -> String {
         match (self.chunksize, self.strategy.chunking()) {
+            (Some(given), Chunking::PerItemChunksizeIgnored) => format!(
+                "1 (one item per task: {} ignores chunksize={given}, as CPython does)",
+                self.strategy.name()
+            ),
             (Some(given), _) => format!("{given} (given)"),
             (None, Chunking::DefaultRule) => format!(
                 "{} (default: {})",
@@ -71,7 +75,9 @@ impl RunConfig {
                 default_chunksize_formula(self.items, self.workers)
             ),
             (None, Chunking::DefaultOne) => format!("1 (default for {})", self.strategy.name()),
-            (None, Chunking::PerItem) => "1 (one item per task)".to_owned(),
+            (None, Chunking::PerItem | Chunking::PerItemChunksizeIgnored) => {
+                "1 (one item per task)".to_owned()
+            }
             (None, Chunking::Adaptive) => "no chunk size".to_owned(),
         }
     }

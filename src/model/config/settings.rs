@@ -8,7 +8,7 @@ use super::run_config::{FetchConfig, RunConfig};
 use super::value::parse_urls;
 use crate::model::field::Field;
 use crate::model::machine::cpu_count;
-use crate::model::strategy::{Strategy, WorkerCount};
+use crate::model::strategy::{Chunking, Family, Runner, Strategy, WorkerCount};
 use crate::model::workload::{Shape, Workload, WorkloadKind};
 
 /// Every setting parsed to its type, before the settings are checked together. A setting
@@ -33,6 +33,7 @@ pub(super) struct Settings {
 /// Reads the text of the settings a strategy reads, noting each value that does not parse.
 struct Reader<'a> {
     inputs: &'a Inputs,
+    strategy: Strategy,
     reads: &'static [Field],
     invalid: &'a mut Invalid,
 }
@@ -50,8 +51,19 @@ impl Reader<'_> {
         } else {
             field.default_text()
         };
+        let cpython = text
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(|value| what_cpython_does(self.strategy, field, value));
         parse(text)
-            .map_err(|message| self.invalid.add(field.key(), message))
+            .map_err(|message| {
+                let message = match &cpython {
+                    Some(cpython) => format!("{cpython}. {message}"),
+                    None => message,
+                };
+                self.invalid.add(field.key(), message);
+            })
             .ok()
     }
 
@@ -76,12 +88,73 @@ impl Reader<'_> {
     }
 }
 
+/// What CPython does with a worker count or chunk size the page does not run: in CPython's
+/// own words where it refuses the value too (the `ValueError` it raises), or what it would do
+/// where it accepts it. `None` where the page's own message says it all.
+fn what_cpython_does(strategy: Strategy, field: Field, value: i64) -> Option<String> {
+    let rule = strategy.rule();
+    let (_, most) = field.range();
+    let (workers, chunksize) = (field == Field::Workers, field == Field::Chunksize);
+    match () {
+        () if workers && value < 1 => match (rule.family, rule.runner) {
+            (Family::MultiprocessingPool, _) => Some(format!(
+                "CPython refuses it: multiprocessing.Pool({value}) raises ValueError: Number of processes must be at least 1"
+            )),
+            (Family::ConcurrentFutures, _) => Some(format!(
+                "CPython refuses it: {}(max_workers={value}) raises ValueError: max_workers must be greater than 0",
+                strategy.name().trim_end_matches(".map")
+            )),
+            (Family::Threading, _) => Some(format!(
+                "CPython would start no worker thread (range({value}) is empty) and q.join() would wait forever"
+            )),
+            (_, Runner::Rayon) if value == 0 => Some(
+                "rayon takes num_threads(0) as its default: one thread per logical processor".to_owned(),
+            ),
+            _ => None,
+        },
+        () if workers && value > most as i64 => match rule.runner {
+            Runner::Processes => Some(format!("CPython would start {value} processes")),
+            Runner::Tasks if rule.workers_per_submit => Some(format!(
+                "CPython would start up to {value} threads (one per submitted item while none is idle)"
+            )),
+            Runner::Tasks if rule.python_threads => {
+                Some(format!("CPython would start {value} threads"))
+            }
+            Runner::Rayon => Some(format!("rayon would run {value} threads")),
+            Runner::Tasks | Runner::EventLoop => None,
+        }
+        .map(|cpython| {
+            format!("{cpython}; the page runs at most {most} workers at once (its pool of Web Workers)")
+        }),
+        () if chunksize && value < 1 => match (strategy, rule.chunking) {
+            (Strategy::PoolImap | Strategy::PoolImapUnordered, _) => Some(format!(
+                "CPython refuses it: pool.{}(…, chunksize={value}) raises ValueError: Chunksize must be 1+, not {value}",
+                strategy.name().trim_start_matches("Pool.")
+            )),
+            (Strategy::ProcessPoolMap, _) => Some(format!(
+                "CPython refuses it: ProcessPoolExecutor.map(…, chunksize={value}) raises ValueError: chunksize must be >= 1."
+            )),
+            (_, Chunking::DefaultRule) => Some(format!(
+                "CPython accepts chunksize={value} here and runs no task at all: pool.{}(…) gives a list of None, one per item",
+                strategy.name().trim_start_matches("Pool.")
+            )),
+            (_, Chunking::PerItemChunksizeIgnored) => Some(format!(
+                "CPython accepts chunksize={value} here and ignores it ({} ignores chunksize): leave it out, or give one the page takes",
+                strategy.name()
+            )),
+            _ => None,
+        },
+        () => None,
+    }
+}
+
 impl Settings {
     /// Parses every setting (all of them, so that each problem is named at once); `None`
     /// when one does not parse, its message then in `invalid`.
     pub(super) fn read(inputs: &Inputs, strategy: Strategy, invalid: &mut Invalid) -> Option<Self> {
         let mut reader = Reader {
             inputs,
+            strategy,
             reads: strategy.fields(),
             invalid,
         };
@@ -176,7 +249,7 @@ mod tests {
                 .unwrap_err();
         assert_eq!(
             invalid.for_key("workers"),
-            Some("Workers must be a whole number from 1 to 16")
+            Some("CPython refuses it: multiprocessing.Pool(0) raises ValueError: Number of processes must be at least 1. Workers must be a whole number from 1 to 16")
         );
         assert!(invalid
             .for_key("chunksize")
@@ -210,6 +283,97 @@ mod tests {
             flag.for_key("gil"),
             Some("GIL must be true or false, not 'maybe'")
         );
+    }
+
+    /// The message on `key` when `query` is refused.
+    fn message(query: &str, key: &str) -> String {
+        let invalid = inputs(query).validate().unwrap_err();
+        invalid
+            .for_key(key)
+            .unwrap_or_else(|| panic!("{query}: no message on {key}: {invalid}"))
+            .to_owned()
+    }
+
+    #[test]
+    fn where_cpython_refuses_too_its_words_come_first() {
+        let workers = "Workers must be a whole number from 1 to 16";
+        assert_eq!(
+            message("strategy=Pool.map&workers=0", "workers"),
+            format!("CPython refuses it: multiprocessing.Pool(0) raises ValueError: Number of processes must be at least 1. {workers}")
+        );
+        assert!(message("strategy=Pool.apply&workers=-1", "workers").starts_with(
+            "CPython refuses it: multiprocessing.Pool(-1) raises ValueError: Number of processes must be at least 1. '-1' is not a whole number"
+        ));
+        assert_eq!(
+            message("strategy=ProcessPoolExecutor.map&workers=0", "workers"),
+            format!("CPython refuses it: ProcessPoolExecutor(max_workers=0) raises ValueError: max_workers must be greater than 0. {workers}")
+        );
+        assert_eq!(
+            message("strategy=ThreadPoolExecutor.map&workers=0", "workers"),
+            format!("CPython refuses it: ThreadPoolExecutor(max_workers=0) raises ValueError: max_workers must be greater than 0. {workers}")
+        );
+        let chunksize = "Chunk size must be a whole number from 1 to 1,000,000";
+        assert_eq!(
+            message("strategy=Pool.imap&chunksize=0", "chunksize"),
+            format!("CPython refuses it: pool.imap(…, chunksize=0) raises ValueError: Chunksize must be 1+, not 0. {chunksize}")
+        );
+        assert!(message("strategy=Pool.imap_unordered&chunksize=-2", "chunksize").starts_with(
+            "CPython refuses it: pool.imap_unordered(…, chunksize=-2) raises ValueError: Chunksize must be 1+, not -2. "
+        ));
+        assert_eq!(
+            message("strategy=ProcessPoolExecutor.map&chunksize=0", "chunksize"),
+            format!("CPython refuses it: ProcessPoolExecutor.map(…, chunksize=0) raises ValueError: chunksize must be >= 1.. {chunksize}")
+        );
+    }
+
+    #[test]
+    fn where_cpython_accepts_what_the_page_cannot_run_it_says_what_cpython_would_do() {
+        let workers = "Workers must be a whole number from 1 to 16";
+        assert_eq!(
+            message("strategy=Pool.map&workers=17", "workers"),
+            format!("CPython would start 17 processes; the page runs at most 16 workers at once (its pool of Web Workers). {workers}")
+        );
+        assert!(message("strategy=ThreadPoolExecutor.map&workers=32", "workers")
+            .starts_with("CPython would start up to 32 threads (one per submitted item while none is idle); the page runs at most 16"));
+        assert!(message("strategy=queue.Queue&workers=20", "workers")
+            .starts_with("CPython would start 20 threads; the page runs at most 16"));
+        assert!(message("strategy=queue.Queue&workers=0", "workers")
+            .starts_with("CPython would start no worker thread (range(0) is empty) and q.join() would wait forever. "));
+        assert!(message("strategy=rayon.par_iter&workers=0", "workers")
+            .starts_with("rayon takes num_threads(0) as its default"));
+        // Pool.map(…, chunksize=0) runs nothing in CPython 3.11 and returns [None] * n.
+        for strategy in [
+            "Pool.map",
+            "Pool.map_async",
+            "Pool.starmap",
+            "Pool.starmap_async",
+        ] {
+            let said = message(&format!("strategy={strategy}&chunksize=0"), "chunksize");
+            assert!(
+                said.starts_with("CPython accepts chunksize=0 here and runs no task at all: pool."),
+                "{strategy}: {said}"
+            );
+        }
+        // Where nothing of CPython's needs saying, the page's message stands alone.
+        assert_eq!(message("strategy=static&workers=0", "workers"), workers);
+    }
+
+    #[test]
+    fn thread_pool_executor_map_takes_a_chunksize_and_ignores_it_as_cpython_does() {
+        let config = inputs("strategy=ThreadPoolExecutor.map&workers=2&items=6&chunksize=4")
+            .validate()
+            .unwrap();
+        assert_eq!(config.resolved_chunksize(), 1, "one item per task still");
+        assert_eq!(
+            config.chunksize_explanation(),
+            "1 (one item per task: ThreadPoolExecutor.map ignores chunksize=4, as CPython does)"
+        );
+        assert_eq!(crate::model::plan::plan(&config).chunks.len(), 6);
+        assert!(crate::model::program::program(&config, "http://127.0.0.1:8080/").contains(
+            "results = list(executor.map(square, range(1, 7), chunksize=4))  # ignored: only ProcessPoolExecutor uses chunksize"
+        ));
+        assert!(message("strategy=ThreadPoolExecutor.map&chunksize=0", "chunksize")
+            .starts_with("CPython accepts chunksize=0 here and ignores it (ThreadPoolExecutor.map ignores chunksize)"));
     }
 
     #[test]

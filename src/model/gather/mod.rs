@@ -160,6 +160,7 @@ impl FetchRun {
             | HandOutRule::SharedQueue
             | HandOutRule::CallQueue { .. }
             | HandOutRule::OwnTask
+            | HandOutRule::OneAtATime
             | HandOutRule::WorkStealing => Mode::Gather {
                 limit: config.fetch.limit,
             },

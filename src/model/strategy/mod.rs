@@ -34,6 +34,11 @@ pub enum Strategy {
     PoolImapUnordered,
     /// `Pool.starmap(f, [(x, 2), …], chunksize)`: argument tuples.
     PoolStarmap,
+    /// `Pool.starmap_async(f, [(x, 2), …], chunksize).get()`: argument tuples.
+    PoolStarmapAsync,
+    /// `[pool.apply(f, (x,)) for x in items]`: each call blocks until its one task is back,
+    /// so the items run one at a time, in order.
+    PoolApply,
     /// `[pool.apply_async(f, (x,)) for x in items]`, then each `.get()` in order.
     PoolApplyAsync,
     /// `ProcessPoolExecutor(max_workers).map(f, items, chunksize=1)`.
@@ -68,6 +73,7 @@ const POOL: Rule = Rule {
     star_args: false,
     runner: Runner::Processes,
     workers: WorkerCount::Setting,
+    workers_per_submit: false,
     settings: &[Workers, Chunksize, Items, Workload, Cost, Shape, Seed],
     refusals: &[],
     default_workers: DefaultWorkers::CpuCount,
@@ -89,6 +95,7 @@ const THREADS: Rule = Rule {
     star_args: false,
     runner: Runner::Tasks,
     workers: WorkerCount::Setting,
+    workers_per_submit: false,
     settings: &[Workers, Items, Workload, Cost, Shape, Seed, Gil],
     refusals: &[],
     default_workers: DefaultWorkers::PageDefault(4),
@@ -110,6 +117,7 @@ const RUST: Rule = Rule {
     star_args: false,
     runner: Runner::Tasks,
     workers: WorkerCount::Setting,
+    workers_per_submit: false,
     settings: &[Workers, Items, Workload, Cost, Shape, Seed],
     refusals: &[],
     default_workers: DefaultWorkers::RayonThreads,
@@ -133,6 +141,7 @@ const EVENT_LOOP: Rule = Rule {
     star_args: false,
     runner: Runner::EventLoop,
     workers: WorkerCount::EventLoop,
+    workers_per_submit: false,
     settings: &[Requests, LatencyMs, TimeoutMs, ReturnExceptions, Urls],
     refusals: &[],
     default_workers: DefaultWorkers::NotRead,
@@ -144,12 +153,14 @@ const EVENT_LOOP: Rule = Rule {
 
 impl Strategy {
     /// Every strategy, in the order the picker lists them.
-    pub const ALL: [Strategy; 15] = [
+    pub const ALL: [Strategy; 17] = [
         Strategy::PoolMap,
         Strategy::PoolMapAsync,
         Strategy::PoolImap,
         Strategy::PoolImapUnordered,
         Strategy::PoolStarmap,
+        Strategy::PoolStarmapAsync,
+        Strategy::PoolApply,
         Strategy::PoolApplyAsync,
         Strategy::ProcessPoolMap,
         Strategy::MultiprocessingProcess,
@@ -195,6 +206,23 @@ impl Strategy {
                 source: "Lib/multiprocessing/pool.py: starmap → _map_async(starmapstar), MapResult",
                 ..POOL
             },
+            Strategy::PoolStarmapAsync => Rule {
+                name: "Pool.starmap_async",
+                star_args: true,
+                source: "Lib/multiprocessing/pool.py: starmap_async → _map_async(starmapstar), then MapResult.get()",
+                ..POOL
+            },
+            Strategy::PoolApply => Rule {
+                name: "Pool.apply",
+                chunking: Chunking::PerItem,
+                hand_out: HandOutRule::OneAtATime,
+                delivery: Delivery::InOrder,
+                settings: &[Workers, Items, Workload, Cost, Shape, Seed],
+                refusals: &[(Chunksize, "apply sends one task per call: it takes no chunksize")],
+                task_noun: "task",
+                source: "Lib/multiprocessing/pool.py: apply(f, args) is apply_async(f, args).get(): one task on _taskqueue, and the call blocks until its result is back, so a loop of apply calls runs one task at a time",
+                ..POOL
+            },
             Strategy::PoolApplyAsync => Rule {
                 name: "Pool.apply_async",
                 chunking: Chunking::PerItem,
@@ -234,11 +262,13 @@ impl Strategy {
             Strategy::ThreadPoolMap => Rule {
                 name: "ThreadPoolExecutor.map",
                 family: Family::ConcurrentFutures,
+                chunking: Chunking::PerItemChunksizeIgnored,
                 delivery: Delivery::InOrder,
-                refusals: &[(Chunksize, "ThreadPoolExecutor.map ignores chunksize (CPython accepts it and does nothing with it): leave it out")],
+                settings: &[Workers, Chunksize, Items, Workload, Cost, Shape, Seed, Gil],
                 default_workers: DefaultWorkers::CpuCountPlusFour,
-                source: "Lib/concurrent/futures/thread.py: one _WorkItem per input on one unbounded _work_queue; map yields the futures' results in order",
-                browser_note: Some("CPython starts the executor's threads lazily, one per submit while fewer than max_workers exist (default min(32, os.cpu_count() + 4)); here the max_workers threads are resident Web Workers woken as the run starts."),
+                workers_per_submit: true,
+                source: "Lib/concurrent/futures/thread.py: one _WorkItem per input on one unbounded _work_queue; submit's _adjust_thread_count starts a thread only if none is idle (_idle_semaphore.acquire(timeout=0) fails) and fewer than max_workers exist; map yields the futures' results in order",
+                browser_note: Some("CPython starts the executor's threads lazily: each submit starts one only while fewer than max_workers exist and none is idle. map submits every item before any finishes, so min(items, max_workers) threads start, as here; each is a resident Web Worker woken by its submit."),
                 ..THREADS
             },
             Strategy::ThreadingThread => Rule {
@@ -383,8 +413,13 @@ mod tests {
             let reads = |field| rule.settings.contains(&field);
             assert_eq!(
                 reads(Chunksize),
-                matches!(rule.chunking, Chunking::DefaultRule | Chunking::DefaultOne),
-                "{}: a chunk size is read exactly where the chunking has a default to override",
+                matches!(
+                    rule.chunking,
+                    Chunking::DefaultRule
+                        | Chunking::DefaultOne
+                        | Chunking::PerItemChunksizeIgnored
+                ),
+                "{}: a chunk size is read exactly where the chunking has a default to override, or CPython takes it and ignores it",
                 rule.name
             );
             assert_eq!(reads(Gil), rule.python_threads, "{}: GIL", rule.name);

@@ -42,8 +42,12 @@ pub enum Chunking {
     DefaultRule,
     /// Chunk size 1 unless given (`imap`, `ProcessPoolExecutor.map`).
     DefaultOne,
-    /// One item per task, no chunk size (threads, `ThreadPoolExecutor`, `apply_async`, queue).
+    /// One item per task, no chunk size (threads, `apply_async`, queue).
     PerItem,
+    /// One item per task; a chunk size is accepted and ignored, as CPython does
+    /// (`ThreadPoolExecutor.map`: `Executor.map` takes `chunksize`, only
+    /// `ProcessPoolExecutor` uses it).
+    PerItemChunksizeIgnored,
     /// No chunk size: rayon splits adaptively, `static` in one block per worker.
     Adaptive,
 }
@@ -62,6 +66,9 @@ pub enum HandOutRule {
     },
     /// Worker `w` runs task `w` and nothing else (a thread per task; a static split).
     OwnTask,
+    /// One task at a time on one shared FIFO queue: the caller puts the next task only once
+    /// the one before it is back (`[pool.apply(f, (x,)) for x in items]`: each call blocks).
+    OneAtATime,
     /// Recursive halves, taken by idle threads from the others' deques (rayon).
     WorkStealing,
     /// Requests started by one event loop, none handed to a worker: all at once
@@ -84,6 +91,9 @@ pub enum HandOut {
     },
     /// Worker `w` runs task `w` and nothing else (a thread per task; a static split).
     OwnTask,
+    /// One task at a time: the next is queued only once the one before it is back, and the
+    /// worker that has waited longest takes it (`Pool.apply` called in a loop).
+    OneAtATime,
 }
 
 /// When results reach the caller.
@@ -147,6 +157,10 @@ pub struct Rule {
     pub runner: Runner,
     /// How many workers it uses.
     pub workers: WorkerCount,
+    /// Whether its workers start one per submitted task, only while fewer than the setting
+    /// exist and none is idle (`ThreadPoolExecutor._adjust_thread_count`), rather than all
+    /// at once: a run of fewer tasks than workers then starts only as many.
+    pub workers_per_submit: bool,
     /// The settings it reads, in the order the controls show them.
     pub settings: &'static [Field],
     /// Why it refuses a setting that other strategies read, in CPython's terms, where that

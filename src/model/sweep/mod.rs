@@ -27,6 +27,7 @@ pub use warm_up::{WarmUp, WarmUpState};
 
 use crate::model::config::{Inputs, RunConfig, MAX_ESTIMATED_MS};
 use crate::model::field::Field;
+use crate::model::strategy::Chunking;
 use crate::model::trace::Trace;
 use crate::model::words::count;
 use std::rc::Rc;
@@ -66,6 +67,14 @@ impl Sweep {
                     "{} does not read {}: sweep a setting it reads",
                     base.strategy.name(),
                     axis.field.key()
+                ));
+            }
+            if axis.field == Field::Chunksize
+                && base.strategy.chunking() == Chunking::PerItemChunksizeIgnored
+            {
+                return Err(format!(
+                    "{} ignores chunksize, as CPython does (one item per task): sweep a setting that changes the run",
+                    base.strategy.name()
                 ));
             }
             if axis.values.is_empty() {
@@ -245,7 +254,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             unread,
-            "ThreadPoolExecutor.map does not read chunksize: sweep a setting it reads"
+            "ThreadPoolExecutor.map ignores chunksize, as CPython does (one item per task): sweep a setting that changes the run"
         );
         let twice = Sweep::plan(
             &config,
