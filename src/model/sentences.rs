@@ -114,7 +114,7 @@ pub fn stopped_summary(trace: &Trace) -> Option<String> {
     ))
 }
 
-/// Item numbers as a short list: `4, 6–8`.
+/// Item numbers as a short list, three or more in a row as a range: `1, 2, 6–8`.
 pub fn item_list(items: &[u64]) -> String {
     let mut runs: Vec<(u64, u64)> = Vec::new();
     for &item in items {
@@ -125,12 +125,10 @@ pub fn item_list(items: &[u64]) -> String {
     }
     let words: Vec<String> = runs
         .iter()
-        .map(|&(a, b)| {
-            if a == b {
-                a.to_string()
-            } else {
-                format!("{a}–{b}")
-            }
+        .map(|&(a, b)| match b - a {
+            0 => a.to_string(),
+            1 => format!("{a}, {b}"),
+            _ => format!("{a}–{b}"),
         })
         .collect();
     words.join(", ")
@@ -374,6 +372,19 @@ pub fn gather_caption(trace: &Trace) -> String {
     let waited = trace.waited_count();
     let n = trace.chunks.len();
     let end = trace.delivered_ms.iter().copied().fold(0.0, f64::max);
+    if let (Some(at), Some(item)) = (trace.raised_at_ms, trace.raised_item) {
+        return format!(
+            "results land at their place in input order (numbers: arrival order); the results of {} reached the caller, then item {item}'s exception at {} (red: the task that raised)",
+            count(trace.delivered.len(), "task"),
+            ms(at, 1)
+        );
+    }
+    if !trace.stranded.is_empty() {
+        return format!(
+            "results land at their place in input order (numbers: arrival order); the caller never got past q.join(): {} never ran",
+            count(trace.stranded.len(), "task")
+        );
+    }
     match trace.strategy().delivery() {
         Delivery::AsCompleted => format!("results reach the caller in the order they complete (numbers: completion order); none waits for another, the last arrives at {}", ms(end, 1)),
         Delivery::InOrder => format!("each result reaches the caller once it and every earlier one are back; {} of {} arrived early and waited for an earlier one (striped)", group_digits(waited as u64), group_digits(n as u64)),
@@ -564,7 +575,7 @@ mod tests {
             said.starts_with("Pool.map waited for every chunk, then raised ValueError: bad item 2"),
             "{said}"
         );
-        assert!(said.ends_with("Never ran: items 3–4."), "{said}");
-        assert_eq!(item_list(&[1, 3, 4, 5, 9]), "1, 3–5, 9");
+        assert!(said.ends_with("Never ran: items 3, 4."), "{said}");
+        assert_eq!(item_list(&[1, 3, 4, 5, 9, 10]), "1, 3–5, 9, 10");
     }
 }
