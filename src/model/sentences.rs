@@ -219,6 +219,10 @@ pub fn speedup_summary(trace: &Trace) -> String {
             )
         }
         _ if trace.stopped => "not measured: the run was stopped".to_owned(),
+        _ if !trace.config.workload.raises.is_empty() => {
+            "not measured: items raised, so this run did not do the whole workload (see Gather)"
+                .to_owned()
+        }
         _ if trace.tasks_are_requests() && trace.chunks.iter().any(|c| c.error.is_some()) =>
         {
             "not measured: a request failed, and timing the requests again on 1 worker would re-send it".to_owned()

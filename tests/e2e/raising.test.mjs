@@ -95,6 +95,7 @@ test('the page draws each raising case: the lanes mark where it raised, the gath
       assert.match(await page.textContent('#caller-raised'), said, `${name} at ${width} px`);
       assert.equal(await page.getAttribute('figure.lanes canvas', 'data-raised'), raisedTasks, name);
       assert.match(await page.textContent('figure.lanes'), /a red frame marks a task that raised ValueError/);
+      assert.match(await page.textContent('[data-figure="speedup"]'), /not measured: items raised/);
       assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `fits ${width} px`);
       await page.screenshot({ path: new URL(`raising-${name}-${width}.png`, shots).pathname, fullPage: true });
       assert.deepEqual(page.problems, []);
