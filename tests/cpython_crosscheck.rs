@@ -14,9 +14,12 @@
 use parallel_playground::model::config::{Inputs, RunConfig};
 use parallel_playground::model::plan::{plan, Plan};
 use parallel_playground::model::pool_map::Chunk;
+use parallel_playground::model::raising::OnRaise;
+use parallel_playground::model::record::RunFacts;
 use parallel_playground::model::result_handler::ResultHandler;
 use parallel_playground::model::strategy::{Delivery, HandOut};
 use parallel_playground::model::tasks::TaskRun;
+use parallel_playground::model::trace::Trace;
 use parallel_playground::model::workload::Workload;
 use serde::Deserialize;
 use serde_json::json;
@@ -247,7 +250,6 @@ fn observations() -> &'static Result<HashMap<String, Observation>, String> {
 
 /// One `python3 tests/cpython/observe.py` call for all cases.
 fn run_cpython() -> Result<HashMap<String, Observation>, String> {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cpython/observe.py");
     let cases: Vec<serde_json::Value> = CASES
         .iter()
         .map(|case| {
@@ -267,6 +269,13 @@ fn run_cpython() -> Result<HashMap<String, Observation>, String> {
             })
         })
         .collect();
+    let observed: Vec<Observation> = observe(cases)?;
+    Ok(observed.into_iter().map(|o| (o.id.clone(), o)).collect())
+}
+
+/// Runs `cases` with one `python3 tests/cpython/observe.py` call and reads what it printed.
+fn observe<T: serde::de::DeserializeOwned>(cases: Vec<serde_json::Value>) -> Result<T, String> {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cpython/observe.py");
     let mut child = Command::new("python3")
         .arg(&script)
         .stdin(Stdio::piped())
@@ -296,13 +305,12 @@ fn run_cpython() -> Result<HashMap<String, Observation>, String> {
             String::from_utf8_lossy(&output.stderr)
         ));
     }
-    let observed: Vec<Observation> = serde_json::from_slice(&output.stdout).map_err(|e| {
+    serde_json::from_slice(&output.stdout).map_err(|e| {
         format!(
             "observe.py printed no valid JSON ({e}):\n{}",
             String::from_utf8_lossy(&output.stdout)
         )
-    })?;
-    Ok(observed.into_iter().map(|o| (o.id.clone(), o)).collect())
+    })
 }
 
 /// The differences found in one case, and how many comparisons were made.
@@ -777,4 +785,370 @@ fn cpython_thread_pool_executor_map_runs_one_item_per_task_in_input_order() {
     let checked = crosscheck("tpe");
     assert_eq!(checked.seen.chunksize_used, None);
     assert_eq!(checked.chunk_lens(), [1; 14]);
+}
+
+// ---------------------------------------------------------------------------------------
+// When a task raises: each strategy's caller against CPython's.
+
+/// A configuration whose chosen items raise, run on CPython and on the model's task runner.
+/// Its workload is `io`: each item of CPython's run sleeps exactly the wait the model gives
+/// that item (the cost shape and `raise_cost` included), so both runs share one timeline.
+struct RaiseCase {
+    /// Names the case in the observations.
+    id: &'static str,
+    /// The settings, as the page's URL gives them.
+    query: &'static str,
+}
+
+/// Every configuration with raising items checked, run by one `python3` call. The costs are
+/// chosen so that no two events that decide the outcome fall within 10 ms of each other.
+const RAISE_CASES: &[RaiseCase] = &[
+    RaiseCase {
+        id: "map_rest_of_chunk_never_runs",
+        query: "strategy=Pool.map&workers=2&items=8&chunksize=2&workload=io&cost=5000&raise_at=3",
+    },
+    RaiseCase {
+        // Item 1 is a straggler (80 ms); item 8 (20 ms, done at 60 ms) raises first: its exception is raised.
+        id: "map_first_exception_to_arrive",
+        query: "strategy=Pool.map&workers=4&items=16&chunksize=1&workload=io&cost=20000&shape=straggler&raise_at=1,8",
+    },
+    RaiseCase {
+        id: "map_async",
+        query: "strategy=Pool.map_async&workers=2&items=8&chunksize=2&workload=io&cost=5000&raise_at=3",
+    },
+    RaiseCase {
+        id: "starmap",
+        query: "strategy=Pool.starmap&workers=2&items=8&chunksize=4&workload=io&cost=5000&raise_at=2",
+    },
+    RaiseCase {
+        id: "imap_chunks_before_the_failing_one",
+        query: "strategy=Pool.imap&workers=2&items=8&chunksize=2&workload=io&cost=5000&raise_at=3",
+    },
+    RaiseCase {
+        id: "imap_unordered_when_it_arrives",
+        query: "strategy=Pool.imap_unordered&workers=2&items=8&workload=io&cost=120000&shape=increasing&raise_at=5&raise_cost=fast",
+    },
+    RaiseCase {
+        id: "apply_async_only_its_get",
+        query: "strategy=Pool.apply_async&workers=2&items=6&workload=io&cost=5000&raise_at=2,5",
+    },
+    RaiseCase {
+        id: "thread_pool_executor_cancels",
+        query: "strategy=ThreadPoolExecutor.map&workers=2&items=8&workload=io&cost=80000&shape=increasing&raise_at=3&raise_cost=fast",
+    },
+    RaiseCase {
+        id: "process_pool_executor_cancels",
+        query: "strategy=ProcessPoolExecutor.map&workers=2&items=16&workload=io&cost=160000&shape=increasing&raise_at=3&raise_cost=fast",
+    },
+    RaiseCase {
+        id: "threading_thread_prints",
+        query: "strategy=threading.Thread&items=4&workload=io&cost=1000&gil=false&raise_at=2",
+    },
+    RaiseCase {
+        id: "queue_one_worker_dies",
+        query: "strategy=queue.Queue&workers=2&items=6&workload=io&cost=5000&gil=false&raise_at=1",
+    },
+    RaiseCase {
+        id: "queue_every_worker_dies",
+        query: "strategy=queue.Queue&workers=2&items=8&workload=io&cost=5000&gil=false&raise_at=1,2&raise_cost=fast",
+    },
+];
+
+/// What CPython's caller received in one case with raising items (see observe.py).
+#[derive(Debug, Deserialize)]
+struct RaiseObservation {
+    /// The case.
+    id: String,
+    /// The CPython version that ran it.
+    python: String,
+    /// The results the caller received, in the order it got them (before the exception).
+    results: Vec<u64>,
+    /// The items whose exception the caller caught, in the order it caught them.
+    raised: Vec<u64>,
+    /// The items whose exception `threading.excepthook` printed.
+    printed: Vec<u64>,
+    /// Every item whose call began.
+    ran: Vec<u64>,
+    /// threading.Thread and queue.Queue: the results list (`None`: no result stored).
+    list: Option<Vec<Option<u64>>>,
+    /// queue.Queue: tasks left and no worker alive (q.join() would wait forever).
+    waits_forever: bool,
+}
+
+/// Runs every raising case on CPython once; the tests share the observations.
+fn raise_observations() -> &'static Result<HashMap<String, RaiseObservation>, String> {
+    static OBSERVED: OnceLock<Result<HashMap<String, RaiseObservation>, String>> = OnceLock::new();
+    OBSERVED.get_or_init(|| {
+        let cases = RAISE_CASES
+            .iter()
+            .map(|case| {
+                let config = raise_config(case);
+                let sleeps: Vec<f64> = (0..config.items)
+                    .map(|p| f64::from(config.workload.cost_of(p)) / 1000.0)
+                    .collect();
+                json!({
+                    "id": case.id,
+                    "strategy": config.strategy.name(),
+                    "items": config.items,
+                    "workers": config.workers,
+                    "chunksize": config.chunksize,
+                    "sleep": {"kind": "per_item", "ms": sleeps},
+                    "raise_at": config.workload.raises.numbers(),
+                })
+            })
+            .collect();
+        let observed: Vec<RaiseObservation> = observe(cases)?;
+        Ok(observed.into_iter().map(|o| (o.id.clone(), o)).collect())
+    })
+}
+
+/// The settings of a raising case, as the page validates them.
+fn raise_config(case: &RaiseCase) -> RunConfig {
+    Inputs::from_query(case.query)
+        .validate()
+        .unwrap_or_else(|invalid| panic!("{}: invalid query {}: {invalid:?}", case.id, case.query))
+}
+
+/// The model's run of `config`: its task runner on one real thread per worker, with the
+/// workload's real waits, and the trace made of it.
+fn model_trace(config: &RunConfig) -> Trace {
+    let run = TaskRun::new(plan(config), config.workload);
+    let clock = std::time::Instant::now();
+    let now = || clock.elapsed().as_secs_f64() * 1e3;
+    let outcome = std::thread::scope(|scope| {
+        let run = &run;
+        let workers: Vec<_> = (0..run.plan().workers)
+            .map(|worker| scope.spawn(move || run.worker_loop(worker, worker, &now)))
+            .collect();
+        workers
+            .into_iter()
+            .filter_map(|worker| worker.join().expect("a worker panicked"))
+            .next_back()
+            .expect("the last worker returns the outcome")
+    });
+    let facts = RunFacts {
+        isolated: true,
+        pool_threads: 16,
+        started_at_ms: 0.0,
+        wall_ms: now(),
+    };
+    outcome
+        .into_trace(config, facts)
+        .unwrap_or_else(|why| panic!("no trace: {why}"))
+}
+
+/// Compares what CPython's caller received in raising case `id` with the model's trace, and
+/// panics listing every difference.
+fn crosscheck_raise(id: &str) -> (Trace, &'static RaiseObservation) {
+    let case = RAISE_CASES
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no case {id}"));
+    let observed = match raise_observations() {
+        Ok(observed) => observed,
+        Err(message) => panic!("{message}"),
+    };
+    let seen = observed
+        .get(id)
+        .unwrap_or_else(|| panic!("observe.py reported nothing for {id}"));
+    let config = raise_config(case);
+    let trace = model_trace(&config);
+    let rule = config.strategy.rule();
+    let mut diff = Differences {
+        found: Vec::new(),
+        checks: 0,
+    };
+    let raised_tasks: Vec<u64> = trace
+        .chunks
+        .iter()
+        .filter_map(|c| c.error.as_ref()?.raised_item())
+        .collect();
+
+    // Which exceptions the caller caught: one (the first to arrive, or at its turn), or, for
+    // apply_async, each failing get(); threads only print theirs.
+    let model_raised: Vec<u64> = match rule.on_raise {
+        OnRaise::OnlyItsGet => raised_tasks.clone(),
+        OnRaise::Printed | OnRaise::WorkerDies => Vec::new(),
+        OnRaise::AfterEveryChunk
+        | OnRaise::AtItsTurn
+        | OnRaise::AtItsTurnCancelling
+        | OnRaise::WhenItArrives
+        | OnRaise::NotTaught => trace.raised_item.into_iter().collect(),
+    };
+    diff.same(
+        "exceptions the caller caught (items)",
+        &seen.raised,
+        &model_raised,
+    );
+    let model_printed = match rule.on_raise {
+        OnRaise::Printed | OnRaise::WorkerDies => raised_tasks.clone(),
+        OnRaise::AfterEveryChunk
+        | OnRaise::AtItsTurn
+        | OnRaise::AtItsTurnCancelling
+        | OnRaise::WhenItArrives
+        | OnRaise::OnlyItsGet
+        | OnRaise::NotTaught => Vec::new(),
+    };
+    diff.same(
+        "exceptions printed by threading.excepthook (items)",
+        &seen.printed,
+        &model_printed,
+    );
+
+    // What ran: every item but those after the raising one in its task, and those of the
+    // cancelled or stranded tasks.
+    let model_ran: Vec<u64> = (1..=config.items as u64)
+        .filter(|x| !trace.never_ran.contains(x))
+        .collect();
+    if rule.on_raise == OnRaise::AtItsTurnCancelling && config.strategy.rule().pickles {
+        // ProcessPoolExecutor: the executor's manager thread refills the call queue after
+        // each result while the caller wakes to cancel; CPython's own runs differ by the one
+        // future that race moves into the call queue (marked running) or leaves cancelled.
+        let one_less = &model_ran[..model_ran.len().saturating_sub(1)];
+        diff.holds(
+            "items that ran (the model's, or all but its last, which CPython's refill race may cancel)",
+            seen.ran == model_ran || seen.ran == one_less,
+            || format!("CPython: {:?}; model: {model_ran:?}", seen.ran),
+        );
+    } else {
+        diff.same("items that ran", &seen.ran, &model_ran);
+    }
+
+    // What the caller received before the exception (or instead of it).
+    let results = trace.results.clone().unwrap_or_default();
+    let model_received: Vec<u64> = trace
+        .delivered
+        .iter()
+        .flat_map(|&index| {
+            let chunk = trace.chunks.iter().find(|c| c.index == index);
+            chunk.map_or(0..0, |c| c.first_item..c.first_item + c.len)
+        })
+        .map(|position| results.get(position).copied().unwrap_or_default())
+        .filter(|&r| r != 0)
+        .collect();
+    match &seen.list {
+        Some(list) => {
+            let model_list: Vec<Option<u64>> = if trace.stranded.is_empty() {
+                results.iter().map(|&r| (r != 0).then_some(r)).collect()
+            } else {
+                vec![None; config.items]
+            };
+            diff.same("the results list the threads filled", list, &model_list);
+        }
+        None => diff.same(
+            "results the caller received, in order, before the exception",
+            &seen.results,
+            &model_received,
+        ),
+    }
+    diff.same(
+        "q.join() waits forever (tasks left, no worker alive)",
+        seen.waits_forever,
+        !trace.stranded.is_empty(),
+    );
+
+    println!(
+        "{id}: {} checks against CPython {} ({})",
+        diff.checks, seen.python, case.query
+    );
+    assert!(
+        diff.found.is_empty(),
+        "the model disagrees with CPython {} on {id} ({}):\n  {}",
+        seen.python,
+        case.query,
+        diff.found.join("\n  ")
+    );
+    (trace, seen)
+}
+
+#[test]
+fn cpython_pool_map_raising_item_3_of_chunk_3_4_never_runs_item_4_and_waits_for_every_chunk() {
+    let (trace, seen) = crosscheck_raise("map_rest_of_chunk_never_runs");
+    assert_eq!(seen.raised, [3]);
+    assert_eq!(trace.never_ran, [4]);
+    assert!(
+        trace.delivered.is_empty(),
+        "map gives no result when it raises"
+    );
+}
+
+#[test]
+fn cpython_pool_map_raises_the_first_exception_to_arrive_not_the_first_in_input_order() {
+    let (trace, seen) = crosscheck_raise("map_first_exception_to_arrive");
+    assert_eq!(seen.raised, [8]);
+    assert_eq!(trace.raised_item, Some(8));
+}
+
+#[test]
+fn cpython_pool_map_async_and_starmap_raise_as_map_does() {
+    assert_eq!(crosscheck_raise("map_async").1.raised, [3]);
+    let (trace, seen) = crosscheck_raise("starmap");
+    assert_eq!(seen.raised, [2]);
+    assert_eq!(trace.never_ran, [3, 4]);
+}
+
+#[test]
+fn cpython_pool_imap_yields_the_chunks_before_the_failing_one_then_raises() {
+    let (trace, seen) = crosscheck_raise("imap_chunks_before_the_failing_one");
+    assert_eq!(
+        (seen.results.as_slice(), seen.raised.as_slice()),
+        (&[1, 4][..], &[3][..])
+    );
+    assert_eq!(trace.never_ran, [4]);
+}
+
+#[test]
+fn cpython_pool_imap_unordered_raises_when_the_failing_result_arrives() {
+    let (_, seen) = crosscheck_raise("imap_unordered_when_it_arrives");
+    assert_eq!(
+        (seen.results.as_slice(), seen.raised.as_slice()),
+        (&[1, 4, 9][..], &[5][..])
+    );
+}
+
+#[test]
+fn cpython_pool_apply_async_raises_only_in_the_failing_calls_get() {
+    let (_, seen) = crosscheck_raise("apply_async_only_its_get");
+    assert_eq!(seen.raised, [2, 5]);
+    assert_eq!(seen.results, [1, 9, 16, 36]);
+}
+
+#[test]
+fn cpython_thread_pool_executor_map_raises_at_the_item_and_cancels_the_futures_not_started() {
+    let (trace, seen) = crosscheck_raise("thread_pool_executor_cancels");
+    assert_eq!(
+        (seen.results.as_slice(), seen.raised.as_slice()),
+        (&[1, 4][..], &[3][..])
+    );
+    assert_eq!(trace.cancelled, [5, 6, 7]);
+    assert_eq!(trace.never_ran, [6, 7, 8]);
+}
+
+#[test]
+fn cpython_process_pool_executor_map_cancels_the_futures_still_pending() {
+    let (trace, seen) = crosscheck_raise("process_pool_executor_cancels");
+    assert_eq!(seen.raised, [3]);
+    assert_eq!(trace.never_ran, (9..=16).collect::<Vec<u64>>());
+}
+
+#[test]
+fn cpython_threading_thread_prints_the_exception_and_join_returns() {
+    let (trace, seen) = crosscheck_raise("threading_thread_prints");
+    assert_eq!(seen.printed, [2]);
+    assert_eq!(trace.raised, None);
+}
+
+#[test]
+fn cpython_queue_worker_that_raises_dies_and_the_others_drain_the_queue() {
+    let (trace, seen) = crosscheck_raise("queue_one_worker_dies");
+    assert!(!seen.waits_forever && trace.stranded.is_empty());
+    assert_eq!(seen.ran, [1, 2, 3, 4, 5, 6]);
+}
+
+#[test]
+fn cpython_queue_with_every_worker_dead_leaves_tasks_and_q_join_would_wait_forever() {
+    let (trace, seen) = crosscheck_raise("queue_every_worker_dies");
+    assert!(seen.waits_forever);
+    assert_eq!(trace.stranded, [2, 3, 4, 5, 6, 7]);
+    assert_eq!(trace.never_ran, [3, 4, 5, 6, 7, 8]);
 }

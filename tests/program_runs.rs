@@ -232,3 +232,50 @@ fn io_shapes_chunk_sizes_and_limits_run_too() {
         sizes(6)
     );
 }
+
+#[test]
+fn programs_whose_items_raise_catch_the_exception_where_cpython_raises_it() {
+    // (settings, what the program prints: each exception caught, then the results list).
+    for (query, expected) in [
+        (
+            "strategy=Pool.map&workers=2&items=8&chunksize=2&cost=300&raise_at=3",
+            "raised: ValueError('bad item 3')\n[]\n",
+        ),
+        (
+            "strategy=Pool.starmap&workers=2&items=6&chunksize=3&cost=300&raise_at=2&raise_cost=slow",
+            "raised: ValueError('bad item 2')\n[]\n",
+        ),
+        (
+            "strategy=Pool.imap&workers=2&items=8&chunksize=2&cost=300&raise_at=3",
+            "raised: ValueError('bad item 3')\n[1, 4]\n",
+        ),
+        (
+            "strategy=Pool.imap_unordered&workers=1&items=4&cost=300&raise_at=2&raise_cost=fast",
+            "raised: ValueError('bad item 2')\n[1]\n",
+        ),
+        (
+            "strategy=Pool.apply_async&workers=2&items=6&cost=300&raise_at=2,5",
+            "raised: ValueError('bad item 2')\nraised: ValueError('bad item 5')\n[1, 9, 16, 36]\n",
+        ),
+        (
+            "strategy=ThreadPoolExecutor.map&workers=1&items=5&cost=300&raise_at=3",
+            "raised: ValueError('bad item 3')\n[1, 4]\n",
+        ),
+        (
+            "strategy=ProcessPoolExecutor.map&workers=1&items=5&cost=300&raise_at=3",
+            "raised: ValueError('bad item 3')\n[1, 4]\n",
+        ),
+        (
+            "strategy=threading.Thread&items=4&cost=300&raise_at=2",
+            "[1, None, 9, 16]\n",
+        ),
+        (
+            "strategy=queue.Queue&workers=2&items=6&cost=300&raise_at=1",
+            "[None, 4, 9, 16, 25, 36]\n",
+        ),
+    ] {
+        let code = program(&config(query), site());
+        assert!(code.contains("raise ValueError(f\"bad item {x}\")"), "{query}");
+        assert_eq!(run_python("raising", &code), expected, "{query}\n{code}");
+    }
+}

@@ -24,6 +24,11 @@ pub enum TaskError {
     /// What the request needs is not available (no AbortController, the page gone), said
     /// in those terms.
     Unavailable(&'static str),
+    /// The task raised `ValueError(f"bad item {x}")`: the item was one of `raise_at`.
+    Raised {
+        /// The item's number (`1..=n`).
+        item: u64,
+    },
 }
 
 impl TaskError {
@@ -35,6 +40,19 @@ impl TaskError {
         )
     }
 
+    /// The item that raised, if this is a task's own exception (`raise_at`).
+    pub fn raised_item(&self) -> Option<u64> {
+        match self {
+            TaskError::Raised { item } => Some(*item),
+            TaskError::Request(_)
+            | TaskError::Cancelled { .. }
+            | TaskError::CancelledError
+            | TaskError::NotStarted
+            | TaskError::StoppedBeforeResponse
+            | TaskError::Unavailable(_) => None,
+        }
+    }
+
     /// A short label for a small bar: `HTTP 404`, `timeout`, `cancelled`, …
     pub fn short_label(&self) -> String {
         match self {
@@ -43,6 +61,7 @@ impl TaskError {
             TaskError::Request(Fault::Network { .. }) => "network failure".to_owned(),
             TaskError::Request(Fault::MalformedUrl { .. }) => "malformed URL".to_owned(),
             TaskError::Cancelled { .. } | TaskError::CancelledError => "cancelled".to_owned(),
+            TaskError::Raised { .. } => "ValueError".to_owned(),
             TaskError::NotStarted
             | TaskError::StoppedBeforeResponse
             | TaskError::Unavailable(_) => self.to_string(),
@@ -64,6 +83,7 @@ impl fmt::Display for TaskError {
             }
             TaskError::StoppedBeforeResponse => f.write_str("stopped before its response came"),
             TaskError::Unavailable(what) => f.write_str(what),
+            TaskError::Raised { item } => write!(f, "ValueError: bad item {item}"),
         }
     }
 }

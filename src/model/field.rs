@@ -51,14 +51,19 @@ pub enum Field {
     ReturnExceptions,
     /// URLs to fetch instead of the shipped files, separated by spaces or new lines.
     Urls,
+    /// Items (numbered `1..=n`) whose task raises `ValueError`; empty for none.
+    RaiseAt,
+    /// How long a failing item works before it raises: `same`, `slow` or `fast`.
+    RaiseCost,
 }
 
 pub(crate) const WORKLOAD_NAMES: [&str; 3] = ["cpu", "io", "fetch"];
 const SHAPE_NAMES: [&str; 5] = ["uniform", "increasing", "random", "heavy", "straggler"];
+const RAISE_COST_NAMES: [&str; 3] = ["same", "slow", "fast"];
 
 impl Field {
     /// Every setting, in the order the controls show them.
-    pub const ALL: [Field; 14] = [
+    pub const ALL: [Field; 16] = [
         Field::Workers,
         Field::Chunksize,
         Field::Items,
@@ -73,6 +78,8 @@ impl Field {
         Field::TimeoutMs,
         Field::ReturnExceptions,
         Field::Urls,
+        Field::RaiseAt,
+        Field::RaiseCost,
     ];
 
     /// The key in the URL and in the JS API's config object.
@@ -92,6 +99,8 @@ impl Field {
             Field::TimeoutMs => "timeout_ms",
             Field::ReturnExceptions => "return_exceptions",
             Field::Urls => "urls",
+            Field::RaiseAt => "raise_at",
+            Field::RaiseCost => "raise_cost",
         }
     }
 
@@ -112,6 +121,8 @@ impl Field {
             Field::TimeoutMs => "Timeout (ms)",
             Field::ReturnExceptions => "return_exceptions",
             Field::Urls => "URLs",
+            Field::RaiseAt => "Raise at",
+            Field::RaiseCost => "A failing item works",
         }
     }
 
@@ -143,7 +154,8 @@ impl Field {
             Field::Workload => FieldKind::Choice(&WORKLOAD_NAMES),
             Field::Shape => FieldKind::Choice(&SHAPE_NAMES),
             Field::Gil | Field::ReturnExceptions => FieldKind::Flag,
-            Field::Urls => FieldKind::Text,
+            Field::Urls | Field::RaiseAt => FieldKind::Text,
+            Field::RaiseCost => FieldKind::Choice(&RAISE_COST_NAMES),
         }
     }
 
@@ -159,7 +171,12 @@ impl Field {
     pub fn optional(self) -> bool {
         matches!(
             self,
-            Field::Workers | Field::Chunksize | Field::Limit | Field::TimeoutMs | Field::Urls
+            Field::Workers
+                | Field::Chunksize
+                | Field::Limit
+                | Field::TimeoutMs
+                | Field::Urls
+                | Field::RaiseAt
         )
     }
 
@@ -175,7 +192,13 @@ impl Field {
             Field::Requests => "6",
             Field::LatencyMs => "200",
             Field::ReturnExceptions => "false",
-            Field::Workers | Field::Chunksize | Field::Limit | Field::TimeoutMs | Field::Urls => "",
+            Field::RaiseCost => "same",
+            Field::Workers
+            | Field::Chunksize
+            | Field::Limit
+            | Field::TimeoutMs
+            | Field::Urls
+            | Field::RaiseAt => "",
         }
     }
 }

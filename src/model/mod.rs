@@ -24,6 +24,8 @@
 //! - [`gil`]: a real GIL (a ticket lock with CPython's switch interval), recording its holders.
 //! - [`item_work`]: what one item computes or waits: its value, `square`, the prime count,
 //!   the stoppable wait.
+//! - [`raising`]: tasks that raise: `raise_at`, how long a failing item works, and each
+//!   strategy's rule for what its caller then receives.
 //! - [`pickle`]: protocol 4 pickling, byte for byte as `pickle.dumps`.
 //! - [`program`]: the whole program (Python, or Rust) a run amounts to, runnable as pasted.
 //! - [`python_script`]: a Python script being written (imports, definitions, main block).
@@ -68,6 +70,7 @@ pub mod process_pool;
 pub mod process_task;
 pub mod program;
 pub mod python_script;
+pub mod raising;
 pub mod record;
 pub mod result_handler;
 pub mod run_control;

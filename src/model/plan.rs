@@ -6,6 +6,7 @@
 
 use crate::model::config::RunConfig;
 use crate::model::pool_map::{split, Chunk};
+use crate::model::raising::OnRaise;
 use crate::model::record::DepthSample;
 use crate::model::strategy::{Delivery, HandOut, HandOutRule};
 use std::collections::VecDeque;
@@ -27,6 +28,8 @@ pub struct Plan {
     pub pairs: bool,
     /// Whether a GIL is held while tasks compute.
     pub gil: bool,
+    /// What the caller receives when a task raises.
+    pub on_raise: OnRaise,
 }
 
 /// The rules of `config.strategy` for this run, read from the strategy table.
@@ -40,6 +43,7 @@ pub fn plan(config: &RunConfig) -> Plan {
         pickled: rule.pickles,
         pairs: rule.star_args,
         gil: rule.python_threads && config.gil,
+        on_raise: rule.on_raise,
     }
 }
 
@@ -144,6 +148,27 @@ impl TaskQueue {
         if self.one_at_a_time.is_some() {
             self.one_at_a_time = Some(false);
         }
+    }
+
+    /// Cancels the tasks not yet started, as `Executor.map` does once the exception reaches
+    /// its caller: every queued task of a thread pool; of a process pool only those still
+    /// pending (a task in the call queue is already marked running and runs). Returns them.
+    pub(crate) fn cancel_not_started(&mut self) -> Vec<Chunk> {
+        match self.call_queue {
+            Some(_) => self.pending.drain(..).collect(),
+            None => self.ready.drain(..).collect(),
+        }
+    }
+
+    /// Takes every task still waiting (none is left to take them), in queue order.
+    pub(crate) fn drain(&mut self) -> Vec<Chunk> {
+        let own = self.own.iter_mut().filter_map(Option::take);
+        let waiting: Vec<Chunk> = own.collect();
+        waiting
+            .into_iter()
+            .chain(self.ready.drain(..))
+            .chain(self.pending.drain(..))
+            .collect()
     }
 
     /// The queue's depth now, at `t_ms`.

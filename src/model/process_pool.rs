@@ -13,6 +13,7 @@
 //! release rules). An idle process is sent the next chunk; each chunk records its time in the
 //! queue, in transfer (pickling and the message, both ways) and in compute.
 
+use crate::model::errors::TaskError;
 use crate::model::pickle;
 use crate::model::plan::{Plan, TaskQueue};
 use crate::model::pool_map::Chunk;
@@ -65,6 +66,9 @@ pub struct ProcessPoolRun {
     /// One task at a time: the idle processes, longest idle first. They wait in turn on the
     /// task queue's read lock, so the next task goes to the one that has waited longest.
     waiting: VecDeque<usize>,
+    /// Chunks cancelled before they started (`ProcessPoolExecutor.map`, once its caller got
+    /// the exception).
+    cancelled: Vec<usize>,
 }
 
 impl ProcessPoolRun {
@@ -74,7 +78,8 @@ impl ProcessPoolRun {
         let queue = TaskQueue::new(&plan);
         let depth = vec![queue.depth(0.0)];
         Self {
-            handler: ResultHandler::new(plan.delivery, workload.items, plan.chunks.len()),
+            handler: ResultHandler::new(plan.delivery, workload.items, plan.chunks.len())
+                .raising(plan.on_raise),
             slots: vec![Slot::Starting; plan.workers],
             worker_started_ms: vec![0.0; plan.workers],
             records: Vec::with_capacity(plan.chunks.len()),
@@ -86,6 +91,7 @@ impl ProcessPoolRun {
             stopped: false,
             failure: None,
             waiting: VecDeque::new(),
+            cancelled: Vec::new(),
         }
     }
 
@@ -162,8 +168,11 @@ impl ProcessPoolRun {
         let unpickled = pickle::loads_ints(&reply.results);
         let end_ms = now_ms().max(self.last_arrival_ms).max(taken_ms);
         self.last_arrival_ms = end_ms;
+        let raised = reply.raised.map(|item| TaskError::Raised { item });
         let error = reply.error.or_else(|| match &unpickled {
             Ok(results) if results.len() == chunk.len => None,
+            // The items before the one that raised.
+            Ok(results) if raised.is_some() && results.len() < chunk.len => None,
             Ok(results) => Some(format!(
                 "{} results came back for {} items",
                 results.len(),
@@ -181,8 +190,12 @@ impl ProcessPoolRun {
         };
         let returned = match (&error, unpickled) {
             (None, Ok(results)) => {
-                self.handler.arrive(chunk, results, end_ms);
-                chunk.len
+                let returned = results.len() + usize::from(raised.is_some());
+                match &raised {
+                    Some(raised) => self.handler.arrive_raised(chunk, raised.clone(), end_ms),
+                    None => self.handler.arrive(chunk, results, end_ms),
+                }
+                returned
             }
             // A task that fails breaks the run: CPython's pool never gives back part of a
             // chunk.
@@ -204,14 +217,22 @@ impl ProcessPoolRun {
             end_ms,
             transfer_ms: times.send_ms + times.return_ms,
             gil_wait_ms: 0.0,
-            // A failed chunk breaks the run (`failure`): no trace shows it.
-            error: None,
+            // A failed chunk breaks the run (`failure`): no trace shows it; an item that
+            // raised is the chunk's exception.
+            error: raised,
             stopped: false,
             process: Some(times),
         });
         self.slots[process] = Slot::Idle;
         self.queue.task_done();
-        (returned, self.next_for(process, now_ms))
+        let next = self.next_for(process, now_ms);
+        if self.handler.take_cancel() {
+            // The caller got the exception: Executor.map cancels the futures still pending
+            // (the process that sent the result has already taken its next one).
+            let cancelled = self.queue.cancel_not_started();
+            self.cancelled.extend(cancelled.iter().map(|c| c.index));
+        }
+        (returned, next)
     }
 
     /// Process `process` died (a crash, an out-of-memory: the worker's `error` event) at
@@ -288,13 +309,15 @@ impl ProcessPoolRun {
 
     fn is_complete(&self) -> bool {
         self.failure.is_none()
-            && self.records.len() == self.plan.chunks.len()
+            && self.records.len() + self.cancelled.len() == self.plan.chunks.len()
             && self.records.iter().all(|r| !r.stopped)
     }
 
-    /// Whether the run is over: every chunk is back, or it was stopped or broken.
+    /// Whether the run is over: every chunk is back or cancelled, or it was stopped or broken.
     pub fn is_over(&self) -> bool {
-        self.stopped || self.failure.is_some() || self.records.len() == self.plan.chunks.len()
+        self.stopped
+            || self.failure.is_some()
+            || self.records.len() + self.cancelled.len() == self.plan.chunks.len()
     }
 
     /// The processes that are running a chunk now.
@@ -312,13 +335,23 @@ impl ProcessPoolRun {
         let mut records = self.records;
         records.sort_by_key(|r| r.index);
         let handler = self.handler;
-        let complete = handler.arrived.len() == self.plan.chunks.len();
-        let results = complete
-            .then(|| handler.slots.into_iter().collect())
-            .flatten();
+        let mut cancelled = self.cancelled;
+        cancelled.sort_unstable();
+        let complete = handler.arrived.len() + cancelled.len() == self.plan.chunks.len();
+        let raised = handler.raised().cloned();
+        let results = complete.then(|| {
+            handler
+                .slots
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .collect()
+        });
         let (arrived, delivered, delivered_ms) =
             (handler.arrived, handler.delivered, handler.delivered_ms);
         Ok(TaskOutcome {
+            raised,
+            cancelled,
+            stranded: Vec::new(),
             stopped: self.stopped && results.is_none(),
             records,
             results,
@@ -697,5 +730,56 @@ mod tests {
             ),
             (64, 64, HandOut::OwnTask, Delivery::InOrder, true)
         );
+    }
+
+    #[test]
+    fn a_chunk_that_raises_sends_back_its_exception_and_the_caller_gets_it_by_the_rule() {
+        // Pool.map: item 3 raises in chunk [3, 4]; item 4 never runs; the pool waits for
+        // every chunk, then get() raises.
+        let (mut run, config) =
+            run_of("strategy=Pool.map&workers=1&items=6&chunksize=2&cost=10&raise_at=3");
+        let mut next = run.process_ready(0, 0.0, &|| 0.0);
+        let mut t = 1.0;
+        while let Some(dispatch) = next {
+            let reply = serve_task(&dispatch.message, &|| t, &mut |_| {});
+            t += 1.0;
+            next = run.result_arrived(0, reply, &|| t).1;
+        }
+        assert!(run.is_over());
+        let trace = run
+            .into_outcome()
+            .unwrap()
+            .into_trace(&config, crate::model::tasks::tests::FACTS)
+            .unwrap();
+        assert_eq!(trace.raised, Some(TaskError::Raised { item: 3 }));
+        assert_eq!(
+            (trace.raised_item, trace.never_ran.clone()),
+            (Some(3), vec![4])
+        );
+        assert!(trace.delivered.is_empty(), "map gives the caller no list");
+        assert_eq!(trace.results, Some(vec![1, 4, 0, 0, 25, 36]));
+
+        // ProcessPoolExecutor.map: the exception at item 1 reaches the caller at once; the
+        // process has taken item 2, items 3 and 4 sit in the call queue (of 2) marked
+        // running, and the futures still pending, items 5 to 8, are cancelled.
+        let (mut run, config) = run_of(
+            "strategy=ProcessPoolExecutor.map&workers=1&items=8&cost=10&raise_at=1&raise_cost=fast",
+        );
+        let mut next = run.process_ready(0, 0.0, &|| 0.0);
+        let mut t = 1.0;
+        while let Some(dispatch) = next {
+            let reply = serve_task(&dispatch.message, &|| t, &mut |_| {});
+            t += 1.0;
+            next = run.result_arrived(0, reply, &|| t).1;
+        }
+        assert!(run.is_over(), "every chunk is back or cancelled");
+        let trace = run
+            .into_outcome()
+            .unwrap()
+            .into_trace(&config, crate::model::tasks::tests::FACTS)
+            .unwrap();
+        assert_eq!(trace.raised_item, Some(1));
+        assert_eq!(trace.cancelled, [4, 5, 6, 7]);
+        assert_eq!(trace.never_ran, [5, 6, 7, 8]);
     }
 }

@@ -7,12 +7,14 @@
 use crate::model::item_work::item_value;
 use crate::model::pickle;
 use crate::model::pool_map::Chunk;
+use crate::model::raising::{RaiseCost, Raises, MAX_RAISING_ITEMS};
 use crate::model::run_control::RunControl;
 use crate::model::workload::{Shape, Workload, WorkloadKind};
 
 /// Bytes before the pickled arguments: kind, shape, pairs flag, cost (u32), seed (u64),
-/// items (u64), little-endian.
-pub(crate) const HEADER: usize = 3 + 4 + 8 + 8;
+/// items (u64), how long a failing item works, how many items raise and their numbers (u32
+/// each, [`MAX_RAISING_ITEMS`] of them), little-endian.
+pub(crate) const HEADER: usize = 3 + 4 + 8 + 8 + 2 + 4 * MAX_RAISING_ITEMS;
 
 /// The message that sends `chunk` to a process: which function to apply (the workload; a
 /// pickled function reference in CPython) and the chunk's arguments pickled, as `[x, …]` or,
@@ -27,6 +29,15 @@ pub fn encode_task(workload: &Workload, pairs: bool, chunk: Chunk) -> Vec<u8> {
     message.extend(workload.cost.to_le_bytes());
     message.extend(workload.seed.to_le_bytes());
     message.extend((workload.items as u64).to_le_bytes());
+    let raise_cost = RaiseCost::ALL
+        .iter()
+        .position(|&c| c == workload.raises.cost);
+    message.push(raise_cost.unwrap_or_default() as u8);
+    let raising = workload.raises.numbers();
+    message.push(raising.len() as u8);
+    for slot in 0..MAX_RAISING_ITEMS {
+        message.extend(raising.get(slot).copied().unwrap_or(0).to_le_bytes());
+    }
     if pairs {
         let args: Vec<(u64, u64)> = chunk.items().map(|p| (item_value(p), 2)).collect();
         message.extend(pickle::dumps_pairs(&args));
@@ -53,12 +64,20 @@ fn decode_task(message: &[u8]) -> Result<(Workload, Vec<usize>), String> {
         bytes[..len].copy_from_slice(&header[at..at + len]);
         u64::from_le_bytes(bytes)
     };
+    let raise_cost = *RaiseCost::ALL
+        .get(usize::from(header[23]))
+        .ok_or("unknown raise cost")?;
+    let raising = usize::from(header[24]).min(MAX_RAISING_ITEMS);
+    let numbers: Vec<u32> = (0..raising)
+        .map(|slot| number(25 + 4 * slot, 4) as u32)
+        .collect();
     let workload = Workload {
         kind,
         shape,
         cost: number(3, 4) as u32,
         seed: number(7, 8),
         items: usize::try_from(number(15, 8)).map_err(|_| "too many items")?,
+        raises: Raises::new(&numbers, raise_cost),
     };
     let body = &message[HEADER..];
     let values: Vec<u64> = if header[2] == 1 {
@@ -93,6 +112,9 @@ pub struct ProcessReply {
     pub compute_end_ms: f64,
     /// Why the task failed, if it did (a message the process could not read).
     pub error: Option<String>,
+    /// The item (`1..=n`) whose call raised `ValueError`, if one did: `results` then holds the
+    /// items before it, and the items after it never ran (CPython's `mapstar` stops there).
+    pub raised: Option<u64>,
 }
 
 /// Runs one task message in a process: unpickles its arguments, computes each item with the
@@ -111,6 +133,7 @@ pub fn serve_task(
             compute_start_ms: at,
             compute_end_ms: at,
             error: Some(why),
+            raised: None,
         }
     };
     let (workload, positions) = match decode_task(message) {
@@ -123,24 +146,27 @@ pub fn serve_task(
     // A process is stopped by terminating it: its own control is never asked to stop.
     let control = RunControl::default();
     let compute_start_ms = now_ms();
-    let results: Vec<u64> = positions
-        .into_iter()
-        .enumerate()
-        .map(|(done, position)| {
-            // cpu and io items never fail.
-            let result = workload
-                .run_item(position, None, now_ms, None, &control)
-                .unwrap_or_default();
-            item_done(done + 1);
-            result
-        })
-        .collect();
+    let mut results = Vec::with_capacity(positions.len());
+    let mut raised = None;
+    for (done, position) in positions.into_iter().enumerate() {
+        // cpu and io items fail only by raising (`raise_at`), which ends the chunk.
+        let result = workload.run_item(position, None, now_ms, None, &control);
+        item_done(done + 1);
+        match result {
+            Ok(result) => results.push(result),
+            Err(error) => {
+                raised = error.raised_item();
+                break;
+            }
+        }
+    }
     let compute_end_ms = now_ms();
     ProcessReply {
         results: pickle::dumps_ints(&results),
         compute_start_ms,
         compute_end_ms,
         error: None,
+        raised,
     }
 }
 

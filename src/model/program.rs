@@ -11,6 +11,7 @@
 use crate::model::config::RunConfig;
 use crate::model::files::{request_url, SHIPPED_FILES};
 use crate::model::python_script::Script;
+use crate::model::raising::{RaiseCost, SLOW_FACTOR};
 use crate::model::strategy::{Family, Runner, Strategy};
 use crate::model::words::group_digits;
 use crate::model::workload::{Shape, WorkloadKind};
@@ -51,11 +52,64 @@ fn define_work(script: &mut Script, config: &RunConfig) {
             );
         }
     }
-    if config.strategy.rule().star_args {
-        script.define("def power(x, exponent):\n    work()\n    return x**exponent");
+    let raises = config.workload.raises;
+    let body = if raises.is_empty() {
+        "    work()\n".to_owned()
     } else {
-        script.define("def square(x):\n    work()\n    return x * x");
+        let numbers: Vec<String> = raises.numbers().iter().map(u32::to_string).collect();
+        script.define(format!(
+            "RAISE_AT = {{{}}}  # these items raise ValueError",
+            numbers.join(", ")
+        ));
+        let raise = "        raise ValueError(f\"bad item {x}\")\n";
+        match raises.cost {
+            RaiseCost::Same => format!("    work()\n    if x in RAISE_AT:\n{raise}"),
+            RaiseCost::Fast => format!("    if x in RAISE_AT:  # at once\n{raise}    work()\n"),
+            RaiseCost::Slow => format!(
+                "    work()\n    if x in RAISE_AT:\n        for _ in range({}):  # working {SLOW_FACTOR} times as long first\n            work()\n{raise}",
+                SLOW_FACTOR - 1
+            ),
+        }
+    };
+    if config.strategy.rule().star_args {
+        script.define(format!(
+            "def power(x, exponent):\n{body}    return x**exponent"
+        ));
+    } else {
+        script.define(format!("def square(x):\n{body}    return x * x"));
     }
+}
+
+/// The lines that call a function returning the whole list (`results = pool.map(…)`), and,
+/// when items raise, catch its exception as the caller does.
+fn whole_list_call(call: &str, raises: bool, caught: &str) -> Vec<String> {
+    if !raises {
+        return vec![format!("    results = {call}")];
+    }
+    vec![
+        "    try:".to_owned(),
+        format!("        results = {call}"),
+        format!("    except ValueError as error:  # {caught}"),
+        "        print(\"raised:\", repr(error))".to_owned(),
+        "        results = []".to_owned(),
+    ]
+}
+
+/// The lines of a caller's loop over an iterator of results (`for result in …`), and, when
+/// items raise, the `try` around it that catches the exception that ends the loop.
+fn loop_call(iterator: &str, order: &str, raises: bool, caught: &str) -> Vec<String> {
+    let mut lines = vec!["    results = []".to_owned()];
+    if raises {
+        lines.push("    try:".to_owned());
+        lines.push(format!("        for result in {iterator}:"));
+        lines.push(format!("            results.append(result)  # {order}"));
+        lines.push(format!("    except ValueError as error:  # {caught}"));
+        lines.push("        print(\"raised:\", repr(error))".to_owned());
+    } else {
+        lines.push(format!("    for result in {iterator}:"));
+        lines.push(format!("        results.append(result)  # {order}"));
+    }
+    lines
 }
 
 /// The URLs a fetch run requests, built from the page's `site` as the playground resolves them.
@@ -122,6 +176,28 @@ fn define_fetch(script: &mut Script, config: &RunConfig) {
         None => "async def fetch(url):\n    return await get(url)".to_owned(),
     };
     script.define(fetch);
+}
+
+/// The executor's map in its `with` block (already opened), then the print: `list(…)`, or,
+/// when items raise, a loop that catches the exception at that item. `note` is a comment on
+/// the call (or empty).
+fn executor_map(script: &mut Script, call: &str, raises: bool, note: &str) {
+    if raises {
+        if !note.is_empty() {
+            script.line(format!("   {note}"));
+        }
+        loop_call(
+            call,
+            "in input order",
+            true,
+            "at that item; the futures not yet started are cancelled",
+        )
+        .into_iter()
+        .for_each(|line| script.line(line));
+    } else {
+        script.line(format!("    results = list({call}){note}"));
+    }
+    script.line("print(results)");
 }
 
 /// A `with multiprocessing.Pool(…) as pool:` block around `body`, then the print.
@@ -196,20 +272,27 @@ pub fn program(config: &RunConfig, site: &str) -> String {
         );
     }
     let workers = Workers::of(config);
+    let raises = !config.workload.raises.is_empty();
+    const AFTER_EVERY_CHUNK: &str =
+        "the first exception to arrive, raised once every chunk is back";
     match config.strategy {
         PoolMap => in_pool(
             &mut script,
             &workers,
-            &[format!(
-                "    results = pool.map(square, range(1, {n}){chunksize})"
-            )],
+            &whole_list_call(
+                &format!("pool.map(square, range(1, {n}){chunksize})"),
+                raises,
+                AFTER_EVERY_CHUNK,
+            ),
         ),
         PoolMapAsync => in_pool(
             &mut script,
             &workers,
-            &[format!(
-                "    results = pool.map_async(square, range(1, {n}){chunksize}).get()"
-            )],
+            &whole_list_call(
+                &format!("pool.map_async(square, range(1, {n}){chunksize}).get()"),
+                raises,
+                AFTER_EVERY_CHUNK,
+            ),
         ),
         PoolStarmap | PoolStarmapAsync => {
             let (method, get) = if config.strategy == PoolStarmap {
@@ -222,9 +305,11 @@ pub fn program(config: &RunConfig, site: &str) -> String {
             in_pool(
                 &mut script,
                 &workers,
-                &[format!(
-                    "    results = pool.{method}(power, zip(range(1, {n}), repeat(2)){chunksize}){get}"
-                )],
+                &whole_list_call(
+                    &format!("pool.{method}(power, zip(range(1, {n}), repeat(2)){chunksize}){get}"),
+                    raises,
+                    AFTER_EVERY_CHUNK,
+                ),
             );
         }
         PoolApply => in_pool(
@@ -234,29 +319,49 @@ pub fn program(config: &RunConfig, site: &str) -> String {
                 "    results = [pool.apply(square, (x,)) for x in range(1, {n})]  # each call blocks: one task at a time"
             )],
         ),
-        PoolApplyAsync => in_pool(
-            &mut script,
-            &workers,
-            &[
-                format!("    pending = [pool.apply_async(square, (x,)) for x in range(1, {n})]"),
-                "    results = [p.get() for p in pending]  # in call order".to_owned(),
-            ],
-        ),
+        PoolApplyAsync => {
+            let mut lines = vec![format!(
+                "    pending = [pool.apply_async(square, (x,)) for x in range(1, {n})]"
+            )];
+            if raises {
+                lines.extend([
+                    "    results = []".to_owned(),
+                    "    for p in pending:  # in call order".to_owned(),
+                    "        try:".to_owned(),
+                    "            results.append(p.get())".to_owned(),
+                    "        except ValueError as error:  # only this call's get() raises"
+                        .to_owned(),
+                    "            print(\"raised:\", repr(error))".to_owned(),
+                ]);
+            } else {
+                lines.push("    results = [p.get() for p in pending]  # in call order".to_owned());
+            }
+            in_pool(&mut script, &workers, &lines)
+        }
         PoolImap | PoolImapUnordered => {
             let (method, order) = if config.strategy == PoolImap {
                 ("imap", "each once it and every earlier one are back")
             } else {
                 ("imap_unordered", "in the order they complete")
             };
-            in_pool(
-                &mut script,
-                &workers,
-                &[
-                    "    results = []".to_owned(),
-                    format!("    for result in pool.{method}(square, range(1, {n}){chunksize}):"),
-                    format!("        results.append(result)  # {order}"),
-                ],
+            let caught = if config.strategy == PoolImap {
+                "at the failing chunk's turn: the loop ends there"
+            } else {
+                "when the failing chunk's result arrives: the loop ends there"
+            };
+            let mut lines = loop_call(
+                &format!("pool.{method}(square, range(1, {n}){chunksize})"),
+                order,
+                raises,
+                caught,
             );
+            if raises {
+                // Leaving the with block would terminate() the pool: the playground lets the
+                // other chunks run to the end.
+                lines.push("    pool.close()".to_owned());
+                lines.push("    pool.join()  # the other chunks run to the end".to_owned());
+            }
+            in_pool(&mut script, &workers, &lines);
         }
         ProcessPoolMap => {
             script.import("from concurrent.futures import ProcessPoolExecutor");
@@ -264,10 +369,12 @@ pub fn program(config: &RunConfig, site: &str) -> String {
                 "with ProcessPoolExecutor({}) as executor:{}",
                 workers.keyword, workers.comment
             ));
-            script.line(format!(
-                "    results = list(executor.map(square, range(1, {n}){chunksize}))"
-            ));
-            script.line("print(results)");
+            executor_map(
+                &mut script,
+                &format!("executor.map(square, range(1, {n}){chunksize})"),
+                raises,
+                "",
+            );
         }
         ThreadPoolMap => {
             script.import("from concurrent.futures import ThreadPoolExecutor");
@@ -280,10 +387,12 @@ pub fn program(config: &RunConfig, site: &str) -> String {
             } else {
                 "  # ignored: only ProcessPoolExecutor uses chunksize"
             };
-            script.line(format!(
-                "    results = list(executor.map({task}, {inputs}{chunksize})){ignored}"
-            ));
-            script.line("print(results)");
+            executor_map(
+                &mut script,
+                &format!("executor.map({task}, {inputs}{chunksize})"),
+                raises,
+                ignored,
+            );
         }
         MultiprocessingProcess => {
             script.import("import multiprocessing");
@@ -320,9 +429,15 @@ pub fn program(config: &RunConfig, site: &str) -> String {
         QueueQueue => {
             script.import("import queue");
             script.import("import threading");
-            script.define(format!(
-                "def worker(q, results):\n    while True:\n        i, x = q.get()\n        results[i] = {task}(x)\n        q.task_done()"
-            ));
+            if raises {
+                script.define(format!(
+                    "def worker(q, results):\n    while True:\n        i, x = q.get()\n        try:\n            results[i] = {task}(x)\n        finally:\n            q.task_done()  # a worker that raises dies here"
+                ));
+            } else {
+                script.define(format!(
+                    "def worker(q, results):\n    while True:\n        i, x = q.get()\n        results[i] = {task}(x)\n        q.task_done()"
+                ));
+            }
             script.line(format!("items = list({inputs})"));
             script.line("results = [None] * len(items)");
             script.line("q = queue.Queue()");
@@ -332,7 +447,11 @@ pub fn program(config: &RunConfig, site: &str) -> String {
             script.line(
                 "    threading.Thread(target=worker, args=(q, results), daemon=True).start()",
             );
-            script.line("q.join()");
+            if raises {
+                script.line("q.join()  # waits forever if every worker died with tasks left");
+            } else {
+                script.line("q.join()");
+            }
             script.line("print(results)");
         }
         AsyncioGather => {

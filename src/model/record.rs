@@ -125,6 +125,15 @@ pub struct Recording {
     pub gil_slices: Vec<GilSlice>,
     /// The exception the caller got instead of the results, if any.
     pub raised: Option<TaskError>,
+    /// When the caller got it, ms (a task's own exception; `None` for the fetch strategies,
+    /// whose `delivered_ms` says it).
+    pub raised_at_ms: Option<f64>,
+    /// Tasks cancelled before they started (`Executor.map`, once its caller got the
+    /// exception), in input order.
+    pub cancelled: Vec<usize>,
+    /// Tasks left in the queue with no worker alive to take them (`queue.Queue` whose
+    /// workers all raised): `q.join()` would wait forever.
+    pub stranded: Vec<usize>,
     /// What differs in the browser from the runtime named.
     pub notes: Vec<String>,
     /// The result list in input order (0 where a task failed).

@@ -4,6 +4,7 @@
 //! strategy table, so no sentence names a strategy to decide what to say.
 
 use crate::model::config::RunConfig;
+use crate::model::raising::OnRaise;
 use crate::model::strategy::{Chunking, Delivery, HandOutRule, WorkerCount};
 use crate::model::trace::{BaselineSource, Trace};
 use crate::model::words::{count, group_digits, ms};
@@ -122,6 +123,91 @@ pub fn stopped_summary(trace: &Trace) -> Option<String> {
     ))
 }
 
+/// Item numbers as a short list, three or more in a row as a range: `1, 2, 6–8`.
+pub fn item_list(items: &[u64]) -> String {
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    for &item in items {
+        match runs.last_mut() {
+            Some((_, last)) if *last + 1 == item => *last = item,
+            _ => runs.push((item, item)),
+        }
+    }
+    let words: Vec<String> = runs
+        .iter()
+        .map(|&(a, b)| match b - a {
+            0 => a.to_string(),
+            1 => format!("{a}, {b}"),
+            _ => format!("{a}–{b}"),
+        })
+        .collect();
+    words.join(", ")
+}
+
+/// What the caller received when tasks raised (`raise_at`), by the strategy's rule, and
+/// which work never ran; `None` when no task raised.
+pub fn raise_summary(trace: &Trace) -> Option<String> {
+    let raised_items: Vec<u64> = trace
+        .chunks
+        .iter()
+        .filter_map(|c| c.error.as_ref()?.raised_item())
+        .collect();
+    if raised_items.is_empty() || trace.stopped {
+        return None;
+    }
+    let received = trace.received_results().map_or(0, |r| r.len());
+    let exception = trace
+        .raised
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let at = trace.raised_at_ms.map(|t| ms(t, 1)).unwrap_or_default();
+    let name = trace.strategy().name();
+    let mut text = match trace.strategy().rule().on_raise {
+        OnRaise::AfterEveryChunk => format!(
+            "{name} waited for every chunk, then raised {exception} at {at}: the first exception to arrive; the caller got no list."
+        ),
+        OnRaise::AtItsTurn => format!(
+            "The caller's loop received {}, then {exception} at the failing chunk's turn ({at}); the loop ended there, and the pool ran the other chunks.",
+            count(received, "result")
+        ),
+        OnRaise::AtItsTurnCancelling => format!(
+            "The caller received {}, then {exception} when the iterator reached that item ({at}); the futures not yet started were then cancelled: {}.",
+            count(received, "result"),
+            count(trace.cancelled.len(), "task")
+        ),
+        OnRaise::WhenItArrives => format!(
+            "The caller's loop received {} as they completed, then {exception} when the failing chunk's result arrived ({at}); the loop ended there.",
+            count(received, "result")
+        ),
+        OnRaise::OnlyItsGet => format!(
+            "Only the get() of the calls that raised raised (items {}; the first at {at}); the caller received the {} of every other call.",
+            item_list(&raised_items),
+            count(received, "result")
+        ),
+        OnRaise::Printed => format!(
+            "threading.excepthook printed ValueError for items {}; the other threads went on and join() returned: their places in results stay None.",
+            item_list(&raised_items)
+        ),
+        OnRaise::WorkerDies if trace.stranded.is_empty() => format!(
+            "The worker threads that raised (items {}) died; the others drained the queue and q.join() returned: those places in results stay None.",
+            item_list(&raised_items)
+        ),
+        OnRaise::WorkerDies => format!(
+            "Every worker thread died (items {} raised) with {} left in the queue and no worker alive: q.join() would wait forever. The playground ended the run here instead.",
+            item_list(&raised_items),
+            count(trace.stranded.len(), "task")
+        ),
+        OnRaise::NotTaught => return None,
+    };
+    if !trace.never_ran.is_empty() {
+        text.push_str(&format!(
+            " Never ran: items {}.",
+            item_list(&trace.never_ran)
+        ));
+    }
+    Some(text)
+}
+
 /// The speed-up figure: over which 1-worker run, and where its time came from.
 pub fn speedup_summary(trace: &Trace) -> String {
     let speedup = trace.speedup();
@@ -142,6 +228,10 @@ pub fn speedup_summary(trace: &Trace) -> String {
             )
         }
         _ if trace.stopped => "not measured: the run was stopped".to_owned(),
+        _ if !trace.config.workload.raises.is_empty() => {
+            "not measured: items raised, so this run did not do the whole workload (see Gather)"
+                .to_owned()
+        }
         _ if trace.tasks_are_requests() && trace.chunks.iter().any(|c| c.error.is_some()) =>
         {
             "not measured: a request failed, and timing the requests again on 1 worker would re-send it".to_owned()
@@ -204,7 +294,14 @@ pub fn results_check(trace: &Trace) -> &'static str {
         return "";
     }
     let as_completed = trace.strategy().delivery() == Delivery::AsCompleted;
+    let raised = trace
+        .chunks
+        .iter()
+        .any(|c| c.error.as_ref().and_then(|e| e.raised_item()).is_some());
     match (trace.tasks_are_requests(), trace.results_in_order) {
+        (false, true) if raised => {
+            " ✓ each item that ran and returned holds its result as a sequential map gives it (0 where its task raised or never ran)"
+        }
         (false, true) if as_completed => {
             " ✓ every item's result, as a sequential map gives them, received in completion order"
         }
@@ -250,6 +347,25 @@ pub fn lanes_caption(trace: &Trace) -> String {
             }
         ));
     }
+    if trace
+        .chunks
+        .iter()
+        .any(|c| c.error.as_ref().and_then(|e| e.raised_item()).is_some())
+    {
+        caption.push_str("; a red frame marks a task that raised ValueError, its red end where it raised (its items after that never ran)");
+    }
+    if !trace.cancelled.is_empty() {
+        caption.push_str(&format!(
+            "; cancelled before they started, so in no lane: {}",
+            count(trace.cancelled.len(), "task")
+        ));
+    }
+    if !trace.stranded.is_empty() {
+        caption.push_str(&format!(
+            "; left in the queue with no worker alive, so in no lane: {}",
+            count(trace.stranded.len(), "task")
+        ));
+    }
     caption
 }
 
@@ -272,6 +388,19 @@ pub fn gather_caption(trace: &Trace) -> String {
     let waited = trace.waited_count();
     let n = trace.chunks.len();
     let end = trace.delivered_ms.iter().copied().fold(0.0, f64::max);
+    if let (Some(at), Some(item)) = (trace.raised_at_ms, trace.raised_item) {
+        return format!(
+            "results land at their place in input order (numbers: arrival order); the results of {} reached the caller, then item {item}'s exception at {} (red: the task that raised)",
+            count(trace.delivered.len(), "task"),
+            ms(at, 1)
+        );
+    }
+    if !trace.stranded.is_empty() {
+        return format!(
+            "results land at their place in input order (numbers: arrival order); the caller never got past q.join(): {} never ran",
+            count(trace.stranded.len(), "task")
+        );
+    }
     match trace.strategy().delivery() {
         Delivery::AsCompleted => format!("results reach the caller in the order they complete (numbers: completion order); none waits for another, the last arrives at {}", ms(end, 1)),
         Delivery::InOrder => format!("each result reaches the caller once it and every earlier one are back; {} of {} arrived early and waited for an earlier one (striped)", group_digits(waited as u64), group_digits(n as u64)),
@@ -313,6 +442,7 @@ pub fn process_startup_summary(trace: &Trace) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::config::Inputs;
     use crate::model::strategy::Strategy;
 
     #[test]
@@ -448,5 +578,35 @@ mod tests {
             "none: 2 processes reused, started by an earlier run on this page"
         );
         assert!(!lanes_caption(&trace).contains("its process starting"));
+    }
+
+    #[test]
+    fn a_run_whose_items_raise_says_what_the_caller_received_and_what_never_ran() {
+        let queue = Inputs::from_query(
+            "strategy=queue.Queue&workers=2&items=8&cost=10&raise_at=1,2&raise_cost=fast",
+        )
+        .validate()
+        .unwrap();
+        let trace = crate::model::tasks::tests::run_with_io(&queue, std::sync::Arc::new(|_| Ok(0)))
+            .into_trace(&queue, crate::model::tasks::tests::FACTS)
+            .unwrap();
+        let said = raise_summary(&trace).unwrap();
+        assert!(said.contains("q.join() would wait forever"), "{said}");
+        assert!(said.ends_with("Never ran: items 3–8."), "{said}");
+        let map = Inputs::from_query(
+            "strategy=Pool.map&workers=2&items=8&chunksize=4&cost=10&raise_at=2",
+        )
+        .validate()
+        .unwrap();
+        let trace = crate::model::tasks::tests::run_with_io(&map, std::sync::Arc::new(|_| Ok(0)))
+            .into_trace(&map, crate::model::tasks::tests::FACTS)
+            .unwrap();
+        let said = raise_summary(&trace).unwrap();
+        assert!(
+            said.starts_with("Pool.map waited for every chunk, then raised ValueError: bad item 2"),
+            "{said}"
+        );
+        assert!(said.ends_with("Never ran: items 3, 4."), "{said}");
+        assert_eq!(item_list(&[1, 3, 4, 5, 9, 10]), "1, 3–5, 9, 10");
     }
 }

@@ -2,6 +2,7 @@
 //! result list checked place by place against a sequential map.
 
 use crate::model::config::RunConfig;
+use crate::model::errors::TaskError;
 use crate::model::gil::GilSlice;
 use crate::model::record::{ChunkRecord, DepthSample, Recording, RunFacts};
 use crate::model::sentences::notes;
@@ -18,8 +19,16 @@ pub struct TaskOutcome {
     pub delivered: Vec<usize>,
     /// When each of `delivered` reached the caller, ms.
     pub delivered_ms: Vec<f64>,
-    /// The result list in input order (`None` if a task never came back).
+    /// The result list in input order, 0 where no result came (`None` if a task never came
+    /// back, nor raised, nor was cancelled).
     pub results: Option<Vec<u64>>,
+    /// The first exception the caller received, and when, ms.
+    pub raised: Option<(TaskError, f64)>,
+    /// Tasks cancelled before they started (`Executor.map`).
+    pub cancelled: Vec<usize>,
+    /// Tasks left in the queue with no worker alive to take them (`queue.Queue`): `q.join()`
+    /// would wait forever.
+    pub stranded: Vec<usize>,
     /// When each worker began, ms.
     pub worker_started_ms: Vec<f64>,
     /// The queue's depth after every hand-out (FIFO strategies).
@@ -38,10 +47,20 @@ impl TaskOutcome {
         }
         let stopped = self.stopped;
         let results = self.results.unwrap_or_default();
+        let (raised, raised_at_ms) = self.raised.unzip();
         // Each place holds its own item's result, or 0 where its task failed (a request).
         let mut failed = vec![false; results.len()];
-        for record in self.records.iter().filter(|r| r.error.is_some()) {
-            let items = record.first_item..record.first_item + record.len;
+        let cancelled_or_stranded = self.cancelled.iter().chain(&self.stranded);
+        let without_result = self
+            .records
+            .iter()
+            .filter(|r| r.error.is_some())
+            .map(|r| r.first_item..r.first_item + r.len)
+            .chain(cancelled_or_stranded.map(|&index| {
+                let chunksize = config.resolved_chunksize().max(1);
+                index * chunksize..((index + 1) * chunksize).min(config.items)
+            }));
+        for items in without_result {
             failed
                 .get_mut(items)
                 .into_iter()
@@ -68,7 +87,10 @@ impl TaskOutcome {
             delivered_ms: self.delivered_ms,
             queue_depth: self.queue_depth,
             gil_slices: self.gil_slices,
-            raised: None,
+            raised,
+            raised_at_ms,
+            cancelled: self.cancelled,
+            stranded: self.stranded,
             notes: notes(config),
             results,
             results_listed: !stopped,

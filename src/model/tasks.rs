@@ -11,6 +11,7 @@ use crate::model::item_work::item_value;
 use crate::model::pickle;
 use crate::model::plan::{Plan, TaskQueue};
 use crate::model::pool_map::Chunk;
+use crate::model::raising::OnRaise;
 use crate::model::record::{ChunkRecord, DepthSample};
 use crate::model::result_handler::ResultHandler;
 use crate::model::run_control::RunControl;
@@ -25,6 +26,8 @@ struct Handled {
     last_arrival_ms: f64,
     records: Vec<ChunkRecord>,
     worker_started_ms: Vec<f64>,
+    /// Tasks cancelled before they started (`Executor.map`, once the caller got the exception).
+    cancelled: Vec<usize>,
 }
 
 /// One run shared by its worker threads. Each worker thread calls [`TaskRun::worker_loop`];
@@ -58,10 +61,12 @@ impl TaskRun {
         Self {
             gil: plan.gil.then(Gil::default),
             handled: Mutex::new(Handled {
-                handler: ResultHandler::new(plan.delivery, workload.items, plan.chunks.len()),
+                handler: ResultHandler::new(plan.delivery, workload.items, plan.chunks.len())
+                    .raising(plan.on_raise),
                 last_arrival_ms: 0.0,
                 records: Vec::with_capacity(records_capacity),
                 worker_started_ms: vec![0.0; plan.workers],
+                cancelled: Vec::new(),
             }),
             queue: Mutex::new((queue, vec![sample])),
             workers_running: AtomicUsize::new(plan.workers),
@@ -113,6 +118,7 @@ impl TaskRun {
 
     /// Runs the items at `positions` on `worker`: their results (0 where an item failed) and
     /// the first error, if one failed; `None` if the run was stopped before they were all done.
+    /// An item that raises ends the task there: the items after it never run.
     fn run_items(
         &self,
         worker: usize,
@@ -126,18 +132,22 @@ impl TaskRun {
             if control.stop_requested() {
                 return None;
             }
-            let result = self
-                .workload
-                .run_item(position, gil, now_ms, io, control)
-                .unwrap_or_else(|why| {
-                    error.get_or_insert(why);
-                    0
-                });
+            let result = self.workload.run_item(position, gil, now_ms, io, control);
             if control.stop_requested() {
                 return None;
             }
             control.item_done(worker);
-            results.push(result);
+            match result {
+                Ok(result) => results.push(result),
+                Err(raised @ TaskError::Raised { .. }) => {
+                    error = Some(raised);
+                    break;
+                }
+                Err(why) => {
+                    error.get_or_insert(why);
+                    results.push(0);
+                }
+            }
         }
         Some((results, error))
     }
@@ -182,7 +192,10 @@ impl TaskRun {
     /// One worker: while there is a task for it, take it, run it whole and hand its results
     /// to the result handler. `now_ms` reads the run's shared clock; `thread` names the real
     /// thread. The worker that finishes last returns the run's outcome. Once Stop is asked for,
-    /// a worker takes no new task and leaves the one it runs part-way.
+    /// a worker takes no new task and leaves the one it runs part-way. A task that raised is
+    /// handed to the result handler as its exception; then, by the strategy's [`OnRaise`],
+    /// the tasks not yet started are cancelled (`Executor.map`) or the worker dies
+    /// (`queue.Queue`).
     pub fn worker_loop(
         &self,
         worker: usize,
@@ -195,6 +208,10 @@ impl TaskRun {
             *slot = began;
         }
         let mut signalled = false;
+        // Set when this worker's result let the caller reach an exception that cancels the
+        // tasks not yet started (`Executor.map`): the caller's thread wakes only after this
+        // worker, already running, has taken its next task, so the cancel follows that take.
+        let mut cancel_after_take = false;
         loop {
             // The time is read while the queue is held, so take times follow queue order.
             // Each Web Worker's clock may sit a few µs off another's; a take is never dated
@@ -202,17 +219,26 @@ impl TaskRun {
             if self.control.stop_requested() {
                 break;
             }
-            let (next, start_ms) = {
+            let (next, start_ms, cancelled) = {
                 let mut guard = lock(&self.queue);
                 let (queue, samples) = &mut *guard;
                 let next = queue.take(worker);
+                let cancelled = if std::mem::take(&mut cancel_after_take) {
+                    queue.cancel_not_started()
+                } else {
+                    Vec::new()
+                };
                 let now = now_ms().max(samples.last().map_or(0.0, |s| s.t_ms));
                 if next.is_some() && queue.is_shared() {
                     samples.push(queue.depth(now));
                 }
-                (next, now)
+                (next, now, cancelled)
             };
             self.signal_started(worker, &mut signalled);
+            if !cancelled.is_empty() {
+                let indices = cancelled.iter().map(|c| c.index);
+                lock(&self.handled).cancelled.extend(indices);
+            }
             let Some(chunk) = next else { break };
             gil::take_waited_ms();
             let (results, transfer_ms, error) = self.run_task(worker, chunk, now_ms);
@@ -222,12 +248,19 @@ impl TaskRun {
             let end_ms = now_ms().max(handled.last_arrival_ms).max(start_ms);
             handled.last_arrival_ms = end_ms;
             let stopped = results.is_none();
-            if let Some(results) = results {
-                handled.handler.arrive(chunk, results, end_ms);
+            let raised = error.as_ref().and_then(TaskError::raised_item).is_some();
+            match (results, &error) {
+                (Some(_), Some(error)) if raised => {
+                    handled.handler.arrive_raised(chunk, error.clone(), end_ms);
+                }
+                (Some(results), _) => handled.handler.arrive(chunk, results, end_ms),
+                (None, _) => {}
             }
             // One task at a time (`Pool.apply`): the caller submits the next once this one
             // is back, and this worker, idle again, takes it.
             lock(&self.queue).0.task_done();
+            // The caller got the exception: Executor.map's generator cancels the rest.
+            cancel_after_take = handled.handler.take_cancel();
             handled.records.push(ChunkRecord {
                 index: chunk.index,
                 first_item: chunk.first_item,
@@ -242,12 +275,28 @@ impl TaskRun {
                 stopped,
                 process: None,
             });
+            drop(handled);
+            if raised && self.plan.on_raise == OnRaise::WorkerDies {
+                // The exception leaves the worker's loop: its thread ends.
+                break;
+            }
         }
         // Stopped before its first take: the runtime still hears that it started.
         self.signal_started(worker, &mut signalled);
         if self.workers_running.fetch_sub(1, Ordering::AcqRel) != 1 {
             return None;
         }
+        // Tasks still queued with no worker left to take them (every queue.Queue worker died).
+        let stranded: Vec<usize> = if self.control.stop_requested() {
+            Vec::new()
+        } else {
+            lock(&self.queue)
+                .0
+                .drain()
+                .iter()
+                .map(|c| c.index)
+                .collect()
+        };
         let handled = std::mem::replace(
             &mut *lock(&self.handled),
             Handled {
@@ -255,6 +304,7 @@ impl TaskRun {
                 last_arrival_ms: 0.0,
                 records: Vec::new(),
                 worker_started_ms: Vec::new(),
+                cancelled: Vec::new(),
             },
         );
         let queue_depth = std::mem::take(&mut lock(&self.queue).1);
@@ -262,15 +312,27 @@ impl TaskRun {
             handler,
             mut records,
             worker_started_ms,
+            mut cancelled,
             ..
         } = handled;
         records.sort_by_key(|r| r.index);
-        let complete = handler.arrived.len() == self.plan.chunks.len();
+        cancelled.sort_unstable();
+        // Every task came back, or raised, or was cancelled, or was left with no worker.
+        let settled =
+            handler.arrived.len() + cancelled.len() + stranded.len() == self.plan.chunks.len();
+        let raised = handler.raised().cloned();
         Some(TaskOutcome {
             records,
-            results: complete
-                .then(|| handler.slots.into_iter().collect())
-                .flatten(),
+            results: settled.then(|| {
+                handler
+                    .slots
+                    .into_iter()
+                    .map(Option::unwrap_or_default)
+                    .collect()
+            }),
+            raised,
+            cancelled,
+            stranded,
             arrived: handler.arrived,
             delivered: handler.delivered,
             delivered_ms: handler.delivered_ms,
@@ -280,7 +342,7 @@ impl TaskRun {
             } else {
                 Vec::new()
             },
-            stopped: !complete && self.control.stop_requested(),
+            stopped: !settled && self.control.stop_requested(),
             gil_slices: self.gil.as_ref().map(Gil::take_slices).unwrap_or_default(),
         })
     }

@@ -58,6 +58,19 @@ pub struct Trace {
     /// The exception raised to the caller, if one was (e.g. `asyncio.gather` without
     /// `return_exceptions`): the caller got it instead of the results.
     pub raised: Option<TaskError>,
+    /// The item (`1..=n`) whose exception the caller received (`raise_at`), if one did.
+    pub raised_item: Option<u64>,
+    /// When the caller received it, ms since the run started.
+    pub raised_at_ms: Option<f64>,
+    /// Tasks cancelled before they started (`Executor.map`, once its caller got the
+    /// exception), in input order.
+    pub cancelled: Vec<usize>,
+    /// The items (`1..=n`) that never ran: those after the one that raised in its task, and
+    /// every item of a cancelled or stranded task, in input order.
+    pub never_ran: Vec<u64>,
+    /// Tasks left in the queue with no worker alive (`queue.Queue` whose workers all raised):
+    /// `q.join()` would wait forever, so the run ended there.
+    pub stranded: Vec<usize>,
     /// What differs in the browser from the Python runtime, said plainly.
     pub notes: Vec<String>,
     /// Whether the gathered list equals a sequential map, item by item.
@@ -94,12 +107,16 @@ impl Trace {
             queue_depth,
             gil_slices,
             raised,
+            raised_at_ms,
+            cancelled,
+            stranded,
             notes,
             results,
             results_listed,
             results_in_order,
             stopped,
         } = recording;
+        let never_ran = never_ran(&chunks, &cancelled, &stranded, chunksize, items);
         Self {
             config: config.clone(),
             workers,
@@ -116,7 +133,12 @@ impl Trace {
             delivered_ms,
             queue_depth,
             gil_slices,
+            raised_item: raised.as_ref().and_then(TaskError::raised_item),
             raised,
+            raised_at_ms,
+            cancelled,
+            never_ran,
+            stranded,
             notes,
             results_in_order,
             checksum: checksum(&results),
@@ -208,6 +230,11 @@ impl Serialize for Trace {
         out.serialize_field("queue_depth", &self.queue_depth)?;
         out.serialize_field("gil_slices", &self.gil_slices)?;
         out.serialize_field("raised", &self.raised)?;
+        out.serialize_field("raised_item", &self.raised_item)?;
+        out.serialize_field("raised_at_ms", &self.raised_at_ms)?;
+        out.serialize_field("cancelled", &self.cancelled)?;
+        out.serialize_field("never_ran", &self.never_ran)?;
+        out.serialize_field("stranded", &self.stranded)?;
         out.serialize_field("notes", &self.notes)?;
         out.serialize_field("results_in_order", &self.results_in_order)?;
         out.serialize_field("checksum", &self.checksum)?;
@@ -221,6 +248,31 @@ impl Serialize for Trace {
         }
         out.end()
     }
+}
+
+/// The items (`1..=n`) that never ran: after the raising item of each task that raised, and
+/// every item of the `cancelled` and `stranded` tasks (of `chunksize` items each), in order.
+fn never_ran(
+    chunks: &[ChunkRecord],
+    cancelled: &[usize],
+    stranded: &[usize],
+    chunksize: usize,
+    items: usize,
+) -> Vec<u64> {
+    let after_raise = chunks.iter().filter_map(|chunk| {
+        let item = chunk.error.as_ref()?.raised_item()?;
+        let last = item_value(chunk.first_item + chunk.len - 1);
+        Some(item + 1..=last)
+    });
+    let chunksize = chunksize.max(1);
+    let whole = cancelled.iter().chain(stranded).map(|&index| {
+        let first = index * chunksize;
+        let end = ((index + 1) * chunksize).min(items);
+        item_value(first)..=(end as u64)
+    });
+    let mut never: Vec<u64> = after_raise.chain(whole).flatten().collect();
+    never.sort_unstable();
+    never
 }
 
 /// Figures derived from a trace's tasks, computed once, on first use: the runtime computes

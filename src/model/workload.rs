@@ -19,6 +19,7 @@ use crate::model::gil::Gil;
 use crate::model::item_work::{
     count_primes_below, item_value, square, wait_unless_stopped, NS_PER_STEP,
 };
+use crate::model::raising::Raises;
 use crate::model::run_control::RunControl;
 use std::hint::black_box;
 
@@ -130,6 +131,8 @@ pub struct Workload {
     pub seed: u64,
     /// Number of items (the shapes depend on it).
     pub items: usize,
+    /// The items that raise `ValueError`, and how long they work first.
+    pub raises: Raises,
 }
 
 impl Workload {
@@ -141,13 +144,19 @@ impl Workload {
             shape: Shape::Uniform,
             seed: 1,
             items,
+            raises: Raises::NONE,
         }
     }
 
     /// The cost of the item at `position`: `k` for `cpu`, µs for `io`.
     pub fn cost_of(&self, position: usize) -> u32 {
         let scaled = f64::from(self.cost) * self.shape.factor(position, self.items, self.seed);
-        scaled.round().min(f64::from(u32::MAX)) as u32
+        let cost = scaled.round().min(f64::from(u32::MAX)) as u32;
+        if self.raises.at(position) {
+            self.raises.cost.apply(cost)
+        } else {
+            cost
+        }
     }
 
     /// What the cost setting means for this workload, for the note under the control.
@@ -164,7 +173,8 @@ impl Workload {
     /// task holds it while it computes (offering it to waiting threads every switch
     /// interval) and not while it waits, as CPython's threads do. `fetch` tasks make their
     /// request with `io` (the GIL released meanwhile) and fail if it fails or is missing;
-    /// the other kinds never fail. Once `control` asks to stop, a `cpu` or `io` item stops
+    /// an item of `raises` raises `ValueError` once its work is done
+    /// ([`TaskError::Raised`]); the others never fail. Once `control` asks to stop, a `cpu` or `io` item stops
     /// part-way (within about a millisecond) and its result means nothing.
     pub fn run_item(
         &self,
@@ -206,6 +216,11 @@ impl Workload {
                 drop(gil.map(|g| g.acquire(now_ms)));
                 return received;
             }
+        }
+        if self.raises.at(position) && !control.stop_requested() {
+            return Err(TaskError::Raised {
+                item: item_value(position),
+            });
         }
         Ok(square(item_value(position)))
     }

@@ -232,5 +232,8 @@ fn rayon_outcome(
         queue_depth: Vec::new(),
         stopped,
         gil_slices: Vec::new(),
+        raised: None,
+        cancelled: Vec::new(),
+        stranded: Vec::new(),
     }
 }

@@ -60,7 +60,7 @@ extern "C" {
 /// Runs one task message in this process (called by `process_worker.js` inside a process):
 /// unpickles the arguments, computes, pickles the results; `item_done(n)` is called after
 /// each item with the number done. Returns `{ results, compute_start_ms, compute_end_ms,
-/// error }`, times on the shared clock.
+/// error, raised }`, times on the shared clock (`raised`: the item that raised, or null).
 #[doc(hidden)]
 #[wasm_bindgen]
 pub fn process_serve(task: &[u8], item_done: &js_sys::Function) -> js_sys::Object {
@@ -76,6 +76,12 @@ pub fn process_serve(task: &[u8], item_done: &js_sys::Function) -> js_sys::Objec
     set("compute_start_ms", reply.compute_start_ms.into());
     set("compute_end_ms", reply.compute_end_ms.into());
     set("error", reply.error.map_or(JsValue::NULL, JsValue::from));
+    set(
+        "raised",
+        reply
+            .raised
+            .map_or(JsValue::NULL, |item| JsValue::from(item as f64)),
+    );
     object
 }
 
@@ -245,6 +251,10 @@ fn on_process_message(kind: Kind, lane: usize, id: u64, data: &JsValue) {
             let error = Reflect::get(data, &"error".into())
                 .ok()
                 .and_then(|v| v.as_string());
+            let raised = Reflect::get(data, &"raised".into())
+                .ok()
+                .and_then(|v| v.as_f64())
+                .map(|item| item as u64);
             let reported = report_items(kind, lane, None);
             // A process of its own ends when its target returns.
             if kind == Kind::PerTask {
@@ -256,6 +266,7 @@ fn on_process_message(kind: Kind, lane: usize, id: u64, data: &JsValue) {
                     compute_start_ms: number(data, "compute_start_ms") - run.started_at,
                     compute_end_ms: number(data, "compute_end_ms") - run.started_at,
                     error,
+                    raised,
                 };
                 let (returned, next) = run.model.result_arrived(lane, reply, now);
                 (reported..returned).for_each(|_| run.control.item_done(lane));

@@ -93,7 +93,9 @@ pub async fn run(
         RunPhase::Running
     });
     let mut trace = executor::run(&config, &control).await?;
-    if config.strategy.is_fetch() || trace.stopped {
+    // Items that raise leave work undone (never run, cancelled): no speed-up over the whole
+    // workload on one worker can be claimed for such a run.
+    if config.strategy.is_fetch() || trace.stopped || !config.workload.raises.is_empty() {
         return Ok(trace);
     }
     let baseline = config.sequential_baseline();

@@ -8,6 +8,7 @@ use crate::model::config::{
 };
 use crate::model::field::{Field, FieldKind};
 use crate::model::program::program;
+use crate::model::raising::SLOW_FACTOR;
 use crate::model::strategy::{Family, Strategy};
 use crate::model::words::group_digits;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
@@ -87,6 +88,13 @@ pub fn Controls(props: &ControlsProps) -> Html {
             | Field::TimeoutMs
             | Field::ReturnExceptions
             | Field::Urls => None,
+            Field::RaiseAt => Some(format!(
+                "item numbers 1 to {}, as the lanes number them, separated by commas: each raises ValueError(f\"bad item {{x}}\"); empty: none raises",
+                config.items
+            )),
+            Field::RaiseCost => Some(format!(
+                "same: raises after its usual work; slow: works {SLOW_FACTOR} times as long first; fast: raises at once"
+            )),
         }
     };
     html! {
@@ -244,6 +252,15 @@ pub fn FieldControl(props: &FieldControlProps) -> Html {
                     <input id={key} name={key} type="checkbox" {checked} {onchange} />
                     { if field == Field::Gil { "held while computing" } else { "True" } }
                 </label>
+            }
+        }
+        FieldKind::Text if field == Field::RaiseAt => {
+            let oninput = props.on_edit.reform(move |event: InputEvent| {
+                edit(event.target_unchecked_into::<HtmlInputElement>().value())
+            });
+            html! {
+                <input id={key} name={key} type="text" inputmode="numeric" value={props.text.clone()}
+                    placeholder="e.g. 3,8" {oninput} />
             }
         }
         FieldKind::Text => {

@@ -2,7 +2,7 @@
 //! results arrived in and how long it waited for earlier chunks.
 
 use crate::model::layout::{chunk_hue, gather_bins, GatherBin};
-use crate::model::sentences::{gather_caption, results_check, results_order_label};
+use crate::model::sentences::{gather_caption, raise_summary, results_check, results_order_label};
 use crate::model::trace::{Trace, MAX_LISTED_RESULTS};
 use crate::model::words::group_digits;
 use crate::model::words::ms;
@@ -122,6 +122,15 @@ pub fn GatherStrip(props: &TraceProps) -> Html {
                 { results_order_label(trace) }<code id="results-preview">{ preview }</code>
                 <span class={if trace.results_in_order { "ok" } else { "bad" }}>{ results_check(trace) }</span>
             </p>
+            if let Some(said) = raise_summary(trace) {
+                <p class={classes!("caller-raised", trace.raised.is_some().then_some("raised"))} id="caller-raised"
+                    data-raised-item={trace.raised_item.map(|i| i.to_string())}
+                    data-never-ran={trace.never_ran.iter().map(u64::to_string).collect::<Vec<_>>().join(",")}
+                    data-cancelled={trace.cancelled.len().to_string()}
+                    data-stranded={trace.stranded.len().to_string()}>
+                    { said }
+                </p>
+            }
             if bins.iter().any(|bin| bin.error.is_some()) {
                 <ul class="task-errors" id="task-errors">
                     { for trace.chunks.iter().filter_map(|c| c.error.as_ref().map(|e| html! {

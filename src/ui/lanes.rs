@@ -171,6 +171,20 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()
                 5.0,
             );
         }
+        if chunk.error.as_ref().and_then(|e| e.raised_item()).is_some() {
+            // Where the exception happened: a red edge at the end of the box, and a red frame.
+            ctx.set_stroke_style_str("#c0142c");
+            ctx.set_line_width(2.0);
+            ctx.stroke_rect(
+                GUTTER + b.x0 + 1.0,
+                y + 2.0,
+                (b.x1 - b.x0 - 2.0).max(1.0),
+                LANE - 4.0,
+            );
+            ctx.set_line_width(1.0);
+            ctx.set_fill_style_str("#c0142c");
+            ctx.fill_rect(GUTTER + b.x1 - 4.0, y + 1.0, 4.0, LANE - 2.0);
+        }
         if b.merged == 1 && b.x1 - b.x0 > 22.0 {
             ctx.set_fill_style_str("#111");
             ctx.fill_text(&b.chunk.to_string(), GUTTER + b.x0 + 4.0, y + LANE / 2.0)
@@ -179,6 +193,15 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()
     }
     canvas
         .set_attribute("data-boxes", &drawing.boxes.len().to_string())
+        .ok()?;
+    let raised: Vec<String> = trace
+        .chunks
+        .iter()
+        .filter(|c| c.error.as_ref().and_then(|e| e.raised_item()).is_some())
+        .map(|c| c.index.to_string())
+        .collect();
+    canvas
+        .set_attribute("data-raised", &raised.join(","))
         .ok()?;
     if trace.gil() {
         canvas

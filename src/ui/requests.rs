@@ -27,7 +27,10 @@ fn outcome_class(chunk: &ChunkRecord) -> &'static str {
         Some(TaskError::Cancelled { .. } | TaskError::CancelledError) => "cancelled",
         Some(TaskError::NotStarted) => "not-started",
         Some(
-            TaskError::Request(_) | TaskError::StoppedBeforeResponse | TaskError::Unavailable(_),
+            TaskError::Request(_)
+            | TaskError::StoppedBeforeResponse
+            | TaskError::Unavailable(_)
+            | TaskError::Raised { .. },
         ) => "failed",
     }
 }

@@ -20,7 +20,11 @@ Input (stdin): a JSON list of cases, each with
   chunksize the chunksize passed, or null to let CPython apply its default
   sleep     {"kind": "none" | "uniform" | "later_faster", "ms": float}: item x sleeps
             ms (uniform) or (n - x + 1) * ms (later_faster) before returning x * x, so
-            that completion order can be made to differ from input order.
+            that completion order can be made to differ from input order;
+            {"kind": "per_item", "ms": [float, ...]}: item x sleeps ms[x - 1]
+  raise_at  (optional) items whose call raises ValueError(f"bad item {x}") after its
+            sleep. The caller then catches it as the playground's program does (see
+            `caller_catches`); strategies also threading.Thread and queue.Queue.
 
 Output (stdout): a JSON list, one object per case, in input order:
   id, python          the case and the CPython version
@@ -43,6 +47,15 @@ Output (stdout): a JSON list, one object per case, in input order:
   results             the results in the order the caller got them
   delivered_ns        when the caller got each of them
   returned_ns         when the call (or the caller's loop) was over
+  raised              the exceptions the caller caught, as their item numbers, in the
+                      order it caught them (apply_async: one per failing get(); the
+                      others: at most one, which ended its call or loop)
+  printed             items whose exception threading.excepthook printed (threads)
+  ran                 every item whose call began, in item order
+  list                threading.Thread and queue.Queue: the results list, null where
+                      no result was stored
+  waits_forever       queue.Queue: tasks were left with no worker alive, so q.join()
+                      would never return (observed without calling it)
 
 How the observation is made (CPython 3.11-3.13, fork start method):
   - multiprocessing.pool.mapstar / starmapstar (what a Pool worker calls once per chunk)
@@ -68,6 +81,7 @@ import multiprocessing.context
 import multiprocessing.pool
 import multiprocessing.queues
 import os
+import queue
 import sys
 import threading
 import time
@@ -92,6 +106,8 @@ T0 = 0
 CUT_WITH = []
 #: How many threads the ThreadPoolExecutor of the case being run started.
 THREADS_STARTED = []
+#: Items whose call raises in the case being run.
+RAISE_AT = set()
 
 
 def now_ns():
@@ -111,6 +127,7 @@ class Recorder:
         self.rows = ctx.RawArray("q", (self.capacity + 1) * len(FIELDS))
         self.item_task = ctx.RawArray("q", items + 1)
         self.item_pos = ctx.RawArray("q", items + 1)
+        self.item_ran = ctx.RawArray("q", items + 1)
 
     def next_ticket(self, counter):
         """The next ticket of `counter` (1, 2, 3 ...)."""
@@ -192,11 +209,27 @@ def square(x):
     own_task = not getattr(STATE, "in_task", False)
     if own_task:
         REC.begin_task([x])
-    if SLEEP_S.get(x):
-        time.sleep(SLEEP_S[x])
-    if own_task:
-        REC.end_task()
+    REC.item_ran[x] = 1
+    try:
+        if SLEEP_S.get(x):
+            time.sleep(SLEEP_S[x])
+        if x in RAISE_AT:
+            raise ValueError(f"bad item {x}")
+    finally:
+        if own_task:
+            REC.end_task()
     return x * x
+
+
+def power(x, exponent):
+    """starmap's function: square(x) is x ** 2."""
+    assert exponent == 2
+    return square(x)
+
+
+def item_of(error):
+    """The item number of a task's ValueError('bad item x')."""
+    return int(str(error).rsplit(" ", 1)[1])
 
 
 ORIGINAL_MAPSTAR = multiprocessing.pool.mapstar
@@ -316,45 +349,71 @@ def install():
     concurrent.futures.process._SafeQueue.get = observed_call_queue_get
 
 
-def collect(iterator):
-    """Iterates as the caller does, noting when each result arrived."""
+def collect(iterator, raised):
+    """Iterates as the caller does, noting when each result arrived; an exception ends
+    the loop (caught, its item noted in `raised`)."""
     results, at = [], []
-    for result in iterator:
-        results.append(result)
-        at.append(now_ns())
+    try:
+        for result in iterator:
+            results.append(result)
+            at.append(now_ns())
+    except ValueError as error:
+        raised.append(item_of(error))
     return results, at
 
 
-def run_pool(case, ctx, items, kwargs):
+def whole_list(call, n, raised):
+    """A call that returns the whole list, or raises (caught, its item noted)."""
+    try:
+        results = call()
+    except ValueError as error:
+        raised.append(item_of(error))
+        return [], []
+    return results, [now_ns()] * n
+
+
+def get_each(handles, raised):
+    """apply_async's caller: each handle's get() in call order, each in its own try."""
+    results, at = [], []
+    for handle in handles:
+        try:
+            results.append(handle.get())
+            at.append(now_ns())
+        except ValueError as error:
+            raised.append(item_of(error))
+    return results, at
+
+
+def run_pool(case, ctx, items, kwargs, raised):
     """A multiprocessing.Pool strategy, as the tutorial writes it."""
     strategy, n = case["strategy"], len(items)
     pool = ctx.Pool(case["workers"])
     try:
         if strategy == "Pool.map":
-            results = pool.map(square, items, **kwargs)
-            at = [now_ns()] * n
+            results, at = whole_list(lambda: pool.map(square, items, **kwargs), n, raised)
         elif strategy == "Pool.map_async":
-            results = pool.map_async(square, items, **kwargs).get()
-            at = [now_ns()] * n
+            results, at = whole_list(
+                lambda: pool.map_async(square, items, **kwargs).get(), n, raised)
         elif strategy == "Pool.starmap":
-            results = pool.starmap(pow, [(x, 2) for x in items], **kwargs)
-            at = [now_ns()] * n
+            results, at = whole_list(
+                lambda: pool.starmap(power, [(x, 2) for x in items], **kwargs), n, raised)
         elif strategy == "Pool.starmap_async":
-            results = pool.starmap_async(pow, [(x, 2) for x in items], **kwargs).get()
-            at = [now_ns()] * n
+            results, at = whole_list(
+                lambda: pool.starmap_async(power, [(x, 2) for x in items], **kwargs).get(),
+                n, raised)
         elif strategy == "Pool.apply":
             if kwargs:
                 raise ValueError("apply takes no chunksize")
-            results, at = collect(pool.apply(square, (x,)) for x in items)
+            results, at = collect((pool.apply(square, (x,)) for x in items), raised)
         elif strategy == "Pool.imap":
-            results, at = collect(pool.imap(square, items, **kwargs))
+            results, at = collect(pool.imap(square, items, **kwargs), raised)
         elif strategy == "Pool.imap_unordered":
-            results, at = collect(pool.imap_unordered(square, items, **kwargs))
+            results, at = collect(pool.imap_unordered(square, items, **kwargs), raised)
         elif strategy == "Pool.apply_async":
             if kwargs:
                 raise ValueError("apply_async takes no chunksize")
             handles = [pool.apply_async(square, (x,)) for x in items]
-            results, at = collect(handle.get() for handle in handles)
+            results, at = get_each(handles, raised)
         else:
             raise ValueError(f"unknown strategy {strategy}")
     finally:
@@ -363,27 +422,77 @@ def run_pool(case, ctx, items, kwargs):
     return results, at, None
 
 
-def run_process_pool_executor(case, ctx, items, kwargs):
+def run_process_pool_executor(case, ctx, items, kwargs, raised):
     """ProcessPoolExecutor(max_workers).map(f, items[, chunksize])."""
     with concurrent.futures.ProcessPoolExecutor(case["workers"], mp_context=ctx) as executor:
         call_queue_size = executor._call_queue._maxsize
-        results, at = collect(executor.map(square, items, **kwargs))
+        results, at = collect(executor.map(square, items, **kwargs), raised)
     return results, at, call_queue_size
 
 
-def run_thread_pool_executor(case, items, kwargs):
+def run_thread_pool_executor(case, items, kwargs, raised):
     """ThreadPoolExecutor(max_workers).map(f, items)."""
     with concurrent.futures.ThreadPoolExecutor(case["workers"]) as executor:
         executor._work_queue = ObservedWorkQueue(executor._work_queue)
-        results, at = collect(executor.map(square, items, **kwargs))
+        results, at = collect(executor.map(square, items, **kwargs), raised)
         THREADS_STARTED.append(len(executor._threads))
     return results, at, None
+
+
+def run_threads(items, printed):
+    """threading.Thread per item, started then joined in order; threading.excepthook
+    notes (instead of printing) each exception."""
+    results = [None] * len(items)
+
+    def run(i, x):
+        REC.take()
+        results[i] = square(x)
+
+    threading.excepthook = lambda args: printed.append(item_of(args.exc_value))
+    threads = [threading.Thread(target=run, args=(i, x)) for i, x in enumerate(items)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def run_queue(case, items, printed):
+    """queue.Queue drained by `workers` threads, each task_done() in a finally (a worker
+    that raises dies). Returns the results list and whether q.join() would wait forever:
+    tasks left and no worker alive (then q.join() is not called)."""
+    results, q = [None] * len(items), queue.Queue()
+
+    def worker():
+        while True:
+            i, x = q.get()
+            REC.take()
+            try:
+                results[i] = square(x)
+            finally:
+                q.task_done()
+
+    threading.excepthook = lambda args: printed.append(item_of(args.exc_value))
+    for i, x in enumerate(items):
+        q.put((i, x))
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(case["workers"])]
+    for thread in threads:
+        thread.start()
+    while q.unfinished_tasks and any(t.is_alive() for t in threads):
+        time.sleep(0.001)
+    waits_forever = q.unfinished_tasks > 0
+    if not waits_forever:
+        q.join()
+    return results, waits_forever
 
 
 def sleeps(case):
     """Seconds item x sleeps, by the case's sleep pattern."""
     n, sleep = case["items"], case.get("sleep") or {"kind": "none"}
-    kind, ms = sleep["kind"], float(sleep.get("ms", 0))
+    kind = sleep["kind"]
+    if kind == "per_item":
+        return {x: each / 1000 for x, each in enumerate(sleep["ms"], start=1)}
+    ms = float(sleep.get("ms", 0))
     if kind == "none":
         return {}
     if kind == "uniform":
@@ -395,22 +504,31 @@ def sleeps(case):
 
 def run_case(case):
     """Runs one case and returns its observation."""
-    global REC, SLEEP_S, T0
+    global REC, SLEEP_S, T0, RAISE_AT
     ctx = ObservedForkContext()
     items = list(range(1, case["items"] + 1))
     REC = Recorder(ctx, len(items), case["workers"])
     SLEEP_S = sleeps(case)
+    RAISE_AT = set(case.get("raise_at") or [])
     CUT_WITH.clear()
     THREADS_STARTED.clear()
     kwargs = {} if case.get("chunksize") is None else {"chunksize": case["chunksize"]}
     strategy = case["strategy"]
+    raised, printed, listed, waits_forever = [], [], None, False
     T0 = time.monotonic_ns()
     if strategy.startswith("Pool."):
-        results, at, call_queue_size = run_pool(case, ctx, items, kwargs)
+        results, at, call_queue_size = run_pool(case, ctx, items, kwargs, raised)
     elif strategy == "ProcessPoolExecutor.map":
-        results, at, call_queue_size = run_process_pool_executor(case, ctx, items, kwargs)
+        results, at, call_queue_size = run_process_pool_executor(
+            case, ctx, items, kwargs, raised)
     elif strategy == "ThreadPoolExecutor.map":
-        results, at, call_queue_size = run_thread_pool_executor(case, items, kwargs)
+        results, at, call_queue_size = run_thread_pool_executor(case, items, kwargs, raised)
+    elif strategy == "threading.Thread":
+        listed = run_threads(items, printed)
+        results, at, call_queue_size = [], [], None
+    elif strategy == "queue.Queue":
+        listed, waits_forever = run_queue(case, items, printed)
+        results, at, call_queue_size = [], [], None
     else:
         raise ValueError(f"unknown strategy {strategy}")
     returned_ns = now_ns()
@@ -426,6 +544,11 @@ def run_case(case):
         "results": results,
         "delivered_ns": at,
         "returned_ns": returned_ns,
+        "raised": raised,
+        "printed": sorted(printed),
+        "ran": [x for x in items if REC.item_ran[x]],
+        "list": listed,
+        "waits_forever": waits_forever,
     }
 
 

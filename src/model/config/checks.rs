@@ -72,8 +72,9 @@ type CrossCheck = fn(&RunConfig) -> Option<(&'static str, String)>;
 
 /// The checks across settings of the strategies that run tasks, in order (the first message
 /// on a control is the one shown).
-const CROSS_CHECKS: [CrossCheck; 4] = [
+const CROSS_CHECKS: [CrossCheck; 5] = [
     fetch_runs_on_threads,
+    fetch_items_do_not_raise,
     fetch_requests_at_most,
     threads_at_most,
     estimated_time_at_most,
@@ -87,6 +88,18 @@ fn fetch_runs_on_threads(config: &RunConfig) -> Option<(&'static str, String)> {
     Some((
         Field::Workload.key(),
         format!("{} does not run fetch: fetch runs only on thread strategies (threading.Thread, ThreadPoolExecutor.map, queue.Queue: threads blocked on I/O); for one event loop use asyncio.gather", config.strategy.name()),
+    ))
+}
+
+/// The `fetch` workload's requests fail as requests do (HTTP status, timeout): its items are
+/// not made to raise.
+fn fetch_items_do_not_raise(config: &RunConfig) -> Option<(&'static str, String)> {
+    if config.workload.kind != WorkloadKind::Fetch || config.workload.raises.is_empty() {
+        return None;
+    }
+    Some((
+        Field::RaiseAt.key(),
+        "fetch requests fail as requests do (an HTTP error, a timeout): Raise at is for the cpu and io workloads".to_owned(),
     ))
 }
 

@@ -181,6 +181,11 @@ fn unused_field_message(strategy: Strategy, field: Field) -> String {
             field.key(),
             strategy.fields().iter().map(|f| f.key()).collect::<Vec<_>>().join(", ")
         ),
+        (strategy, Field::RaiseAt | Field::RaiseCost) => format!(
+            "{} is not taught with tasks that raise here: '{}' is a setting of the Pool strategies, ProcessPoolExecutor.map, ThreadPoolExecutor.map, threading.Thread and queue.Queue",
+            strategy.name(),
+            field.key()
+        ),
         (_, Field::Gil) => format!(
             "{} runs in worker processes (or Rust threads), each with its own interpreter: the GIL setting applies only to thread strategies",
             strategy.name()
@@ -220,6 +225,31 @@ mod tests {
             .for_key("workers")
             .unwrap()
             .contains("does not read 'workers'"));
+        let rayon = inputs("strategy=rayon.par_iter&raise_at=3")
+            .validate()
+            .unwrap_err();
+        assert!(rayon
+            .for_key("raise_at")
+            .unwrap()
+            .contains("rayon.par_iter is not taught with tasks that raise here"));
+        let out_of_range = inputs("strategy=Pool.map&items=10&raise_at=3,11&raise_cost=soon")
+            .validate()
+            .unwrap_err();
+        assert!(out_of_range
+            .for_key("raise_at")
+            .unwrap()
+            .contains("item 11 does not exist: the items are numbered 1 to 10"));
+        assert!(out_of_range
+            .for_key("raise_cost")
+            .unwrap()
+            .contains("must be one of same, slow, fast, not 'soon'"));
+        let fetch = inputs("strategy=queue.Queue&items=4&workload=fetch&raise_at=1")
+            .validate()
+            .unwrap_err();
+        assert!(fetch
+            .for_key("raise_at")
+            .unwrap()
+            .contains("fail as requests do"));
         // Picking another strategy in the controls forgets what it does not read.
         let picked = inputs("chunksize=3").with_strategy("ThreadPoolExecutor.map");
         assert!(picked.validate().is_ok());

@@ -5,6 +5,7 @@ use super::query::encode_query_value;
 use crate::model::field::Field;
 use crate::model::machine::cpu_count;
 use crate::model::pool_map::{default_chunksize, default_chunksize_formula};
+use crate::model::raising::Raises;
 use crate::model::strategy::{Chunking, DefaultWorkers, Strategy, WorkerCount};
 use crate::model::words::count;
 use crate::model::workload::{Workload, WorkloadKind};
@@ -139,7 +140,8 @@ impl RunConfig {
 
     /// The same workload run sequentially on one worker, for the speed-up: one block on one
     /// worker (`static`), no pickling, no GIL. The `fetch` workload runs only on threads: its
-    /// requests one after another on one thread of `ThreadPoolExecutor.map`.
+    /// requests one after another on one thread of `ThreadPoolExecutor.map`. No item raises
+    /// in it.
     pub fn sequential_baseline(&self) -> Self {
         let strategy = if self.workload.kind == WorkloadKind::Fetch {
             Strategy::ThreadPoolMap
@@ -150,6 +152,10 @@ impl RunConfig {
             strategy,
             chunksize: None,
             gil: false,
+            workload: Workload {
+                raises: Raises::NONE,
+                ..self.workload
+            },
             ..self.with_workers(1)
         }
     }
@@ -175,6 +181,10 @@ impl RunConfig {
                 Field::TimeoutMs => self.fetch.timeout_ms.map(|t| t.to_string()),
                 Field::ReturnExceptions => Some(self.fetch.return_exceptions.to_string()),
                 Field::Urls => (!self.fetch.urls.is_empty()).then(|| self.fetch.urls.join(" ")),
+                Field::RaiseAt => {
+                    (!self.workload.raises.is_empty()).then(|| self.workload.raises.text())
+                }
+                Field::RaiseCost => Some(self.workload.raises.cost.name().to_owned()),
             };
             // Settings left at their default stay out of the link unless they were given.
             let is_default = value.as_deref() == Some(self.strategy.default_text(field));
@@ -298,6 +308,8 @@ mod tests {
             "strategy=threading.Thread&items=5&gil=true",
             "strategy=asyncio.gather&requests=4&latency_ms=100&limit=2&timeout_ms=900&return_exceptions=true",
             "strategy=sequential&urls=/a.bin%20https://example.com/x",
+            "strategy=Pool.map&workers=2&items=10&raise_at=8,3&raise_cost=slow",
+            "strategy=queue.Queue&workers=2&items=10&raise_at=1",
         ] {
             let config = inputs(query).validate().unwrap();
             assert_eq!(inputs(&config.to_query()).validate().unwrap().to_query(), config.to_query(), "{query}");

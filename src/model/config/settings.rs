@@ -8,6 +8,7 @@ use super::run_config::{FetchConfig, RunConfig};
 use super::value::parse_urls;
 use crate::model::field::Field;
 use crate::model::machine::cpu_count;
+use crate::model::raising::{parse_raise_at, RaiseCost, Raises};
 use crate::model::strategy::{Chunking, Family, Runner, Strategy, WorkerCount};
 use crate::model::workload::{Shape, Workload, WorkloadKind};
 
@@ -28,6 +29,8 @@ pub(super) struct Settings {
     timeout_ms: Option<u64>,
     return_exceptions: bool,
     urls: Vec<String>,
+    raise_at: Vec<u32>,
+    raise_cost: RaiseCost,
 }
 
 /// Reads the text of the settings a strategy reads, noting each value that does not parse.
@@ -172,6 +175,10 @@ impl Settings {
         let gil = reader.flag(Field::Gil);
         let return_exceptions = reader.flag(Field::ReturnExceptions);
         let urls = reader.read(Field::Urls, parse_urls);
+        let raise_cost = reader.choice(Field::RaiseCost, &RaiseCost::ALL);
+        // Item numbers are checked against the items (all of them when Items is bad).
+        let item_count = items.map_or(usize::MAX, |n| n as usize);
+        let raise_at = reader.read(Field::RaiseAt, |text| parse_raise_at(text, item_count));
         Some(Self {
             workers: workers?,
             chunksize: chunksize?,
@@ -187,6 +194,8 @@ impl Settings {
             timeout_ms: timeout_ms?,
             return_exceptions: return_exceptions?,
             urls: urls?,
+            raise_at: raise_at?,
+            raise_cost: raise_cost?,
         })
     }
 
@@ -214,6 +223,7 @@ impl Settings {
                 shape: self.shape,
                 seed: self.seed,
                 items,
+                raises: Raises::new(&self.raise_at, self.raise_cost),
             },
             gil: self.gil,
             fetch: FetchConfig {

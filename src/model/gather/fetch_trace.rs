@@ -69,6 +69,9 @@ impl FetchRun {
             notes,
             results,
             results_listed: true,
+            raised_at_ms: None,
+            cancelled: Vec::new(),
+            stranded: Vec::new(),
             results_in_order,
             stopped: self.cancel_requested || self.cancelled_after_done,
         };

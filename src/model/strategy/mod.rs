@@ -16,6 +16,7 @@ pub use rule::{
 };
 
 use crate::model::field::{Field, WORKLOAD_NAMES};
+use crate::model::raising::OnRaise;
 
 /// A parallel strategy, named as Python users write it (plus Rust's own).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -68,13 +69,16 @@ const POOL: Rule = Rule {
     chunking: Chunking::DefaultRule,
     hand_out: HandOutRule::SharedQueue,
     delivery: Delivery::AllAtEnd,
+    on_raise: OnRaise::AfterEveryChunk,
     pickles: true,
     python_threads: false,
     star_args: false,
     runner: Runner::Processes,
     workers: WorkerCount::Setting,
     workers_per_submit: false,
-    settings: &[Workers, Chunksize, Items, Workload, Cost, Shape, Seed],
+    settings: &[
+        Workers, Chunksize, Items, Workload, Cost, Shape, Seed, RaiseAt, RaiseCost,
+    ],
     refusals: &[],
     default_workers: DefaultWorkers::CpuCount,
     default_items: "100",
@@ -90,13 +94,16 @@ const THREADS: Rule = Rule {
     chunking: Chunking::PerItem,
     hand_out: HandOutRule::SharedQueue,
     delivery: Delivery::AllAtEnd,
+    on_raise: OnRaise::WorkerDies,
     pickles: false,
     python_threads: true,
     star_args: false,
     runner: Runner::Tasks,
     workers: WorkerCount::Setting,
     workers_per_submit: false,
-    settings: &[Workers, Items, Workload, Cost, Shape, Seed, Gil],
+    settings: &[
+        Workers, Items, Workload, Cost, Shape, Seed, Gil, RaiseAt, RaiseCost,
+    ],
     refusals: &[],
     default_workers: DefaultWorkers::PageDefault(4),
     default_items: "100",
@@ -112,6 +119,7 @@ const RUST: Rule = Rule {
     chunking: Chunking::Adaptive,
     hand_out: HandOutRule::OwnTask,
     delivery: Delivery::AllAtEnd,
+    on_raise: OnRaise::NotTaught,
     pickles: false,
     python_threads: false,
     star_args: false,
@@ -136,6 +144,7 @@ const EVENT_LOOP: Rule = Rule {
         one_at_a_time: false,
     },
     delivery: Delivery::AllAtEnd,
+    on_raise: OnRaise::NotTaught,
     pickles: false,
     python_threads: false,
     star_args: false,
@@ -190,6 +199,7 @@ impl Strategy {
                 name: "Pool.imap",
                 chunking: Chunking::DefaultOne,
                 delivery: Delivery::InOrder,
+                on_raise: OnRaise::AtItsTurn,
                 source: "Lib/multiprocessing/pool.py: imap (chunksize=1); IMapIterator._set releases index i once 0..i are in",
                 ..POOL
             },
@@ -198,6 +208,7 @@ impl Strategy {
                 chunking: Chunking::DefaultOne,
                 delivery: Delivery::AsCompleted,
                 source: "Lib/multiprocessing/pool.py: imap_unordered (chunksize=1); IMapUnorderedIterator._set releases each as it comes",
+                on_raise: OnRaise::WhenItArrives,
                 ..POOL
             },
             Strategy::PoolStarmap => Rule {
@@ -227,10 +238,11 @@ impl Strategy {
                 name: "Pool.apply_async",
                 chunking: Chunking::PerItem,
                 delivery: Delivery::InOrder,
-                settings: &[Workers, Items, Workload, Cost, Shape, Seed],
+                settings: &[Workers, Items, Workload, Cost, Shape, Seed, RaiseAt, RaiseCost],
                 refusals: &[(Chunksize, "apply_async sends one task per call: it takes no chunksize")],
                 task_noun: "task",
                 source: "Lib/multiprocessing/pool.py: apply_async puts one task per call on _taskqueue; each ApplyResult.get() in call order",
+                on_raise: OnRaise::OnlyItsGet,
                 ..POOL
             },
             Strategy::ProcessPoolMap => Rule {
@@ -241,6 +253,7 @@ impl Strategy {
                 delivery: Delivery::InOrder,
                 task_noun: "batch",
                 source: "Lib/concurrent/futures/process.py: map submits one future per batch of chunksize (default 1); _add_call_item_to_queue fills a call queue of max_workers + EXTRA_QUEUED_CALLS (1); results awaited in order",
+                on_raise: OnRaise::AtItsTurnCancelling,
                 ..POOL
             },
             Strategy::MultiprocessingProcess => Rule {
@@ -257,6 +270,9 @@ impl Strategy {
                 task_noun: "process",
                 source: "Lib/multiprocessing/process.py: Process(target=f, args=(x,)) per item; start() launches a new process (spawn: a new interpreter that re-imports the main module), join() waits for it, in order",
                 browser_note: Some("Each start() starts a new Web Worker that instantiates the module anew, as the spawn start method starts a new interpreter that re-imports the main module; that start-up is drawn at the start of each lane, and paid per item. The result comes back pickled in a message, as through a multiprocessing.Queue, and the process ends."),
+                // The child prints the traceback, but the parent's queue.get() for its result
+                // would wait forever: not taught here.
+                on_raise: OnRaise::NotTaught,
                 ..POOL
             },
             Strategy::ThreadPoolMap => Rule {
@@ -264,11 +280,14 @@ impl Strategy {
                 family: Family::ConcurrentFutures,
                 chunking: Chunking::PerItemChunksizeIgnored,
                 delivery: Delivery::InOrder,
-                settings: &[Workers, Chunksize, Items, Workload, Cost, Shape, Seed, Gil],
+                settings: &[
+                    Workers, Chunksize, Items, Workload, Cost, Shape, Seed, Gil, RaiseAt, RaiseCost,
+                ],
                 default_workers: DefaultWorkers::CpuCountPlusFour,
                 workers_per_submit: true,
                 source: "Lib/concurrent/futures/thread.py: one _WorkItem per input on one unbounded _work_queue; submit's _adjust_thread_count starts a thread only if none is idle (_idle_semaphore.acquire(timeout=0) fails) and fewer than max_workers exist; map yields the futures' results in order",
                 browser_note: Some("CPython starts the executor's threads lazily: each submit starts one only while fewer than max_workers exist and none is idle. map submits every item before any finishes, so min(items, max_workers) threads start, as here; each is a resident Web Worker woken by its submit."),
+                on_raise: OnRaise::AtItsTurnCancelling,
                 ..THREADS
             },
             Strategy::ThreadingThread => Rule {
@@ -276,13 +295,14 @@ impl Strategy {
                 hand_out: HandOutRule::OwnTask,
                 delivery: Delivery::InOrder,
                 workers: WorkerCount::OnePerItem,
-                settings: &[Items, Workload, Cost, Shape, Seed, Gil],
+                settings: &[Items, Workload, Cost, Shape, Seed, Gil, RaiseAt, RaiseCost],
                 refusals: &[(Workers, "threading.Thread starts one thread per item: it reads no 'workers' (the items set how many threads run)")],
                 default_workers: DefaultWorkers::NotRead,
                 default_items: "16",
                 task_noun: "thread",
                 source: "Lib/threading.py: Thread(target=f, args=(x,)) per item, each start()ed, then join()ed in order",
                 browser_note: Some("A browser cannot start an OS thread per task: each task runs on its own resident Web Worker, woken by a message. The start cost shown (thread start) is that hand-off, smaller than starting an OS thread."),
+                on_raise: OnRaise::Printed,
                 ..THREADS
             },
             Strategy::QueueQueue => Rule {

@@ -3,6 +3,7 @@
 //! itself, [`Rule`].
 
 use crate::model::field::Field;
+use crate::model::raising::OnRaise;
 
 /// The module or library a strategy comes from, as the picker groups them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,6 +147,8 @@ pub struct Rule {
     pub hand_out: HandOutRule,
     /// When results reach the caller.
     pub delivery: Delivery,
+    /// What the caller receives when a task raises.
+    pub on_raise: OnRaise,
     /// Whether arguments and results are pickled across a process boundary.
     pub pickles: bool,
     /// Whether its workers are Python threads of one interpreter (so the GIL applies, and the

@@ -1,0 +1,115 @@
+// End-to-end: tasks that raise (`raise_at`), run for real in Chromium on processes (Pool,
+// ProcessPoolExecutor) and threads (ThreadPoolExecutor, threading.Thread, queue.Queue). Each
+// strategy's caller receives what CPython's would (the rules are cross-checked against
+// CPython natively in tests/cpython_crosscheck.rs); here the page must run them, say it, and
+// draw it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { launch, openPage, runInPage, serve, waitForPool } from './harness.mjs';
+
+const shots = new URL('./screenshots/', import.meta.url);
+let browser;
+let site;
+
+before(async () => {
+  await mkdir(shots, { recursive: true });
+  browser = await launch();
+  site = await serve({ isolated: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+/** The items (1..n) of the tasks in `indices`, `chunksize` items each, for `items` items. */
+const itemsOf = (indices, chunksize, items) =>
+  indices.flatMap((i) => Array.from({ length: chunksize }, (_, k) => i * chunksize + k + 1)).filter((x) => x <= items);
+
+test('each strategy gives its caller what CPython gives when items raise, and marks what never ran', async () => {
+  const page = await openPage(browser, site.url);
+  await waitForPool(page);
+
+  // Pool.map: item 3 raises in chunk [3, 4]; item 4 never runs; every other chunk runs;
+  // the caller gets the exception and no list.
+  const map = await runInPage(page, { strategy: 'Pool.map', workers: 2, items: 8, chunksize: 2, workload: 'io', cost: 20000, raise_at: '3' });
+  assert.equal(map.raised, 'ValueError: bad item 3');
+  assert.equal(map.raised_item, 3);
+  assert.deepEqual(map.never_ran, [4]);
+  assert.deepEqual(map.delivered, []);
+  assert.deepEqual(map.chunks.map((c) => c.index), [0, 1, 2, 3], 'every chunk ran');
+  assert.equal(map.chunks[1].error, 'ValueError: bad item 3');
+
+  // Pool.imap, chunksize 2: chunk 0's results, then the exception at chunk 1's turn.
+  const imap = await runInPage(page, { strategy: 'Pool.imap', workers: 2, items: 8, chunksize: 2, workload: 'io', cost: 20000, raise_at: '3' });
+  assert.deepEqual([imap.delivered, imap.raised_item, imap.never_ran], [[0], 3, [4]]);
+
+  // apply_async: only the failing calls' get() raises; the caller gets every other result.
+  const apply = await runInPage(page, { strategy: 'Pool.apply_async', workers: 2, items: 6, workload: 'io', cost: 5000, raise_at: '2,5' });
+  assert.equal(apply.raised_item, 2);
+  assert.deepEqual(apply.delivered, [0, 2, 3, 5]);
+  assert.deepEqual(apply.chunks.filter((c) => c.error).map((c) => c.error), ['ValueError: bad item 2', 'ValueError: bad item 5']);
+
+  // ThreadPoolExecutor.map: item 3 raises at once; the caller reaches it after items 1 and 2;
+  // the futures not yet started are cancelled and never run.
+  const tpe = await runInPage(page, { strategy: 'ThreadPoolExecutor.map', workers: 2, items: 8, workload: 'io', cost: 80000, shape: 'increasing', raise_at: '3', raise_cost: 'fast', gil: false });
+  assert.equal(tpe.raised_item, 3);
+  assert.deepEqual(tpe.delivered, [0, 1]);
+  assert.ok(tpe.cancelled.length > 0, 'some futures were cancelled');
+  assert.deepEqual(tpe.never_ran, itemsOf(tpe.cancelled, 1, 8));
+  assert.ok(tpe.chunks.every((c) => !tpe.cancelled.includes(c.index)), 'a cancelled task never ran');
+
+  // threading.Thread: excepthook prints; join() returns; the caller raises nothing.
+  const threads = await runInPage(page, { strategy: 'threading.Thread', items: 4, workload: 'io', cost: 1000, raise_at: '2' });
+  assert.equal(threads.raised, null);
+  assert.deepEqual(threads.results, [1, 0, 9, 16]);
+
+  // queue.Queue whose two workers both raise: six tasks left with no worker alive; the run
+  // ends (q.join() would wait forever) instead of hanging.
+  const started = Date.now();
+  const queue = await runInPage(page, { strategy: 'queue.Queue', workers: 2, items: 8, workload: 'io', cost: 5000, raise_at: '1,2', raise_cost: 'fast' });
+  assert.ok(Date.now() - started < 10_000, 'ended, not hung');
+  assert.deepEqual(queue.stranded, [2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(queue.never_ran, [3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('the page draws each raising case: the lanes mark where it raised, the gather says what the caller got', async () => {
+  const cases = [
+    ['map', 'strategy=Pool.map&workers=2&items=8&chunksize=2&workload=io&cost=20000&raise_at=3', /Pool\.map waited for every chunk, then raised ValueError: bad item 3 at [\d.,]+ ms: the first exception to arrive; the caller got no list\. Never ran: items 4\./, '1'],
+    ['imap', 'strategy=Pool.imap&workers=2&items=8&chunksize=2&workload=io&cost=20000&raise_at=3', /received 2 results, then ValueError: bad item 3 at the failing chunk's turn/, '1'],
+    ['apply_async', 'strategy=Pool.apply_async&workers=2&items=6&workload=io&cost=5000&raise_at=2,5', /Only the get\(\) of the calls that raised raised \(items 2, 5;/, '1,4'],
+    ['tpe', 'strategy=ThreadPoolExecutor.map&workers=2&items=8&workload=io&cost=80000&shape=increasing&raise_at=3&raise_cost=fast&gil=false', /received 2 results, then ValueError: bad item 3 when the iterator reached that item .*cancelled: \d tasks?\. Never ran: items/, '2'],
+    ['thread', 'strategy=threading.Thread&items=4&workload=io&cost=1000&raise_at=2', /threading\.excepthook printed ValueError for items 2; the other threads went on and join\(\) returned/, '1'],
+    ['queue-dead', 'strategy=queue.Queue&workers=2&items=8&workload=io&cost=5000&raise_at=1,2&raise_cost=fast', /Every worker thread died \(items 1, 2 raised\) with 6 tasks left in the queue and no worker alive: q\.join\(\) would wait forever\. The playground ended the run here instead\. Never ran: items 3–8\./, '0,1'],
+  ];
+  for (const width of [1280, 390]) {
+    for (const [name, query, said, raisedTasks] of cases) {
+      if (width === 390 && !['map', 'queue-dead'].includes(name)) continue;
+      const page = await openPage(browser, `${site.url}?${query}`, { viewport: { width, height: 900 } });
+      await page.waitForSelector('#run:not([disabled])', { timeout: 30_000 });
+      await page.click('#run');
+      await page.waitForSelector('#caller-raised', { timeout: 60_000 });
+      assert.match(await page.textContent('#caller-raised'), said, `${name} at ${width} px`);
+      assert.equal(await page.getAttribute('figure.lanes canvas', 'data-raised'), raisedTasks, name);
+      assert.match(await page.textContent('figure.lanes'), /a red frame marks a task that raised ValueError/);
+      assert.match(await page.textContent('[data-figure="speedup"]'), /not measured: items raised/);
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `fits ${width} px`);
+      await page.screenshot({ path: new URL(`raising-${name}-${width}.png`, shots).pathname, fullPage: true });
+      assert.deepEqual(page.problems, []);
+      await page.close();
+    }
+  }
+});
+
+test('raise_at is checked with a clear message', async () => {
+  const page = await openPage(browser, site.url);
+  await waitForPool(page);
+  await assert.rejects(runInPage(page, { strategy: 'Pool.map', items: 10, raise_at: '11' }), /item 11 does not exist: the items are numbered 1 to 10/);
+  await assert.rejects(runInPage(page, { strategy: 'Pool.map', items: 10, raise_cost: 'sometimes' }), /must be one of same, slow, fast/);
+  await assert.rejects(runInPage(page, { strategy: 'rayon.par_iter', items: 10, raise_at: '3' }), /rayon.par_iter is not taught with tasks that raise here/);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
