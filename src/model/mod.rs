@@ -77,5 +77,6 @@ pub mod sweep;
 pub mod task_outcome;
 pub mod tasks;
 pub mod trace;
+pub mod verdict;
 pub mod words;
 pub mod workload;

@@ -185,7 +185,7 @@ impl Serialize for Trace {
                 config.workload.seed,
             ),
         };
-        let mut out = serializer.serialize_struct("Trace", 29)?;
+        let mut out = serializer.serialize_struct("Trace", 30)?;
         out.serialize_field("strategy", self.strategy().name())?;
         out.serialize_field("workers", &self.workers)?;
         out.serialize_field("chunksize", &self.chunksize)?;
@@ -219,6 +219,7 @@ impl Serialize for Trace {
             Some(processes) => out.serialize_field("processes", processes)?,
             None => out.skip_field("processes")?,
         }
+        out.serialize_field("verdict", &self.verdict())?;
         out.end()
     }
 }
