@@ -647,7 +647,7 @@ impl Measured {
 }
 
 /// `0.614` as `61%` (below 1%: `<1%`).
-fn percent(fraction: f64) -> String {
+pub fn percent(fraction: f64) -> String {
     let value = (fraction * 100.0).max(0.0);
     if value > 0.0 && value < 1.0 {
         "<1%".to_owned()
