@@ -28,7 +28,10 @@
 //! queue wait per task), the compute per item, the tail in units of one task's length, the
 //! GIL wait and the start-up. The predicted wall time is this run's wall time with the measured
 //! cost of the current setting taken away and the modelled cost of the new one put back, so
-//! the model agrees with the trace at the settings it ran with. The suggestion predicted
+//! the model agrees with the trace at the settings it ran with. The transfer is taken as a
+//! cost per task: where part of it grows with the items of a task (larger messages to pickle
+//! and post), a larger chunk size is predicted faster than it turns out, and the run of the
+//! suggestion shows by how much. The suggestion predicted
 //! fastest is offered if it is predicted to take at most [`WORTH_SUGGESTING`] of the wall
 //! time; a run within [`NEAR_BOUND`] of its lower bound gets none but more workers (the bound
 //! is of the workers it had).
