@@ -48,6 +48,7 @@
 pub mod app_state;
 pub mod compare;
 pub mod config;
+pub mod diagnosis;
 pub mod errors;
 pub mod export;
 pub mod export_formats;

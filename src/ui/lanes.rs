@@ -108,7 +108,7 @@ fn draw_lower_bound(
     span: f64,
     axis_y: f64,
 ) -> Option<()> {
-    let bound_ms = trace.lower_bound_ms();
+    let bound_ms = trace.verdict().lower_bound_ms;
     canvas
         .set_attribute("data-lower-bound-ms", &bound_ms.to_string())
         .ok()?;

@@ -222,7 +222,7 @@ fn write_process_startup(out: &mut String, trace: &Trace, plot: f64) {
 
 /// The run's lower bound (the verdict's), a dashed line across the lanes as the page draws it.
 fn write_lower_bound(out: &mut String, trace: &Trace, lanes: usize, plot: f64) {
-    let (span, bound_ms) = (time_span(trace), trace.lower_bound_ms());
+    let (span, bound_ms) = (time_span(trace), trace.verdict().lower_bound_ms);
     if span <= 0.0 || bound_ms <= 0.0 {
         return;
     }
