@@ -98,6 +98,17 @@ fn timeless(mut trace: Value) -> Value {
         *object.get_mut("queue_depth").unwrap() =
             json!(format!("(timed: {} samples)", count.min(1)));
     }
+    // The verdict follows from the times: its keys are kept, and the parts of its account.
+    if let Some(Value::Object(verdict)) = object.get_mut("verdict") {
+        for (key, value) in verdict.iter_mut() {
+            *value = match (key.as_str(), &*value) {
+                ("breakdown", Value::Object(parts)) => {
+                    json!(parts.keys().cloned().collect::<Vec<_>>())
+                }
+                _ => json!("(timed)"),
+            };
+        }
+    }
     if let Some(Value::Array(chunks)) = object.get_mut("chunks") {
         for chunk in chunks {
             for key in [

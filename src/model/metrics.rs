@@ -15,7 +15,7 @@ impl Trace {
     }
 
     /// Computes the figures the page shows of every run now, so that reading them later costs
-    /// nothing (the runtime calls it on a worker).
+    /// nothing (the runtime calls it on a worker, and `Trace::verdict` after it).
     pub fn derive_figures(&self) {
         self.derived.metrics.get_or_init(|| self.compute_metrics());
         self.derived.waited.get_or_init(|| self.count_waited());

@@ -50,6 +50,7 @@
 pub mod app_state;
 pub mod compare;
 pub mod config;
+pub mod diagnosis;
 pub mod errors;
 pub mod export;
 pub mod export_formats;
@@ -80,5 +81,6 @@ pub mod sweep;
 pub mod task_outcome;
 pub mod tasks;
 pub mod trace;
+pub mod verdict;
 pub mod words;
 pub mod workload;

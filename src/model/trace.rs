@@ -11,6 +11,7 @@ use crate::model::gil::GilSlice;
 use crate::model::item_work::item_value;
 use crate::model::record::{ChunkRecord, DepthSample, ProcessStartup, Recording, RunFacts};
 use crate::model::strategy::Strategy;
+use crate::model::verdict::Verdict;
 use crate::model::workload::WorkloadKind;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
@@ -207,7 +208,7 @@ impl Serialize for Trace {
                 config.workload.seed,
             ),
         };
-        let mut out = serializer.serialize_struct("Trace", 29)?;
+        let mut out = serializer.serialize_struct("Trace", 30)?;
         out.serialize_field("strategy", self.strategy().name())?;
         out.serialize_field("workers", &self.workers)?;
         out.serialize_field("chunksize", &self.chunksize)?;
@@ -246,6 +247,7 @@ impl Serialize for Trace {
             Some(processes) => out.serialize_field("processes", processes)?,
             None => out.skip_field("processes")?,
         }
+        out.serialize_field("verdict", self.verdict())?;
         out.end()
     }
 }
@@ -284,6 +286,8 @@ pub struct Derived {
     pub(crate) metrics: OnceLock<Metrics>,
     /// How many tasks' results waited for earlier ones (`Trace::waited_count`).
     pub(crate) waited: OnceLock<usize>,
+    /// The verdict on the run (`Trace::verdict`).
+    pub(crate) verdict: OnceLock<Verdict>,
 }
 
 impl PartialEq for Derived {

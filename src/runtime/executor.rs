@@ -108,11 +108,12 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
         .map_err(|_| "the workers stopped before the run finished".to_owned())?
 }
 
-/// The trace of `outcome`, with its figures already derived (on the worker that calls this),
+/// The trace of `outcome`, with its figures and verdict already derived (on the worker that calls this),
 /// so that the page only reads them.
 fn trace_of(outcome: TaskOutcome, config: &RunConfig, facts: RunFacts) -> Result<Trace, String> {
     let trace = outcome.into_trace(config, facts)?;
     trace.derive_figures();
+    trace.verdict();
     Ok(trace)
 }
 

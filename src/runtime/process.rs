@@ -437,6 +437,8 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
     trace.processes = Some(active.startup);
     yield_to_page().await;
     trace.derive_figures();
+    yield_to_page().await;
+    trace.verdict();
     Ok(trace)
 }
 

@@ -16,6 +16,7 @@ use crate::ui::queue_depth::QueueDepth;
 use crate::ui::run_status::RunStatus;
 use crate::ui::split_strip::SplitStrip;
 use crate::ui::sweep::{run_sweep, SweepForm, SweepView};
+use crate::ui::verdict::{SuggestionCheck, VerdictView};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
@@ -160,6 +161,26 @@ pub fn App() -> Html {
             }
         })
     };
+    // The last run of a verdict's suggestion, to show its prediction against its wall time.
+    let suggestion_check = use_state(|| None::<SuggestionCheck>);
+    let on_run_suggestion = {
+        let dispatch = state.dispatcher();
+        let suggestion_check = suggestion_check.setter();
+        // One callback while the baseline choice stands, so the run's view is not redrawn
+        // for a new one.
+        use_callback(
+            state.measure_baseline,
+            move |(config, check): (RunConfig, SuggestionCheck), &measure_baseline| {
+                let (dispatch, suggestion_check) = (dispatch.clone(), suggestion_check.clone());
+                let options = RunOptions { measure_baseline };
+                spawn_local(async move {
+                    if let Ok(run) = run_and_show(dispatch, config, options).await {
+                        suggestion_check.set(Some(SuggestionCheck { run, ..check }));
+                    }
+                });
+            },
+        )
+    };
     let status = match state.running {
         Some(phase) => html! {
             <RunStatus {phase} items={state.running_items} by_thread={state.running_by_thread}
@@ -203,7 +224,10 @@ pub fn App() -> Html {
             <crate::ui::compare::ComparePanel current={state.trace.clone().filter(|_| state.running.is_none())}
                 pinned={state.pinned.clone()} ghost={state.ghost} on_action={on_edit.clone()} />
             if let Some(trace) = &state.trace {
-                <RunView trace={Rc::clone(trace)} pool={state.pool.clone()} />
+                <RunView trace={Rc::clone(trace)} pool={state.pool.clone()}
+                    on_run_suggestion={on_run_suggestion}
+                    suggestion_check={(*suggestion_check).clone()}
+                    running={state.running.is_some()} />
             } else {
                 <p class="hint">{ "Press Run to see the map split, run and gather." }</p>
             }
@@ -243,12 +267,19 @@ fn PoolBanner(props: &PoolBannerProps) -> Html {
 struct RunViewProps {
     trace: Rc<Trace>,
     pool: PoolStatus,
+    on_run_suggestion: Callback<(RunConfig, SuggestionCheck)>,
+    suggestion_check: Option<SuggestionCheck>,
+    running: bool,
 }
 
 /// The same run is the same trace: compared by address (see `TraceProps`).
 impl PartialEq for RunViewProps {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.trace, &other.trace) && self.pool == other.pool
+        Rc::ptr_eq(&self.trace, &other.trace)
+            && self.pool == other.pool
+            && self.on_run_suggestion == other.on_run_suggestion
+            && self.suggestion_check == other.suggestion_check
+            && self.running == other.running
     }
 }
 
@@ -274,6 +305,8 @@ fn RunView(props: &RunViewProps) -> Html {
                 }
                 <GatherStrip trace={Rc::clone(trace)} />
             }
+            <VerdictView trace={Rc::clone(trace)} on_run={props.on_run_suggestion.clone()}
+                check={props.suggestion_check.clone()} running={props.running} />
             <Figures trace={Rc::clone(trace)} pool={props.pool.clone()} />
         </section>
     }

@@ -98,6 +98,47 @@ fn draw_process_startup(ctx: &CanvasRenderingContext2d, trace: &Trace, plot: f64
     }
 }
 
+/// The run's lower bound (the verdict's) as a dashed vertical line across the lanes, labelled
+/// at its top; its time is also the canvas's `data-lower-bound-ms`.
+fn draw_lower_bound(
+    ctx: &CanvasRenderingContext2d,
+    canvas: &HtmlCanvasElement,
+    trace: &Trace,
+    plot: f64,
+    span: f64,
+    axis_y: f64,
+) -> Option<()> {
+    let bound_ms = trace.verdict().lower_bound_ms;
+    canvas
+        .set_attribute("data-lower-bound-ms", &bound_ms.to_string())
+        .ok()?;
+    if span <= 0.0 || bound_ms <= 0.0 {
+        return Some(());
+    }
+    let x = GUTTER + (bound_ms / span).min(1.0) * plot;
+    ctx.save();
+    ctx.set_stroke_style_str("#b3261e");
+    ctx.set_line_width(2.0);
+    ctx.set_line_dash(&js_sys::Array::of2(&6.0.into(), &4.0.into()))
+        .ok()?;
+    ctx.begin_path();
+    ctx.move_to(x, 0.0);
+    ctx.line_to(x, axis_y);
+    ctx.stroke();
+    ctx.restore();
+    let label = format!("lower bound {}", ms(bound_ms, 0));
+    let label_width = ctx.measure_text(&label).map(|m| m.width()).unwrap_or(90.0);
+    let label_x = if x + 4.0 + label_width > GUTTER + plot {
+        x - 4.0 - label_width
+    } else {
+        x + 4.0
+    };
+    ctx.set_fill_style_str("rgba(255,255,255,0.85)");
+    ctx.fill_rect(label_x - 2.0, 2.0, label_width + 4.0, 14.0);
+    ctx.set_fill_style_str("#b3261e");
+    ctx.fill_text(&label, label_x, 9.0).ok()
+}
+
 /// The holding stretches as `lane:x0-x1` words, for tests to check that no two overlap.
 fn holding_list(spans: &[GilSpan]) -> String {
     spans
@@ -211,6 +252,7 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()
     let span = time_span(trace);
     let step = tick_step(span, (plot / 90.0).max(2.0));
     let axis_y = trace.workers as f64 * (LANE + GAP);
+    draw_lower_bound(&ctx, canvas, trace, plot, span, axis_y)?;
     ctx.set_fill_style_str("#555");
     ctx.set_stroke_style_str("#999");
     let mut t = 0.0;

@@ -17,6 +17,7 @@ mod split_strip;
 mod sweep;
 mod sweep_api;
 mod threads_elsewhere;
+mod verdict;
 
 use crate::model::app_state::AppState;
 use std::rc::Rc;

@@ -183,6 +183,7 @@ pub fn svg(trace: &Trace) -> String {
             );
         }
     }
+    write_lower_bound(&mut out, trace, lanes, plot);
     write_axis(&mut out, trace, lanes, plot);
     out.push_str("</svg>\n");
     out
@@ -217,6 +218,25 @@ fn write_process_startup(out: &mut String, trace: &Trace, plot: f64) {
             );
         }
     }
+}
+
+/// The run's lower bound (the verdict's), a dashed line across the lanes as the page draws it.
+fn write_lower_bound(out: &mut String, trace: &Trace, lanes: usize, plot: f64) {
+    let (span, bound_ms) = (time_span(trace), trace.verdict().lower_bound_ms);
+    if span <= 0.0 || bound_ms <= 0.0 {
+        return;
+    }
+    let x = GUTTER + (bound_ms / span).min(1.0) * plot;
+    let anchor = if x + 140.0 > WIDTH { "end" } else { "start" };
+    let _ = writeln!(
+        out,
+        "<line class=\"lower-bound\" x1=\"{x}\" y1=\"{TITLE}\" x2=\"{x}\" y2=\"{}\" stroke=\"#b3261e\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\
+         <text x=\"{}\" y=\"{}\" text-anchor=\"{anchor}\" fill=\"#b3261e\">lower bound {}</text>",
+        TITLE + lanes as f64 * (LANE + GAP),
+        if anchor == "end" { x - 4.0 } else { x + 4.0 },
+        TITLE - 4.0,
+        ms(bound_ms, 0)
+    );
 }
 
 /// The time axis under the lanes: round ticks, labelled in ms.
@@ -285,6 +305,22 @@ mod tests {
             "the axis spans the run"
         );
         assert!(text.trim_end().ends_with("</svg>"));
+    }
+
+    #[test]
+    fn the_lower_bound_is_a_line_across_the_lanes() {
+        // 4 + 4 + 6 ms of work on 2 workers: 7 ms, of a 10 ms run.
+        let trace = trace_of(
+            &[(0, 0, 0.0, 4.0), (1, 1, 0.0, 4.0), (0, 0, 4.0, 10.0)],
+            &[0, 1, 2],
+        );
+        let text = svg(&trace);
+        let x = GUTTER + 0.7 * (WIDTH - GUTTER - MARGIN);
+        assert!(
+            text.contains(&format!("<line class=\"lower-bound\" x1=\"{x}\"")),
+            "{text}"
+        );
+        assert!(text.contains(">lower bound 7 ms<"));
     }
 
     #[test]
