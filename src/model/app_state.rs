@@ -430,7 +430,7 @@ mod tests {
                 startup_ms: 40.0,
             },
         );
-        let mut race = Race::plan(&state.validation().unwrap(), true);
+        let mut race = Race::plan(&state.validation().unwrap(), true, 1);
         let state = state.apply(Action::RaceChanged(Rc::new(race.clone())));
         assert!(state.racing() && !state.can_run());
         race.stop();

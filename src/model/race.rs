@@ -144,8 +144,10 @@ pub struct Entry {
     pub approach: Approach,
     /// The run it makes (none when skipped).
     pub config: Option<RunConfig>,
-    /// What became of it.
+    /// What became of it (for a run in rounds: its median run, once every round ran).
     pub outcome: Outcome,
+    /// Its runs that ran to the end so far, one per round.
+    pub runs: Vec<Rc<Trace>>,
 }
 
 impl Entry {
@@ -202,7 +204,17 @@ pub struct Race {
     pub workload: String,
     /// One entry per approach.
     pub entries: Vec<Entry>,
+    /// How many times each approach runs, in rounds (each round runs every approach once,
+    /// so that a machine's load changing over time falls on all of them); an approach's time
+    /// is that of its median run.
+    pub rounds: usize,
 }
+
+/// The rounds a race runs unless told otherwise (the Race approaches button's).
+pub const DEFAULT_ROUNDS: usize = 3;
+
+/// The most rounds a race runs.
+pub const MOST_ROUNDS: usize = 7;
 
 /// Why the thread families cannot run on a page that is not cross-origin isolated.
 pub const NOT_ISOLATED: &str = "this page is not cross-origin isolated, so it cannot start threads that share memory (the host must send Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)";
@@ -215,7 +227,7 @@ impl Race {
     /// The race of `base`'s workload: the approaches that apply to it, each with the run it
     /// makes or why it is skipped. `threads_available` is false on a page that is not
     /// cross-origin isolated.
-    pub fn plan(base: &RunConfig, threads_available: bool) -> Race {
+    pub fn plan(base: &RunConfig, threads_available: bool, rounds: usize) -> Race {
         let kind = if base.strategy.is_fetch() || base.workload.kind == WorkloadKind::Fetch {
             RaceKind::Fetch
         } else if base.workload.kind == WorkloadKind::Io {
@@ -231,6 +243,7 @@ impl Race {
                     approach,
                     config: None,
                     outcome: Outcome::Skipped(why.to_owned()),
+                    runs: Vec::new(),
                 };
                 if approach == Approach::FetchProcesses {
                     return skipped(PROCESSES_DO_NOT_FETCH);
@@ -243,6 +256,7 @@ impl Race {
                         approach,
                         config: Some(config),
                         outcome: Outcome::Pending,
+                        runs: Vec::new(),
                     },
                     Err(why) => skipped(&why),
                 }
@@ -252,32 +266,58 @@ impl Race {
             kind,
             workload: workload_phrase(base, kind),
             entries,
+            rounds: rounds.clamp(1, MOST_ROUNDS),
         }
     }
 
-    /// The next entry waiting for its turn.
+    /// The entry whose run comes next: round by round, each approach in order.
     pub fn next_pending(&self) -> Option<usize> {
+        let waiting = |e: &Entry| e.outcome == Outcome::Pending;
+        let fewest = self
+            .entries
+            .iter()
+            .filter(|e| waiting(e))
+            .map(|e| e.runs.len())
+            .min()?;
         self.entries
             .iter()
-            .position(|e| e.outcome == Outcome::Pending)
+            .position(|e| waiting(e) && e.runs.len() == fewest)
     }
 
-    /// Records what became of entry `index`'s run.
+    /// The round the next run belongs to (from 1), while the race runs.
+    pub fn current_round(&self) -> Option<usize> {
+        self.next_pending()
+            .map(|index| self.entries[index].runs.len() + 1)
+    }
+
+    /// Records what became of a run of entry `index`: once it has run every round, its
+    /// outcome is its median run.
     pub fn record(&mut self, index: usize, result: Result<Rc<Trace>, String>) {
+        let rounds = self.rounds;
         if let Some(entry) = self.entries.get_mut(index) {
-            entry.outcome = match result {
-                Ok(trace) if trace.stopped => Outcome::Stopped(trace),
-                Ok(trace) => Outcome::Ran(trace),
-                Err(why) => Outcome::Failed(why),
-            };
+            match result {
+                Ok(trace) if trace.stopped => entry.outcome = Outcome::Stopped(trace),
+                Ok(trace) => {
+                    entry.runs.push(trace);
+                    if entry.runs.len() >= rounds {
+                        entry.outcome = Outcome::Ran(median_run(&entry.runs));
+                    }
+                }
+                Err(why) => entry.outcome = Outcome::Failed(why),
+            }
         }
     }
 
-    /// Stops the race: no entry still waiting will run.
+    /// Stops the race: no run still waiting will start. An approach that ran some of its
+    /// rounds keeps the median of those.
     pub fn stop(&mut self) {
         for entry in &mut self.entries {
             if entry.outcome == Outcome::Pending {
-                entry.outcome = Outcome::NotRun;
+                entry.outcome = if entry.runs.is_empty() {
+                    Outcome::NotRun
+                } else {
+                    Outcome::Ran(median_run(&entry.runs))
+                };
             }
         }
     }
@@ -403,6 +443,14 @@ impl Race {
             )
         }
     }
+}
+
+/// The run of median wall time (the lower of the two middle ones for an even count): a run
+/// that happened, not an average of runs.
+fn median_run(runs: &[Rc<Trace>]) -> Rc<Trace> {
+    let mut sorted: Vec<&Rc<Trace>> = runs.iter().collect();
+    sorted.sort_by(|a, b| a.wall_ms.total_cmp(&b.wall_ms));
+    Rc::clone(sorted[(sorted.len() - 1) / 2])
 }
 
 /// What a claim expects of its first approach against its second.
@@ -568,7 +616,7 @@ mod tests {
     #[test]
     fn cpu_work_races_threads_with_and_without_the_gil_processes_and_rayon() {
         let base = config("strategy=Pool.map&workers=2&items=40&cost=300000&chunksize=5");
-        let race = Race::plan(&base, true);
+        let race = Race::plan(&base, true, 1);
         assert_eq!(race.kind, RaceKind::Cpu);
         assert_eq!(
             approaches(&race),
@@ -608,7 +656,7 @@ mod tests {
         );
         // From a thread strategy: the same workload, the pool's own chunk size rule.
         let threads = config("strategy=queue.Queue&workers=3&items=12&workload=io&cost=2000");
-        let race = Race::plan(&threads, true);
+        let race = Race::plan(&threads, true, 1);
         assert_eq!(race.kind, RaceKind::Wait);
         assert_eq!(
             race.entries[2]
@@ -623,7 +671,7 @@ mod tests {
     #[test]
     fn fetches_race_asyncio_threads_and_one_after_another_and_processes_are_skipped() {
         let base = config("strategy=asyncio.gather&requests=12&latency_ms=300");
-        let race = Race::plan(&base, true);
+        let race = Race::plan(&base, true, 1);
         assert_eq!(race.kind, RaceKind::Fetch);
         assert_eq!(
             approaches(&race),
@@ -642,7 +690,7 @@ mod tests {
         // From threads that fetch: the same requests, their latency in ms.
         let threads =
             config("strategy=ThreadPoolExecutor.map&workers=4&items=40&workload=fetch&cost=250000");
-        let race = Race::plan(&threads, true);
+        let race = Race::plan(&threads, true, 1);
         assert_eq!(
             race.entries[0]
                 .config
@@ -658,7 +706,7 @@ mod tests {
         );
         // URLs typed: threads fetch only the shipped files.
         let urls = config("strategy=asyncio.gather&requests=2&urls=/a /b");
-        let race = Race::plan(&urls, true);
+        let race = Race::plan(&urls, true, 1);
         assert!(race.entries[1]
             .reason()
             .unwrap()
@@ -668,7 +716,7 @@ mod tests {
 
     #[test]
     fn a_page_that_is_not_isolated_skips_the_thread_families_and_says_why() {
-        let race = Race::plan(&config("strategy=Pool.map&workers=2&items=20"), false);
+        let race = Race::plan(&config("strategy=Pool.map&workers=2&items=20"), false, 1);
         let statuses: Vec<_> = race
             .entries
             .iter()
@@ -687,7 +735,7 @@ mod tests {
             race.skipped_for_isolation(),
             ["threads with the GIL", "threads without the GIL", "rayon"]
         );
-        let fetch = Race::plan(&config("strategy=asyncio.gather&requests=4"), false);
+        let fetch = Race::plan(&config("strategy=asyncio.gather&requests=4"), false, 1);
         let statuses: Vec<_> = fetch.entries.iter().map(|e| e.status()).collect();
         assert_eq!(statuses, ["pending", "skipped", "skipped", "pending"]);
         assert_eq!(fetch.skipped_for_isolation(), ["threads"]);
@@ -695,7 +743,7 @@ mod tests {
 
     /// A race of `base` whose entries ran in the given wall times (`None`: not run).
     fn ran(base: &str, walls: &[Option<f64>]) -> Race {
-        let mut race = Race::plan(&config(base), true);
+        let mut race = Race::plan(&config(base), true, 1);
         for (index, wall) in walls.iter().enumerate() {
             if let (Some(wall), Some(config)) = (wall, race.entries[index].config.clone()) {
                 race.record(index, Ok(Rc::new(trace_for(&config, *wall))));
@@ -728,7 +776,7 @@ mod tests {
         let close = ran(cpu, &[Some(1050.0), None, Some(1000.0), None]);
         assert!(close.conclusions()[0]
             .contains("not on this machine — processes were only 1.1× faster"));
-        let mut skipped = Race::plan(&config(cpu), false);
+        let mut skipped = Race::plan(&config(cpu), false, 1);
         skipped.stop();
         assert_eq!(
             skipped.conclusions()[0],
@@ -757,8 +805,68 @@ mod tests {
     }
 
     #[test]
+    fn rounds_run_every_approach_in_turn_and_keep_each_ones_median_run() {
+        let mut race = Race::plan(&config("strategy=asyncio.gather&requests=4"), true, 3);
+        assert_eq!(race.rounds, 3);
+        let mut order = Vec::new();
+        let walls = [
+            [900.0, 300.0, 330.0],
+            [400.0, 320.0, 310.0],
+            [0.0; 3],
+            [2000.0, 1900.0, 1950.0],
+        ];
+        while let Some(index) = race.next_pending() {
+            let round = race.current_round().unwrap();
+            order.push((round, race.entries[index].approach.family()));
+            let config = race.entries[index].config.clone().unwrap();
+            let wall = walls[index][round - 1];
+            race.record(index, Ok(Rc::new(trace_for(&config, wall))));
+        }
+        assert_eq!(
+            order
+                .iter()
+                .map(|(r, f)| format!("{r} {f}"))
+                .collect::<Vec<_>>(),
+            [
+                "1 asyncio",
+                "1 threads",
+                "1 sequential",
+                "2 asyncio",
+                "2 threads",
+                "2 sequential",
+                "3 asyncio",
+                "3 threads",
+                "3 sequential"
+            ]
+        );
+        let walls: Vec<Option<f64>> = race.entries.iter().map(Entry::wall_ms).collect();
+        assert_eq!(
+            walls,
+            [Some(330.0), Some(320.0), None, Some(1950.0)],
+            "the median run of each"
+        );
+        assert_eq!(
+            Race::plan(&config("strategy=asyncio.gather&requests=4"), true, 0).rounds,
+            1
+        );
+        assert_eq!(
+            Race::plan(&config("strategy=asyncio.gather&requests=4"), true, 99).rounds,
+            MOST_ROUNDS
+        );
+        // Stopped in round 2: what ran to the end counts.
+        let mut stopped = Race::plan(&config("strategy=asyncio.gather&requests=4"), true, 3);
+        for index in [0, 1, 3, 0] {
+            let config = stopped.entries[index].config.clone().unwrap();
+            stopped.record(index, Ok(Rc::new(trace_for(&config, 100.0 + index as f64))));
+        }
+        stopped.stop();
+        let statuses: Vec<_> = stopped.entries.iter().map(Entry::status).collect();
+        assert_eq!(statuses, ["ran", "ran", "skipped", "ran"]);
+    }
+
+    #[test]
     fn a_stopped_race_runs_nothing_more_and_says_what_ran() {
-        let mut race = Race::plan(&config("strategy=Pool.map&workers=2&items=40"), true);
+        let mut race = Race::plan(&config("strategy=Pool.map&workers=2&items=40"), true, 1);
         assert_eq!(race.next_pending(), Some(0));
         assert!(
             race.conclusions().is_empty(),

@@ -298,8 +298,8 @@ pub fn install(dispatch: Dispatcher) {
     });
     let _ = Reflect::set(&api, &"sweep".into(), sweep_fn.as_ref());
     sweep_fn.forget();
-    let race_fn = Closure::<dyn Fn(JsValue) -> Promise>::new(move |config| {
-        crate::ui::race_api::race(race_dispatch.clone(), config)
+    let race_fn = Closure::<dyn Fn(JsValue, JsValue) -> Promise>::new(move |config, options| {
+        crate::ui::race_api::race(race_dispatch.clone(), config, options)
     });
     let _ = Reflect::set(&api, &"race".into(), race_fn.as_ref());
     race_fn.forget();

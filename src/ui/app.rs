@@ -3,7 +3,7 @@
 use crate::model::app_state::{Action, AppState, PoolStatus};
 use crate::model::config::{Inputs, RunConfig};
 use crate::model::prediction::Guess;
-use crate::model::race::Race;
+use crate::model::race::{Race, DEFAULT_ROUNDS};
 use crate::model::sentences::{run_heading, stopped_summary};
 use crate::model::strategy::Runner;
 use crate::model::trace::Trace;
@@ -218,7 +218,7 @@ pub fn App() -> Html {
             if let Some(sweep) = &state.sweep {
                 <SweepView sweep={Rc::clone(sweep)} on_show={on_show_point} />
             }
-            <RaceForm race={validation.as_ref().ok().map(|base| Race::plan(base, pool::is_cross_origin_isolated()))}
+            <RaceForm race={validation.as_ref().ok().map(|base| Race::plan(base, pool::is_cross_origin_isolated(), DEFAULT_ROUNDS))}
                 can_run={state.can_run()} {on_race} />
             if let Some(race) = &state.race {
                 <RaceView race={Rc::clone(race)} query={validation.as_ref().ok().map(RunConfig::to_query)} />

@@ -98,7 +98,7 @@ pub fn RaceForm(props: &RaceFormProps) -> Html {
         <div class="race-form">
             <button type="button" id="race-run" aria-disabled={disabled.to_string()} {onclick}>{ "Race approaches" }</button>
             <p class="race-intro">
-                { "Runs this workload under each approach that applies, one after another on this machine" }
+                { format!("Runs this workload under each approach that applies, one after another on this machine, {} (the median kept)", count(props.race.as_ref().map_or(1, |r| r.rounds), "round")) }
                 if let Some(families) = families {
                     { format!(" ({families})") }
                 }
@@ -147,8 +147,8 @@ pub fn RaceView(props: &RaceViewProps) -> Html {
                     <span class="race-bar" style={format!("width: {:.1}%", 100.0 * trace.wall_ms / slowest)}></span>
                 </>
             },
-            Outcome::Pending if running == Some(index) => html! { <span class="race-note">{ "running…" }</span> },
-            Outcome::Pending => html! { <span class="race-note">{ "waiting its turn" }</span> },
+            Outcome::Pending if running == Some(index) => html! { <span class="race-note">{ format!("running, round {} of {}…", entry.runs.len() + 1, race.rounds) }</span> },
+            Outcome::Pending => html! { <span class="race-note">{ format!("{} of {} rounds run", entry.runs.len(), race.rounds) }</span> },
             Outcome::Skipped(_) | Outcome::Stopped(_) | Outcome::NotRun | Outcome::Failed(_) => html! {
                 <span class="race-note">{ format!("{}: {}", entry.status(), entry.reason().unwrap_or_default()) }</span>
             },
@@ -190,21 +190,24 @@ pub fn RaceView(props: &RaceViewProps) -> Html {
     let conclusions = race.conclusions();
     let status = match running {
         Some(index) => format!(
-            "Racing: {} of {}, {}…",
+            "Racing: round {} of {}, {} ({} of {})…",
+            race.entries[index].runs.len() + 1,
+            race.rounds,
+            race.entries[index].approach.family(),
             index + 1,
-            count(race.entries.len(), "approach"),
-            race.entries[index].approach.family()
+            count(race.entries.len(), "approach")
         ),
         None if race.was_stopped() => "The race was stopped: what ran is shown.".to_owned(),
         None => format!(
-            "Done: {} ran, one after another.",
+            "Done: {} ran, one after another, {}; each one's time is its median run's.",
             count(
                 race.entries
                     .iter()
                     .filter(|e| e.wall_ms().is_some())
                     .count(),
                 "approach"
-            )
+            ),
+            count(race.rounds, "round")
         ),
     };
     html! {
