@@ -217,7 +217,8 @@ pub const DEFAULT_ROUNDS: usize = 3;
 pub const MOST_ROUNDS: usize = 7;
 
 /// Why the thread families cannot run on a page that is not cross-origin isolated.
-pub const NOT_ISOLATED: &str = "this page is not cross-origin isolated, so it cannot start threads that share memory (the host must send Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)";
+pub const NOT_ISOLATED: &str =
+    "this page is not cross-origin isolated: it cannot start threads that share memory";
 
 /// Why processes are not raced on fetches.
 const PROCESSES_DO_NOT_FETCH: &str =

@@ -144,7 +144,7 @@ pub fn RaceView(props: &RaceViewProps) -> Html {
             Outcome::Ran(trace) => html! {
                 <>
                     <span class="race-wall">{ ms(trace.wall_ms, 0) }</span>
-                    <span class="race-bar" style={format!("width: {:.1}%", 100.0 * trace.wall_ms / slowest)}></span>
+                    <span class="race-bar" style={format!("width: calc((100% - 6rem) * {:.4})", trace.wall_ms / slowest)}></span>
                 </>
             },
             Outcome::Pending if running == Some(index) => html! { <span class="race-note">{ format!("running, round {} of {}…", entry.runs.len() + 1, race.rounds) }</span> },

@@ -184,9 +184,11 @@ test('predict, then run: the guessed time and order against the outcome; a bad g
   const real = arrived[2].split(', ').map(Number);
   assert.deepEqual([...real].sort(), [0, 1, 2, 3, 4, 5]);
   assert.equal(Number(arrived[1]), real.filter((t, i) => t === i).length);
-  await page.screenshot({ path: new URL('predict-1280.png', shots).pathname });
+  await page.locator('.predict').screenshot({ path: new URL('predict-box-1280.png', shots).pathname });
+  await page.locator('#prediction-outcome').screenshot({ path: new URL('predict-outcome-1280.png', shots).pathname });
   await page.setViewportSize({ width: 390, height: 900 });
-  await page.screenshot({ path: new URL('predict-390.png', shots).pathname, fullPage: true });
+  await page.locator('.predict').screenshot({ path: new URL('predict-box-390.png', shots).pathname });
+  await page.locator('#prediction-outcome').screenshot({ path: new URL('predict-outcome-390.png', shots).pathname });
 
   // A guess that cannot be read is said so and left out; Run still runs.
   await page.fill('#guess-wall', 'soon');
