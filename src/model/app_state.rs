@@ -3,6 +3,8 @@
 
 use crate::model::config::{Inputs, Invalid, RunConfig};
 use crate::model::field::Field;
+use crate::model::prediction::Guess;
+use crate::model::race::Race;
 use crate::model::strategy::{Runner, Strategy};
 use crate::model::sweep::Sweep;
 use crate::model::trace::Trace;
@@ -91,6 +93,12 @@ pub struct AppState {
     pub pinned: Vec<Rc<Trace>>,
     /// The pinned run drawn as a ghost behind the current run's lanes, if any.
     pub ghost: Option<usize>,
+    /// The last race of approaches, in progress or done.
+    pub race: Option<Rc<Race>>,
+    /// The guess boxes' text: the wall time, and the order of the results.
+    pub guess_text: (String, String),
+    /// The guess made before a run of the Run button, with that run.
+    pub prediction: Option<(Rc<Trace>, Guess)>,
 }
 
 /// A change to the page's state.
@@ -141,6 +149,12 @@ pub enum Action {
     Unpin(usize),
     /// The pinned run at this index is drawn behind the current lanes (or none).
     Ghost(Option<usize>),
+    /// A race of approaches was started, or an entry of it settled, or it was stopped.
+    RaceChanged(Rc<Race>),
+    /// The guess boxes were edited: the wall time's text, the order's text.
+    GuessText(String, String),
+    /// A run of the Run button finished, with the guess made before it.
+    Predicted(Rc<Trace>, Guess),
 }
 
 impl AppState {
@@ -158,6 +172,9 @@ impl AppState {
             sweep: None,
             pinned: Vec::new(),
             ghost: None,
+            race: None,
+            guess_text: (String::new(), String::new()),
+            prediction: None,
         }
     }
 
@@ -175,6 +192,7 @@ impl AppState {
         };
         self.running.is_none()
             && !self.sweeping()
+            && !self.racing()
             && (config.strategy.is_fetch()
                 || config.strategy.rule().runner == Runner::Processes
                 || !matches!(self.pool, PoolStatus::Unavailable(_)))
@@ -195,6 +213,18 @@ impl AppState {
     /// Whether a sweep is in progress (it runs its points one after another).
     pub fn sweeping(&self) -> bool {
         self.sweep.as_ref().is_some_and(|s| !s.is_finished())
+    }
+
+    /// Whether a race of approaches is in progress (it runs its entries one after another).
+    pub fn racing(&self) -> bool {
+        self.race.as_ref().is_some_and(|r| !r.is_finished())
+    }
+
+    /// The guess made before the run shown, if any, with what came of it.
+    pub fn prediction_outcome(&self) -> Option<Vec<String>> {
+        let (trace, guess) = self.prediction.as_ref()?;
+        let shown = self.trace.as_ref()?;
+        (Rc::ptr_eq(trace, shown) && !guess.is_empty()).then(|| guess.outcome(trace))
     }
 
     /// The state after `action`.
@@ -253,6 +283,9 @@ impl AppState {
             Action::Ghost(index) => {
                 self.ghost = index.filter(|&i| i < self.pinned.len());
             }
+            Action::RaceChanged(race) => self.race = Some(race),
+            Action::GuessText(wall, order) => self.guess_text = (wall, order),
+            Action::Predicted(trace, guess) => self.prediction = Some((trace, guess)),
         }
         self
     }
@@ -386,6 +419,45 @@ mod tests {
         let state = AppState::new(Inputs::default()).apply(Action::Progress(RunPhase::Running));
         let state = state.apply(Action::WarmUpEnded);
         assert_eq!((state.running, state.trace.is_none()), (None, true));
+    }
+
+    #[test]
+    fn a_race_blocks_the_run_button_and_a_guess_belongs_to_its_run() {
+        use crate::model::race::Race;
+        let state = AppState::new(Inputs::from_query("strategy=Pool.map&workers=2&items=8")).apply(
+            Action::PoolReady {
+                threads: 16,
+                startup_ms: 40.0,
+            },
+        );
+        let mut race = Race::plan(&state.validation().unwrap(), true, 1);
+        let state = state.apply(Action::RaceChanged(Rc::new(race.clone())));
+        assert!(state.racing() && !state.can_run());
+        race.stop();
+        let state = state.apply(Action::RaceChanged(Rc::new(race)));
+        assert!(!state.racing() && state.can_run());
+        let config = state.validation().unwrap();
+        let guessed = Rc::new(crate::model::trace::tests::trace_for(&config, 800.0));
+        let state = state
+            .apply(Action::GuessText("400".into(), String::new()))
+            .apply(Action::Finished(Rc::clone(&guessed)))
+            .apply(Action::Predicted(
+                Rc::clone(&guessed),
+                Guess::read("400", "").unwrap(),
+            ));
+        assert_eq!(state.guess_text.0, "400");
+        assert_eq!(
+            state.prediction_outcome(),
+            Some(vec![
+                "You guessed 400 ms; it took 800 ms, 2.0× longer.".to_owned()
+            ])
+        );
+        let other = Rc::new(crate::model::trace::tests::trace_for(&config, 100.0));
+        assert_eq!(
+            state.apply(Action::Finished(other)).prediction_outcome(),
+            None,
+            "a later run is not the one guessed"
+        );
     }
 
     #[test]

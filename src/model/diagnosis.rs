@@ -154,27 +154,29 @@ impl Trace {
     }
 
     /// The workers the lower bound shares the work among: the lanes, or for the fetch
-    /// strategies the requests allowed in flight at once.
+    /// strategies the requests allowed in flight at once; one where the caller hands out one
+    /// task at a time (`Pool.apply`, sequential awaits).
     fn bound_workers(&self) -> usize {
-        if !self.strategy().is_fetch() {
-            return self.workers.max(1);
-        }
+        let at_once = if self.strategy().is_fetch() {
+            self.config
+                .fetch
+                .limit
+                .unwrap_or(self.config.fetch.requests)
+        } else {
+            self.workers
+        };
         match self.strategy().rule().hand_out {
             HandOutRule::EventLoop {
                 one_at_a_time: true,
-            } => 1,
+            }
+            | HandOutRule::OneAtATime => 1,
             HandOutRule::EventLoop {
                 one_at_a_time: false,
             }
             | HandOutRule::SharedQueue
             | HandOutRule::CallQueue { .. }
             | HandOutRule::OwnTask
-            | HandOutRule::WorkStealing => self
-                .config
-                .fetch
-                .limit
-                .unwrap_or(self.config.fetch.requests)
-                .max(1),
+            | HandOutRule::WorkStealing => at_once.max(1),
         }
     }
 

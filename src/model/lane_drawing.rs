@@ -89,19 +89,26 @@ impl LaneGrid {
                 // One chunk's columns make one box; so do neighbouring columns of several each.
                 let joins = previous
                     .is_some_and(|p| p.chunk == cell.chunk || (p.count > 1 && cell.count > 1));
+                // Each chunk is counted once, in the column where it begins, unless it began
+                // under another chunk's box and then gets its own box here: it moves here.
+                let continues = !LaneGrid::covering_chunk_starts_in(cell, col);
                 match boxes.last_mut() {
                     Some(last) if joins => {
                         last.x1 = col as f64 + 1.0;
                         last.merged += cell.starts as usize;
                     }
-                    _ => boxes.push(LaneBox {
-                        worker,
-                        x0: col as f64,
-                        x1: col as f64 + 1.0,
-                        chunk: cell.chunk,
-                        // The chunks that begin here, and the one continuing from the left.
-                        merged: cell.starts as usize + usize::from(cell.count > cell.starts),
-                    }),
+                    last => {
+                        if let Some(last) = last.filter(|_| continues && previous.is_some()) {
+                            last.merged = last.merged.saturating_sub(1).max(1);
+                        }
+                        boxes.push(LaneBox {
+                            worker,
+                            x0: col as f64,
+                            x1: col as f64 + 1.0,
+                            chunk: cell.chunk,
+                            merged: cell.starts as usize + usize::from(continues),
+                        });
+                    }
                 }
                 previous = Some(*cell);
             }
@@ -193,6 +200,26 @@ pub(crate) mod tests {
         let boxes = lane_drawing(&tiny, 200.0).boxes;
         assert!(boxes.len() <= 2 * 200, "{} boxes", boxes.len());
         assert_eq!(boxes.iter().map(|b| b.merged).sum::<usize>(), 10_000);
+    }
+
+    #[test]
+    fn a_long_task_is_one_box_when_the_next_begins_in_its_last_pixel() {
+        // On one worker, a long task ends inside pixel column 10 and the next one begins
+        // there: each is one task, whichever of the two covers more of that column.
+        for end in [10.7, 10.5, 10.2] {
+            let trace = trace_of(&[(0, 0, 0.0, end), (0, 0, end, 20.0)], &[0, 1]);
+            let binned_finely = LaneGrid::new(&trace, FINE_COLUMNS).drawing(20.0);
+            for drawing in [lane_drawing(&trace, 20.0), binned_finely] {
+                let boxes: Vec<(usize, usize)> =
+                    drawing.boxes.iter().map(|b| (b.chunk, b.merged)).collect();
+                assert_eq!(
+                    boxes,
+                    [(0, 1), (1, 1)],
+                    "first task ends at {end} ms: {:?}",
+                    drawing.boxes
+                );
+            }
+        }
     }
 
     #[test]

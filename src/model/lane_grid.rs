@@ -5,14 +5,16 @@
 use crate::model::layout::time_span;
 use crate::model::trace::Trace;
 
-/// Per pixel column of one lane: which chunk covers most of it, how many touch it, and how
-/// many of those begin in it.
+/// Per pixel column of one lane: which chunk covers most of it and where that chunk begins,
+/// how many chunks touch it, and how many of those begin in it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Column {
     /// How much of the column the chunk covers.
     pub(crate) cover: f64,
     /// The chunk that covers most of it (`usize::MAX` for none).
     pub(crate) chunk: usize,
+    /// Where that chunk begins, in the grid's columns (it may lie left of this column).
+    pub(crate) chunk_x0: f64,
     /// How many chunks touch it.
     pub(crate) count: u32,
     /// How many of those begin in it.
@@ -23,6 +25,7 @@ pub(crate) struct Column {
 pub(crate) const EMPTY: Column = Column {
     cover: 0.0,
     chunk: usize::MAX,
+    chunk_x0: 0.0,
     count: 0,
     starts: 0,
 };
@@ -82,6 +85,7 @@ impl LaneGrid {
                 if covered > cell.cover {
                     cell.cover = covered;
                     cell.chunk = chunk.index;
+                    cell.chunk_x0 = x0;
                 }
                 cell.count += 1;
                 cell.starts += u32::from(i == 0);
@@ -116,6 +120,12 @@ impl LaneGrid {
         }
     }
 
+    /// Whether the chunk covering most of column `col` (of any lane) begins in it, given
+    /// that column's cell: if not, it began further left and was counted there.
+    pub(crate) fn covering_chunk_starts_in(cell: &Column, col: usize) -> bool {
+        cell.chunk_x0.floor() >= col as f64
+    }
+
     /// The real thread each lane ran on (that of its first chunk), `None` for an idle lane.
     pub fn lane_threads(&self) -> &[Option<usize>] {
         &self.threads
@@ -147,6 +157,7 @@ impl LaneGrid {
                 if fine.cover > cell.cover {
                     cell.cover = fine.cover;
                     cell.chunk = fine.chunk;
+                    cell.chunk_x0 = fine.chunk_x0 * to as f64 / from as f64;
                 }
             }
         }

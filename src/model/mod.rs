@@ -27,8 +27,10 @@
 //! - [`raising`]: tasks that raise: `raise_at`, how long a failing item works, and each
 //!   strategy's rule for what its caller then receives.
 //! - [`pickle`]: protocol 4 pickling, byte for byte as `pickle.dumps`.
+//! - [`prediction`]: predict, then run: a guessed wall time and order against the trace.
 //! - [`program`]: the whole program (Python, or Rust) a run amounts to, runnable as pasted.
 //! - [`python_script`]: a Python script being written (imports, definitions, main block).
+//! - [`race`]: a race of approaches on one workload, and the seed's conclusions tested.
 //! - [`run_control`]: what the page and a run's workers share: Stop, and the items done.
 //! - [`sentences`]: what the page says of a run: headings, captions, checks, notes.
 //! - [`sweep`]: a grid of runs of one workload: its points, speed-ups, Amdahl fit, best point.
@@ -67,11 +69,13 @@ pub mod metrics;
 pub mod pickle;
 pub mod plan;
 pub mod pool_map;
+pub mod prediction;
 pub mod process_pool;
 pub mod process_task;
 pub mod program;
 pub mod python_script;
 pub mod raising;
+pub mod race;
 pub mod record;
 pub mod result_handler;
 pub mod run_control;

@@ -9,6 +9,8 @@
 //!   whether there was one.
 //! - `playground.sweep(config, { workers: [...], chunksize: [...] })` runs a grid of runs
 //!   and resolves with its points (see `sweep_api`).
+//! - `playground.race(config)` runs the same workload under each approach that applies and
+//!   resolves with one entry per approach (see `race_api`).
 //! - `playground.ready()` returns a Promise of `{ threads, startup_ms }` once the workers are
 //!   started, or rejects with why they cannot start.
 //! - `playground.export(trace, format)` returns the text of an export of a trace that
@@ -286,6 +288,7 @@ pub fn install(dispatch: Dispatcher) {
     };
     let api = Object::new();
     let sweep_dispatch = dispatch.clone();
+    let race_dispatch = dispatch.clone();
     let run_fn = Closure::<dyn Fn(JsValue, JsValue) -> Promise>::new(move |config, options| {
         run(dispatch.clone(), config, options)
     });
@@ -295,6 +298,11 @@ pub fn install(dispatch: Dispatcher) {
     });
     let _ = Reflect::set(&api, &"sweep".into(), sweep_fn.as_ref());
     sweep_fn.forget();
+    let race_fn = Closure::<dyn Fn(JsValue, JsValue) -> Promise>::new(move |config, options| {
+        crate::ui::race_api::race(race_dispatch.clone(), config, options)
+    });
+    let _ = Reflect::set(&api, &"race".into(), race_fn.as_ref());
+    race_fn.forget();
     let cancel_fn = Closure::<dyn Fn() -> bool>::new(session::stop);
     let _ = Reflect::set(&api, &"cancel".into(), cancel_fn.as_ref());
     cancel_fn.forget();

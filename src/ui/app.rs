@@ -2,6 +2,8 @@
 
 use crate::model::app_state::{Action, AppState, PoolStatus};
 use crate::model::config::{Inputs, RunConfig};
+use crate::model::prediction::Guess;
+use crate::model::race::{Race, DEFAULT_ROUNDS};
 use crate::model::sentences::{run_heading, stopped_summary};
 use crate::model::strategy::Runner;
 use crate::model::trace::Trace;
@@ -12,7 +14,9 @@ use crate::ui::controls::Controls;
 use crate::ui::figures::Figures;
 use crate::ui::gather_strip::GatherStrip;
 use crate::ui::lanes::Lanes;
+use crate::ui::predict::{PredictBox, PredictionOutcome};
 use crate::ui::queue_depth::QueueDepth;
+use crate::ui::race::{run_race, RaceForm, RaceView};
 use crate::ui::run_status::RunStatus;
 use crate::ui::split_strip::SplitStrip;
 use crate::ui::sweep::{run_sweep, SweepForm, SweepView};
@@ -133,13 +137,29 @@ pub fn App() -> Html {
         let options = RunOptions {
             measure_baseline: state.measure_baseline,
         };
+        // The guess as it stands when Run is pressed; one that cannot be read is left out.
+        let guess = Guess::read(&state.guess_text.0, &state.guess_text.1)
+            .ok()
+            .filter(|g| !g.is_empty());
         Callback::from(move |_| {
             if let Some(config) = config.clone() {
-                let dispatch = dispatch.clone();
+                let (dispatch, guess) = (dispatch.clone(), guess.clone());
                 spawn_local(async move {
-                    let _ = run_and_show(dispatch, config, options).await;
+                    let ran = run_and_show(dispatch.clone(), config, options).await;
+                    if let (Ok(trace), Some(guess)) = (ran, guess) {
+                        dispatch.dispatch(Action::Predicted(trace, guess));
+                    }
                 });
             }
+        })
+    };
+    let on_race = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |race| {
+            let dispatch = dispatch.clone();
+            spawn_local(async move {
+                run_race(dispatch, race).await;
+            });
         })
     };
     let on_sweep = {
@@ -209,6 +229,7 @@ pub fn App() -> Html {
                 {status}
                 measure_baseline={state.measure_baseline}
             />
+            <PredictBox text={state.guess_text.clone()} on_edit={on_edit.clone()} />
             if let Some(strategy) = state.threads_refused() {
                 <crate::ui::threads_elsewhere::ThreadsElsewhere {strategy}
                     query={validation.as_ref().ok().map(RunConfig::to_query)} />
@@ -218,11 +239,19 @@ pub fn App() -> Html {
             if let Some(sweep) = &state.sweep {
                 <SweepView sweep={Rc::clone(sweep)} on_show={on_show_point} />
             }
+            <RaceForm race={validation.as_ref().ok().map(|base| Race::plan(base, pool::is_cross_origin_isolated(), DEFAULT_ROUNDS))}
+                can_run={state.can_run()} {on_race} />
+            if let Some(race) = &state.race {
+                <RaceView race={Rc::clone(race)} query={validation.as_ref().ok().map(RunConfig::to_query)} />
+            }
             if let Some(error) = &state.error {
                 <p class="run-error" role="alert">{ format!("The run failed: {error}") }</p>
             }
             <crate::ui::compare::ComparePanel current={state.trace.clone().filter(|_| state.running.is_none())}
                 pinned={state.pinned.clone()} ghost={state.ghost} on_action={on_edit.clone()} />
+            if let Some(said) = state.prediction_outcome() {
+                <PredictionOutcome {said} />
+            }
             if let Some(trace) = &state.trace {
                 <RunView trace={Rc::clone(trace)} pool={state.pool.clone()}
                     on_run_suggestion={on_run_suggestion}

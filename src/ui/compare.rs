@@ -134,12 +134,13 @@ pub fn ComparePanel(props: &ComparePanelProps) -> Html {
 
 /// Props of [`LaneSvg`].
 #[derive(Properties)]
-struct LaneSvgProps {
-    trace: Rc<Trace>,
+pub(crate) struct LaneSvgProps {
+    /// The run drawn.
+    pub(crate) trace: Rc<Trace>,
     /// The time the width stands for, ms (shared by the runs compared).
-    span: f64,
+    pub(crate) span: f64,
     /// A run drawn outlined behind this one.
-    ghost: Option<Rc<Trace>>,
+    pub(crate) ghost: Option<Rc<Trace>>,
 }
 
 impl PartialEq for LaneSvgProps {
@@ -157,7 +158,7 @@ impl PartialEq for LaneSvgProps {
 /// A run's lanes on a given time scale: a box per chunk (merged within a pixel), with a
 /// ghost run's boxes outlined behind; the lanes' names and the time axis are text beside it.
 #[function_component]
-fn LaneSvg(props: &LaneSvgProps) -> Html {
+pub(crate) fn LaneSvg(props: &LaneSvgProps) -> Html {
     let lanes = lane_count(&props.trace).max(props.ghost.as_ref().map_or(0, |g| lane_count(g)));
     let height = lanes as f64 * LANE;
     let rects = |trace: &Trace, class: &'static str| {
