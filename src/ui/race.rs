@@ -28,6 +28,13 @@ pub fn is_racing() -> bool {
     RACING.with(Cell::get)
 }
 
+/// Why `playground.race` or `playground.sweep` refuses to start while either runs: both
+/// drive the same page's runs one after another.
+pub fn race_or_sweep_running() -> Option<String> {
+    (is_racing() || crate::ui::sweep::is_sweeping())
+        .then(|| "a race or a sweep is already running: stop it first".to_owned())
+}
+
 /// Clears [`RACING`] when the race ends, however it ends.
 struct RaceTurn;
 

@@ -15,8 +15,7 @@ use crate::model::race::{Race, DEFAULT_ROUNDS, MOST_ROUNDS};
 use crate::runtime::pool::is_cross_origin_isolated;
 use crate::ui::api::read_config;
 use crate::ui::app::Dispatcher;
-use crate::ui::race::{is_racing, run_race};
-use crate::ui::sweep::is_sweeping;
+use crate::ui::race::{race_or_sweep_running, run_race};
 use js_sys::{Promise, Reflect};
 use serde_json::{json, Map, Value};
 use wasm_bindgen::prelude::*;
@@ -81,10 +80,8 @@ pub fn race(dispatch: Dispatcher, config: JsValue, options: JsValue) -> Promise 
         let reject = |message: String| JsValue::from(js_sys::Error::new(&message));
         let inputs = inputs.map_err(reject)?;
         let base = inputs.validate().map_err(|i| reject(i.to_string()))?;
-        if is_racing() || is_sweeping() {
-            return Err(reject(
-                "a race or a sweep is already running: stop it first".to_owned(),
-            ));
+        if let Some(busy) = race_or_sweep_running() {
+            return Err(reject(busy));
         }
         let planned = Race::plan(&base, is_cross_origin_isolated(), rounds.map_err(reject)?);
         dispatch.dispatch(Action::Load(inputs));

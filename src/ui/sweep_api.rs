@@ -13,7 +13,8 @@ use crate::model::config::ConfigValue;
 use crate::model::sweep::{Axis, Outcome, Sweep};
 use crate::ui::api::{config_value, read_config, what_it_is};
 use crate::ui::app::Dispatcher;
-use crate::ui::sweep::{is_sweeping, run_sweep};
+use crate::ui::race::race_or_sweep_running;
+use crate::ui::sweep::run_sweep;
 use js_sys::{Array, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -69,10 +70,8 @@ pub fn sweep(dispatch: Dispatcher, config: JsValue, axes: JsValue) -> Promise {
         let inputs = inputs.map_err(reject)?;
         let base = inputs.validate().map_err(|i| reject(i.to_string()))?;
         let planned = Sweep::plan(&base, axes.map_err(reject)?).map_err(reject)?;
-        if is_sweeping() {
-            return Err(reject(
-                "a sweep is already running: stop it first".to_owned(),
-            ));
+        if let Some(busy) = race_or_sweep_running() {
+            return Err(reject(busy));
         }
         dispatch.dispatch(Action::Load(inputs));
         let swept = run_sweep(dispatch, planned).await;
