@@ -191,8 +191,13 @@ pub fn raise_summary(trace: &Trace) -> Option<String> {
         OnRaise::NotTaught => return None,
     };
     if !trace.never_ran.is_empty() {
+        let items = if trace.never_ran.len() == 1 {
+            "item"
+        } else {
+            "items"
+        };
         text.push_str(&format!(
-            " Never ran: items {}.",
+            " Never ran: {items} {}.",
             item_list(&trace.never_ran)
         ));
     }
