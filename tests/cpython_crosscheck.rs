@@ -801,16 +801,17 @@ struct RaiseCase {
 }
 
 /// Every configuration with raising items checked, run by one `python3` call. The costs are
-/// chosen so that no two events that decide the outcome fall within 10 ms of each other.
+/// chosen so that no two events that decide the outcome fall within 30 ms of each other (CPython sends an exception back about 20 ms late: its traceback is formatted first).
 const RAISE_CASES: &[RaiseCase] = &[
     RaiseCase {
         id: "map_rest_of_chunk_never_runs",
         query: "strategy=Pool.map&workers=2&items=8&chunksize=2&workload=io&cost=5000&raise_at=3",
     },
     RaiseCase {
-        // Item 1 is a straggler (80 ms); item 8 (20 ms, done at 60 ms) raises first: its exception is raised.
+        // Item 1 is a straggler (320 ms); item 8 (40 ms, done at 120 ms) raises first: its
+        // exception is the one raised.
         id: "map_first_exception_to_arrive",
-        query: "strategy=Pool.map&workers=4&items=16&chunksize=1&workload=io&cost=20000&shape=straggler&raise_at=1,8",
+        query: "strategy=Pool.map&workers=4&items=32&chunksize=1&workload=io&cost=40000&shape=straggler&raise_at=1,8",
     },
     RaiseCase {
         id: "map_async",
@@ -826,7 +827,7 @@ const RAISE_CASES: &[RaiseCase] = &[
     },
     RaiseCase {
         id: "imap_unordered_when_it_arrives",
-        query: "strategy=Pool.imap_unordered&workers=2&items=8&workload=io&cost=120000&shape=increasing&raise_at=5&raise_cost=fast",
+        query: "strategy=Pool.imap_unordered&workers=2&items=8&workload=io&cost=240000&shape=increasing&raise_at=5&raise_cost=fast",
     },
     RaiseCase {
         id: "apply_async_only_its_get",
@@ -834,11 +835,11 @@ const RAISE_CASES: &[RaiseCase] = &[
     },
     RaiseCase {
         id: "thread_pool_executor_cancels",
-        query: "strategy=ThreadPoolExecutor.map&workers=2&items=8&workload=io&cost=80000&shape=increasing&raise_at=3&raise_cost=fast",
+        query: "strategy=ThreadPoolExecutor.map&workers=2&items=8&workload=io&cost=160000&shape=increasing&raise_at=3&raise_cost=fast",
     },
     RaiseCase {
         id: "process_pool_executor_cancels",
-        query: "strategy=ProcessPoolExecutor.map&workers=2&items=16&workload=io&cost=160000&shape=increasing&raise_at=3&raise_cost=fast",
+        query: "strategy=ProcessPoolExecutor.map&workers=2&items=16&workload=io&cost=320000&shape=increasing&raise_at=3&raise_cost=fast",
     },
     RaiseCase {
         id: "threading_thread_prints",
@@ -1001,13 +1002,17 @@ fn crosscheck_raise(id: &str) -> (Trace, &'static RaiseObservation) {
         .filter(|x| !trace.never_ran.contains(x))
         .collect();
     if rule.on_raise == OnRaise::AtItsTurnCancelling && config.strategy.rule().pickles {
-        // ProcessPoolExecutor: the executor's manager thread refills the call queue after
-        // each result while the caller wakes to cancel; CPython's own runs differ by the one
-        // future that race moves into the call queue (marked running) or leaves cancelled.
-        let one_less = &model_ran[..model_ran.len().saturating_sub(1)];
+        // ProcessPoolExecutor: the executor's manager thread refills the call queue (marking
+        // those futures running) after each result while the caller's thread wakes to cancel
+        // the rest; how many it moves first is thread scheduling (one fewer than the model's,
+        // or more on a loaded machine). What holds: the items ran in input order up to some
+        // point at least the model's minus one, and the rest were cancelled.
+        let prefix = seen.ran.iter().zip(1..).all(|(&x, i)| x == i);
         diff.holds(
-            "items that ran (the model's, or all but its last, which CPython's refill race may cancel)",
-            seen.ran == model_ran || seen.ran == one_less,
+            "items that ran: a prefix in input order, at least the model's minus one, the rest cancelled",
+            prefix
+                && seen.ran.len() + 1 >= model_ran.len()
+                && seen.ran.len() < config.items,
             || format!("CPython: {:?}; model: {model_ran:?}", seen.ran),
         );
     } else {

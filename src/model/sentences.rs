@@ -155,6 +155,10 @@ pub fn raise_summary(trace: &Trace) -> Option<String> {
         return None;
     }
     let received = trace.received_results().map_or(0, |r| r.len());
+    let raisers = match raised_items.len() {
+        1 => format!("item {}", item_list(&raised_items)),
+        _ => format!("items {}", item_list(&raised_items)),
+    };
     let exception = trace
         .raised
         .as_ref()
@@ -180,28 +184,29 @@ pub fn raise_summary(trace: &Trace) -> Option<String> {
             count(received, "result")
         ),
         OnRaise::OnlyItsGet => format!(
-            "Only the get() of the calls that raised raised (items {}; the first at {at}); the caller received the {} of every other call.",
-            item_list(&raised_items),
+            "Only the get() of the calls that raised raised ({raisers}; the first at {at}); the caller received the {} of every other call.",
             count(received, "result")
         ),
         OnRaise::Printed => format!(
-            "threading.excepthook printed ValueError for items {}; the other threads went on and join() returned: their places in results stay None.",
-            item_list(&raised_items)
+            "threading.excepthook printed ValueError for {raisers}; the other threads went on and join() returned: their places in results stay None."
         ),
         OnRaise::WorkerDies if trace.stranded.is_empty() => format!(
-            "The worker threads that raised (items {}) died; the others drained the queue and q.join() returned: those places in results stay None.",
-            item_list(&raised_items)
+            "The worker threads that raised ({raisers}) died; the others drained the queue and q.join() returned: those places in results stay None."
         ),
         OnRaise::WorkerDies => format!(
-            "Every worker thread died (items {} raised) with {} left in the queue and no worker alive: q.join() would wait forever. The playground ended the run here instead.",
-            item_list(&raised_items),
+            "Every worker thread died ({raisers} raised) with {} left in the queue and no worker alive: q.join() would wait forever. The playground ended the run here instead.",
             count(trace.stranded.len(), "task")
         ),
         OnRaise::NotTaught => return None,
     };
     if !trace.never_ran.is_empty() {
+        let items = if trace.never_ran.len() == 1 {
+            "item"
+        } else {
+            "items"
+        };
         text.push_str(&format!(
-            " Never ran: items {}.",
+            " Never ran: {items} {}.",
             item_list(&trace.never_ran)
         ));
     }

@@ -78,11 +78,11 @@ test('each strategy gives its caller what CPython gives when items raise, and ma
 
 test('the page draws each raising case: the lanes mark where it raised, the gather says what the caller got', async () => {
   const cases = [
-    ['map', 'strategy=Pool.map&workers=2&items=8&chunksize=2&workload=io&cost=20000&raise_at=3', /Pool\.map waited for every chunk, then raised ValueError: bad item 3 at [\d.,]+ ms: the first exception to arrive; the caller got no list\. Never ran: items 4\./, '1'],
+    ['map', 'strategy=Pool.map&workers=2&items=8&chunksize=2&workload=io&cost=20000&raise_at=3', /Pool\.map waited for every chunk, then raised ValueError: bad item 3 at [\d.,]+ ms: the first exception to arrive; the caller got no list\. Never ran: item 4\./, '1'],
     ['imap', 'strategy=Pool.imap&workers=2&items=8&chunksize=2&workload=io&cost=20000&raise_at=3', /received 2 results, then ValueError: bad item 3 at the failing chunk's turn/, '1'],
     ['apply_async', 'strategy=Pool.apply_async&workers=2&items=6&workload=io&cost=5000&raise_at=2,5', /Only the get\(\) of the calls that raised raised \(items 2, 5;/, '1,4'],
     ['tpe', 'strategy=ThreadPoolExecutor.map&workers=2&items=8&workload=io&cost=80000&shape=increasing&raise_at=3&raise_cost=fast&gil=false', /received 2 results, then ValueError: bad item 3 when the iterator reached that item .*cancelled: \d tasks?\. Never ran: items/, '2'],
-    ['thread', 'strategy=threading.Thread&items=4&workload=io&cost=1000&raise_at=2', /threading\.excepthook printed ValueError for items 2; the other threads went on and join\(\) returned/, '1'],
+    ['thread', 'strategy=threading.Thread&items=4&workload=io&cost=1000&raise_at=2', /threading\.excepthook printed ValueError for item 2; the other threads went on and join\(\) returned/, '1'],
     ['queue-dead', 'strategy=queue.Queue&workers=2&items=8&workload=io&cost=5000&raise_at=1,2&raise_cost=fast', /Every worker thread died \(items 1, 2 raised\) with 6 tasks left in the queue and no worker alive: q\.join\(\) would wait forever\. The playground ended the run here instead\. Never ran: items 3–8\./, '0,1'],
   ];
   for (const width of [1280, 390]) {
