@@ -148,7 +148,7 @@ test('playground.run reads JS numbers and booleans as such, and undefined as not
 
 /** Links that give a setting the strategy does not read, and the setting. */
 const refusedLinks = [
-  ['strategy=Pool.apply&chunksize=3', 'chunksize'],
+  ['strategy=Pool.apply&items=6&chunksize=3', 'chunksize'],
   ['strategy=asyncio.gather&workers=3', 'workers'],
   ['strategy=Pool.map&gil=true', 'gil'],
   ['strategy=threading.Thread&workers=3', 'workers'],
