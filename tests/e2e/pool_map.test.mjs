@@ -182,7 +182,7 @@ test('bad input in the URL and the controls gets a clear message and does not ru
   assert.match(await page.textContent('.field-error[data-key="run"]'), /This run is too big: 1,000,000 items at this cost would take about \d+ minutes on one worker/);
   assert.equal(await page.locator('#run').isDisabled(), true);
   await page.screenshot({ path: new URL('bad-input.png', shots).pathname, fullPage: true });
-  await assert.rejects(runInPage(page, { workers: 99 }), /workers: CPython would start 99 processes; the page runs at most 16 workers at once \(its pool of Web Workers\)\. Workers must be a whole number from 1 to 16/);
+  await assert.rejects(runInPage(page, { workers: 99 }), /workers: CPython would start 99 processes; the page runs at most 16 workers at once \(its pool of Web Workers\)\. Workers must be a whole number from 1 to 16 \(not 99\)/);
   await assert.rejects(runInPage(page, { wrokers: 2 }), /unknown option 'wrokers'/);
   await assert.rejects(runInPage(page, { strategy: 'Pool.zap' }), /unknown strategy 'Pool.zap'/);
   await assert.rejects(runInPage(page, 'workers=2'), /config must be an object/);

@@ -2,8 +2,10 @@
 
 use super::inputs::Inputs;
 use super::invalid::Invalid;
+use super::settings::what_cpython_does;
 use super::value::{js_number_name, quote, shorten};
 use crate::model::field::{Field, FieldKind};
+use crate::model::strategy::Strategy;
 
 impl Inputs {
     /// The settings of a `window.playground.run(config)` object, read as JS values: numbers
@@ -15,6 +17,13 @@ impl Inputs {
     ) -> Result<Self, Invalid> {
         let mut invalid = Invalid::default();
         let mut pairs = Vec::new();
+        let entries: Vec<(String, ConfigValue)> = entries.into_iter().collect();
+        // The strategy the run would use (`Pool.map` when none is given), for CPython's words.
+        let strategy = match entries.iter().find(|(key, _)| key == "strategy") {
+            None => Some(Strategy::PoolMap),
+            Some((_, ConfigValue::Text(name))) => Strategy::from_name(name),
+            Some(_) => None,
+        };
         for (key, value) in entries {
             let field = Field::ALL.into_iter().find(|f| f.key() == key);
             if field.is_none() && key != "strategy" {
@@ -32,7 +41,17 @@ impl Inputs {
                 (Some(field), ConfigValue::Number(n))
                     if matches!(kind, Some(FieldKind::Number { .. })) =>
                 {
-                    field.number_text(n)
+                    field.number_text(n).map_err(|message| {
+                        // A whole number CPython would take or refuse in its own words.
+                        let whole = n.is_finite() && n.fract() == 0.0;
+                        match strategy.filter(|_| whole) {
+                            Some(strategy) => match what_cpython_does(strategy, field, n as i64) {
+                                Some(cpython) => format!("{cpython}. {message}"),
+                                None => message,
+                            },
+                            None => message,
+                        }
+                    })
                 }
                 (_, ConfigValue::Flag(flag)) if kind == Some(FieldKind::Flag) => {
                     Ok(flag.to_string())
@@ -172,6 +191,38 @@ mod tests {
             Some("expected a string, not the number 3")
         );
         assert!(refused.for_key("cost").unwrap().starts_with("NaN is not"));
+    }
+
+    #[test]
+    fn js_numbers_get_cpython_s_words_as_typed_ones_do() {
+        use ConfigValue::*;
+        let many = config(&[("workers", Number(99.0))]).unwrap_err();
+        assert_eq!(
+            many.for_key("workers"),
+            Some("CPython would start 99 processes; the page runs at most 16 workers at once (its pool of Web Workers). Workers must be a whole number from 1 to 16 (not 99)")
+        );
+        let none = config(&[
+            ("strategy", Text("ThreadPoolExecutor.map".into())),
+            ("workers", Number(0.0)),
+        ])
+        .unwrap_err();
+        assert!(none.for_key("workers").unwrap().starts_with(
+            "CPython refuses it: ThreadPoolExecutor(max_workers=0) raises ValueError: max_workers must be greater than 0. "
+        ));
+        let imap = config(&[
+            ("strategy", Text("Pool.imap".into())),
+            ("chunksize", Number(-1.0)),
+        ])
+        .unwrap_err();
+        assert!(imap
+            .for_key("chunksize")
+            .unwrap()
+            .contains("ValueError: Chunksize must be 1+, not -1. "));
+        let fraction = config(&[("workers", Number(0.5))]).unwrap_err();
+        assert!(fraction
+            .for_key("workers")
+            .unwrap()
+            .starts_with("0.5 is not"));
     }
 
     #[test]

@@ -76,9 +76,11 @@ impl RunConfig {
                 default_chunksize_formula(self.items, self.workers)
             ),
             (None, Chunking::DefaultOne) => format!("1 (default for {})", self.strategy.name()),
-            (None, Chunking::PerItem | Chunking::PerItemChunksizeIgnored) => {
-                "1 (one item per task)".to_owned()
-            }
+            (None, Chunking::PerItem) => "1 (one item per task)".to_owned(),
+            (None, Chunking::PerItemChunksizeIgnored) => format!(
+                "1 (one item per task: {} ignores chunksize, as CPython does)",
+                self.strategy.name()
+            ),
             (None, Chunking::Adaptive) => "no chunk size".to_owned(),
         }
     }

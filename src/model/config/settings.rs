@@ -94,7 +94,7 @@ impl Reader<'_> {
 /// What CPython does with a worker count or chunk size the page does not run: in CPython's
 /// own words where it refuses the value too (the `ValueError` it raises), or what it would do
 /// where it accepts it. `None` where the page's own message says it all.
-fn what_cpython_does(strategy: Strategy, field: Field, value: i64) -> Option<String> {
+pub(super) fn what_cpython_does(strategy: Strategy, field: Field, value: i64) -> Option<String> {
     let rule = strategy.rule();
     let (_, most) = field.range();
     let (workers, chunksize) = (field == Field::Workers, field == Field::Chunksize);
