@@ -119,7 +119,7 @@ test('refusals in CPython\'s words where CPython refuses, then the page\'s own',
     ['strategy=ProcessPoolExecutor.map&workers=0', 'workers', `CPython refuses it: ProcessPoolExecutor(max_workers=0) raises ValueError: max_workers must be greater than 0. ${workers}`],
     ['strategy=ThreadPoolExecutor.map&workers=0', 'workers', `CPython refuses it: ThreadPoolExecutor(max_workers=0) raises ValueError: max_workers must be greater than 0. ${workers}`],
     ['strategy=Pool.imap&chunksize=0', 'chunksize', `CPython refuses it: pool.imap(…, chunksize=0) raises ValueError: Chunksize must be 1+, not 0. ${chunksize}`],
-    ['strategy=ProcessPoolExecutor.map&chunksize=0', 'chunksize', `CPython refuses it: ProcessPoolExecutor.map(…, chunksize=0) raises ValueError: chunksize must be >= 1.. ${chunksize}`],
+    ['strategy=ProcessPoolExecutor.map&chunksize=0', 'chunksize', `CPython refuses it: ProcessPoolExecutor.map(…, chunksize=0) raises ValueError: chunksize must be >= 1. ${chunksize}`],
     // Where CPython accepts what the page cannot run, it says what CPython would do.
     ['strategy=Pool.map&workers=17', 'workers', `CPython would start 17 processes; the page runs at most 16 workers at once (its pool of Web Workers). ${workers}`],
     ['strategy=ThreadPoolExecutor.map&workers=32', 'workers', `CPython would start up to 32 threads (one per submitted item while none is idle); the page runs at most 16 workers at once (its pool of Web Workers). ${workers}`],

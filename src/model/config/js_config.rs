@@ -2,7 +2,7 @@
 
 use super::inputs::Inputs;
 use super::invalid::Invalid;
-use super::settings::what_cpython_does;
+use super::settings::{after_cpython_words, what_cpython_does};
 use super::value::{js_number_name, quote, shorten};
 use crate::model::field::{Field, FieldKind};
 use crate::model::strategy::Strategy;
@@ -46,7 +46,7 @@ impl Inputs {
                         let whole = n.is_finite() && n.fract() == 0.0;
                         match strategy.filter(|_| whole) {
                             Some(strategy) => match what_cpython_does(strategy, field, n as i64) {
-                                Some(cpython) => format!("{cpython}. {message}"),
+                                Some(cpython) => after_cpython_words(&cpython, &message),
                                 None => message,
                             },
                             None => message,

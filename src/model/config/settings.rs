@@ -62,7 +62,7 @@ impl Reader<'_> {
         parse(text)
             .map_err(|message| {
                 let message = match &cpython {
-                    Some(cpython) => format!("{cpython}. {message}"),
+                    Some(cpython) => after_cpython_words(cpython, &message),
                     None => message,
                 };
                 self.invalid.add(field.key(), message);
@@ -89,6 +89,12 @@ impl Reader<'_> {
     fn flag(&mut self, field: Field) -> Option<bool> {
         self.read(field, |text| field.parse_flag(text))
     }
+}
+
+/// The page's own message after CPython's words, as one sentence each (CPython's own text may
+/// end with a full stop: `chunksize must be >= 1.`).
+pub(super) fn after_cpython_words(cpython: &str, message: &str) -> String {
+    format!("{}. {message}", cpython.trim_end_matches('.'))
 }
 
 /// What CPython does with a worker count or chunk size the page does not run: in CPython's
@@ -332,7 +338,7 @@ mod tests {
         ));
         assert_eq!(
             message("strategy=ProcessPoolExecutor.map&chunksize=0", "chunksize"),
-            format!("CPython refuses it: ProcessPoolExecutor.map(…, chunksize=0) raises ValueError: chunksize must be >= 1.. {chunksize}")
+            format!("CPython refuses it: ProcessPoolExecutor.map(…, chunksize=0) raises ValueError: chunksize must be >= 1. {chunksize}")
         );
     }
 
