@@ -69,6 +69,7 @@ pub mod process_task;
 pub mod program;
 pub mod python_script;
 pub mod record;
+pub mod recorded;
 pub mod result_handler;
 pub mod run_control;
 pub mod sentences;
