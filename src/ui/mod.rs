@@ -11,6 +11,7 @@ mod figures;
 mod gather_strip;
 mod lanes;
 mod queue_depth;
+mod recorded;
 mod requests;
 mod run_status;
 mod split_strip;
