@@ -105,15 +105,15 @@ pub fn ComparePanel(props: &ComparePanelProps) -> Html {
         let origin = props.recorded.as_ref().map(|recorded| {
             let processors = count(trace.cpu_count, "logical processor");
             if Rc::ptr_eq(recorded, trace) {
-                html! { <span class="recorded-badge" data-cpu-count={trace.cpu_count.to_string()}>{ format!("RECORDED on {processors}") }</span> }
+                html! { <><span class="recorded-badge" data-cpu-count={trace.cpu_count.to_string()}>{ format!("RECORDED on {processors}") }</span>{ " " }</> }
             } else {
-                html! { <span class="live-badge" data-cpu-count={trace.cpu_count.to_string()}>{ format!("live on this machine, {processors}") }</span> }
+                html! { <><span class="live-badge" data-cpu-count={trace.cpu_count.to_string()}>{ format!("live on this machine, {processors}") }</span>{ " " }</> }
             }
         });
         html! {
             <article class="pinned-run" data-index={index.to_string()} data-wall-ms={trace.wall_ms.to_string()}>
                 <h3>
-                    { for origin }{ " " }
+                    { for origin }
                     { format!("Run {}: {}", index + 1, run_heading(trace)) }
                     { " " }<a class="pinned-link" href={format!("?{}", trace.config.to_query())}>{ "link" }</a>
                 </h3>

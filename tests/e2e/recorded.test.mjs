@@ -94,6 +94,9 @@ test('a recording in a file beside the page is shown first, labelled, then compa
   assert.equal(runs[1].live, `live on this machine, ${processors} logical processor${processors === 1 ? '' : 's'}`);
   assert.notEqual(runs[1].wall, recording.wall_ms, 'the live run is a run of its own');
   assert.match(await page.textContent('.compare-diff'), /^vs run 1: the same settings; wall time /);
+  const headings = await page.$$eval('.pinned-run h3', (hs) => hs.map((h) => h.textContent));
+  assert.match(headings[0], /^RECORDED on 24 logical processors Run 1: Pool\.map on 2 workers: 24 items in 8 chunks of 3 link$/);
+  assert.match(headings[1], /^live on this machine, \d+ logical processors? Run 2: Pool\.map on 2 workers/);
   assert.equal(await page.getAttribute('#recorded', 'data-showing'), 'false', 'the live run is shown now');
   assert.equal(await page.locator('#recorded-tag').count(), 0, 'the live run is not labelled as recorded');
   assert.match(await page.textContent('.recorded-compared'), /the recording and your live run, pinned/);
