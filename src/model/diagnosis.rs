@@ -38,7 +38,6 @@
 
 use crate::model::compare::changes_phrase;
 use crate::model::field::Field;
-use crate::model::machine::cpu_count;
 use crate::model::record::ChunkRecord;
 use crate::model::strategy::{HandOutRule, WorkerCount};
 use crate::model::trace::Trace;
@@ -180,13 +179,14 @@ impl Trace {
         }
     }
 
-    /// The verdict on this run: the account, the lower bound, and what to change, on this
-    /// machine (its processor count bounds the workers suggested). Computed once: the runtime
+    /// The verdict on this run: the account, the lower bound, and what to change, on the
+    /// machine that ran it (its processor count, `cpu_count`, bounds the workers suggested;
+    /// a recording keeps the verdict of the machine it was recorded on). Computed once: the runtime
     /// computes it with the figures, on the worker that built the trace.
     pub fn verdict(&self) -> &Verdict {
         self.derived
             .verdict
-            .get_or_init(|| self.verdict_on(cpu_count()))
+            .get_or_init(|| self.verdict_on(self.cpu_count))
     }
 
     /// The verdict on this run on a machine of `processors` logical processors.

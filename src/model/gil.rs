@@ -9,12 +9,12 @@
 //! earlier than the release that let its holder in, read under the same lock), even where the
 //! threads' clocks disagree by a few microseconds.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 /// One hold of the GIL: a worker asked for it, got it, and released it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct GilSlice {
     /// The worker (lane) whose thread held it.
     pub worker: usize,

@@ -77,6 +77,7 @@ pub mod python_script;
 pub mod race;
 pub mod raising;
 pub mod record;
+pub mod recorded;
 pub mod result_handler;
 pub mod run_control;
 pub mod sentences;

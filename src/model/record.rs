@@ -6,10 +6,10 @@
 
 use crate::model::errors::TaskError;
 use crate::model::gil::GilSlice;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One chunk as it really ran: which worker took it and when.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChunkRecord {
     /// Position of the chunk in input order.
     pub index: usize,
@@ -31,11 +31,11 @@ pub struct ChunkRecord {
     /// Of that span, the time spent waiting for the GIL (thread strategies with the GIL on), ms.
     pub gil_wait_ms: f64,
     /// Why the task failed (fetch strategies: HTTP status, network error, timeout …), if it did.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<TaskError>,
     /// Whether the run was stopped while this task ran: it ended part-way at `end_ms`, and its
     /// results never reached the caller.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stopped: bool,
     /// Where the time went when a separate process ran the chunk (process strategies).
     #[serde(flatten)]
@@ -45,7 +45,7 @@ pub struct ChunkRecord {
 /// A chunk's time on a process pool, as measured on both sides of the message: how long it
 /// waited in the parent's queue, crossed over (pickling and the message, both ways) and
 /// computed. `start_ms..end_ms` spans the crossing and the computing.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ProcessChunkTimes {
     /// From the call (every chunk queued) until a process was free to take it, ms.
     pub queue_ms: f64,
@@ -59,7 +59,7 @@ pub struct ProcessChunkTimes {
 
 /// The processes a process run used: how long each took to start, and whether this run
 /// started it or reused it from an earlier run (a `with Pool()` block reused across maps).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProcessStartup {
     /// Per process (lane): from `new Worker` until its module was instantiated and it said
     /// it was ready, ms (`None` if it was not ready when the run ended).
@@ -76,7 +76,7 @@ impl ChunkRecord {
 }
 
 /// The depth of a task queue at one moment.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DepthSample {
     /// When, ms since the run started.
     pub t_ms: f64,

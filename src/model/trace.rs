@@ -14,7 +14,7 @@ use crate::model::strategy::Strategy;
 use crate::model::verdict::Verdict;
 use crate::model::workload::WorkloadKind;
 use serde::ser::SerializeStruct;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use std::sync::OnceLock;
 
 /// The results of a run are listed in full up to this many items; above, only the checksum.
@@ -89,6 +89,12 @@ pub struct Trace {
     pub stopped: bool,
     /// The processes of a process run (process strategies only; set by the runtime).
     pub processes: Option<ProcessStartup>,
+    /// The logical processors of the machine that ran it (CPython's `os.cpu_count()`; in a
+    /// browser, `navigator.hardwareConcurrency`), so that a recorded run says where it ran.
+    pub cpu_count: usize,
+    /// When and in which browser the page recorded the run (set by the page; `None` in
+    /// native runs).
+    pub recorded_on: Option<RecordedOn>,
     /// Figures that follow from the rest, computed once (not part of the JSON).
     pub derived: Derived,
 }
@@ -148,6 +154,8 @@ impl Trace {
             baseline: None,
             stopped,
             processes: None,
+            cpu_count: crate::model::machine::cpu_count(),
+            recorded_on: None,
             derived: Derived::default(),
         }
     }
@@ -208,7 +216,7 @@ impl Serialize for Trace {
                 config.workload.seed,
             ),
         };
-        let mut out = serializer.serialize_struct("Trace", 30)?;
+        let mut out = serializer.serialize_struct("Trace", 32)?;
         out.serialize_field("strategy", self.strategy().name())?;
         out.serialize_field("workers", &self.workers)?;
         out.serialize_field("chunksize", &self.chunksize)?;
@@ -248,6 +256,11 @@ impl Serialize for Trace {
             None => out.skip_field("processes")?,
         }
         out.serialize_field("verdict", self.verdict())?;
+        out.serialize_field("cpu_count", &self.cpu_count)?;
+        match &self.recorded_on {
+            Some(recorded_on) => out.serialize_field("recorded_on", recorded_on)?,
+            None => out.skip_field("recorded_on")?,
+        }
         out.end()
     }
 }
@@ -296,8 +309,17 @@ impl PartialEq for Derived {
     }
 }
 
+/// When and where a run was recorded, as the page saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedOn {
+    /// When the run finished, as an ISO 8601 date and time in UTC.
+    pub date: String,
+    /// The browser, by name and major version (`Chrome 131`).
+    pub browser: String,
+}
+
 /// Where a run's 1-worker baseline came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BaselineSource {
     /// Measured right after this run.

@@ -46,7 +46,8 @@ pub async fn run_and_show(
     })
     .await
     {
-        Ok(trace) => {
+        Ok(mut trace) => {
+            trace.recorded_on = crate::ui::recorded::recorded_now();
             // The trace was built in the task that received the outcome; the page draws it
             // in a task of its own, so that no single task does both (a million tasks).
             yew::platform::time::sleep(std::time::Duration::ZERO).await;
@@ -89,8 +90,11 @@ fn show_in_url(query: &str) {
         return;
     };
     let path = window.location().pathname().unwrap_or_default();
+    // A recording the page was opened on stays named (see `ui::recorded`).
+    let search = window.location().search().unwrap_or_default();
+    let recording = crate::model::recorded::recording_params(&search);
     if let Ok(history) = window.history() {
-        let url = format!("{path}?{query}");
+        let url = format!("{path}?{query}{recording}");
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
     }
 }
@@ -99,6 +103,7 @@ fn show_in_url(query: &str) {
 #[function_component]
 pub fn App() -> Html {
     let state = use_reducer(|| AppState::new(inputs_from_url()));
+    let recorded = use_state(|| None::<Rc<Trace>>);
 
     {
         let dispatch = state.dispatcher();
@@ -219,6 +224,9 @@ pub fn App() -> Html {
                 </p>
             </header>
             <PoolBanner pool={state.pool.clone()} />
+            <crate::ui::recorded::Recording current={state.trace.clone().filter(|_| state.running.is_none())}
+                recorded={recorded.clone()} dispatch={state.dispatcher()} can_run={state.can_run()}
+                measure_baseline={state.measure_baseline} />
             <Controls
                 inputs={state.inputs.clone()}
                 validation={validation.clone()}
@@ -247,10 +255,17 @@ pub fn App() -> Html {
             if let Some(error) = &state.error {
                 <p class="run-error" role="alert">{ format!("The run failed: {error}") }</p>
             }
+            if let Some(current) = state.trace.clone().filter(|_| state.running.is_none()) {
+                <crate::ui::recorded::ShareRun trace={current} />
+            }
             <crate::ui::compare::ComparePanel current={state.trace.clone().filter(|_| state.running.is_none())}
-                pinned={state.pinned.clone()} ghost={state.ghost} on_action={on_edit.clone()} />
+                pinned={state.pinned.clone()} ghost={state.ghost} on_action={on_edit.clone()}
+                recorded={(*recorded).clone()} />
             if let Some(said) = state.prediction_outcome() {
                 <PredictionOutcome {said} />
+            }
+            if let Some(trace) = (*recorded).as_ref().filter(|r| state.trace.as_ref().is_some_and(|t| Rc::ptr_eq(r, t))) {
+                <crate::ui::recorded::RecordedTag trace={Rc::clone(trace)} />
             }
             if let Some(trace) = &state.trace {
                 <RunView trace={Rc::clone(trace)} pool={state.pool.clone()}

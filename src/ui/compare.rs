@@ -26,6 +26,10 @@ pub struct ComparePanelProps {
     pub ghost: Option<usize>,
     /// Called with Pin, Unpin and Ghost.
     pub on_action: Callback<Action>,
+    /// The author's recorded run, if the page was opened on one: labelled RECORDED where
+    /// it is pinned, and the other runs live.
+    #[prop_or_default]
+    pub recorded: Option<Rc<Trace>>,
 }
 
 /// The same runs are the same traces: compared by address.
@@ -42,6 +46,11 @@ impl PartialEq for ComparePanelProps {
                 .zip(&other.pinned)
                 .all(|(a, b)| same(a, b))
             && self.ghost == other.ghost
+            && match (&self.recorded, &other.recorded) {
+                (Some(a), Some(b)) => same(a, b),
+                (None, None) => true,
+                (Some(_), None) | (None, Some(_)) => false,
+            }
     }
 }
 
@@ -93,9 +102,18 @@ pub fn ComparePanel(props: &ComparePanelProps) -> Html {
         });
         let fetch = trace.strategy().is_fetch();
         let m = trace.metrics();
+        let origin = props.recorded.as_ref().map(|recorded| {
+            let processors = count(trace.cpu_count, "logical processor");
+            if Rc::ptr_eq(recorded, trace) {
+                html! { <><span class="recorded-badge" data-cpu-count={trace.cpu_count.to_string()}>{ format!("RECORDED on {processors}") }</span>{ " " }</> }
+            } else {
+                html! { <><span class="live-badge" data-cpu-count={trace.cpu_count.to_string()}>{ format!("live on this machine, {processors}") }</span>{ " " }</> }
+            }
+        });
         html! {
             <article class="pinned-run" data-index={index.to_string()} data-wall-ms={trace.wall_ms.to_string()}>
                 <h3>
+                    { for origin }
                     { format!("Run {}: {}", index + 1, run_heading(trace)) }
                     { " " }<a class="pinned-link" href={format!("?{}", trace.config.to_query())}>{ "link" }</a>
                 </h3>

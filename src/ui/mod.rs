@@ -14,6 +14,7 @@ mod predict;
 mod queue_depth;
 mod race;
 mod race_api;
+mod recorded;
 mod requests;
 mod run_status;
 mod split_strip;

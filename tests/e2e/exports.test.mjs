@@ -242,12 +242,17 @@ test('each download button saves its export of the run shown', async () => {
   checkChrome(chrome.bytes.toString('utf8'), run, 'Pool.map');
   const csv = await download('download-csv');
   assert.equal(csv.name, 'trace.csv');
-  assert.equal(csvRows(csv.bytes.toString('utf8')).length, run.chunks.length + 1);
+  checkCsv(csv.bytes.toString('utf8'), run);
   const svg = await download('download-svg');
   assert.equal(svg.name, 'lanes.svg');
   const svgText = svg.bytes.toString('utf8');
   assert.ok(svgText.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'));
   assert.equal(svgText.match(/class="box"/g).length, run.chunks.length);
+  const parsedSvg = await page.evaluate((text) => {
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    return { errors: doc.getElementsByTagName('parsererror').length, root: doc.documentElement.tagName, boxes: doc.querySelectorAll('rect.box').length };
+  }, svgText);
+  assert.deepEqual(parsedSvg, { errors: 0, root: 'svg', boxes: run.chunks.length }, 'the downloaded SVG parses');
   const png = await download('download-png');
   assert.equal(png.name, 'lanes.png');
   assert.deepEqual([...png.bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
@@ -255,8 +260,15 @@ test('each download button saves its export of the run shown', async () => {
   const height = png.bytes.readUInt32BE(20);
   assert.equal(width, 2400, 'the SVG drawn at twice its 1200 px');
   assert.ok(height > 200, `${height} px high`);
+  const decoded = await page.evaluate(async (base64) => {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const bitmap = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+    return [bitmap.width, bitmap.height];
+  }, png.bytes.toString('base64'));
+  assert.deepEqual(decoded, [width, height], 'the downloaded PNG decodes');
   const json = await download('download-trace');
-  assert.equal(JSON.parse(json.bytes.toString('utf8')).chunks.length, run.chunks.length);
+  const saved = JSON.parse(json.bytes.toString('utf8'));
+  assert.deepEqual(saved.chunks.map((c) => [c.index, c.worker, c.start_ms, c.end_ms]), run.chunks.map((c) => [c.index, c.worker, c.start_ms, c.end_ms]));
 
   await page.locator('#downloads').scrollIntoViewIfNeeded();
   await page.screenshot({ path: new URL('exports-buttons-1280.png', shots).pathname });

@@ -19,8 +19,10 @@ const types = {
 };
 
 /** Serves dist/ on 127.0.0.1 (a free port), under `prefix` (a static host's sub-path);
- * `isolated` adds COOP/COEP (and CORP) as Trunk.toml does. */
-export async function serve({ isolated = true, prefix = '/' } = {}) {
+ * `isolated` adds COOP/COEP (and CORP) as Trunk.toml does. A host without the headers serves
+ * the page's coi-serviceworker (which isolates a top-level page) only when `coi` is set;
+ * otherwise an empty script in its place, to test what a page that is not isolated does. */
+export async function serve({ isolated = true, prefix = '/', coi = false } = {}) {
   const server = createServer(async (req, res) => {
     const requested = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const path = normalize(`/${requested.startsWith(prefix) ? requested.slice(prefix.length) : '\0'}`);
@@ -34,7 +36,8 @@ export async function serve({ isolated = true, prefix = '/' } = {}) {
         headers['Cross-Origin-Resource-Policy'] = 'cross-origin';
       }
       res.writeHead(200, headers);
-      res.end(await readFile(file));
+      const withoutWorker = !isolated && !coi && file.endsWith('/coi-serviceworker.js');
+      res.end(withoutWorker ? '// this host ships no coi-serviceworker\n' : await readFile(file));
     } catch {
       res.writeHead(404, { 'Content-Type': 'text/plain' });
       res.end('not found');
