@@ -251,10 +251,11 @@ pub fn isolation_summary() -> (Vec<&'static str>, Vec<&'static str>) {
     (names(here), names(elsewhere))
 }
 
-/// The frame's height for an embed showing `controls` controls: the run's views (split,
-/// lanes, gather, figures) take about 760 px at a column's width; each row of controls more.
+/// The frame's height for an embed showing `controls` controls: Run and the run's views
+/// (split, lanes, queue, gather, figures) take about 1,000 px at a column's width; each row
+/// of controls more (a narrower frame scrolls inside).
 pub fn embed_height(controls: usize) -> u32 {
-    const VIEWS: u32 = 760;
+    const VIEWS: u32 = 1000;
     const ROW: u32 = 80;
     const PER_ROW: usize = 3;
     VIEWS + ROW * controls.div_ceil(PER_ROW) as u32
@@ -304,15 +305,19 @@ pub enum HostRequest {
     Run,
     /// `{ type: 'cancel', id }`: stop the run in progress.
     Cancel,
+    /// `{ type: 'export', id, format }`: the text of an export (`chrome`, `csv`, `svg`) of the
+    /// last trace a `run` request replied with.
+    Export,
 }
 
 impl HostRequest {
     /// Every request, with its `type`.
-    pub const ALL: [(HostRequest, &'static str); 4] = [
+    pub const ALL: [(HostRequest, &'static str); 5] = [
         (HostRequest::Ready, "ready"),
         (HostRequest::SetConfig, "set-config"),
         (HostRequest::Run, "run"),
         (HostRequest::Cancel, "cancel"),
+        (HostRequest::Export, "export"),
     ];
 
     /// The request a message's `type` names, or why it names none.
@@ -494,6 +499,7 @@ mod tests {
             HostRequest::parse(Some("set-config")),
             Ok(HostRequest::SetConfig)
         );
+        assert_eq!(HostRequest::parse(Some("export")), Ok(HostRequest::Export));
         let unknown = HostRequest::parse(Some("launch")).unwrap_err();
         assert!(
             unknown.contains("'launch'") && unknown.contains("'cancel'"),

@@ -12,12 +12,15 @@
 
 use crate::model::config::quote;
 use crate::model::embed::{HostRequest, HostRule, MAX_ID_CHARS};
+use crate::model::export_formats::ExportFormat;
+use crate::model::trace::Trace;
 use crate::runtime::pool::describe;
 use crate::runtime::session;
 use crate::ui::api::{plain_trace, read_config, ready, run_options, run_read_config, what_it_is};
 use crate::ui::app::Dispatcher;
+use crate::ui::downloads::{export_parts, LONGEST_STRING_BYTES};
 use js_sys::{Object, Reflect};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
@@ -28,6 +31,37 @@ const SOURCE: &str = "parallel-playground";
 
 /// How often a run's progress is read and sent.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
+
+thread_local! {
+    /// The last trace a `run` request replied with: what `export` writes.
+    static LAST_TRACE: RefCell<Option<Rc<Trace>>> = const { RefCell::new(None) };
+}
+
+/// The text of the last run's trace in the format a message names, or why there is none.
+fn export_last(format: &JsValue) -> Result<JsValue, String> {
+    let format = match format.as_string() {
+        Some(name) => ExportFormat::parse(&name)?,
+        None => {
+            return Err(format!(
+                "an export needs a string 'format', not {}: {}",
+                what_it_is(format),
+                ExportFormat::parse("").unwrap_err()
+            ))
+        }
+    };
+    let trace = LAST_TRACE
+        .with(|last| last.borrow().clone())
+        .ok_or_else(|| "there is no trace to export yet: send a 'run' request first".to_owned())?;
+    export_parts(&trace, format, LONGEST_STRING_BYTES)
+        .map(|parts| JsValue::from(parts.join("")))
+        .ok_or_else(|| {
+            format!(
+                "the {} export of this trace is longer than {} MB, more than a message holds: save it with the playground's download button",
+                format.name(),
+                LONGEST_STRING_BYTES / 1_000_000
+            )
+        })
+}
 
 /// Where replies go: the parent window, at the origin that sent the request.
 #[derive(Clone)]
@@ -183,6 +217,10 @@ fn on_message(
             Err(invalid) => reply.error(&id, &invalid.to_string()),
         },
         HostRequest::Cancel => reply.result(&id, session::stop().into()),
+        HostRequest::Export => match export_last(&field("format")) {
+            Ok(text) => reply.result(&id, text),
+            Err(message) => reply.error(&id, &message),
+        },
         HostRequest::Run => {
             let inputs = read_config(&field("config"));
             let options = run_options(&field("options"));
@@ -199,6 +237,9 @@ fn on_message(
                 }
                 let outcome = run_read_config(dispatch, inputs, options).await;
                 running.set(false);
+                if let Ok(trace) = &outcome {
+                    LAST_TRACE.with(|last| last.replace(Some(Rc::clone(trace))));
+                }
                 match outcome.and_then(|trace| plain_trace(&trace)) {
                     Ok(trace) => reply.result(&id, trace),
                     Err(message) => reply.error(&id, &message),

@@ -172,19 +172,19 @@ pub fn Share(props: &ShareProps) -> Html {
                     { for strategy.map(Strategy::fields).unwrap_or_default().iter().map(|&field| toggle(Some(field))) }
                 </fieldset>
                 <label for="embed-snippet">{ "Paste this into your page:" }</label>
-                <textarea id="embed-snippet" readonly=true rows="6" autofocus=true
+                <textarea id="embed-snippet" readonly=true rows="6"
                     value={snippet.clone().unwrap_or_default()} />
                 <p><CopyButton id="copy-snippet" label="Copy the snippet" text={snippet} /></p>
                 if let Some(this_setup) = this_setup {
                     <p class="embed-this-setup">{ this_setup }</p>
                 }
                 <p class="embed-isolation">
-                    { "Threads need your page to be cross-origin isolated (served with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp). On a page that is not, these still run: " }
-                    <span class="runs-anywhere">{ runs_anywhere.join(", ") }</span>
-                    { "; these offer to open a new tab: " }
-                    <span class="needs-threads">{ needs_threads.join(", ") }</span>
-                    { "." }
+                    { "Threads need your page to be cross-origin isolated (served with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp). On a page that is not:" }
                 </p>
+                <ul class="embed-isolation">
+                    <li>{ "these still run: " }<span class="runs-anywhere">{ runs_anywhere.join(", ") }</span></li>
+                    <li>{ "these offer to open the setup in a new tab: " }<span class="needs-threads">{ needs_threads.join(", ") }</span></li>
+                </ul>
                 <form method="dialog"><button id="close-embed">{ "Close" }</button></form>
             </dialog>
         </div>

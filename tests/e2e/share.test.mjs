@@ -276,6 +276,13 @@ test('postMessage: a host page runs, follows progress, gets the trace, stops; ba
     assert.equal(final.value.workers, 2);
     assert.ok(final.value.metrics.wall_ms > 0);
     assert.equal(await frame.getAttribute('.run', 'data-strategy'), 'Pool.map', 'the run is shown in the embed');
+    await page.evaluate(() => window.send({ type: 'export', id: 'chrome-1', format: 'chrome' }));
+    const [chrome] = await replies(page, 'chrome-1');
+    assert.equal(chrome.type, 'result');
+    const events = JSON.parse(chrome.value).traceEvents.filter((e) => e.ph === 'X');
+    assert.ok(events.length >= 24, `a complete event per task: ${events.length}`);
+    await page.evaluate(() => window.send({ type: 'export', id: 'svg-1', format: 'svg' }));
+    assert.match((await replies(page, 'svg-1'))[0].value, /^<svg[\s\S]*<\/svg>\s*$/);
 
     // Stop: the run's one final reply is its trace so far, marked stopped.
     await page.evaluate((config) => window.send({ type: 'run', id: 'run-2', config: { ...config, items: 400 }, options: { baseline: false } }), config);
@@ -298,6 +305,8 @@ test('postMessage: a host page runs, follows progress, gets the trace, stops; ba
       [{ type: 'run', id: 'b3', config: { workers: 'many' } }, 'b3', /workers/],
       [{ type: 'run', id: 'b4', config: [1] }, 'b4', /Array/],
       [{ type: 'set-config', id: 'b5', config: { strategy: 'Pool.mapp' } }, 'b5', /Pool\.mapp/],
+      [{ type: 'export', id: 'b6', format: 'pdf' }, 'b6', /pdf/],
+      [{ type: 'export', id: 'b7' }, 'b7', /needs a string 'format'/],
     ];
     for (const [message, id, pattern] of bad) {
       const before = await page.evaluate(() => window.received.length);
