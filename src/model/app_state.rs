@@ -203,10 +203,7 @@ impl AppState {
     /// offers to open the same setup where it can run. `None` when it can run here.
     pub fn threads_refused(&self) -> Option<Strategy> {
         let strategy = Strategy::from_name(&self.inputs.strategy)?;
-        let needs_threads = match strategy.rule().runner {
-            Runner::Tasks | Runner::Rayon => true,
-            Runner::Processes | Runner::EventLoop => false,
-        };
+        let needs_threads = crate::model::embed::needs_isolation(strategy);
         (needs_threads && matches!(self.pool, PoolStatus::Unavailable(_))).then_some(strategy)
     }
 

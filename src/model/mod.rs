@@ -38,6 +38,7 @@
 //!   pickling, runner, settings and the CPython source it mirrors, in one row.
 //! - [`tasks`]: the run a task strategy's workers do ([`tasks::TaskRun`]).
 //! - [`task_outcome`]: what a task run's workers hand back, and the trace made of it.
+//! - [`embed`]: the embed mode's parameters, the iframe snippet, the host page's requests.
 //! - [`words`]: how counts and times are written (plurals, digit grouping, µs or ms).
 //! - [`workload`]: the function every task applies and its CPU cost.
 //! - [`record`]: what a run recorded, as every strategy records it (tasks, queue depth).
@@ -53,6 +54,7 @@ pub mod app_state;
 pub mod compare;
 pub mod config;
 pub mod diagnosis;
+pub mod embed;
 pub mod errors;
 pub mod export;
 pub mod export_formats;

@@ -24,6 +24,9 @@
 //!   text is written in parts of 8 MB handed to JS as they fill (the wasm memory never holds
 //!   it whole); one longer than a browser's longest string (500 MB here) is refused, with
 //!   the page's download buttons named, which save any size.
+//!
+//! A host page embedding the playground reaches the same runs through `postMessage`
+//! (`host_messages`), which calls the functions here.
 
 use crate::model::config::{not_a_config_message, quote, ConfigValue, Inputs, Invalid};
 use crate::model::export::{pick, PER_TASK_FIELDS};
@@ -242,7 +245,7 @@ pub(crate) fn read_config(config: &JsValue) -> Result<Inputs, Invalid> {
 
 /// The run options a JS caller gave: `{ baseline: false }` skips the 1-worker baseline. A
 /// getter that throws counts as not given.
-fn run_options(options: &JsValue) -> RunOptions {
+pub(crate) fn run_options(options: &JsValue) -> RunOptions {
     let baseline = if options.is_object() {
         Reflect::get(options, &"baseline".into()).unwrap_or(JsValue::UNDEFINED)
     } else {
@@ -253,23 +256,43 @@ fn run_options(options: &JsValue) -> RunOptions {
     }
 }
 
+/// Runs a config read from JS (by `playground.run` or a host page's message): the controls
+/// show it, then the run is shown on the page; its trace, or why it did not run.
+pub(crate) async fn run_read_config(
+    dispatch: Dispatcher,
+    inputs: Result<Inputs, Invalid>,
+    options: RunOptions,
+) -> Result<Rc<Trace>, String> {
+    let inputs = inputs.map_err(|i| i.to_string())?;
+    let run_config = inputs.validate().map_err(|i| i.to_string())?;
+    dispatch.dispatch(crate::model::app_state::Action::Load(inputs));
+    run_and_show(dispatch, run_config, options).await
+}
+
 fn run(dispatch: Dispatcher, config: JsValue, options: JsValue) -> Promise {
     // Read now, as the call happens: later changes to the object do not change this run.
     let inputs = read_config(&config);
     let options = run_options(&options);
     future_to_promise(async move {
         let reject = |message: String| JsValue::from(js_sys::Error::new(&message));
-        let inputs = inputs.map_err(|i| reject(i.to_string()))?;
-        let run_config = inputs.validate().map_err(|i| reject(i.to_string()))?;
-        dispatch.dispatch(crate::model::app_state::Action::Load(inputs));
-        let trace = run_and_show(dispatch, run_config, options)
+        let trace = run_read_config(dispatch, inputs, options)
             .await
             .map_err(reject)?;
         export(&trace).map_err(reject)
     })
 }
 
-fn ready() -> Promise {
+/// A trace as a plain object (every field, and its `metrics`), for a message to a host page.
+pub(crate) fn plain_trace(trace: &Trace) -> Result<JsValue, String> {
+    let object = picked(trace, &|_| true)?;
+    let metrics = serde_json::to_string(&trace.metrics()).map_err(|e| e.to_string())?;
+    let metrics = js_sys::JSON::parse(&metrics).map_err(|e| describe(&e))?;
+    Reflect::set(&object, &"metrics".into(), &metrics).map_err(|e| describe(&e))?;
+    Ok(object)
+}
+
+/// `playground.ready()`: the pool's size once started, or why it cannot start.
+pub(crate) fn ready() -> Promise {
     future_to_promise(async {
         let info = crate::runtime::pool::ready()
             .await

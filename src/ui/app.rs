@@ -1,11 +1,14 @@
-//! The page: controls on top, then the run drawn from its trace.
+//! The page: controls on top, then the run drawn from its trace. With `embed=1` in its URL,
+//! the compact page for a tutorial: the controls its author exposed, Run, the run, and a link
+//! to the full page.
 
 use crate::model::app_state::{Action, AppState, PoolStatus};
 use crate::model::config::{Inputs, RunConfig};
+use crate::model::embed::EmbedOptions;
 use crate::model::prediction::Guess;
 use crate::model::race::{Race, DEFAULT_ROUNDS};
 use crate::model::sentences::{run_heading, stopped_summary};
-use crate::model::strategy::Runner;
+use crate::model::strategy::{Runner, Strategy};
 use crate::model::trace::Trace;
 use crate::runtime::session::RunOptions;
 use crate::runtime::{pool, session};
@@ -77,11 +80,14 @@ fn stop_on_escape() {
     listener.forget();
 }
 
-fn inputs_from_url() -> Inputs {
-    let query = web_sys::window()
+fn page_query() -> String {
+    web_sys::window()
         .and_then(|w| w.location().search().ok())
-        .unwrap_or_default();
-    Inputs::from_query(&query)
+        .unwrap_or_default()
+}
+
+fn inputs_from_url() -> Inputs {
+    Inputs::from_query(&page_query())
 }
 
 /// Keeps the address bar in step with valid controls, so a copied link reproduces the setup.
@@ -104,11 +110,14 @@ fn show_in_url(query: &str) {
 pub fn App() -> Html {
     let state = use_reducer(|| AppState::new(inputs_from_url()));
     let recorded = use_state(|| None::<Rc<Trace>>);
+    let embed = use_memo((), |_| EmbedOptions::from_query(&page_query()));
 
     {
         let dispatch = state.dispatcher();
+        let host = embed.host.clone();
         use_effect_with((), move |_| {
             api::install(dispatch.clone());
+            crate::ui::host_messages::install(dispatch.clone(), host);
             stop_on_escape();
             spawn_local(async move {
                 match pool::ready().await {
@@ -124,7 +133,11 @@ pub fn App() -> Html {
 
     let validation = state.validation();
     {
-        let query = validation.as_ref().ok().map(RunConfig::to_query);
+        // The embed parameters stay in the address, after the settings.
+        let query = validation
+            .as_ref()
+            .ok()
+            .map(|config| format!("{}{}", config.to_query(), embed.query_suffix()));
         use_effect_with(query, |query| {
             if let Some(query) = query {
                 show_in_url(query);
@@ -214,8 +227,72 @@ pub fn App() -> Html {
         None => Html::default(),
     };
 
+    if embed.embed {
+        let strategy = Strategy::from_name(&state.inputs.strategy);
+        let problems = embed.problems.iter().cloned().chain(
+            strategy
+                .map(|s| embed.unread_controls(s))
+                .unwrap_or_default(),
+        );
+        let full = validation
+            .as_ref()
+            .ok()
+            .map(|config| format!("{}?{}", crate::ui::controls::page_site(), config.to_query()));
+        return html! {
+            <main class="embed">
+                <p class="embed-bar">
+                    <strong class="embed-title">{ state.inputs.strategy.clone() }</strong>
+                    if let Some(full) = full {
+                        <a class="open-in-full" href={full} target="_blank" rel="noopener">
+                            { "Open in full" }<span class="visually-hidden">{ " (opens a new tab)" }</span>{ " ↗" }
+                        </a>
+                    }
+                </p>
+                { for problems.map(|problem| html! {
+                    <p class="embed-problem" role="alert">{ problem }</p>
+                }) }
+                <PoolBanner pool={state.pool.clone()} />
+                <Controls
+                    inputs={state.inputs.clone()}
+                    validation={validation.clone()}
+                    can_run={state.can_run()}
+                    running={state.running}
+                    on_edit={on_edit.clone()}
+                    {on_run}
+                    {status}
+                    measure_baseline={state.measure_baseline}
+                    embed={Some(embed.controls.clone())}
+                />
+                if let Some(strategy) = state.threads_refused() {
+                    <crate::ui::threads_elsewhere::ThreadsElsewhere {strategy}
+                        query={validation.as_ref().ok().map(RunConfig::to_query)} />
+                }
+                if let Some(error) = &state.error {
+                    <p class="run-error" role="alert">{ format!("The run failed: {error}") }</p>
+                }
+                <crate::ui::recorded::Recording current={state.trace.clone().filter(|_| state.running.is_none())}
+                    recorded={recorded.clone()} dispatch={state.dispatcher()} can_run={state.can_run()}
+                    measure_baseline={state.measure_baseline} />
+                <crate::ui::compare::ComparePanel current={state.trace.clone().filter(|_| state.running.is_none())}
+                    pinned={state.pinned.clone()} ghost={state.ghost} on_action={on_edit.clone()}
+                    recorded={(*recorded).clone()} />
+                if let Some(trace) = &state.trace {
+                    <RunView trace={Rc::clone(trace)} pool={state.pool.clone()}
+                        on_run_suggestion={on_run_suggestion}
+                        suggestion_check={(*suggestion_check).clone()}
+                        running={state.running.is_some()} />
+                }
+            </main>
+        };
+    }
+
     html! {
         <main>
+            if !embed.problems.is_empty() {
+                { for embed.problems.iter().map(|problem| html! {
+                    <p class="embed-problem" role="alert">{ problem.clone() }</p>
+                }) }
+            }
             <header>
                 <h1>{ "Parallel playground" }</h1>
                 <p class="lead">
@@ -238,6 +315,8 @@ pub fn App() -> Html {
                 measure_baseline={state.measure_baseline}
             />
             <PredictBox text={state.guess_text.clone()} on_edit={on_edit.clone()} />
+            <crate::ui::share::Share query={validation.as_ref().ok().map(RunConfig::to_query)}
+                strategy={Strategy::from_name(&state.inputs.strategy)} />
             if let Some(strategy) = state.threads_refused() {
                 <crate::ui::threads_elsewhere::ThreadsElsewhere {strategy}
                     query={validation.as_ref().ok().map(RunConfig::to_query)} />

@@ -6,6 +6,7 @@ use crate::model::config::{
     cost_from_slider, cost_slider_position, quote, shorten, Inputs, Invalid, RunConfig,
     COST_SLIDER_MAX,
 };
+use crate::model::embed::EmbedControls;
 use crate::model::field::{Field, FieldKind};
 use crate::model::program::program;
 use crate::model::raising::SLOW_FACTOR;
@@ -34,6 +35,10 @@ pub struct ControlsProps {
     pub status: Html,
     /// Whether a run also measures its workload on 1 worker when no measurement is stored.
     pub measure_baseline: bool,
+    /// In the embed mode, the controls its author exposed: the others are left out (unless
+    /// their value is refused, so that every message is seen), and so is the program.
+    #[prop_or_default]
+    pub embed: Option<EmbedControls>,
 }
 
 /// The settings form.
@@ -61,7 +66,23 @@ pub fn Controls(props: &ControlsProps) -> Html {
     let strategy = Strategy::from_name(&props.inputs.strategy);
     let mut families: Vec<Family> = Strategy::ALL.iter().map(|s| s.family()).collect();
     families.dedup();
-    let fields = strategy.map(Strategy::fields).unwrap_or_default();
+    let shown = |field: Field| {
+        props
+            .embed
+            .as_ref()
+            .is_none_or(|e| e.fields.contains(&field) || message(field.key()).is_some())
+    };
+    let show_strategy = props
+        .embed
+        .as_ref()
+        .is_none_or(|e| e.strategy || message("strategy").is_some());
+    let fields: Vec<Field> = strategy
+        .map(Strategy::fields)
+        .unwrap_or_default()
+        .iter()
+        .copied()
+        .filter(|&field| shown(field))
+        .collect();
     let refused = props.inputs.refused();
     let config = props.validation.as_ref().ok();
     let note = |field: Field| -> Option<String> {
@@ -99,6 +120,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
     };
     html! {
         <form class="controls" {onsubmit} novalidate=true>
+            if show_strategy {
             <div class="field field-strategy">
                 <label for="strategy">{ "Strategy" }</label>
                 <select id="strategy" name="strategy" onchange={on_strategy}>
@@ -119,6 +141,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     <p class="field-error" role="alert" data-key="strategy">{ m }</p>
                 }
             </div>
+            }
             if !refused.is_empty() {
                 <RefusedSettings {refused} inputs={props.inputs.clone()} on_edit={props.on_edit.clone()} />
             }
@@ -132,7 +155,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                     on_edit={props.on_edit.clone()}
                 />
             }) }
-            if let Some(config) = config {
+            if let Some(config) = config.filter(|_| props.embed.is_none()) {
                 <pre class="python" id="python"><code>{ program(config, &page_site()) }</code></pre>
             }
             <div class="run-row">
@@ -142,7 +165,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 </button>
                 if props.running.is_some() {
                     { props.status.clone() }
-                } else if !strategy.is_some_and(Strategy::is_fetch) {
+                } else if !strategy.is_some_and(Strategy::is_fetch) && props.embed.is_none() {
                     <label class="baseline-choice">
                         <input type="checkbox" id="measure-baseline" checked={props.measure_baseline}
                             onchange={props.on_edit.reform(|event: Event| {

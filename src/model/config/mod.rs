@@ -29,7 +29,7 @@ pub use checks::{MAX_ESTIMATED_MS, MAX_FETCH_REQUESTS, MAX_THREADS};
 pub use inputs::Inputs;
 pub use invalid::Invalid;
 pub use js_config::{not_a_config_message, ConfigValue};
-pub use query::parse_query;
+pub use query::{encode_query_value, parse_query};
 pub use run_config::{FetchConfig, RunConfig};
 pub use value::{
     cost_from_slider, cost_slider_position, parse_urls, quote, shorten, COST_SLIDER_MAX,

@@ -33,7 +33,7 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Escapes what a query value cannot hold as is.
-pub(super) fn encode_query_value(value: &str) -> String {
+pub fn encode_query_value(value: &str) -> String {
     utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
