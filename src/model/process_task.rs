@@ -93,6 +93,8 @@ pub struct ProcessReply {
     pub compute_end_ms: f64,
     /// Why the task failed, if it did (a message the process could not read).
     pub error: Option<String>,
+    /// When the results were pickled and the process was free to read its next task, ms.
+    pub sent_ms: f64,
 }
 
 /// Runs one task message in a process: unpickles its arguments, computes each item with the
@@ -111,6 +113,7 @@ pub fn serve_task(
             compute_start_ms: at,
             compute_end_ms: at,
             error: Some(why),
+            sent_ms: at,
         }
     };
     let (workload, positions) = match decode_task(message) {
@@ -136,11 +139,13 @@ pub fn serve_task(
         })
         .collect();
     let compute_end_ms = now_ms();
+    let results = pickle::dumps_ints(&results);
     ProcessReply {
-        results: pickle::dumps_ints(&results),
+        results,
         compute_start_ms,
         compute_end_ms,
         error: None,
+        sent_ms: now_ms(),
     }
 }
 

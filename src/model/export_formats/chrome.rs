@@ -257,24 +257,24 @@ fn phase_events(threads: &Threads, chunk: &ChunkRecord) -> impl Iterator<Item = 
     })
 }
 
-/// Each process this run started, from the call until it was ready, on its worker's thread.
+/// Each process this run started (and each replacement of a dead one), from when it was
+/// asked for until it was ready, on its worker's thread.
 fn startup_events<'a>(trace: &'a Trace, threads: &'a Threads) -> impl Iterator<Item = Event> + 'a {
-    let started = trace
+    let spans = trace
         .processes
         .iter()
-        .flat_map(|p| p.started_by_run.iter().enumerate());
-    started.filter_map(move |(worker, &started)| {
-        let ready_ms = trace.worker_started_ms.get(worker).copied().unwrap_or(0.0);
-        (started && ready_ms > 0.0).then(|| {
-            complete(
-                "process start-up".to_owned(),
-                "process",
-                threads.worker(worker),
-                0.0,
-                ready_ms,
-                Args::Process { worker },
-            )
-        })
+        .flat_map(|p| p.spans(&trace.worker_started_ms, trace.wall_ms));
+    spans.map(move |startup| {
+        complete(
+            "process start-up".to_owned(),
+            "process",
+            threads.worker(startup.process),
+            startup.from_ms,
+            startup.to_ms,
+            Args::Process {
+                worker: startup.process,
+            },
+        )
     })
 }
 

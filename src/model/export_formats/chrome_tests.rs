@@ -341,10 +341,12 @@ pub(crate) fn process_trace() -> Trace {
     trace.processes = Some(ProcessStartup {
         startup_ms: vec![Some(3.0), Some(4.0)],
         started_by_run: vec![true, true],
+        replacements: Vec::new(),
     });
     for chunk in &mut trace.chunks {
         chunk.process = Some(ProcessChunkTimes {
             queue_ms: chunk.start_ms,
+            pipe_ms: 0.0,
             send_ms: 0.5,
             compute_ms: chunk.duration_ms() - 1.0,
             return_ms: 0.5,
