@@ -762,6 +762,7 @@ mod tests {
         cold.processes = Some(ProcessStartup {
             startup_ms: vec![Some(80.0), Some(80.0)],
             started_by_run: vec![true, true],
+            replacements: Vec::new(),
         });
         let verdict = cold.verdict_on(2);
         assert_eq!(verdict.dominant, Part::Startup);
@@ -776,6 +777,7 @@ mod tests {
         cold.processes = Some(ProcessStartup {
             startup_ms: vec![Some(80.0), Some(80.0)],
             started_by_run: vec![false, false],
+            replacements: Vec::new(),
         });
         assert_eq!(cold.verdict_on(2).suggested, None);
     }

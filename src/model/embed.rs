@@ -390,7 +390,7 @@ mod tests {
         let unread = EmbedOptions::from_query("embed=1&controls=requests");
         assert_eq!(
             unread.unread_controls(Strategy::PoolMap),
-            ["controls: Pool.map has no setting 'requests' (it reads workers, chunksize, items, workload, cost, shape, seed)"]
+            ["controls: Pool.map has no setting 'requests' (it reads workers, chunksize, items, workload, cost, shape, seed, raise_at, raise_cost)"]
         );
         assert!(unread.unread_controls(Strategy::AsyncioGather).is_empty());
     }

@@ -44,10 +44,20 @@ impl Trace {
         // A handful of distinct threads among up to a million chunks: no sort needed.
         let mut threads: Vec<usize> = Vec::new();
         let mut sweep = PeakSweep::new(&self.chunks, &self.arrived);
+        // On processes, a worker's busy time counts the stretch where its next chunk began
+        // while the results of the one before crossed back (see below) once.
+        let mut busy_until = vec![f64::NEG_INFINITY; self.workers];
         for chunk in &self.chunks {
             sweep.start(chunk.start_ms);
-            if let Some(busy) = busy_ms.get_mut(chunk.worker) {
-                *busy += chunk.duration_ms();
+            if let (Some(busy), Some(until)) = (
+                busy_ms.get_mut(chunk.worker),
+                busy_until.get_mut(chunk.worker),
+            ) {
+                *busy += match self.processes {
+                    Some(_) => (chunk.end_ms - chunk.start_ms.max(*until)).max(0.0),
+                    None => chunk.duration_ms(),
+                };
+                *until = until.max(chunk.end_ms);
             }
             sum_task_ms += chunk.duration_ms();
             transfer_ms += chunk.transfer_ms;
@@ -62,7 +72,13 @@ impl Trace {
             busy_ms,
             speedup: self.speedup(),
             threads_used: threads.len(),
-            peak_parallelism: sweep.peak(&self.chunks),
+            // A process reads its next chunk from its pipe while the results of the one
+            // before are still crossing to the parent: its two boxes overlap by that crossing,
+            // but a process runs one chunk at a time.
+            peak_parallelism: match self.processes {
+                Some(_) => sweep.peak(&self.chunks).min(threads.len()),
+                None => sweep.peak(&self.chunks),
+            },
             transfer_ms,
             gil_wait_ms,
             median_worker_start_ms: starts.get(starts.len() / 2).copied().unwrap_or_default(),
@@ -276,6 +292,33 @@ mod tests {
             [0.0, 7.0, 0.0]
         );
         assert_eq!(trace.waited_count(), 1);
+    }
+
+    #[test]
+    fn a_process_whose_next_chunk_starts_while_results_cross_back_runs_one_at_a_time() {
+        // Process 0 read chunk 1 at 2.0, while chunk 0's results reached the parent at 2.5.
+        let spans = [(0, 0, 0.0, 2.5), (0, 0, 2.0, 4.0), (1, 1, 0.0, 4.0)];
+        assert_eq!(
+            trace_of(&spans, &[0, 1, 2]).metrics().peak_parallelism,
+            3,
+            "three chunk spans overlap"
+        );
+        let mut on_processes = trace_of(&spans, &[0, 1, 2]);
+        on_processes.processes = Some(crate::model::record::ProcessStartup {
+            startup_ms: vec![None, None],
+            started_by_run: vec![false, false],
+            replacements: Vec::new(),
+        });
+        assert_eq!(
+            on_processes.metrics().peak_parallelism,
+            2,
+            "but only two processes"
+        );
+        assert_eq!(
+            on_processes.metrics().busy_ms,
+            [4.0, 4.0],
+            "process 0 was busy from 0 to 4, not 4.5 ms"
+        );
     }
 
     #[test]

@@ -92,6 +92,9 @@ pub(crate) struct TaskQueue {
     own: Vec<Option<Chunk>>,
     /// One task at a time: whether one is out and not yet back ([`TaskQueue::task_done`]).
     one_at_a_time: Option<bool>,
+    /// Tasks taken into a process's pipe ahead of time ([`TaskQueue::take_ahead`]) that no
+    /// process has started on yet: still in the call queue, and still queued.
+    in_pipes: usize,
 }
 
 impl TaskQueue {
@@ -103,6 +106,7 @@ impl TaskQueue {
             call_queue: None,
             own: Vec::new(),
             one_at_a_time: None,
+            in_pipes: 0,
         };
         match plan.hand_out {
             HandOut::Fifo { call_queue } => {
@@ -119,7 +123,7 @@ impl TaskQueue {
     /// Moves pending tasks into the call queue while it has room.
     fn refill(&mut self) {
         let room = self.call_queue.unwrap_or(usize::MAX);
-        while self.ready.len() < room {
+        while self.ready.len() + self.in_pipes < room {
             match self.pending.pop_front() {
                 Some(chunk) => self.ready.push_back(chunk),
                 None => break,
@@ -171,11 +175,38 @@ impl TaskQueue {
             .collect()
     }
 
+    /// The head of the shared queue, written into a process's pipe ahead of time (as
+    /// CPython's task handler writes tasks into the pipe before a worker reads them): it
+    /// stays queued, and in the call queue, until [`TaskQueue::pipe_read`].
+    pub(crate) fn take_ahead(&mut self) -> Option<Chunk> {
+        let chunk = self.ready.pop_front()?;
+        self.in_pipes += 1;
+        Some(chunk)
+    }
+
+    /// A process read a task from its pipe and started on it: the call queue has room again.
+    pub(crate) fn pipe_read(&mut self) {
+        self.in_pipes = self.in_pipes.saturating_sub(1);
+        self.refill();
+    }
+
+    /// A task written into the pipe of a process that died before reading it goes back to
+    /// the head of the queue (in CPython it never left the shared pipe).
+    pub(crate) fn put_back(&mut self, chunk: Chunk) {
+        self.in_pipes = self.in_pipes.saturating_sub(1);
+        self.ready.push_front(chunk);
+    }
+
+    /// Tasks not yet written to any process (in the queue or still pending).
+    pub(crate) fn unsent(&self) -> usize {
+        self.ready.len() + self.pending.len() + self.own.iter().flatten().count()
+    }
+
     /// The queue's depth now, at `t_ms`.
     pub(crate) fn depth(&self, t_ms: f64) -> DepthSample {
         DepthSample {
             t_ms,
-            queued: self.ready.len() + self.own.iter().flatten().count(),
+            queued: self.ready.len() + self.in_pipes + self.own.iter().flatten().count(),
             pending: self.pending.len(),
         }
     }

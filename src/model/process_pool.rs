@@ -10,15 +10,23 @@
 //! feeding one FIFO task queue; `ProcessPoolExecutor`'s call queue of `max_workers + 1`; a
 //! task of its own per `multiprocessing.Process`), the queue of [`crate::model::plan`]; its
 //! result handler is [`crate::model::result_handler`] (`map`, `imap`, `imap_unordered`
-//! release rules). An idle process is sent the next chunk; each chunk records its time in the
-//! queue, in transfer (pickling and the message, both ways) and in compute.
+//! release rules).
+//!
+//! CPython's task handler pickles tasks and writes them into the pipe ahead of time, so an
+//! idle worker just reads the next one. Here a process of a shared queue holds, besides the
+//! chunk it runs, one chunk written ahead into its pipe (taken in FIFO order), so that no
+//! round trip of messages stands between two chunks. Nothing is written ahead once fewer
+//! chunks are unsent than there are processes: a chunk bound to a busy process's pipe while
+//! another process is idle is a wait CPython's shared pipe would not have. Each chunk records
+//! its time in the queue, in its process's pipe, in transfer (pickling and the message, both
+//! ways) and in compute.
 
 use crate::model::errors::TaskError;
 use crate::model::pickle;
 use crate::model::plan::{Plan, TaskQueue};
 use crate::model::pool_map::Chunk;
 use crate::model::process_task::{encode_task, ProcessReply};
-use crate::model::record::{ChunkRecord, DepthSample, ProcessChunkTimes};
+use crate::model::record::{ChunkRecord, DepthSample, ProcessChunkTimes, ProcessReplacement};
 use crate::model::result_handler::ResultHandler;
 use crate::model::strategy::HandOut;
 use crate::model::task_outcome::TaskOutcome;
@@ -34,17 +42,36 @@ pub struct Dispatch {
     pub message: Vec<u8>,
 }
 
+/// A chunk written to a process, and when (ms since the run started).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Posted {
+    chunk: Chunk,
+    posted_ms: f64,
+}
+
 /// What a process of the run is doing, as the parent knows it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Slot {
-    /// Not ready yet (its module is loading).
+    /// Not ready yet (its module is loading; a replacement's too).
     Starting,
     /// Ready, with no task.
     Idle,
-    /// Running `chunk`, taken from the queue at `taken_ms`.
-    Busy { chunk: Chunk, taken_ms: f64 },
-    /// Died, or terminated by Stop.
+    /// Running `running`; `piped` waits in its pipe, written ahead.
+    Busy {
+        running: Posted,
+        piped: Option<Posted>,
+    },
+    /// Died while starting, or terminated by Stop.
     Gone,
+}
+
+/// What the runtime does when a process died ([`ProcessPoolRun::process_died`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AfterDeath {
+    /// Start a new process on the dead one's lane (a `Pool` keeps its number of workers).
+    pub replace: bool,
+    /// Busy processes to terminate, the run being over.
+    pub terminate: Vec<usize>,
 }
 
 /// The parent side of one process-pool run, driven by events: each method is called when
@@ -59,10 +86,15 @@ pub struct ProcessPoolRun {
     handler: ResultHandler,
     slots: Vec<Slot>,
     worker_started_ms: Vec<f64>,
+    /// Per process: when it was last free to read its pipe (ready, or its last results sent).
+    free_ms: Vec<f64>,
     records: Vec<ChunkRecord>,
     last_arrival_ms: f64,
     stopped: bool,
     failure: Option<String>,
+    replacements: Vec<ProcessReplacement>,
+    /// Chunks lost with a dead `Pool` process: their results never come.
+    lost: Vec<String>,
     /// One task at a time: the idle processes, longest idle first. They wait in turn on the
     /// task queue's read lock, so the next task goes to the one that has waited longest.
     waiting: VecDeque<usize>,
@@ -82,6 +114,7 @@ impl ProcessPoolRun {
                 .raising(plan.on_raise),
             slots: vec![Slot::Starting; plan.workers],
             worker_started_ms: vec![0.0; plan.workers],
+            free_ms: vec![0.0; plan.workers],
             records: Vec::with_capacity(plan.chunks.len()),
             queue,
             depth,
@@ -90,6 +123,8 @@ impl ProcessPoolRun {
             last_arrival_ms: 0.0,
             stopped: false,
             failure: None,
+            replacements: Vec::new(),
+            lost: Vec::new(),
             waiting: VecDeque::new(),
             cancelled: Vec::new(),
         }
@@ -101,72 +136,129 @@ impl ProcessPoolRun {
     }
 
     /// Process `process` is ready (its module instantiated) at `at_ms`: it gets the next
-    /// chunk, if there is one.
+    /// chunk, and one more written ahead into its pipe, if there are.
     pub fn process_ready(
         &mut self,
         process: usize,
         at_ms: f64,
         now_ms: &dyn Fn() -> f64,
-    ) -> Option<Dispatch> {
+    ) -> Vec<Dispatch> {
         if self.slots.get(process) != Some(&Slot::Starting) {
-            return None;
+            return Vec::new();
         }
-        self.worker_started_ms[process] = at_ms.max(0.0);
+        let at_ms = at_ms.max(0.0);
+        match self
+            .replacements
+            .iter_mut()
+            .find(|r| r.process == process && r.ready_ms.is_none())
+        {
+            Some(replacement) => replacement.ready_ms = Some(at_ms.max(replacement.died_ms)),
+            None => self.worker_started_ms[process] = at_ms,
+        }
+        self.free_ms[process] = at_ms;
         self.slots[process] = Slot::Idle;
         self.next_for(process, now_ms)
     }
 
-    /// The next task now that `process` is idle: its own next task, or, one task at a time,
-    /// the next task for the process that has waited longest.
-    fn next_for(&mut self, process: usize, now_ms: &dyn Fn() -> f64) -> Option<Dispatch> {
+    /// What to send now that `process` is idle: its own next chunks, or, one task at a time
+    /// (`Pool.apply`), the next task for the process that has waited longest.
+    fn next_for(&mut self, process: usize, now_ms: &dyn Fn() -> f64) -> Vec<Dispatch> {
         if self.plan.hand_out != HandOut::OneAtATime {
             return self.hand_out(process, now_ms);
         }
-        self.waiting.push_back(process);
-        let longest_waiting = *self.waiting.front()?;
-        let dispatch = self.hand_out(longest_waiting, now_ms);
-        if dispatch.is_some() {
+        if self.slots[process] == Slot::Idle {
+            self.waiting.push_back(process);
+        }
+        let Some(&longest_waiting) = self.waiting.front() else {
+            return Vec::new();
+        };
+        let dispatches = self.hand_out(longest_waiting, now_ms);
+        if !dispatches.is_empty() {
             self.waiting.pop_front();
         }
-        dispatch
+        dispatches
     }
 
-    /// Gives idle `process` the next chunk from the queue, unless the run is over.
-    fn hand_out(&mut self, process: usize, now_ms: &dyn Fn() -> f64) -> Option<Dispatch> {
+    /// Fills `process`'s hands from the queue, unless the run is over: an idle process gets
+    /// the next chunk; a busy one of a FIFO queue with an empty pipe, the next written ahead
+    /// while at least as many chunks are unsent as there are processes.
+    fn hand_out(&mut self, process: usize, now_ms: &dyn Fn() -> f64) -> Vec<Dispatch> {
+        let mut dispatches = Vec::new();
         if self.stopped || self.failure.is_some() {
-            return None;
+            return dispatches;
         }
-        let chunk = self.queue.take(process)?;
+        if self.slots[process] == Slot::Idle {
+            let Some(chunk) = self.queue.take(process) else {
+                return dispatches;
+            };
+            let running = self.post(process, chunk, now_ms, &mut dispatches);
+            self.slots[process] = Slot::Busy {
+                running,
+                piped: None,
+            };
+        }
+        let live = self.slots.iter().filter(|s| **s != Slot::Gone).count();
+        if let Slot::Busy {
+            running,
+            piped: None,
+        } = self.slots[process]
+        {
+            let fifo = matches!(self.plan.hand_out, HandOut::Fifo { .. });
+            if fifo && self.queue.is_shared() && self.queue.unsent() >= live {
+                if let Some(chunk) = self.queue.take_ahead() {
+                    let piped = Some(self.post(process, chunk, now_ms, &mut dispatches));
+                    self.slots[process] = Slot::Busy { running, piped };
+                }
+            }
+        }
+        dispatches
+    }
+
+    /// Writes `chunk`, just taken from the queue, to `process`; samples the queue.
+    fn post(
+        &mut self,
+        process: usize,
+        chunk: Chunk,
+        now_ms: &dyn Fn() -> f64,
+        dispatches: &mut Vec<Dispatch>,
+    ) -> Posted {
         // Never before the process was ready, nor before the take it followed (a process's
         // clock may sit a little off the page's).
-        let taken_ms = now_ms()
+        let posted_ms = now_ms()
             .max(self.depth.last().map_or(0.0, |s| s.t_ms))
-            .max(self.worker_started_ms[process]);
-        if matches!(self.plan.hand_out, HandOut::Fifo { .. }) {
-            self.depth.push(self.queue.depth(taken_ms));
-        }
-        self.slots[process] = Slot::Busy { chunk, taken_ms };
-        Some(Dispatch {
+            .max(self.free_ms[process]);
+        self.sample_depth(posted_ms);
+        dispatches.push(Dispatch {
             process,
             message: encode_task(&self.workload, self.plan.pairs, chunk),
-        })
+        });
+        Posted { chunk, posted_ms }
     }
 
-    /// Process `process` sent `reply` for its chunk; `compute_*` times are already on the
-    /// run's clock. The parent unpickles the results, hands them to the result handler, and
-    /// the process gets the next chunk. Returns the number of items that came back and what
-    /// to send next.
+    /// Samples the shared queue's depth at `t_ms` (only a shared queue has one worth drawing).
+    fn sample_depth(&mut self, t_ms: f64) {
+        if matches!(self.plan.hand_out, HandOut::Fifo { .. }) {
+            let t_ms = t_ms.max(self.depth.last().map_or(0.0, |s| s.t_ms));
+            self.depth.push(self.queue.depth(t_ms));
+        }
+    }
+
+    /// Process `process` sent `reply` for the chunk it ran; its times are already on the
+    /// run's clock. The parent unpickles the results and hands them to the result handler;
+    /// the process starts on the chunk in its pipe, if any, and is given more. Returns the
+    /// number of items that came back and what to send next.
     pub fn result_arrived(
         &mut self,
         process: usize,
         reply: ProcessReply,
         now_ms: &dyn Fn() -> f64,
-    ) -> (usize, Option<Dispatch>) {
-        let Some(&Slot::Busy { chunk, taken_ms }) = self.slots.get(process) else {
-            return (0, None);
+    ) -> (usize, Vec<Dispatch>) {
+        let Some(&Slot::Busy { running, piped }) = self.slots.get(process) else {
+            return (0, Vec::new());
         };
+        let chunk = running.chunk;
         let unpickled = pickle::loads_ints(&reply.results);
-        let end_ms = now_ms().max(self.last_arrival_ms).max(taken_ms);
+        let end_ms = now_ms().max(self.last_arrival_ms).max(running.posted_ms);
         self.last_arrival_ms = end_ms;
         let raised = reply.raised.map(|item| TaskError::Raised { item });
         let error = reply.error.or_else(|| match &unpickled {
@@ -180,11 +272,15 @@ impl ProcessPoolRun {
             )),
             Err(why) => Some(why.clone()),
         });
-        let compute_start = reply.compute_start_ms.clamp(taken_ms, end_ms);
+        // The process started on it once it was written and the process was free.
+        let start_ms = running.posted_ms.max(self.free_ms[process]).min(end_ms);
+        let compute_start = reply.compute_start_ms.clamp(start_ms, end_ms);
         let compute_end = reply.compute_end_ms.clamp(compute_start, end_ms);
+        self.free_ms[process] = reply.sent_ms.clamp(compute_end, end_ms);
         let times = ProcessChunkTimes {
-            queue_ms: taken_ms,
-            send_ms: compute_start - taken_ms,
+            queue_ms: running.posted_ms,
+            pipe_ms: start_ms - running.posted_ms,
+            send_ms: compute_start - start_ms,
             compute_ms: compute_end - compute_start,
             return_ms: end_ms - compute_end,
         };
@@ -207,61 +303,125 @@ impl ProcessPoolRun {
             }
             (None, Err(_)) => 0,
         };
-        self.records.push(ChunkRecord {
-            index: chunk.index,
-            first_item: chunk.first_item,
-            len: chunk.len,
-            worker: process,
-            thread: process,
-            start_ms: taken_ms,
-            end_ms,
-            transfer_ms: times.send_ms + times.return_ms,
-            gil_wait_ms: 0.0,
-            // A failed chunk breaks the run (`failure`): no trace shows it; an item that
-            // raised is the chunk's exception.
-            error: raised,
-            stopped: false,
-            process: Some(times),
-        });
-        self.slots[process] = Slot::Idle;
+        self.record(process, chunk, (start_ms, end_ms), Some(times), raised);
+        self.slots[process] = match piped {
+            Some(next) => {
+                self.queue.pipe_read();
+                self.sample_depth(end_ms);
+                Slot::Busy {
+                    running: next,
+                    piped: None,
+                }
+            }
+            None => Slot::Idle,
+        };
         self.queue.task_done();
         let next = self.next_for(process, now_ms);
         if self.handler.take_cancel() {
             // The caller got the exception: Executor.map cancels the futures still pending
-            // (the process that sent the result has already taken its next one).
+            // (the process that sent the result has already taken its next ones).
             let cancelled = self.queue.cancel_not_started();
             self.cancelled.extend(cancelled.iter().map(|c| c.index));
         }
         (returned, next)
     }
 
+    /// Records `chunk`, run by `process` over `(start_ms, end_ms)`: finished with its
+    /// `times` (and the exception an item `raised`, if one did), or (`None`) cut short.
+    fn record(
+        &mut self,
+        process: usize,
+        chunk: Chunk,
+        (start_ms, end_ms): (f64, f64),
+        times: Option<ProcessChunkTimes>,
+        raised: Option<TaskError>,
+    ) {
+        self.records.push(ChunkRecord {
+            index: chunk.index,
+            first_item: chunk.first_item,
+            len: chunk.len,
+            worker: process,
+            thread: process,
+            start_ms,
+            end_ms: end_ms.max(start_ms),
+            transfer_ms: times.map_or(0.0, |t| t.send_ms + t.return_ms),
+            gil_wait_ms: 0.0,
+            // A failed chunk breaks the run (`failure`): no trace shows it; an item that
+            // raised is the chunk's exception.
+            error: raised,
+            stopped: times.is_none(),
+            process: times,
+        });
+    }
+
     /// Process `process` died (a crash, an out-of-memory: the worker's `error` event) at
-    /// `at_ms`, saying `why`. A process that held a chunk breaks the run: a
-    /// `ProcessPoolExecutor` raises `BrokenProcessPool`; a `Pool` would start a replacement
-    /// but the chunk's result never comes and the caller waits forever, so the run ends here
-    /// with that said. A process that dies idle only leaves the pool; if none is left the
-    /// run ends too. Returns the busy processes to terminate when the run ends.
-    pub fn process_died(&mut self, process: usize, why: &str, at_ms: f64) -> Vec<usize> {
+    /// `at_ms`, saying `why`. CPython's outcome follows:
+    /// - `ProcessPoolExecutor`: the pool is broken, every pending future fails with
+    ///   `BrokenProcessPool`, and the run ends.
+    /// - `Pool`: `_maintain_pool` starts a replacement and the other chunks go on; a chunk
+    ///   the process was running is lost (its result never comes, so the caller would wait
+    ///   forever): the run ends once nothing else can arrive. A chunk written ahead into its
+    ///   pipe goes back to the head of the queue. A process that dies while starting is not
+    ///   replaced (it would die again); if none is left the run ends.
+    /// - `multiprocessing.Process`: its result never arrives; the run ends.
+    pub fn process_died(&mut self, process: usize, why: &str, at_ms: f64) -> AfterDeath {
         let Some(slot) = self.slots.get(process).copied() else {
-            return Vec::new();
+            return AfterDeath::default();
         };
-        self.slots[process] = Slot::Gone;
-        self.waiting.retain(|&waiting| waiting != process);
-        if let Slot::Busy { chunk, taken_ms } = slot {
-            self.record_cut_short(process, chunk, taken_ms, at_ms);
-            self.failure.get_or_insert_with(|| match self.plan.hand_out {
-                HandOut::Fifo { call_queue: Some(_) } => format!("BrokenProcessPool: A process in the process pool was terminated abruptly while the future was running or pending (process {process} died: {why})."),
-                HandOut::Fifo { call_queue: None } | HandOut::OneAtATime => format!("Process {process} died while running chunk {} ({why}). CPython's Pool starts a replacement, but that chunk's result never comes and the call waits forever: the run ends here instead.", chunk.index),
-                HandOut::OwnTask => format!("Process {process} died ({why}). In CPython its join() returns with a non-zero exitcode and its result never arrives (queue.get() would wait forever): the run ends here instead."),
-            });
-        } else if self.slots.iter().all(|s| *s == Slot::Gone) && !self.is_complete() {
-            self.failure
-                .get_or_insert_with(|| format!("every process died (the last: {why})"));
+        if slot == Slot::Gone || self.is_over() {
+            return AfterDeath::default();
         }
-        if self.failure.is_some() {
-            self.end_busy(at_ms)
-        } else {
-            Vec::new()
+        let running = match slot {
+            Slot::Busy { running, piped } => {
+                if let Some(piped) = piped {
+                    self.queue.put_back(piped.chunk);
+                }
+                let start_ms = running.posted_ms.max(self.free_ms[process]).min(at_ms);
+                self.record(process, running.chunk, (start_ms, at_ms), None, None);
+                Some(running.chunk)
+            }
+            Slot::Starting | Slot::Idle | Slot::Gone => None,
+        };
+        self.waiting.retain(|&waiting| waiting != process);
+        let mut replace = false;
+        match (self.plan.hand_out, running) {
+            (
+                HandOut::Fifo {
+                    call_queue: Some(_),
+                },
+                _,
+            ) => {
+                self.failure = Some(format!("BrokenProcessPool: A process in the process pool was terminated abruptly while the future was running or pending (process {process} died: {why}). CPython marks every pending future failed with this error; map() raises it."));
+            }
+            (HandOut::OwnTask, _) => {
+                self.failure = Some(format!("Process {process} died ({why}). In CPython its join() returns with a non-zero exitcode and its result never arrives (queue.get() would wait forever): the run ends here instead."));
+            }
+            (HandOut::Fifo { call_queue: None } | HandOut::OneAtATime, _)
+                if slot == Slot::Starting => {}
+            (HandOut::Fifo { call_queue: None } | HandOut::OneAtATime, lost) => {
+                if let Some(chunk) = lost {
+                    self.lost.push(format!("Process {process} died while running chunk {} ({why}). CPython's Pool started a replacement and the other chunks went on, but chunk {}'s result never comes: the caller would wait forever for it. The run ends here instead, once nothing else could arrive.", chunk.index, chunk.index));
+                }
+                replace = true;
+                self.replacements.push(ProcessReplacement {
+                    process,
+                    died_ms: at_ms,
+                    ready_ms: None,
+                });
+            }
+        }
+        self.slots[process] = if replace { Slot::Starting } else { Slot::Gone };
+        if self.failure.is_none() && self.slots.iter().all(|s| *s == Slot::Gone) && !self.is_over()
+        {
+            self.failure = Some(format!("every process died (the last: {why})"));
+        }
+        AfterDeath {
+            replace,
+            terminate: if self.failure.is_some() {
+                self.end_busy(at_ms)
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -277,43 +437,22 @@ impl ProcessPoolRun {
 
     /// Records every busy process's chunk as cut short at `at_ms`, and returns those processes.
     fn end_busy(&mut self, at_ms: f64) -> Vec<usize> {
-        let busy: Vec<(usize, Chunk, f64)> = (0..self.slots.len())
+        let busy: Vec<(usize, Posted)> = (0..self.slots.len())
             .filter_map(|process| match self.slots[process] {
-                Slot::Busy { chunk, taken_ms } => Some((process, chunk, taken_ms)),
+                Slot::Busy { running, .. } => Some((process, running)),
                 Slot::Starting | Slot::Idle | Slot::Gone => None,
             })
             .collect();
-        for &(process, chunk, taken_ms) in &busy {
+        for &(process, running) in &busy {
             self.slots[process] = Slot::Gone;
-            self.record_cut_short(process, chunk, taken_ms, at_ms);
+            let start_ms = running.posted_ms.max(self.free_ms[process]).min(at_ms);
+            self.record(process, running.chunk, (start_ms, at_ms), None, None);
         }
-        busy.into_iter().map(|(process, ..)| process).collect()
+        busy.into_iter().map(|(process, _)| process).collect()
     }
 
-    fn record_cut_short(&mut self, process: usize, chunk: Chunk, taken_ms: f64, at_ms: f64) {
-        self.records.push(ChunkRecord {
-            index: chunk.index,
-            first_item: chunk.first_item,
-            len: chunk.len,
-            worker: process,
-            thread: process,
-            start_ms: taken_ms,
-            end_ms: at_ms.max(taken_ms),
-            transfer_ms: 0.0,
-            gil_wait_ms: 0.0,
-            error: None,
-            stopped: true,
-            process: None,
-        });
-    }
-
-    fn is_complete(&self) -> bool {
-        self.failure.is_none()
-            && self.records.len() + self.cancelled.len() == self.plan.chunks.len()
-            && self.records.iter().all(|r| !r.stopped)
-    }
-
-    /// Whether the run is over: every chunk is back or cancelled, or it was stopped or broken.
+    /// Whether the run is over: every chunk is back (or lost with its process) or cancelled,
+    /// or it was stopped or broken.
     pub fn is_over(&self) -> bool {
         self.stopped
             || self.failure.is_some()
@@ -325,6 +464,17 @@ impl ProcessPoolRun {
         (0..self.slots.len())
             .filter(|&p| matches!(self.slots[p], Slot::Busy { .. }))
             .collect()
+    }
+
+    /// The pool processes that died during the run and were replaced.
+    pub fn replacements(&self) -> &[ProcessReplacement] {
+        &self.replacements
+    }
+
+    /// Why the caller never got its results, when chunks were lost with dead processes: what
+    /// CPython would do (wait forever), said per lost chunk, for the trace's notes.
+    pub fn lost(&self) -> &[String] {
+        &self.lost
     }
 
     /// The outcome once the run is over, or why it broke.
@@ -352,7 +502,7 @@ impl ProcessPoolRun {
             raised,
             cancelled,
             stranded: Vec::new(),
-            stopped: self.stopped && results.is_none(),
+            stopped: (self.stopped || !self.lost.is_empty()) && results.is_none(),
             records,
             results,
             arrived,
@@ -410,61 +560,110 @@ mod tests {
         reply
     }
 
-    #[test]
-    fn pool_apply_runs_one_task_at_a_time_on_the_processes_in_turn() {
-        // [pool.apply(square, (x,)) for x in range(1, 7)] on Pool(3): each call blocks, so
-        // the next task is queued only once the one before it is back, and the process that
-        // has waited longest on the task queue takes it.
-        let (mut run, _) = run_of("strategy=Pool.apply&workers=3&items=6&cost=10");
-        let first = run.process_ready(1, 0.5, &|| 1.0).unwrap();
-        assert_eq!(first.process, 1);
-        assert!(run.process_ready(2, 0.6, &|| 1.0).is_none(), "task 1 waits");
-        assert!(run.process_ready(0, 0.7, &|| 1.0).is_none(), "for task 0");
-        let mut dispatch = first;
-        let mut ran_on = vec![dispatch.process];
-        for t in 0..5 {
-            let at = 2.0 + 2.0 * f64::from(t);
-            let (returned, next) =
-                run.result_arrived(dispatch.process, answer(&dispatch, at, at + 1.0), &|| {
-                    at + 1.5
-                });
-            assert_eq!(returned, 1);
-            assert_eq!(run.busy().len(), 1, "never two tasks out at once");
-            dispatch = next.expect("the next call submits the next task");
-            ran_on.push(dispatch.process);
-        }
-        assert_eq!(ran_on, [1, 2, 0, 1, 2, 0], "the processes in turn");
-        let (_, last) =
-            run.result_arrived(dispatch.process, answer(&dispatch, 12.0, 13.0), &|| 13.5);
-        assert!(last.is_none());
-        let outcome = run.into_outcome().unwrap();
-        assert_eq!(outcome.results, Some(vec![1, 4, 9, 16, 25, 36]));
-        assert!(
-            outcome.queue_depth.is_empty(),
-            "no task ever waits in the queue: no depth to draw"
-        );
-        for pair in outcome.records.windows(2) {
-            assert!(
-                pair[1].start_ms >= pair[0].end_ms,
-                "task {} starts after task {} is back",
-                pair[1].index,
-                pair[0].index
-            );
+    /// The chunk index a task message carries (its first argument is item index + 1).
+    fn chunk_of(dispatch: &Dispatch, chunksize: usize) -> usize {
+        let args = pickle::loads_ints(&dispatch.message[HEADER..]).unwrap();
+        (args[0] as usize - 1) / chunksize
+    }
+
+    fn facts(wall_ms: f64) -> crate::model::record::RunFacts {
+        crate::model::record::RunFacts {
+            isolated: false,
+            pool_threads: 2,
+            started_at_ms: 0.0,
+            wall_ms,
         }
     }
 
     #[test]
-    fn an_idle_process_takes_the_next_chunk_from_one_fifo_queue() {
-        // The seed tutorial: 14 items, Pool(processes=5), chunksize=3, 2 of the 5 ready first.
+    fn a_busy_process_holds_one_chunk_written_ahead_in_fifo_order_while_enough_are_unsent() {
+        let (mut run, config) = run_of("strategy=Pool.map&workers=2&items=6&chunksize=1&cost=10");
+        let mut sent = Vec::new();
+        let log = |sent: &mut Vec<Dispatch>, dispatches: Vec<Dispatch>| -> Vec<usize> {
+            let chunks: Vec<usize> = dispatches.iter().map(|d| chunk_of(d, 1)).collect();
+            sent.extend(dispatches);
+            chunks
+        };
+        assert_eq!(
+            log(&mut sent, run.process_ready(0, 1.0, &|| 1.0)),
+            [0, 1],
+            "the next chunk, and one written ahead"
+        );
+        assert_eq!(log(&mut sent, run.process_ready(1, 1.0, &|| 1.0)), [2, 3]);
+        let reply = |sent: &[Dispatch], chunk: usize, t: f64| {
+            answer(
+                &sent
+                    .iter()
+                    .find(|d| chunk_of(d, 1) == chunk)
+                    .unwrap()
+                    .clone(),
+                t,
+                t + 1.0,
+            )
+        };
+        let r = reply(&sent, 0, 2.0);
+        let (_, next) = run.result_arrived(0, r, &|| 4.0);
+        assert_eq!(
+            log(&mut sent, next),
+            [4],
+            "process 0 reads chunk 1 from its pipe and is written chunk 4"
+        );
+        let r = reply(&sent, 2, 2.0);
+        let (_, next) = run.result_arrived(1, r, &|| 5.0);
+        assert!(
+            next.is_empty(),
+            "1 chunk unsent, 2 processes: none written ahead (it would wait behind a busy one)"
+        );
+        let r = reply(&sent, 1, 4.0);
+        assert!(run.result_arrived(0, r, &|| 6.0).1.is_empty());
+        let r = reply(&sent, 3, 5.0);
+        let (_, next) = run.result_arrived(1, r, &|| 7.0);
+        assert_eq!(
+            log(&mut sent, next),
+            [5],
+            "the first process free takes the last chunk"
+        );
+        for (process, chunk) in [(0, 4), (1, 5)] {
+            let r = reply(&sent, chunk, 8.0);
+            run.result_arrived(process, r, &|| 10.0);
+        }
+        assert!(run.is_over());
+        let outcome = run.into_outcome().unwrap();
+        let workers: Vec<usize> = outcome.records.iter().map(|r| r.worker).collect();
+        assert_eq!(workers, [0, 0, 1, 1, 0, 1]);
+        assert!(
+            outcome
+                .queue_depth
+                .iter()
+                .all(|s| s.queued + s.pending <= 6),
+            "a chunk in a pipe is still queued"
+        );
+        assert_eq!(
+            outcome.queue_depth[4].queued, 4,
+            "two running; of the four queued, two in pipes"
+        );
+        let trace = outcome.into_trace(&config, facts(10.0)).unwrap();
+        assert!(trace.results_in_order);
+    }
+
+    #[test]
+    fn the_seed_tutorial_hands_chunks_out_fifo_across_five_processes() {
+        // 14 items, Pool(processes=5), chunksize=3: 5 chunks, 2 of the 5 processes ready first.
         let (mut run, config) = run_of("strategy=Pool.map&workers=5&items=14&chunksize=3&cost=10");
         let now = || 1.0;
-        let first = run.process_ready(3, 0.5, &now).unwrap();
-        let second = run.process_ready(0, 0.7, &now).unwrap();
-        assert_eq!((first.process, second.process), (3, 0));
-        let (_, next) = run.result_arrived(3, answer(&first, 2.0, 4.0), &|| 5.0);
-        let third = next.expect("the process that is free again takes chunk 2");
-        assert_eq!(&third.message[HEADER..], pickle::dumps_ints(&[7, 8, 9]));
-        let mut pending = vec![second, third];
+        let first = run.process_ready(3, 0.5, &now);
+        let second = run.process_ready(0, 0.7, &now);
+        let chunks = |d: &[Dispatch]| d.iter().map(|d| chunk_of(d, 3)).collect::<Vec<_>>();
+        assert_eq!(
+            (chunks(&first), chunks(&second)),
+            (vec![0], vec![1]),
+            "fewer chunks unsent than processes: none written ahead"
+        );
+        let (_, next) = run.result_arrived(3, answer(&first[0], 2.0, 4.0), &|| 5.0);
+        assert_eq!(chunks(&next), [2], "the process free again takes chunk 2");
+        assert_eq!(&next[0].message[HEADER..], pickle::dumps_ints(&[7, 8, 9]));
+        let mut pending = second;
+        pending.extend(next);
         for p in [1, 2, 4] {
             pending.extend(run.process_ready(p, 6.0, &|| 6.0));
         }
@@ -474,66 +673,65 @@ mod tests {
             "one chunk back and four in flight: the fifth process found the queue empty"
         );
         assert!(
-            run.process_ready(4, 7.0, &|| 7.0).is_none(),
+            run.process_ready(4, 7.0, &|| 7.0).is_empty(),
             "ready only once"
         );
         while let Some(dispatch) = pending.pop() {
             let (_, next) =
                 run.result_arrived(dispatch.process, answer(&dispatch, 8.0, 9.0), &|| 10.0);
-            assert!(next.is_none());
+            assert!(next.is_empty());
         }
         assert!(run.is_over());
         let outcome = run.into_outcome().unwrap();
         let workers: Vec<usize> = outcome.records.iter().map(|r| r.worker).collect();
         assert_eq!(workers, [3, 0, 3, 1, 2]);
         assert_eq!(outcome.worker_started_ms, [0.7, 6.0, 6.0, 0.5, 6.0]);
-        let trace = outcome
-            .into_trace(
-                &config,
-                crate::model::record::RunFacts {
-                    isolated: false,
-                    pool_threads: 5,
-                    started_at_ms: 0.0,
-                    wall_ms: 10.0,
-                },
-            )
-            .unwrap();
+        let trace = outcome.into_trace(&config, facts(10.0)).unwrap();
         assert!(trace.results_in_order);
         assert_eq!(trace.results.unwrap()[13], 196);
     }
 
     #[test]
-    fn each_chunk_records_its_queue_transfer_and_compute_time() {
+    fn each_chunk_records_its_queue_pipe_transfer_and_compute_time() {
         let (mut run, _) = run_of("strategy=Pool.imap&workers=1&items=2&cost=10");
-        let first = run.process_ready(0, 3.0, &|| 4.0).unwrap();
-        // Taken at 4, computed from 6 to 16, back and unpickled at 19.
-        let (returned, second) = run.result_arrived(0, answer(&first, 6.0, 16.0), &|| 19.0);
-        assert_eq!(returned, 1);
-        let second = second.unwrap();
-        run.result_arrived(0, answer(&second, 20.0, 21.0), &|| 23.0);
+        let sent = run.process_ready(0, 3.0, &|| 4.0);
+        assert_eq!(sent.len(), 2, "the second written ahead into the only pipe");
+        // Taken at 4, computed from 6 to 16, results sent at 16, back and unpickled at 19.
+        let (returned, next) = run.result_arrived(0, answer(&sent[0], 6.0, 16.0), &|| 19.0);
+        assert_eq!((returned, next.len()), (1, 0));
+        // The process read the second from its pipe once free at 16 and computed 17 to 18.
+        run.result_arrived(0, answer(&sent[1], 17.0, 18.0), &|| 20.0);
         let outcome = run.into_outcome().unwrap();
-        let chunk = &outcome.records[0];
+        let (first, second) = (&outcome.records[0], &outcome.records[1]);
         assert_eq!(
-            chunk.process,
+            first.process,
             Some(ProcessChunkTimes {
                 queue_ms: 4.0,
+                pipe_ms: 0.0,
                 send_ms: 2.0,
                 compute_ms: 10.0,
                 return_ms: 3.0
             })
         );
         assert_eq!(
-            (chunk.start_ms, chunk.end_ms, chunk.transfer_ms),
+            (first.start_ms, first.end_ms, first.transfer_ms),
             (4.0, 19.0, 5.0)
         );
         assert_eq!(
-            outcome.records[1].process.unwrap().queue_ms,
-            19.0,
-            "the second chunk waited for the only process"
+            second.process,
+            Some(ProcessChunkTimes {
+                queue_ms: 4.0,
+                pipe_ms: 12.0,
+                send_ms: 1.0,
+                compute_ms: 1.0,
+                return_ms: 2.0
+            }),
+            "it waited in the pipe while the process computed the first"
         );
+        assert_eq!((second.start_ms, second.end_ms), (16.0, 20.0));
         assert_eq!(
             outcome.delivered_ms,
-            [19.0, 23.0],
+            [19.0, 20.0],
             "imap releases each in order as it comes"
         );
     }
@@ -541,22 +739,30 @@ mod tests {
     #[test]
     fn a_process_clock_off_by_a_little_never_gives_negative_times() {
         let (mut run, _) = run_of("strategy=Pool.map&workers=1&items=1&cost=10");
-        let dispatch = run.process_ready(0, 0.0, &|| 5.0).unwrap();
+        let dispatch = run.process_ready(0, 0.0, &|| 5.0).remove(0);
         run.result_arrived(0, answer(&dispatch, 4.9, 7.5), &|| 7.0);
         let times = run.into_outcome().unwrap().records[0].process.unwrap();
-        assert!(times.send_ms >= 0.0 && times.compute_ms >= 0.0 && times.return_ms >= 0.0);
+        assert!(
+            times.pipe_ms >= 0.0
+                && times.send_ms >= 0.0
+                && times.compute_ms >= 0.0
+                && times.return_ms >= 0.0
+        );
     }
 
     #[test]
     fn the_executor_call_queue_holds_at_most_max_workers_plus_one() {
         let (mut run, _) = run_of("strategy=ProcessPoolExecutor.map&workers=2&items=10&cost=10");
         let mut in_flight: Vec<Dispatch> = (0..2)
-            .filter_map(|p| run.process_ready(p, 0.0, &|| 0.0))
+            .flat_map(|p| run.process_ready(p, 0.0, &|| 0.0))
             .collect();
+        let mut order: Vec<usize> = in_flight.iter().map(|d| chunk_of(d, 1)).collect();
         let mut t = 1.0;
-        while let Some(dispatch) = in_flight.pop() {
+        while !in_flight.is_empty() {
+            let dispatch = in_flight.remove(0);
             t += 1.0;
             let (_, next) = run.result_arrived(dispatch.process, answer(&dispatch, t, t), &|| t);
+            order.extend(next.iter().map(|d| chunk_of(d, 1)));
             in_flight.extend(next);
         }
         let outcome = run.into_outcome().unwrap();
@@ -565,12 +771,7 @@ mod tests {
             outcome.queue_depth[0].queued + outcome.queue_depth[0].pending,
             10
         );
-        let indices: Vec<usize> = {
-            let mut by_start = outcome.records.clone();
-            by_start.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
-            by_start.iter().map(|r| r.index).collect()
-        };
-        assert_eq!(indices, (0..10).collect::<Vec<_>>(), "taken in FIFO order");
+        assert_eq!(order, (0..10).collect::<Vec<_>>(), "written in FIFO order");
         assert_eq!(outcome.delivered, (0..10).collect::<Vec<_>>());
     }
 
@@ -578,8 +779,8 @@ mod tests {
     fn imap_unordered_releases_in_completion_order() {
         let (mut run, config) = run_of("strategy=Pool.imap_unordered&workers=2&items=2&cost=10");
         assert_eq!(plan(&config).delivery, Delivery::AsCompleted);
-        let a = run.process_ready(0, 0.0, &|| 0.0).unwrap();
-        let b = run.process_ready(1, 0.0, &|| 0.0).unwrap();
+        let a = run.process_ready(0, 0.0, &|| 0.0).remove(0);
+        let b = run.process_ready(1, 0.0, &|| 0.0).remove(0);
         run.result_arrived(1, answer(&b, 1.0, 2.0), &|| 3.0);
         run.result_arrived(0, answer(&a, 1.0, 4.0), &|| 5.0);
         assert_eq!(run.into_outcome().unwrap().delivered, [1, 0]);
@@ -588,8 +789,8 @@ mod tests {
     #[test]
     fn stop_cuts_the_chunks_in_flight_and_names_their_processes() {
         let (mut run, config) = run_of("strategy=Pool.map&workers=2&items=8&chunksize=2&cost=10");
-        let a = run.process_ready(0, 0.0, &|| 0.0).unwrap();
-        run.process_ready(1, 0.0, &|| 0.0).unwrap();
+        let a = run.process_ready(0, 0.0, &|| 0.0).remove(0);
+        run.process_ready(1, 0.0, &|| 0.0);
         run.result_arrived(0, answer(&a, 1.0, 2.0), &|| 3.0);
         let mut busy = run.stop(4.0);
         busy.sort_unstable();
@@ -602,55 +803,146 @@ mod tests {
         );
         let outcome = run.into_outcome().unwrap();
         assert!(outcome.stopped && outcome.results.is_none());
-        assert_eq!(outcome.records.iter().filter(|r| r.stopped).count(), 2);
-        let trace = outcome
-            .into_trace(
-                &config,
-                crate::model::record::RunFacts {
-                    isolated: false,
-                    pool_threads: 2,
-                    started_at_ms: 0.0,
-                    wall_ms: 4.0,
-                },
-            )
-            .unwrap();
+        assert_eq!(
+            outcome.records.iter().filter(|r| r.stopped).count(),
+            2,
+            "the chunks running were cut; those in pipes never started"
+        );
+        let trace = outcome.into_trace(&config, facts(4.0)).unwrap();
         assert!(trace.stopped);
     }
 
     #[test]
-    fn a_dead_process_ends_the_run_with_cpythons_outcome_never_a_hang() {
+    fn a_dead_executor_process_breaks_the_pool_for_every_pending_future() {
         let (mut run, _) = run_of("strategy=ProcessPoolExecutor.map&workers=2&items=4&cost=10");
-        run.process_ready(0, 0.0, &|| 0.0).unwrap();
-        run.process_ready(1, 0.0, &|| 0.0).unwrap();
-        let to_terminate = run.process_died(1, "out of memory", 3.0);
+        run.process_ready(0, 0.0, &|| 0.0);
+        run.process_ready(1, 0.0, &|| 0.0);
+        let after = run.process_died(1, "out of memory", 3.0);
         assert_eq!(
-            to_terminate,
-            [0],
-            "the other busy process is ended with the run"
+            after,
+            AfterDeath {
+                replace: false,
+                terminate: vec![0]
+            },
+            "no replacement; the other busy process is ended with the run"
         );
         assert!(run.is_over());
         let why = run.into_outcome().unwrap_err();
-        assert!(why.starts_with("BrokenProcessPool"), "{why}");
+        assert!(why.starts_with("BrokenProcessPool: A process in the process pool was terminated abruptly while the future was running or pending"), "{why}");
+        assert!(why.contains("every pending future"), "{why}");
 
-        let (mut pool, _) = run_of("strategy=Pool.map&workers=2&items=4&cost=10");
-        pool.process_ready(0, 0.0, &|| 0.0).unwrap();
+        let (mut starting, _) =
+            run_of("strategy=ProcessPoolExecutor.map&workers=2&items=4&cost=10");
+        starting.process_died(0, "failed to load", 1.0);
         assert!(
-            pool.process_died(1, "failed to load", 1.0).is_empty(),
+            starting
+                .into_outcome()
+                .unwrap_err()
+                .starts_with("BrokenProcessPool"),
+            "a worker that exits while starting breaks the executor too"
+        );
+    }
+
+    #[test]
+    fn a_dead_pool_process_is_replaced_the_others_go_on_and_its_chunk_is_lost() {
+        let (mut run, config) = run_of("strategy=Pool.map&workers=2&items=6&chunksize=1&cost=10");
+        let mut sent = run.process_ready(0, 1.0, &|| 1.0);
+        sent.extend(run.process_ready(1, 1.0, &|| 1.0));
+        // Process 1 runs chunk 2 with chunk 3 in its pipe, and dies at 5.
+        let after = run.process_died(1, "out of memory", 5.0);
+        assert_eq!(
+            after,
+            AfterDeath {
+                replace: true,
+                terminate: vec![]
+            },
+            "Pool._maintain_pool starts a replacement; nothing else is ended"
+        );
+        assert!(!run.is_over());
+        let take = |sent: &mut Vec<Dispatch>, chunk: usize| {
+            let at = sent.iter().position(|d| chunk_of(d, 1) == chunk).unwrap();
+            sent.remove(at)
+        };
+        // Chunk 3 never left the shared pipe in CPython: it is the next handed out.
+        let d0 = take(&mut sent, 0);
+        let (_, next) = run.result_arrived(0, answer(&d0, 2.0, 6.0), &|| 7.0);
+        assert_eq!(next.iter().map(|d| chunk_of(d, 1)).collect::<Vec<_>>(), [3]);
+        sent.extend(next);
+        // The replacement is ready at 40 and takes chunks on lane 1.
+        let replacement = run.process_ready(1, 40.0, &|| 40.0);
+        assert_eq!(
+            replacement
+                .iter()
+                .map(|d| chunk_of(d, 1))
+                .collect::<Vec<_>>(),
+            [4]
+        );
+        sent.extend(replacement);
+        let mut t = 41.0;
+        while let Some(dispatch) = sent.first().cloned() {
+            sent.remove(0);
+            t += 1.0;
+            let (_, next) = run.result_arrived(dispatch.process, answer(&dispatch, t, t), &|| t);
+            sent.extend(next);
+        }
+        assert!(
+            run.is_over(),
+            "nothing else can arrive: the run ends, never hangs"
+        );
+        assert_eq!(
+            run.replacements(),
+            [ProcessReplacement {
+                process: 1,
+                died_ms: 5.0,
+                ready_ms: Some(40.0)
+            }]
+        );
+        let lost = run.lost().to_vec();
+        assert_eq!(lost.len(), 1);
+        assert!(lost[0].starts_with("Process 1 died while running chunk 2 (out of memory)"));
+        assert!(lost[0].contains("wait forever"), "{}", lost[0]);
+        let outcome = run.into_outcome().unwrap();
+        assert!(outcome.stopped && outcome.results.is_none());
+        let lost_record = &outcome.records[2];
+        assert!(lost_record.stopped && lost_record.worker == 1 && lost_record.end_ms == 5.0);
+        assert!(outcome
+            .records
+            .iter()
+            .filter(|r| r.index != 2)
+            .all(|r| !r.stopped));
+        assert_eq!(
+            outcome.records[5].worker, 1,
+            "the replacement ran chunks too"
+        );
+        let trace = outcome.into_trace(&config, facts(t)).unwrap();
+        assert!(trace.stopped && !trace.results_in_order);
+    }
+
+    #[test]
+    fn a_pool_process_that_dies_starting_is_not_replaced_and_none_left_ends_the_run() {
+        let (mut pool, _) = run_of("strategy=Pool.map&workers=2&items=4&cost=10");
+        pool.process_ready(0, 0.0, &|| 0.0);
+        assert_eq!(
+            pool.process_died(1, "failed to load", 1.0),
+            AfterDeath::default(),
             "a process that dies starting only leaves the pool"
         );
         assert!(!pool.is_over());
-        pool.process_died(0, "crashed", 2.0);
+        let after = pool.process_died(0, "crashed", 2.0);
+        assert!(after.replace, "a process that had started is replaced");
+        assert!(!pool.is_over(), "its replacement may still run the rest");
+        pool.process_died(0, "failed to load", 3.0);
         let why = pool.into_outcome().unwrap_err();
-        assert!(why.contains("waits forever"), "{why}");
+        assert!(why.contains("every process died"), "{why}");
     }
 
     #[test]
     fn a_failed_reply_breaks_the_run() {
         let (mut run, _) = run_of("strategy=Pool.map&workers=1&items=2&chunksize=1&cost=10");
-        run.process_ready(0, 0.0, &|| 0.0).unwrap();
+        run.process_ready(0, 0.0, &|| 0.0);
         let reply = serve_task(b"garbage", &|| 1.0, &mut |_| {});
         let (returned, next) = run.result_arrived(0, reply, &|| 2.0);
-        assert_eq!((returned, next), (0, None));
+        assert_eq!((returned, next), (0, Vec::new()));
         assert!(run.is_over());
         assert!(run
             .into_outcome()
@@ -663,16 +955,16 @@ mod tests {
         let (mut run, config) = run_of("strategy=multiprocessing.Process&items=3&cost=10");
         assert_eq!(run.processes(), 3, "one process per item");
         // Started together, ready in any order: each takes its own item, and only that.
-        let third = run.process_ready(2, 9.0, &|| 9.0).unwrap();
-        let first = run.process_ready(0, 10.0, &|| 10.0).unwrap();
+        let third = run.process_ready(2, 9.0, &|| 9.0).remove(0);
+        let first = run.process_ready(0, 10.0, &|| 10.0).remove(0);
         assert_eq!(&third.message[HEADER..], pickle::dumps_ints(&[3]));
         let (_, next) = run.result_arrived(2, answer(&third, 11.0, 12.0), &|| 13.0);
         assert!(
-            next.is_none(),
+            next.is_empty(),
             "a process runs its own item and nothing else"
         );
         run.result_arrived(0, answer(&first, 11.0, 14.0), &|| 15.0);
-        let second = run.process_ready(1, 16.0, &|| 16.0).unwrap();
+        let second = run.process_ready(1, 16.0, &|| 16.0).remove(0);
         run.result_arrived(1, answer(&second, 17.0, 18.0), &|| 19.0);
         let outcome = run.into_outcome().unwrap();
         assert_eq!(outcome.delivered, [0, 1, 2], "joined in order");
@@ -693,7 +985,7 @@ mod tests {
         assert_eq!(trace.results.as_deref(), Some(&[1, 4, 9][..]));
 
         let (mut crashed, _) = run_of("strategy=multiprocessing.Process&items=2&cost=10");
-        crashed.process_ready(0, 0.0, &|| 0.0).unwrap();
+        crashed.process_ready(0, 0.0, &|| 0.0);
         crashed.process_died(0, "out of memory", 1.0);
         let why = crashed.into_outcome().unwrap_err();
         assert!(why.contains("non-zero exitcode"), "{why}");
@@ -733,18 +1025,71 @@ mod tests {
     }
 
     #[test]
+    fn pool_apply_runs_one_task_at_a_time_on_the_processes_in_turn() {
+        // [pool.apply(square, (x,)) for x in range(1, 7)] on Pool(3): each call blocks, so
+        // the next task is queued only once the one before it is back, and the process that
+        // has waited longest on the task queue takes it.
+        let (mut run, _) = run_of("strategy=Pool.apply&workers=3&items=6&cost=10");
+        let first = run.process_ready(1, 0.5, &|| 1.0);
+        assert_eq!(first.len(), 1, "one task, none written ahead");
+        assert_eq!(first[0].process, 1);
+        assert!(
+            run.process_ready(2, 0.6, &|| 1.0).is_empty(),
+            "task 1 waits"
+        );
+        assert!(run.process_ready(0, 0.7, &|| 1.0).is_empty(), "for task 0");
+        let mut dispatch = first[0].clone();
+        let mut ran_on = vec![dispatch.process];
+        for t in 0..5 {
+            let at = 2.0 + 2.0 * f64::from(t);
+            let (returned, next) =
+                run.result_arrived(dispatch.process, answer(&dispatch, at, at + 1.0), &|| {
+                    at + 1.5
+                });
+            assert_eq!(returned, 1);
+            assert_eq!(run.busy().len(), 1, "never two tasks out at once");
+            assert_eq!(next.len(), 1, "the next call submits the next task");
+            dispatch = next[0].clone();
+            ran_on.push(dispatch.process);
+        }
+        assert_eq!(ran_on, [1, 2, 0, 1, 2, 0], "the processes in turn");
+        let (_, last) =
+            run.result_arrived(dispatch.process, answer(&dispatch, 12.0, 13.0), &|| 13.5);
+        assert!(last.is_empty());
+        let outcome = run.into_outcome().unwrap();
+        assert_eq!(outcome.results, Some(vec![1, 4, 9, 16, 25, 36]));
+        assert!(
+            outcome.queue_depth.is_empty(),
+            "no task ever waits in the queue: no depth to draw"
+        );
+        for pair in outcome.records.windows(2) {
+            assert!(
+                pair[1].start_ms >= pair[0].end_ms,
+                "task {} starts after task {} is back",
+                pair[1].index,
+                pair[0].index
+            );
+        }
+    }
+
+    /// Runs every task of a one-process run to its end, each reply at the next ms.
+    fn serve_all(run: &mut ProcessPoolRun) {
+        let mut pending: VecDeque<Dispatch> = run.process_ready(0, 0.0, &|| 0.0).into();
+        let mut t = 1.0;
+        while let Some(dispatch) = pending.pop_front() {
+            let reply = serve_task(&dispatch.message, &|| t, &mut |_| {});
+            t += 1.0;
+            pending.extend(run.result_arrived(0, reply, &|| t).1);
+        }
+    }
+
+    #[test]
     fn a_chunk_that_raises_sends_back_its_exception_and_the_caller_gets_it_by_the_rule() {
         // Pool.map: item 3 raises in chunk [3, 4]; item 4 never runs; the pool waits for
         // every chunk, then get() raises.
         let (mut run, config) =
             run_of("strategy=Pool.map&workers=1&items=6&chunksize=2&cost=10&raise_at=3");
-        let mut next = run.process_ready(0, 0.0, &|| 0.0);
-        let mut t = 1.0;
-        while let Some(dispatch) = next {
-            let reply = serve_task(&dispatch.message, &|| t, &mut |_| {});
-            t += 1.0;
-            next = run.result_arrived(0, reply, &|| t).1;
-        }
+        serve_all(&mut run);
         assert!(run.is_over());
         let trace = run
             .into_outcome()
@@ -760,18 +1105,13 @@ mod tests {
         assert_eq!(trace.results, Some(vec![1, 4, 0, 0, 25, 36]));
 
         // ProcessPoolExecutor.map: the exception at item 1 reaches the caller at once; the
-        // process has taken item 2, items 3 and 4 sit in the call queue (of 2) marked
-        // running, and the futures still pending, items 5 to 8, are cancelled.
+        // process has taken item 2 (and item 3 written ahead into its pipe), item 4 sits in
+        // the call queue (of 2) marked running, and the futures still pending, items 5 to 8,
+        // are cancelled.
         let (mut run, config) = run_of(
             "strategy=ProcessPoolExecutor.map&workers=1&items=8&cost=10&raise_at=1&raise_cost=fast",
         );
-        let mut next = run.process_ready(0, 0.0, &|| 0.0);
-        let mut t = 1.0;
-        while let Some(dispatch) = next {
-            let reply = serve_task(&dispatch.message, &|| t, &mut |_| {});
-            t += 1.0;
-            next = run.result_arrived(0, reply, &|| t).1;
-        }
+        serve_all(&mut run);
         assert!(run.is_over(), "every chunk is back or cancelled");
         let trace = run
             .into_outcome()

@@ -115,6 +115,8 @@ pub struct ProcessReply {
     /// The item (`1..=n`) whose call raised `ValueError`, if one did: `results` then holds the
     /// items before it, and the items after it never ran (CPython's `mapstar` stops there).
     pub raised: Option<u64>,
+    /// When the results were pickled and the process was free to read its next task, ms.
+    pub sent_ms: f64,
 }
 
 /// Runs one task message in a process: unpickles its arguments, computes each item with the
@@ -134,6 +136,7 @@ pub fn serve_task(
             compute_end_ms: at,
             error: Some(why),
             raised: None,
+            sent_ms: at,
         }
     };
     let (workload, positions) = match decode_task(message) {
@@ -161,12 +164,14 @@ pub fn serve_task(
         }
     }
     let compute_end_ms = now_ms();
+    let results = pickle::dumps_ints(&results);
     ProcessReply {
-        results: pickle::dumps_ints(&results),
+        results,
         compute_start_ms,
         compute_end_ms,
         error: None,
         raised,
+        sent_ms: now_ms(),
     }
 }
 

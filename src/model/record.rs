@@ -43,12 +43,16 @@ pub struct ChunkRecord {
 }
 
 /// A chunk's time on a process pool, as measured on both sides of the message: how long it
-/// waited in the parent's queue, crossed over (pickling and the message, both ways) and
-/// computed. `start_ms..end_ms` spans the crossing and the computing.
+/// waited in the parent's queue, then in its process's pipe (written ahead while the process
+/// ran the chunk before), crossed over (pickling and the message, both ways) and computed.
+/// `start_ms..end_ms` spans the crossing and the computing; the pipe wait ends at `start_ms`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ProcessChunkTimes {
-    /// From the call (every chunk queued) until a process was free to take it, ms.
+    /// From the call (every chunk queued) until it was written to a process, ms.
     pub queue_ms: f64,
+    /// Then in that process's pipe until the process was free to read it (0 when it was
+    /// written to an idle process), ms.
+    pub pipe_ms: f64,
     /// Pickling the arguments, the message to the process and unpickling them there, ms.
     pub send_ms: f64,
     /// Computing the items in the process, ms.
@@ -66,6 +70,64 @@ pub struct ProcessStartup {
     pub startup_ms: Vec<Option<f64>>,
     /// Per process (lane): whether this run started it (`false`: reused, already running).
     pub started_by_run: Vec<bool>,
+    /// Pool processes that died during the run, each replaced by a new one on its lane.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replacements: Vec<ProcessReplacement>,
+}
+
+/// A pool process that died and the new one started in its place (`Pool._maintain_pool`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ProcessReplacement {
+    /// The lane of the dead process, and of its replacement.
+    pub process: usize,
+    /// When the process died and its replacement was asked for, ms since the run started.
+    pub died_ms: f64,
+    /// When the replacement was ready, ms since the run started (`None`: not by the end).
+    pub ready_ms: Option<f64>,
+}
+
+/// A stretch of a lane during which its process was starting (drawn grey and hatched).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StartupSpan {
+    /// The lane.
+    pub process: usize,
+    /// From when its process was asked for, ms since the run started.
+    pub from_ms: f64,
+    /// Until it was ready, ms since the run started.
+    pub to_ms: f64,
+}
+
+impl ProcessStartup {
+    /// Every process start this run paid for, as stretches of lanes: each process it started,
+    /// from when it was asked for (`ready - start-up`, later than the call for processes whose
+    /// start waited for earlier ones) until it was ready at `worker_started_ms[lane]`; and
+    /// each replacement, from its predecessor's death until it was ready (or `end_ms`).
+    pub fn spans(&self, worker_started_ms: &[f64], end_ms: f64) -> Vec<StartupSpan> {
+        let started = self
+            .started_by_run
+            .iter()
+            .enumerate()
+            .filter_map(|(lane, &started)| {
+                let to_ms = worker_started_ms.get(lane).copied().unwrap_or(0.0);
+                let startup_ms = self
+                    .startup_ms
+                    .get(lane)
+                    .copied()
+                    .flatten()
+                    .unwrap_or(to_ms);
+                (started && to_ms > 0.0).then_some(StartupSpan {
+                    process: lane,
+                    from_ms: (to_ms - startup_ms).clamp(0.0, to_ms),
+                    to_ms,
+                })
+            });
+        let replaced = self.replacements.iter().map(|r| StartupSpan {
+            process: r.process,
+            from_ms: r.died_ms,
+            to_ms: r.ready_ms.unwrap_or(end_ms).max(r.died_ms),
+        });
+        started.chain(replaced).collect()
+    }
 }
 
 impl ChunkRecord {
@@ -144,4 +206,53 @@ pub struct Recording {
     pub results_in_order: bool,
     /// Whether the run was stopped before it finished.
     pub stopped: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_up_spans_run_from_when_each_process_was_asked_for_and_from_each_death() {
+        let startup = ProcessStartup {
+            // Lane 2 waited for lanes 0 and 1 to be ready before it was started; lane 3 was
+            // reused; lane 1 died at 50 and its replacement was ready at 130.
+            startup_ms: vec![Some(100.0), Some(110.0), Some(90.0), Some(80.0)],
+            started_by_run: vec![true, true, true, false],
+            replacements: vec![ProcessReplacement {
+                process: 1,
+                died_ms: 50.0,
+                ready_ms: Some(130.0),
+            }],
+        };
+        let spans = startup.spans(&[100.0, 110.0, 190.0, 0.0], 300.0);
+        let spans: Vec<(usize, f64, f64)> = spans
+            .iter()
+            .map(|s| (s.process, s.from_ms, s.to_ms))
+            .collect();
+        assert_eq!(
+            spans,
+            [
+                (0, 0.0, 100.0),
+                (1, 0.0, 110.0),
+                (2, 100.0, 190.0),
+                (1, 50.0, 130.0)
+            ]
+        );
+        let unfinished = ProcessStartup {
+            startup_ms: vec![None],
+            started_by_run: vec![true],
+            replacements: vec![ProcessReplacement {
+                process: 0,
+                died_ms: 20.0,
+                ready_ms: None,
+            }],
+        };
+        let spans = unfinished.spans(&[5.0], 40.0);
+        assert_eq!(
+            (spans[0].from_ms, spans[0].to_ms, spans[1].to_ms),
+            (0.0, 5.0, 40.0),
+            "not ready by the end: drawn until the run ended"
+        );
+    }
 }

@@ -641,7 +641,7 @@ mod tests {
 
     #[test]
     fn a_process_run_loads_back_with_its_phases_and_start_ups() {
-        use crate::model::record::ProcessChunkTimes;
+        use crate::model::record::{ProcessChunkTimes, ProcessReplacement};
         let mut trace = crate::model::trace::tests::trace_of(
             &[(0, 0, 0.0, 4.0), (1, 1, 0.5, 3.0), (0, 0, 4.0, 6.0)],
             &[1, 0, 2],
@@ -649,6 +649,7 @@ mod tests {
         for chunk in &mut trace.chunks {
             chunk.process = Some(ProcessChunkTimes {
                 queue_ms: 0.25,
+                pipe_ms: 0.125,
                 send_ms: 0.5,
                 compute_ms: chunk.duration_ms() - 1.0,
                 return_ms: 0.5,
@@ -660,6 +661,11 @@ mod tests {
         trace.processes = Some(ProcessStartup {
             startup_ms: vec![Some(12.5), None],
             started_by_run: vec![true, false],
+            replacements: vec![ProcessReplacement {
+                process: 1,
+                died_ms: 2.0,
+                ready_ms: Some(2.75),
+            }],
         });
         let json = serde_json::to_string(&trace).unwrap();
         assert!(json.contains("\"compute_ms\":3.0"));

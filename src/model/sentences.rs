@@ -331,9 +331,14 @@ pub fn lanes_caption(trace: &Trace) -> String {
         caption.push_str("; a finely striped box stands for many chunks too short to draw apart");
     }
     if let Some(processes) = &trace.processes {
-        caption.push_str("; the dark band is the share spent crossing to and from the process (pickling and the message, both ways)");
+        caption.push_str("; the dark band is the share spent crossing to and from the process (pickling and the message, both ways); a process's box starts when it read the chunk, which may have waited in its pipe, written ahead, while the one before computed (pipe_ms in the exports)");
         if processes.started_by_run.iter().any(|&started| started) {
             caption.push_str("; a grey hatched lane start is its process starting (a new Web Worker instantiating the module)");
+        }
+        if !processes.replacements.is_empty() {
+            caption.push_str(
+                "; grey hatched within a lane, a replacement starting for a process that died",
+            );
         }
     } else if trace.chunks.iter().any(|c| c.transfer_ms > 0.0) {
         caption.push_str("; the dark band is the share spent pickling");
@@ -425,7 +430,20 @@ pub fn process_startup_summary(trace: &Trace) -> Option<String> {
         .map(|(startup, _)| startup.map_or_else(|| "unfinished".to_owned(), |t| ms(t, 0)))
         .collect();
     let reused = processes.started_by_run.len() - started.len();
-    Some(match (started.is_empty(), reused) {
+    let replaced: String = processes
+        .replacements
+        .iter()
+        .map(|r| {
+            let startup = r
+                .ready_ms
+                .map_or_else(|| "unfinished".to_owned(), |ready| ms(ready - r.died_ms, 0));
+            format!(
+                "; process {} died and was replaced, start-up: {startup}",
+                r.process
+            )
+        })
+        .collect();
+    let summary = match (started.is_empty(), reused) {
         (true, _) => format!(
             "none: {} reused, started by an earlier run on this page",
             count(reused, "process")
@@ -441,7 +459,8 @@ pub fn process_startup_summary(trace: &Trace) -> Option<String> {
             started.join(", "),
             group_digits(reused as u64)
         ),
-    })
+    };
+    Some(summary + &replaced)
 }
 
 #[cfg(test)]
@@ -530,6 +549,7 @@ mod tests {
         without_threads.processes = Some(crate::model::record::ProcessStartup {
             startup_ms: vec![None, None],
             started_by_run: vec![false, false],
+            replacements: Vec::new(),
         });
         assert!(speedup_summary(&without_threads).contains("cannot start one"));
         assert_eq!(stopped_summary(&trace), None);
@@ -560,15 +580,19 @@ mod tests {
         trace.processes = Some(crate::model::record::ProcessStartup {
             startup_ms: vec![Some(48.4), Some(61.0)],
             started_by_run: vec![true, true],
+            replacements: Vec::new(),
         });
         assert_eq!(
             process_startup_summary(&trace).unwrap(),
             "2 processes started by this run; start-up: 48 ms, 61 ms"
         );
         assert!(lanes_caption(&trace).contains("its process starting"));
+        assert!(lanes_caption(&trace).contains("waited in its pipe"));
+        assert!(!lanes_caption(&trace).contains("a replacement starting"));
         trace.processes = Some(crate::model::record::ProcessStartup {
             startup_ms: vec![Some(48.4), None],
             started_by_run: vec![false, true],
+            replacements: Vec::new(),
         });
         assert_eq!(
             process_startup_summary(&trace).unwrap(),
@@ -577,12 +601,25 @@ mod tests {
         trace.processes = Some(crate::model::record::ProcessStartup {
             startup_ms: vec![Some(48.4), Some(61.0)],
             started_by_run: vec![false, false],
+            replacements: Vec::new(),
         });
         assert_eq!(
             process_startup_summary(&trace).unwrap(),
             "none: 2 processes reused, started by an earlier run on this page"
         );
         assert!(!lanes_caption(&trace).contains("its process starting"));
+        if let Some(processes) = trace.processes.as_mut() {
+            processes.replacements = vec![crate::model::record::ProcessReplacement {
+                process: 1,
+                died_ms: 30.0,
+                ready_ms: Some(102.4),
+            }];
+        }
+        assert_eq!(
+            process_startup_summary(&trace).unwrap(),
+            "none: 2 processes reused, started by an earlier run on this page; process 1 died and was replaced, start-up: 72 ms"
+        );
+        assert!(lanes_caption(&trace).contains("a replacement starting"));
     }
 
     #[test]

@@ -7,14 +7,15 @@
 //!
 //! A pool's processes are started on first use and kept for later runs, as a `with Pool()`
 //! block reused across maps: the trace says which processes a run started and how long each
-//! took. Stop terminates the processes that are running a chunk (`Pool.terminate()`); a
+//! took. At most `os.cpu_count()` (at least 2) pool processes instantiate the module at once;
+//! the others start as those become ready, so that the first are not slowed by the rest. Stop terminates the processes that are running a chunk (`Pool.terminate()`); a
 //! process that dies is reported. Either is replaced as soon as the run ends.
 //! `multiprocessing.Process` starts a new process per item instead, each ended once its
 //! result is back.
 
 use crate::model::config::RunConfig;
 use crate::model::plan::plan;
-use crate::model::process_pool::ProcessPoolRun;
+use crate::model::process_pool::{Dispatch, ProcessPoolRun};
 use crate::model::process_task::ProcessReply;
 use crate::model::record::{ProcessStartup, RunFacts};
 use crate::model::run_control::RunControl;
@@ -26,6 +27,7 @@ use futures::channel::oneshot;
 use futures::future::{select, Either};
 use js_sys::{JsString, Reflect, Uint8Array};
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -145,6 +147,42 @@ thread_local! {
     static NEXT_ID: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     /// The process run in progress, if any (session runs one run at a time).
     static RUN: RefCell<Option<ActiveRun>> = const { RefCell::new(None) };
+    /// Pool lanes asked for whose process waits for others to be ready before it starts.
+    static WAITING: RefCell<VecDeque<usize>> = const { RefCell::new(VecDeque::new()) };
+}
+
+/// Asks for a process on pool lane `lane`: started at once while fewer than
+/// `os.cpu_count()` (at least 2) pool processes are starting, else when one is ready.
+fn request_pool_process(lane: usize) {
+    let known = PROCESSES.with(|p| p.borrow_mut().get(Kind::Pool, lane).is_some());
+    WAITING.with(|waiting| {
+        let mut waiting = waiting.borrow_mut();
+        if !known && !waiting.contains(&lane) {
+            waiting.push_back(lane);
+        }
+    });
+    start_waiting();
+}
+
+/// Starts waiting pool processes while fewer than the limit are starting.
+fn start_waiting() {
+    let limit = crate::model::machine::cpu_count().max(2);
+    loop {
+        let starting = PROCESSES.with(|p| {
+            let processes = p.borrow();
+            let starting = processes.pool.iter().flatten();
+            starting
+                .filter(|process| process.ready_at.is_none())
+                .count()
+        });
+        if starting >= limit {
+            return;
+        }
+        let Some(lane) = WAITING.with(|waiting| waiting.borrow_mut().pop_front()) else {
+            return;
+        };
+        ensure_process(Kind::Pool, lane);
+    }
 }
 
 /// Starts a process on `lane` of `kind` unless one lives there.
@@ -212,8 +250,8 @@ fn ready(kind: Kind, lane: usize, requested_at: f64, at: f64) {
         if let Some(startup @ None) = run.startup.startup_ms.get_mut(lane) {
             *startup = Some(at - requested_at);
         }
-        let dispatch = run.model.process_ready(lane, at - run.started_at, now);
-        send(kind, dispatch);
+        let dispatches = run.model.process_ready(lane, at - run.started_at, now);
+        send(kind, dispatches);
     });
 }
 
@@ -241,6 +279,7 @@ fn on_process_message(kind: Kind, lane: usize, id: u64, data: &JsValue) {
                 }
             });
             ready(kind, lane, requested_at, at);
+            start_waiting();
         }
         "result" => {
             let results = Reflect::get(data, &"results".into())
@@ -267,6 +306,7 @@ fn on_process_message(kind: Kind, lane: usize, id: u64, data: &JsValue) {
                     compute_end_ms: number(data, "compute_end_ms") - run.started_at,
                     error,
                     raised,
+                    sent_ms: number(data, "sent_ms") - run.started_at,
                 };
                 let (returned, next) = run.model.result_arrived(lane, reply, now);
                 (reported..returned).for_each(|_| run.control.item_done(lane));
@@ -287,9 +327,16 @@ fn on_process_message(kind: Kind, lane: usize, id: u64, data: &JsValue) {
                 .unwrap_or_else(|| "the process died".to_owned());
             end_process(kind, lane);
             with_run(kind, |run, now| {
-                let busy = run.model.process_died(lane, &why, now());
-                busy.into_iter().for_each(|lane| end_process(kind, lane));
+                let after = run.model.process_died(lane, &why, now());
+                after
+                    .terminate
+                    .into_iter()
+                    .for_each(|lane| end_process(kind, lane));
+                if after.replace {
+                    request_pool_process(lane);
+                }
             });
+            start_waiting();
         }
     }
 }
@@ -311,12 +358,14 @@ fn report_items(kind: Kind, lane: usize, done: Option<usize>) -> usize {
     })
 }
 
-/// Posts a task message to its process.
-fn send(kind: Kind, dispatch: Option<crate::model::process_pool::Dispatch>) {
-    let Some(dispatch) = dispatch else { return };
+/// Posts task messages to their processes.
+fn send(kind: Kind, dispatches: Vec<Dispatch>) {
     PROCESSES.with(|p| {
-        if let Some(process) = p.borrow_mut().get(kind, dispatch.process) {
-            post_task(&process.worker, Uint8Array::from(&dispatch.message[..]));
+        let mut processes = p.borrow_mut();
+        for dispatch in dispatches {
+            if let Some(process) = processes.get(kind, dispatch.process) {
+                post_task(&process.worker, Uint8Array::from(&dispatch.message[..]));
+            }
         }
     });
 }
@@ -375,6 +424,7 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
             .map(|known| known.and_then(|(requested, ready)| Some(ready? - requested)))
             .collect(),
         started_by_run: known.iter().map(Option::is_none).collect(),
+        replacements: Vec::new(),
     };
     let (over, mut over_received) = oneshot::channel();
     RUN.with(|run| {
@@ -392,6 +442,7 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
         match known {
             Some((requested_at, Some(ready_at))) => ready(kind, lane, requested_at, ready_at),
             Some((_, None)) => {}
+            None if kind == Kind::Pool => request_pool_process(lane),
             None => ensure_process(kind, lane),
         }
     }
@@ -419,12 +470,15 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
     match kind {
         // Processes terminated by Stop, or dead, are replaced at once, so that the next run
         // finds the pool at full strength (as a Pool keeps its number of workers).
-        Kind::Pool => (0..workers).for_each(|lane| ensure_process(kind, lane)),
+        Kind::Pool => (0..workers).for_each(request_pool_process),
         // A run's own processes end with it (those still starting, after Stop).
         Kind::PerTask => (0..workers).for_each(|lane| end_process(kind, lane)),
     }
     // The trace of a run of many tasks is built here, on the page's thread: each step is a
     // task of its own, so that the page stays responsive between them.
+    let mut startup = active.startup;
+    startup.replacements = active.model.replacements().to_vec();
+    let lost = active.model.lost().to_vec();
     let outcome = active.model.into_outcome()?;
     yield_to_page().await;
     let facts = RunFacts {
@@ -434,7 +488,8 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
         wall_ms,
     };
     let mut trace = outcome.into_trace(config, facts)?;
-    trace.processes = Some(active.startup);
+    trace.processes = Some(startup);
+    trace.notes.splice(0..0, lost);
     yield_to_page().await;
     trace.derive_figures();
     yield_to_page().await;

@@ -62,28 +62,30 @@ fn draw_gil(ctx: &CanvasRenderingContext2d, spans: &[GilSpan], lanes: usize) {
     }
 }
 
-/// Each process this run started: grey and hatched from the call until it was ready (its
-/// module instantiated), labelled where there is room.
+/// Each process this run started (and each replacement of a dead one): grey and hatched from
+/// when it was asked for until it was ready (its module instantiated), labelled where there
+/// is room.
 fn draw_process_startup(ctx: &CanvasRenderingContext2d, trace: &Trace, plot: f64) {
     let Some(processes) = &trace.processes else {
         return;
     };
     let span = time_span(trace);
-    for (lane, &started) in processes.started_by_run.iter().enumerate() {
-        let ready_ms = trace.worker_started_ms.get(lane).copied().unwrap_or(0.0);
-        if !started || ready_ms <= 0.0 || span <= 0.0 {
-            continue;
-        }
-        let (y, x1) = (lane as f64 * (LANE + GAP), ready_ms / span * plot);
+    if span <= 0.0 {
+        return;
+    }
+    for startup in processes.spans(&trace.worker_started_ms, trace.wall_ms) {
+        let y = startup.process as f64 * (LANE + GAP);
+        let (x0, x1) = (startup.from_ms / span * plot, startup.to_ms / span * plot);
+        let width = x1 - x0;
         ctx.set_fill_style_str("#c9ced8");
-        ctx.fill_rect(GUTTER, y + 1.0, x1, LANE - 2.0);
+        ctx.fill_rect(GUTTER + x0, y + 1.0, width, LANE - 2.0);
         ctx.save();
         ctx.begin_path();
-        ctx.rect(GUTTER, y + 1.0, x1, LANE - 2.0);
+        ctx.rect(GUTTER + x0, y + 1.0, width, LANE - 2.0);
         ctx.clip();
         ctx.set_stroke_style_str("rgba(255,255,255,0.8)");
         ctx.begin_path();
-        let mut offset = -LANE;
+        let mut offset = x0 - LANE;
         while offset < x1 {
             ctx.move_to(GUTTER + offset, y + LANE);
             ctx.line_to(GUTTER + offset + LANE, y);
@@ -91,9 +93,9 @@ fn draw_process_startup(ctx: &CanvasRenderingContext2d, trace: &Trace, plot: f64
         }
         ctx.stroke();
         ctx.restore();
-        if x1 > 60.0 {
+        if width > 60.0 {
             ctx.set_fill_style_str("#333");
-            let _ = ctx.fill_text("start-up", GUTTER + 4.0, y + LANE / 2.0);
+            let _ = ctx.fill_text("start-up", GUTTER + x0 + 4.0, y + LANE / 2.0);
         }
     }
 }

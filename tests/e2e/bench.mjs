@@ -13,9 +13,11 @@
 //     redraws (goal <= 50 ms)
 // 1-worker and 2-worker runs alternate, so a change in machine load hits both alike.
 // Meaningful only on a quiet machine: nothing else may be building or running.
-// BENCH_ONLY=drawing measures the drawing figures alone.
+// BENCH_ONLY=drawing measures the drawing figures alone; BENCH_ONLY=processes the process
+// figures alone (with the load average the machine had when they were printed).
 import { execFileSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { dist, launch, openPage, runInPage, serve, waitForPool } from './harness.mjs';
 
@@ -230,6 +232,22 @@ try {
     printDrawing(await drawingFigures(browser, site));
     await browser.close();
     await site.close();
+    process.exit(0);
+  }
+  if (process.env.BENCH_ONLY === 'processes') {
+    const plainSite = await serve({ isolated: false });
+    try {
+      const isolatedRuns = await processFigures(browser, site, { isolated: true });
+      const plainRuns = await processFigures(browser, plainSite, { isolated: false });
+      const processStartups = {};
+      for (const n of POOL_SIZES) processStartups[n] = await processStartup(browser, plainSite, n);
+      console.log(`Benchmark (processes only), ${new Date().toISOString()}, Chromium headless, ${ROUNDS} rounds, medians; load average ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
+      printProcesses(isolatedRuns, plainRuns, processStartups, cpythonFigures());
+    } finally {
+      await plainSite.close();
+      await browser.close();
+      await site.close();
+    }
     process.exit(0);
   }
   const startups = [];

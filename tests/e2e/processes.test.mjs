@@ -5,7 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { launch, openPage, runInPage, serve, waitForPool } from './harness.mjs';
+import { readFile } from 'node:fs/promises';
+import { dist, launch, openPage, runInPage, serve, waitForPool } from './harness.mjs';
 
 const shots = new URL('./screenshots/', import.meta.url);
 
@@ -75,8 +76,13 @@ test('every process strategy runs on processes without isolation, by its CPython
     assert.equal(trace.results_in_order, true, strategy);
     assert.ok(trace.processes, `${strategy} ran on processes`);
     assert.ok(trace.chunks.every((c) => c.compute_ms >= 0 && c.worker < 3), strategy);
-    const byStart = [...trace.chunks].sort((a, b) => a.start_ms - b.start_ms).map((c) => c.index);
-    assert.deepEqual(byStart, trace.chunks.map((c) => c.index), `${strategy}: chunks handed out in FIFO order`);
+    // Handed out (written to a process: queue_ms) in FIFO order; a process reads a chunk
+    // written ahead into its pipe once the one before is done.
+    const byHandOut = [...trace.chunks].sort((a, b) => a.queue_ms - b.queue_ms || a.index - b.index).map((c) => c.index);
+    assert.deepEqual(byHandOut, trace.chunks.map((c) => c.index), `${strategy}: chunks handed out in FIFO order`);
+    for (let i = 1; i < trace.chunks.length; i += 1) {
+      assert.ok(trace.chunks[i].queue_ms >= trace.chunks[i - 1].queue_ms, `${strategy}: chunk ${i} handed out after chunk ${i - 1}`);
+    }
     if (strategy === 'ProcessPoolExecutor.map') {
       assert.ok(trace.queue_depth.every((s) => s.queued <= 4), 'the call queue holds at most max_workers + 1');
     }
@@ -195,9 +201,11 @@ test('a process that dies is reported and the run ends, never hangs; the next ru
     /every process died/,
   );
   assert.ok(Date.now() - started < 10_000, 'reported, not a hang');
+  // CPython's executor is broken by a worker that exits, starting or not: every pending
+  // future fails with BrokenProcessPool.
   await assert.rejects(
     runInPage(page, { strategy: 'ProcessPoolExecutor.map', workers: 1, items: 2, cost: 10 }),
-    /every process died/,
+    /BrokenProcessPool: A process in the process pool was terminated abruptly/,
   );
   await page.unroute(glue);
   const trace = await runInPage(page, { strategy: 'Pool.map', workers: 1, items: 4, cost: 10 });
@@ -298,6 +306,135 @@ test('at top level on a host without the headers, a thread strategy says plainly
   assert.equal(await page.$('a.open-in-new-tab'), null, 'a new tab of this host would not be isolated either');
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'fits 390 px');
   await page.screenshot({ path: new URL('threads-elsewhere-top-390.png', shots).pathname, fullPage: true });
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+/**
+ * Page setup: the first pool's process 1 crashes when it reads its third task (its script
+ * throws an uncaught error, which the page hears as the worker's `error` event, as it would
+ * an out-of-memory). The page's own copy of the script (request 1, checked by its
+ * integrity hash) and every later process (a replacement) get the script unchanged.
+ */
+const crashProcess1 = (page) => {
+  let served = 0;
+  return page.route(/process_worker\.js$/, async (route) => {
+    served += 1;
+    const body = await readFile(dist + new URL(route.request().url()).pathname.slice(1), 'utf8');
+    const crash = served === 2 || served === 3
+      ? `if (typeof WorkerGlobalScope !== 'undefined' && self.name === 'process 1') { let tasks = 0; self.addEventListener('message', (event) => { if (event.data?.type === 'process_task' && ++tasks === 3) { event.stopImmediatePropagation(); throw new Error('simulated crash'); } }); }\n`
+      : '';
+    await route.fulfill({ status: 200, contentType: 'text/javascript', body: crash + body });
+  });
+};
+
+// Twelve chunks of one item of about 150 ms each.
+const longChunks = { strategy: 'Pool.map', workers: 2, items: 12, chunksize: 1, cost: 1000000 };
+
+test('a Pool worker that dies is replaced, the other chunks go on, and the run ends saying CPython would wait forever for the lost chunk', async (t) => {
+  const page = await openPage(browser, plain.url, { setup: crashProcess1 });
+  await page.waitForFunction(() => window.playground?.run, null, { timeout: 30_000 });
+  const started = Date.now();
+  const running = page.evaluate((c) => window.playground.run(c, { baseline: false }), longChunks);
+  const trace = await running;
+  assert.ok(Date.now() - started < 30_000, 'the run ended, never hung');
+  assert.equal(trace.stopped, true, 'the caller got no list');
+  assert.equal(trace.results, null);
+  const said = trace.notes[0].match(/^Process 1 died while running chunk (\d+) \(.*simulated crash.*\)\. CPython's Pool started a replacement and the other chunks went on, but chunk \1's result never comes: the caller would wait forever for it\./);
+  assert.ok(said, trace.notes[0]);
+  const lostIndex = Number(said[1]);
+  const lost = trace.chunks.find((c) => c.index === lostIndex);
+  assert.ok(lost.stopped && lost.worker === 1, `chunk ${lostIndex} was cut short on lane 1`);
+  assert.equal(trace.chunks.length, 12, 'every chunk is in the trace');
+  assert.ok(trace.chunks.filter((c) => c.index !== lostIndex).every((c) => !c.stopped), 'the others all came back');
+  assert.equal(trace.processes.replacements.length, 1);
+  const [replacement] = trace.processes.replacements;
+  assert.equal(replacement.process, 1);
+  assert.ok(replacement.ready_ms > replacement.died_ms, `the replacement started: ${JSON.stringify(replacement)}`);
+  assert.ok(Math.abs(replacement.died_ms - lost.end_ms) < 1e-6, 'the lost chunk ends where its process died');
+  assert.ok(
+    trace.chunks.some((c) => c.worker === 1 && !c.stopped && c.start_ms >= replacement.ready_ms),
+    'the replacement ran chunks',
+  );
+  t.diagnostic(`process 1 died at ${replacement.died_ms.toFixed(0)} ms with chunk ${lostIndex}; its replacement was ready ${(replacement.ready_ms - replacement.died_ms).toFixed(0)} ms later`);
+  const next = await runInPage(page, { strategy: 'Pool.map', workers: 2, items: 6, chunksize: 2, cost: 10 });
+  assert.equal(next.results_in_order, true, 'the pool works on');
+  page.problems = page.problems.filter((p) => !/simulated crash/.test(p));
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('the page shows a dead Pool worker: its lost chunk, its replacement starting on its lane, and why the run ended', async () => {
+  for (const width of [1280, 390]) {
+    const query = new URLSearchParams(Object.entries(longChunks)).toString();
+    const page = await openPage(browser, `${plain.url}?${query}`, { viewport: { width, height: 900 }, setup: crashProcess1 });
+    await page.waitForSelector('#run:not([disabled])', { timeout: 30_000 });
+    await page.click('#run');
+    await page.waitForSelector('.run', { timeout: 60_000 });
+    assert.match(await page.textContent('#notes'), /Process 1 died while running chunk \d+ .* the caller would wait forever for it/);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `fits ${width} px`);
+    await page.screenshot({ path: new URL(`process-died-${width}.png`, shots).pathname, fullPage: true });
+    page.problems = page.problems.filter((p) => !/simulated crash/.test(p));
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  }
+});
+
+test('16 processes start a few at a time: never more than os.cpu_count() (at least 2) instantiating at once', async (t) => {
+  const page = await openPage(browser, plain.url);
+  const trace = await runInPage(page, { strategy: 'Pool.map', workers: 16, items: 64, chunksize: 1, cost: 300000 });
+  const limit = Math.max(2, await page.evaluate(() => navigator.hardwareConcurrency));
+  const spans = trace.processes.startup_ms
+    .map((ms, lane) => ms === null ? null : [trace.worker_started_ms[lane] - ms, trace.worker_started_ms[lane]])
+    .filter(Boolean);
+  assert.ok(spans.length >= limit, `at least the first ${limit} were ready: ${JSON.stringify(spans)}`);
+  const most = Math.max(...spans.map(([from]) => spans.filter(([a, b]) => a <= from && from < b).length));
+  assert.ok(most <= limit, `at most ${limit} starting at once, saw ${most}: ${JSON.stringify(spans)}`);
+  const firstTwo = spans.map(([, ready]) => ready).sort((a, b) => a - b)[1];
+  t.diagnostic(`16 processes: the first 2 ready at ${firstTwo.toFixed(0)} ms; ${spans.length} ready by the end of the run`);
+  assert.equal(trace.results_in_order, true);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('a 16-process run draws each start-up where it happened, at 1280 and 390 px', async () => {
+  for (const width of [1280, 390]) {
+    const page = await openPage(browser, `${plain.url}?strategy=Pool.map&workers=16&items=64&chunksize=1&cost=300000`, { viewport: { width, height: 900 } });
+    await page.waitForSelector('#run:not([disabled])', { timeout: 30_000 });
+    await page.click('#run');
+    await page.waitForSelector('.run', { timeout: 60_000 });
+    assert.match(await page.textContent('[data-figure="startup"]'), /processes started by this run/);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `fits ${width} px`);
+    await page.screenshot({ path: new URL(`processes-16-${width}.png`, shots).pathname, fullPage: true });
+    assert.deepEqual(page.problems, []);
+    await page.close();
+  }
+});
+
+test('a chunk written ahead waits in its process\'s pipe, recorded apart from queue, transfer and compute', async () => {
+  const page = await openPage(browser, plain.url);
+  await runInPage(page, { strategy: 'Pool.map', workers: 2, items: 2, cost: 10 });
+  const { trace, csv, chrome } = await page.evaluate(async (config) => {
+    const trace = await window.playground.run(config);
+    return { trace, csv: window.playground.export(trace, 'csv'), chrome: JSON.parse(window.playground.export(trace, 'chrome')) };
+  }, { strategy: 'Pool.map', workers: 2, items: 8, chunksize: 1, cost: 300000 });
+  assert.equal(trace.results_in_order, true);
+  for (const c of trace.chunks) {
+    assert.ok(c.pipe_ms >= 0 && c.send_ms >= 0 && c.compute_ms > 0 && c.return_ms >= 0, JSON.stringify(c));
+    assert.ok(Math.abs(c.queue_ms + c.pipe_ms - c.start_ms) < 1e-6, 'written at queue_ms, started on after its pipe wait');
+  }
+  const piped = trace.chunks.filter((c) => c.pipe_ms > 10);
+  assert.ok(piped.length >= 2, `chunks waited in pipes while their process computed: ${trace.chunks.map((c) => c.pipe_ms.toFixed(1))}`);
+  for (const c of piped) {
+    const before = trace.chunks.find((o) => o.worker === c.worker && o.index < c.index && o.start_ms < c.start_ms && o.start_ms + o.send_ms + o.compute_ms <= c.start_ms + 1e-6);
+    assert.ok(before, `chunk ${c.index} waited behind a chunk its process computed`);
+  }
+  const [header, ...rows] = csv.trim().split('\r\n').map((row) => row.split(','));
+  assert.deepEqual(header.slice(-5), ['queue_ms', 'pipe_ms', 'send_ms', 'compute_ms', 'return_ms']);
+  const pipeColumn = header.indexOf('pipe_ms');
+  assert.deepEqual(rows.map((row) => Number(row[pipeColumn])), trace.chunks.map((c) => c.pipe_ms));
+  const tasks = (chrome.traceEvents ?? chrome).filter((e) => e.cat === 'task');
+  assert.deepEqual(tasks.map((e) => e.args.pipe_ms).sort(), trace.chunks.map((c) => c.pipe_ms).sort());
   assert.deepEqual(page.problems, []);
   await page.close();
 });

@@ -257,24 +257,24 @@ fn phase_events(threads: &Threads, chunk: &ChunkRecord) -> impl Iterator<Item = 
     })
 }
 
-/// Each process this run started, from the call until it was ready, on its worker's thread.
+/// Each process this run started (and each replacement of a dead one), from when it was
+/// asked for until it was ready, on its worker's thread.
 fn startup_events<'a>(trace: &'a Trace, threads: &'a Threads) -> impl Iterator<Item = Event> + 'a {
-    let started = trace
+    let spans = trace
         .processes
         .iter()
-        .flat_map(|p| p.started_by_run.iter().enumerate());
-    started.filter_map(move |(worker, &started)| {
-        let ready_ms = trace.worker_started_ms.get(worker).copied().unwrap_or(0.0);
-        (started && ready_ms > 0.0).then(|| {
-            complete(
-                "process start-up".to_owned(),
-                "process",
-                threads.worker(worker),
-                0.0,
-                ready_ms,
-                Args::Process { worker },
-            )
-        })
+        .flat_map(|p| p.spans(&trace.worker_started_ms, trace.wall_ms));
+    spans.map(move |startup| {
+        complete(
+            "process start-up".to_owned(),
+            "process",
+            threads.worker(startup.process),
+            startup.from_ms,
+            startup.to_ms,
+            Args::Process {
+                worker: startup.process,
+            },
+        )
     })
 }
 
@@ -310,11 +310,30 @@ fn events<'a>(trace: &'a Trace, threads: &'a Threads) -> impl Iterator<Item = Ev
             raised: trace.raised.as_ref().map(ToString::to_string),
         },
     );
-    let tasks = trace.chunks.iter().flat_map(|chunk| {
-        [task_event(trace, threads, chunk)]
-            .into_iter()
-            .chain(phase_events(threads, chunk))
-    });
+    // A process reads its next chunk from its pipe while the results of the one before still
+    // cross back to the parent: on the process's thread that task ends where the next begins.
+    let mut next_start = vec![f64::INFINITY; trace.chunks.len()];
+    if trace.processes.is_some() {
+        let mut last: Vec<Option<usize>> = vec![None; trace.workers.max(1)];
+        for (at, chunk) in trace.chunks.iter().enumerate() {
+            if let Some(slot) = last.get_mut(chunk.worker) {
+                if let Some(before) = slot.replace(at) {
+                    next_start[before] = chunk.start_ms;
+                }
+            }
+        }
+    }
+    let tasks = trace
+        .chunks
+        .iter()
+        .zip(next_start)
+        .flat_map(|(chunk, until)| {
+            let mut chunk = chunk.clone();
+            chunk.end_ms = chunk.end_ms.min(until).max(chunk.start_ms);
+            [task_event(trace, threads, &chunk)]
+                .into_iter()
+                .chain(phase_events(threads, &chunk).collect::<Vec<_>>())
+        });
     let gil = trace.gil_slices.iter().flat_map(|slice| {
         let tid = threads.gil_of(slice.worker);
         let args = || Args::Gil {

@@ -341,10 +341,12 @@ pub(crate) fn process_trace() -> Trace {
     trace.processes = Some(ProcessStartup {
         startup_ms: vec![Some(3.0), Some(4.0)],
         started_by_run: vec![true, true],
+        replacements: Vec::new(),
     });
     for chunk in &mut trace.chunks {
         chunk.process = Some(ProcessChunkTimes {
             queue_ms: chunk.start_ms,
+            pipe_ms: 0.0,
             send_ms: 0.5,
             compute_ms: chunk.duration_ms() - 1.0,
             return_ms: 0.5,
@@ -399,4 +401,23 @@ fn a_process_run_has_each_tasks_phases_nested_in_it_and_each_process_start_up() 
         .map(|e| e["args"]["name"].as_str().unwrap())
         .collect();
     assert_eq!(names[..2], ["worker 0 · process", "worker 1 · process"]);
+}
+
+#[test]
+fn a_process_task_read_while_the_one_before_returns_nests_on_the_process_thread() {
+    let mut trace = process_trace();
+    // Process 0 read chunk 1 at 4.5, while chunk 0's results crossed back until 5.
+    trace.chunks[1].worker = 0;
+    trace.chunks[1].thread = 0;
+    trace.chunks[1].start_ms = 4.5;
+    let file = parsed(&trace);
+    let events = validated(&file).unwrap();
+    let first = events
+        .iter()
+        .find(|e| e["cat"] == "task" && e["args"]["index"] == 0)
+        .unwrap();
+    assert_eq!(
+        first["dur"], 1500.0,
+        "chunk 0 ends on its process's thread where chunk 1 begins"
+    );
 }

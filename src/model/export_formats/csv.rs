@@ -9,7 +9,7 @@ use crate::model::trace::Trace;
 use std::io::{self, Write};
 
 /// The header row's fields.
-pub const COLUMNS: [&str; 19] = [
+pub const COLUMNS: [&str; 20] = [
     "index",
     "first_item",
     "len",
@@ -26,6 +26,7 @@ pub const COLUMNS: [&str; 19] = [
     "delivery_rank",
     "delivery_ms",
     "queue_ms",
+    "pipe_ms",
     "send_ms",
     "compute_ms",
     "return_ms",
@@ -51,15 +52,15 @@ fn ranks(order: &[usize], tasks: usize) -> Vec<Option<usize>> {
     rank
 }
 
-/// A task's four times on a process (`queue_ms,send_ms,compute_ms,return_ms`), or four empty
-/// fields.
+/// A task's five times on a process (`queue_ms,pipe_ms,send_ms,compute_ms,return_ms`), or
+/// five empty fields.
 fn process_times(times: Option<ProcessChunkTimes>) -> String {
     match times {
         Some(t) => format!(
-            "{},{},{},{}",
-            t.queue_ms, t.send_ms, t.compute_ms, t.return_ms
+            "{},{},{},{},{}",
+            t.queue_ms, t.pipe_ms, t.send_ms, t.compute_ms, t.return_ms
         ),
-        None => ",,,".to_owned(),
+        None => ",,,,".to_owned(),
     }
 }
 
@@ -175,11 +176,14 @@ mod tests {
     }
 
     #[test]
-    fn a_task_on_a_process_has_its_four_times() {
-        let trace = crate::model::export_formats::chrome_tests::process_trace();
+    fn a_task_on_a_process_has_its_five_times() {
+        let mut trace = crate::model::export_formats::chrome_tests::process_trace();
+        trace.chunks[1].process.as_mut().unwrap().pipe_ms = 1.5;
         let table = rows(&csv(&trace));
         let column = |name: &str| COLUMNS.iter().position(|c| *c == name).unwrap();
         assert_eq!(table[2][column("queue_ms")], "4");
+        assert_eq!(table[2][column("pipe_ms")], "1.5");
+        assert_eq!(table[1][column("pipe_ms")], "0");
         assert_eq!(table[2][column("send_ms")], "0.5");
         assert_eq!(table[2][column("compute_ms")], "3");
         assert_eq!(table[2][column("return_ms")], "0.5");

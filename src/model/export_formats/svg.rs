@@ -189,31 +189,32 @@ pub fn svg(trace: &Trace) -> String {
     out
 }
 
-/// Each process this run started, grey and hatched from the call until it was ready, as the
-/// page draws it.
+/// Each process this run started (and each replacement of a dead one), grey and hatched
+/// from when it was asked for until it was ready, as the page draws it.
 fn write_process_startup(out: &mut String, trace: &Trace, plot: f64) {
     let Some(processes) = &trace.processes else {
         return;
     };
     let span = time_span(trace);
-    for (lane, &started) in processes.started_by_run.iter().enumerate() {
-        let ready_ms = trace.worker_started_ms.get(lane).copied().unwrap_or(0.0);
-        if !started || ready_ms <= 0.0 {
-            continue;
-        }
-        let (y, width) = (TITLE + lane as f64 * (LANE + GAP), ready_ms / span * plot);
+    for startup in processes.spans(&trace.worker_started_ms, trace.wall_ms) {
+        let y = TITLE + startup.process as f64 * (LANE + GAP);
+        let (x0, width) = (
+            startup.from_ms / span * plot,
+            (startup.to_ms - startup.from_ms) / span * plot,
+        );
         let _ = writeln!(
             out,
-            "<rect class=\"startup\" x=\"{GUTTER}\" y=\"{}\" width=\"{width}\" height=\"{}\" fill=\"url(#startup)\"><title>process start-up: {}</title></rect>",
+            "<rect class=\"startup\" x=\"{}\" y=\"{}\" width=\"{width}\" height=\"{}\" fill=\"url(#startup)\"><title>process start-up: {}</title></rect>",
+            GUTTER + x0,
             y + 1.0,
             LANE - 2.0,
-            ms(ready_ms, 1)
+            ms(startup.to_ms - startup.from_ms, 1)
         );
         if width > 60.0 {
             let _ = writeln!(
                 out,
                 "<text x=\"{}\" y=\"{}\" dominant-baseline=\"middle\" fill=\"#333\">start-up</text>",
-                GUTTER + 4.0,
+                GUTTER + x0 + 4.0,
                 y + LANE / 2.0
             );
         }
