@@ -2,7 +2,7 @@
 //! pass over its chunks and GIL slices, then resampled to any width, so that drawing a run
 //! costs its pixels, not its tasks.
 
-use crate::model::layout::time_span;
+use crate::model::layout::{lane_ends, time_span};
 use crate::model::trace::Trace;
 
 /// Per pixel column of one lane: which chunk covers most of it and where that chunk begins,
@@ -76,9 +76,9 @@ impl LaneGrid {
             .fold(trace.workers, usize::max);
         let mut cells = vec![EMPTY; lanes * n];
         let mut threads = vec![None; lanes];
-        for chunk in &trace.chunks {
+        for (chunk, end_ms) in trace.chunks.iter().zip(lane_ends(trace)) {
             threads[chunk.worker].get_or_insert(chunk.thread);
-            let (x0, x1) = (chunk.start_ms * scale, chunk.end_ms * scale);
+            let (x0, x1) = (chunk.start_ms * scale, end_ms * scale);
             let lane = &mut cells[chunk.worker * n..(chunk.worker + 1) * n];
             for (i, (col, covered)) in self::columns(x0, x1, n).enumerate() {
                 let cell = &mut lane[col];

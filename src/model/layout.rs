@@ -173,6 +173,27 @@ pub fn time_span(trace: &Trace) -> f64 {
         .max(f64::EPSILON)
 }
 
+/// Where each chunk's box ends on its lane, in the order of `trace.chunks`: its end, except
+/// that a process reads its next chunk from its pipe while the results of the one before
+/// still cross back to the parent, so on a process's lane a chunk's box ends where the next
+/// one begins (a lane never shows two chunks at once).
+pub fn lane_ends(trace: &Trace) -> Vec<f64> {
+    let mut ends: Vec<f64> = trace.chunks.iter().map(|c| c.end_ms).collect();
+    if trace.processes.is_some() {
+        let mut last_on_lane: Vec<Option<usize>> = Vec::new();
+        for (at, chunk) in trace.chunks.iter().enumerate() {
+            if last_on_lane.len() <= chunk.worker {
+                last_on_lane.resize(chunk.worker + 1, None);
+            }
+            if let Some(before) = last_on_lane[chunk.worker].replace(at) {
+                let begun = trace.chunks[before].start_ms;
+                ends[before] = ends[before].min(chunk.start_ms).max(begun);
+            }
+        }
+    }
+    ends
+}
+
 /// The chunk that `worker` was running at `t_ms`, or the nearest one within `slack_ms` of it
 /// (so a pointer over a box narrower than a pixel still finds it).
 pub fn chunk_at(trace: &Trace, worker: usize, t_ms: f64, slack_ms: f64) -> Option<usize> {
@@ -233,6 +254,23 @@ pub fn describe_chunk(trace: &Trace, index: usize) -> Option<String> {
 mod tests {
     use super::*;
     use crate::model::trace::tests::trace_of;
+
+    #[test]
+    fn a_process_lane_ends_a_chunk_where_its_next_begins() {
+        // Process 0 began chunk 2 (read from its pipe) at 3 ms, before chunk 0's results
+        // reached the parent at 4 ms.
+        let mut trace = trace_of(
+            &[(0, 0, 0.0, 4.0), (1, 1, 0.5, 3.5), (0, 0, 3.0, 6.0)],
+            &[1, 0, 2],
+        );
+        assert_eq!(lane_ends(&trace), [4.0, 3.5, 6.0], "threads: as recorded");
+        trace.processes = Some(crate::model::record::ProcessStartup {
+            startup_ms: vec![Some(1.0), Some(1.0)],
+            started_by_run: vec![true, true],
+            replacements: Vec::new(),
+        });
+        assert_eq!(lane_ends(&trace), [3.0, 3.5, 6.0]);
+    }
 
     #[test]
     fn bins_cover_everything_once_and_stay_bounded() {

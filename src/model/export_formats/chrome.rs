@@ -13,6 +13,7 @@
 //! since the run started, to the nanosecond.
 
 use crate::model::export_formats::ExportFormat;
+use crate::model::layout::lane_ends;
 use crate::model::record::{ChunkRecord, ProcessChunkTimes};
 use crate::model::sentences::run_heading;
 use crate::model::trace::Trace;
@@ -310,26 +311,14 @@ fn events<'a>(trace: &'a Trace, threads: &'a Threads) -> impl Iterator<Item = Ev
             raised: trace.raised.as_ref().map(ToString::to_string),
         },
     );
-    // A process reads its next chunk from its pipe while the results of the one before still
-    // cross back to the parent: on the process's thread that task ends where the next begins.
-    let mut next_start = vec![f64::INFINITY; trace.chunks.len()];
-    if trace.processes.is_some() {
-        let mut last: Vec<Option<usize>> = vec![None; trace.workers.max(1)];
-        for (at, chunk) in trace.chunks.iter().enumerate() {
-            if let Some(slot) = last.get_mut(chunk.worker) {
-                if let Some(before) = slot.replace(at) {
-                    next_start[before] = chunk.start_ms;
-                }
-            }
-        }
-    }
+    // On a process's lane a task ends where the next begins (`layout::lane_ends`).
     let tasks = trace
         .chunks
         .iter()
-        .zip(next_start)
-        .flat_map(|(chunk, until)| {
+        .zip(lane_ends(trace))
+        .flat_map(|(chunk, lane_end)| {
             let mut chunk = chunk.clone();
-            chunk.end_ms = chunk.end_ms.min(until).max(chunk.start_ms);
+            chunk.end_ms = lane_end;
             [task_event(trace, threads, &chunk)]
                 .into_iter()
                 .chain(phase_events(threads, &chunk).collect::<Vec<_>>())
