@@ -45,6 +45,9 @@
 //! - [`trace`]: the trace of a run: its settings, its record, its JSON.
 //! - [`machine`]: the machine's processor count (`os.cpu_count()`), set by the page.
 //! - [`metrics`]: the figures derived from a trace, and the results as the caller got them.
+//! - [`verdict`]: why a run took its time and what to change (the trace's `verdict`), and
+//!   [`diagnosis`]: how it is found (the worker-time account, the lower bound, the suggestion).
+//! - [`recorded`]: an author's recording read back into a trace, checked, or refused with why.
 //! - [`layout`]: turning a trace into drawable geometry (strip bins, gather bins, queue depth
 //!   steps, the chunk under the pointer), independent of any canvas.
 //! - [`lane_grid`]: a trace binned once into columns of equal time, lane by lane.

@@ -16,6 +16,15 @@ pub fn notes(config: &RunConfig) -> Vec<String> {
     if config.strategy.pickles() {
         notes.push("Each process is a Web Worker with its own instance of the module and its own memory, sharing nothing with the page or the other processes: as through CPython's pipes, each task's arguments are pickled to bytes (protocol 4) and posted to the process, which unpickles them, computes, and posts its results back pickled; that crossing, both ways, is the darker part of each box.".to_owned());
     }
+    let rule = config.strategy.rule();
+    if config.strategy.pickles()
+        && matches!(
+            rule.hand_out,
+            HandOutRule::SharedQueue | HandOutRule::CallQueue { .. }
+        )
+    {
+        notes.push("CPython's workers read their tasks from one shared pipe, so they start them in queue order. A Web Worker has a mailbox of its own: to spare each chunk a round trip of messages, a busy process is written its next chunk ahead (while more chunks are left than processes), so a process may start that chunk after another process has started a later one. Chunks still leave the queue in CPython's order (queue_ms in the exports); the wait in the process's mailbox is pipe_ms.".to_owned());
+    }
     if config.strategy.is_threaded() {
         notes.push(if config.gil {
             "GIL on: a real global lock is held while a task computes and handed to a waiting thread every 5 ms (CPython's switch interval); it is released while a task waits.".to_owned()

@@ -237,12 +237,18 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()
     canvas
         .set_attribute("data-boxes", &drawing.boxes.len().to_string())
         .ok()?;
-    let raised: Vec<String> = trace
-        .chunks
-        .iter()
-        .filter(|c| c.error.as_ref().and_then(|e| e.raised_item()).is_some())
-        .map(|c| c.index.to_string())
-        .collect();
+    // Only a run with `raise_at` has chunks that raised: no pass over a million tasks per
+    // redraw otherwise.
+    let raised: Vec<String> = if trace.config.workload.raises.is_empty() {
+        Vec::new()
+    } else {
+        trace
+            .chunks
+            .iter()
+            .filter(|c| c.error.as_ref().and_then(|e| e.raised_item()).is_some())
+            .map(|c| c.index.to_string())
+            .collect()
+    };
     canvas
         .set_attribute("data-raised", &raised.join(","))
         .ok()?;
