@@ -3,23 +3,12 @@
 // pinned run can be drawn as a ghost behind the current run's lanes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { launch, openPage, serve, waitForPool } from './harness.mjs';
+import { openPage, shots, startBrowserAndSite, stopBrowserAndSite, waitForPool } from './harness.mjs';
 
-const shots = new URL('./screenshots/', import.meta.url);
 let browser;
 let site;
-
-before(async () => {
-  await mkdir(shots, { recursive: true });
-  browser = await launch();
-  site = await serve({ isolated: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+before(async () => ({ browser, site } = await startBrowserAndSite({ isolated: true })));
+after(() => stopBrowserAndSite(browser, site));
 
 /** The time a drawing of `trace` covers: its wall time, or its last task's end if later. */
 const span = (trace) => Math.max(trace.wall_ms, ...trace.chunks.map((c) => c.end_ms));

@@ -3,24 +3,14 @@
 // loaded by Chrome DevTools' own trace engine (@paulirish/trace_engine, from npm).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { analyzeEvents } from '@paulirish/trace_engine/analyze-trace.mjs';
-import { launch, openPage, serve, waitForPool } from './harness.mjs';
+import { openPage, shots, startBrowserAndSite, stopBrowserAndSite, waitForPool } from './harness.mjs';
 
-const shots = new URL('./screenshots/', import.meta.url);
 let browser;
 let site;
-
-before(async () => {
-  await mkdir(shots, { recursive: true });
-  browser = await launch();
-  site = await serve({ isolated: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+before(async () => ({ browser, site } = await startBrowserAndSite({ isolated: true })));
+after(() => stopBrowserAndSite(browser, site));
 
 /** Checks a Trace Event JSON file against the format (the JSON object form): a
  * `traceEvents` array and a `displayTimeUnit` of ms or ns; every event a string `name` and

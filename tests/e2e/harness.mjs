@@ -2,7 +2,7 @@
 // loopback, with or without the cross-origin isolation headers, and drive Debian's Chromium
 // through playwright-core. Every page error or console error fails the test that caused it.
 import { createServer } from 'node:http';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -99,4 +99,19 @@ export function peakInFlight(chunks) {
     peak = Math.max(peak, running);
   }
   return peak;
+}
+
+/** Where the browser tests write their screenshots (ignored by git). */
+export const shots = new URL('./screenshots/', import.meta.url);
+
+/** What most test files start with: Chromium, and dist/ served (`isolated` as in `serve`). */
+export async function startBrowserAndSite({ isolated = true } = {}) {
+  await mkdir(shots, { recursive: true });
+  return { browser: await launch(), site: await serve({ isolated }) };
+}
+
+/** Closes what `startBrowserAndSite` opened (either may be missing if it failed). */
+export async function stopBrowserAndSite(browser, site) {
+  await browser?.close();
+  await site?.close();
 }

@@ -4,23 +4,12 @@
 // computes, and the 1-worker baseline measured once per workload, reused and skippable.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { launch, openPage, runInPage, serve, waitForPool } from './harness.mjs';
+import { openPage, runInPage, shots, startBrowserAndSite, stopBrowserAndSite, waitForPool } from './harness.mjs';
 
-const shots = new URL('./screenshots/', import.meta.url);
 let browser;
 let site;
-
-before(async () => {
-  await mkdir(shots, { recursive: true });
-  browser = await launch();
-  site = await serve({ isolated: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+before(async () => ({ browser, site } = await startBrowserAndSite({ isolated: true })));
+after(() => stopBrowserAndSite(browser, site));
 
 /** Starts `config` through the API, stops it after `afterMs`, and returns the trace with how
  * long the stop took (from cancel() to the promise settling), measured in the page. */

@@ -5,23 +5,13 @@
 // comes during the warm-up); bad axes are refused with a message.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
-import { launch, openPage, serve, waitForPool } from './harness.mjs';
+import { readFile } from 'node:fs/promises';
+import { openPage, shots, startBrowserAndSite, stopBrowserAndSite, waitForPool } from './harness.mjs';
 
-const shots = new URL('./screenshots/', import.meta.url);
 let browser;
 let site;
-
-before(async () => {
-  await mkdir(shots, { recursive: true });
-  browser = await launch();
-  site = await serve({ isolated: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+before(async () => ({ browser, site } = await startBrowserAndSite({ isolated: true })));
+after(() => stopBrowserAndSite(browser, site));
 
 // Many tiny items of a process pool: chunksize 1 pays a task's hand-out and pickling per item.
 const tiny = { strategy: 'Pool.map', items: 2000, cost: 50 };

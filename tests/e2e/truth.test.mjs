@@ -5,23 +5,12 @@
 // keyboard focus kept across a run.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { launch, openPage, runInPage, serve, waitForPool, peakInFlight } from './harness.mjs';
+import { openPage, peakInFlight, runInPage, shots, startBrowserAndSite, stopBrowserAndSite, waitForPool } from './harness.mjs';
 
-const shots = new URL('./screenshots/', import.meta.url);
 let browser;
 let site;
-
-before(async () => {
-  await mkdir(shots, { recursive: true });
-  browser = await launch();
-  site = await serve({ isolated: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+before(async () => ({ browser, site } = await startBrowserAndSite({ isolated: true })));
+after(() => stopBrowserAndSite(browser, site));
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 const shot = (page, name) => page.screenshot({ path: new URL(`${name}.png`, shots).pathname, fullPage: true });

@@ -4,23 +4,12 @@
 // the suggestion and shows the prediction against the measured wall time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { launch, openPage, serve, waitForPool } from './harness.mjs';
+import { openPage, shots, startBrowserAndSite, stopBrowserAndSite, waitForPool } from './harness.mjs';
 
-const shots = new URL('./screenshots/', import.meta.url);
 let browser;
 let site;
-
-before(async () => {
-  await mkdir(shots, { recursive: true });
-  browser = await launch();
-  site = await serve({ isolated: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+before(async () => ({ browser, site } = await startBrowserAndSite({ isolated: true })));
+after(() => stopBrowserAndSite(browser, site));
 
 /** The small fields of a trace, the verdict among them. */
 const summary = (t) => ({ wall_ms: t.wall_ms, workers: t.workers, chunksize: t.chunksize, verdict: t.verdict });
