@@ -5,6 +5,7 @@
 
 use crate::model::config::RunConfig;
 use crate::model::field::Field;
+use crate::model::layout::lane_ends;
 use crate::model::trace::Trace;
 use crate::model::words::{ms, number};
 use std::fmt;
@@ -105,7 +106,8 @@ pub fn shared_span_ms<'a>(traces: impl IntoIterator<Item = &'a Trace>) -> f64 {
         .fold(f64::EPSILON, f64::max)
 }
 
-/// A box on a lane: one chunk, or neighbouring chunks that fall within one pixel.
+/// A box on a lane: one chunk, or neighbouring chunks that fall within one pixel (under the
+/// GIL: one hold of it, or neighbouring holds).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LaneBox {
     /// The worker.
@@ -114,22 +116,46 @@ pub struct LaneBox {
     pub x0: f64,
     /// Its right edge, px.
     pub x1: f64,
-    /// How many chunks it stands for.
+    /// How many chunks (under the GIL, holds of it) it stands for.
     pub chunks: usize,
 }
 
 /// The boxes of `trace`'s chunks on lanes `width_px` wide that span `span_ms`: one per chunk,
-/// except that chunks of a lane closer than a pixel to the box before them join it.
+/// except that chunks of a lane closer than a pixel to the box before them join it. Under the
+/// GIL a thread computes only while it holds it, so there the boxes are the GIL's holds (no
+/// two lanes ever compute at once); on a process's lane a chunk ends where the next begins
+/// ([`lane_ends`]).
 pub fn lane_boxes(trace: &Trace, span_ms: f64, width_px: f64) -> Vec<LaneBox> {
     let scale = width_px / span_ms.max(f64::EPSILON);
+    if trace.gil() && !trace.gil_slices.is_empty() {
+        // The holds in time order (they never overlap): a hold joins the box before it only
+        // if no other lane held the GIL in between, so that no two lanes ever overlap.
+        let mut holds: Vec<(usize, f64, f64)> = trace
+            .gil_slices
+            .iter()
+            .filter(|s| s.end_ms > s.start_ms)
+            .map(|s| (s.worker, s.start_ms * scale, s.end_ms * scale))
+            .collect();
+        holds.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let mut boxes = joined(holds);
+        boxes.sort_by(|a, b| a.lane.cmp(&b.lane).then(a.x0.total_cmp(&b.x0)));
+        return boxes;
+    }
     let mut chunks: Vec<(usize, f64, f64)> = trace
         .chunks
         .iter()
-        .map(|c| (c.worker, c.start_ms * scale, c.end_ms * scale))
+        .zip(lane_ends(trace))
+        .map(|(c, end_ms)| (c.worker, c.start_ms * scale, end_ms * scale))
         .collect();
     chunks.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    joined(chunks)
+}
+
+/// Boxes of `(lane, x0, x1)` spans in the order given: a span joins the box before it when
+/// that box is on its lane and ends less than a pixel before it begins.
+fn joined(spans: Vec<(usize, f64, f64)>) -> Vec<LaneBox> {
     let mut boxes: Vec<LaneBox> = Vec::new();
-    for (lane, x0, x1) in chunks {
+    for (lane, x0, x1) in spans {
         match boxes.last_mut() {
             Some(last) if last.lane == lane && x0 - last.x1 < 1.0 => {
                 last.x1 = last.x1.max(x1);
@@ -269,5 +295,57 @@ mod tests {
         assert_eq!(lane_boxes(&short, span, 100.0)[0].x1, 25.0);
         assert_eq!(lane_boxes(&short, 10.0, 100.0)[0].x1, 50.0);
         assert_eq!(lane_count(&long), 2);
+    }
+
+    #[test]
+    fn under_the_gil_the_boxes_are_its_holds_and_never_overlap() {
+        // Two threads each ran one task over the whole 20 ms, taking turns with the GIL.
+        let config = config("strategy=ThreadPoolExecutor.map&workers=2&items=2&gil=on");
+        let mut both = trace(&config, 20.0, &[(0, 0.0, 20.0), (1, 0.0, 20.0)]);
+        both.gil_slices = [
+            (0, 0.0, 5.0),
+            (1, 5.0, 10.0),
+            (0, 10.0, 15.0),
+            (1, 15.0, 20.0),
+        ]
+        .into_iter()
+        .map(|(worker, start_ms, end_ms)| crate::model::gil::GilSlice {
+            worker,
+            asked_ms: 0.0,
+            start_ms,
+            end_ms,
+        })
+        .collect();
+        let boxes = lane_boxes(&both, 20.0, 100.0);
+        assert_eq!(boxes.len(), 4, "{boxes:?}");
+        for (a, b) in boxes.iter().zip(boxes.iter().skip(1)) {
+            if a.lane != b.lane {
+                continue;
+            }
+            assert!(a.x1 <= b.x0);
+        }
+        let computing_at = |x: f64| boxes.iter().filter(|b| b.x0 <= x && x < b.x1).count();
+        assert!((0..100).all(|x| computing_at(f64::from(x) + 0.5) == 1));
+    }
+
+    #[test]
+    fn a_hold_narrower_than_a_pixel_keeps_the_other_lane_from_joining_across_it() {
+        let config = config("strategy=ThreadPoolExecutor.map&workers=2&items=2&gil=on");
+        let mut both = trace(&config, 20.0, &[(0, 0.0, 20.0), (1, 0.0, 20.0)]);
+        // 100 px for 20 ms: thread 1's hold is half a pixel wide, between two of thread 0's.
+        both.gil_slices = [(0, 0.0, 10.0), (1, 10.0, 10.1), (0, 10.1, 20.0)]
+            .into_iter()
+            .map(|(worker, start_ms, end_ms)| crate::model::gil::GilSlice {
+                worker,
+                asked_ms: 0.0,
+                start_ms,
+                end_ms,
+            })
+            .collect();
+        let lanes: Vec<usize> = lane_boxes(&both, 20.0, 100.0)
+            .iter()
+            .map(|b| b.lane)
+            .collect();
+        assert_eq!(lanes, [0, 0, 1], "thread 0's holds stay two boxes");
     }
 }

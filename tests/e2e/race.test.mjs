@@ -77,6 +77,14 @@ test('CPU work: processes beat threads under the GIL, every family runs, one tim
   assert.equal(spans.length, 4);
   assert.ok(spans.every((s) => s === spans[0]), 'one time scale for every approach');
   assert.ok(spans[0] >= Math.max(...entries.list.map((e) => e.wall_ms)));
+  // Under the GIL the lanes draw its holds: no two threads compute at once (the first row).
+  const held = await page.$$eval('#race .compare-lanes', (ss) => [...ss[0].querySelectorAll('.current .lane-box')]
+    .map((r) => [Number(r.getAttribute('x')), Number(r.getAttribute('x')) + Number(r.getAttribute('width')), Number(r.getAttribute('y'))]));
+  assert.ok(held.length > 2, 'the GIL changed hands');
+  for (const [x0, x1, y] of held) {
+    const overlapping = held.filter(([a, b, z]) => z !== y && a < x1 - 0.7 && b > x0 + 0.7);
+    assert.deepEqual(overlapping, [], `no other lane computes during ${x0}..${x1}`);
+  }
   assert.deepEqual(page.problems, []);
   await page.locator('#race').screenshot({ path: new URL('race-cpu-1280.png', shots).pathname });
   await page.setViewportSize({ width: 390, height: 900 });
