@@ -62,7 +62,7 @@ async function frameOf(page) {
 
 test('Copy link round-trips every setting of every kind', async () => {
   const setups = [
-    'strategy=Pool.map&workers=3&chunksize=4&items=22&workload=io&cost=1234&shape=random&seed=77',
+    'strategy=Pool.map&workers=3&chunksize=4&items=22&workload=io&cost=1234&shape=random&seed=77&raise_at=3,8&raise_cost=slow',
     'strategy=ThreadPoolExecutor.map&workers=2&items=9&workload=cpu&cost=5000&shape=straggler&seed=3&gil=false',
     'strategy=asyncio.gather&requests=3&latency_ms=15&limit=2&timeout_ms=9000&return_exceptions=true&urls=%2Fdata%2F1kb.txt%20%2Fdata%2F16kb.txt%20%2Fdata%2F64kb.txt',
   ];
@@ -92,8 +92,8 @@ test('Copy link round-trips every setting of every kind', async () => {
     await copy.close();
     await page.close();
   }
-  const every = ['workers', 'chunksize', 'items', 'workload', 'cost', 'shape', 'seed', 'gil', 'requests',
-    'latency_ms', 'limit', 'timeout_ms', 'return_exceptions', 'urls'];
+  const every = ['workers', 'chunksize', 'items', 'workload', 'cost', 'shape', 'seed', 'raise_at', 'raise_cost',
+    'gil', 'requests', 'latency_ms', 'limit', 'timeout_ms', 'return_exceptions', 'urls'];
   assert.deepEqual([...seen].sort(), every.sort(), 'every setting was round-tripped');
 });
 
