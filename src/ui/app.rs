@@ -227,6 +227,54 @@ pub fn App() -> Html {
         None => Html::default(),
     };
 
+    // What the full page and the embed both show, built once.
+    let finished = state.trace.clone().filter(|_| state.running.is_none());
+    let controls = html! {
+        <Controls
+            inputs={state.inputs.clone()}
+            validation={validation.clone()}
+            can_run={state.can_run()}
+            running={state.running}
+            on_edit={on_edit.clone()}
+            {on_run}
+            {status}
+            measure_baseline={state.measure_baseline}
+            embed={embed.embed.then(|| embed.controls.clone())}
+        />
+    };
+    let threads_elsewhere = match state.threads_refused() {
+        Some(strategy) => html! {
+            <crate::ui::threads_elsewhere::ThreadsElsewhere {strategy}
+                query={validation.as_ref().ok().map(RunConfig::to_query)} />
+        },
+        None => Html::default(),
+    };
+    let run_error = match &state.error {
+        Some(error) => html! {
+            <p class="run-error" role="alert">{ format!("The run failed: {error}") }</p>
+        },
+        None => Html::default(),
+    };
+    let recording = html! {
+        <crate::ui::recorded::Recording current={finished.clone()}
+            recorded={recorded.clone()} dispatch={state.dispatcher()} can_run={state.can_run()}
+            measure_baseline={state.measure_baseline} />
+    };
+    let compare = html! {
+        <crate::ui::compare::ComparePanel current={finished.clone()}
+            pinned={state.pinned.clone()} ghost={state.ghost} on_action={on_edit.clone()}
+            recorded={(*recorded).clone()} />
+    };
+    let run_view = match &state.trace {
+        Some(trace) => html! {
+            <RunView trace={Rc::clone(trace)} pool={state.pool.clone()}
+                on_run_suggestion={on_run_suggestion}
+                suggestion_check={(*suggestion_check).clone()}
+                running={state.running.is_some()} />
+        },
+        None => Html::default(),
+    };
+
     if embed.embed {
         let strategy = Strategy::from_name(&state.inputs.strategy);
         let problems = embed.problems.iter().cloned().chain(
@@ -252,36 +300,12 @@ pub fn App() -> Html {
                     <p class="embed-problem" role="alert">{ problem }</p>
                 }) }
                 <PoolBanner pool={state.pool.clone()} />
-                <Controls
-                    inputs={state.inputs.clone()}
-                    validation={validation.clone()}
-                    can_run={state.can_run()}
-                    running={state.running}
-                    on_edit={on_edit.clone()}
-                    {on_run}
-                    {status}
-                    measure_baseline={state.measure_baseline}
-                    embed={Some(embed.controls.clone())}
-                />
-                if let Some(strategy) = state.threads_refused() {
-                    <crate::ui::threads_elsewhere::ThreadsElsewhere {strategy}
-                        query={validation.as_ref().ok().map(RunConfig::to_query)} />
-                }
-                if let Some(error) = &state.error {
-                    <p class="run-error" role="alert">{ format!("The run failed: {error}") }</p>
-                }
-                <crate::ui::recorded::Recording current={state.trace.clone().filter(|_| state.running.is_none())}
-                    recorded={recorded.clone()} dispatch={state.dispatcher()} can_run={state.can_run()}
-                    measure_baseline={state.measure_baseline} />
-                <crate::ui::compare::ComparePanel current={state.trace.clone().filter(|_| state.running.is_none())}
-                    pinned={state.pinned.clone()} ghost={state.ghost} on_action={on_edit.clone()}
-                    recorded={(*recorded).clone()} />
-                if let Some(trace) = &state.trace {
-                    <RunView trace={Rc::clone(trace)} pool={state.pool.clone()}
-                        on_run_suggestion={on_run_suggestion}
-                        suggestion_check={(*suggestion_check).clone()}
-                        running={state.running.is_some()} />
-                }
+                { controls }
+                { threads_elsewhere }
+                { run_error }
+                { recording }
+                { compare }
+                { run_view }
             </main>
         };
     }
@@ -301,26 +325,12 @@ pub fn App() -> Html {
                 </p>
             </header>
             <PoolBanner pool={state.pool.clone()} />
-            <crate::ui::recorded::Recording current={state.trace.clone().filter(|_| state.running.is_none())}
-                recorded={recorded.clone()} dispatch={state.dispatcher()} can_run={state.can_run()}
-                measure_baseline={state.measure_baseline} />
-            <Controls
-                inputs={state.inputs.clone()}
-                validation={validation.clone()}
-                can_run={state.can_run()}
-                running={state.running}
-                on_edit={on_edit.clone()}
-                {on_run}
-                {status}
-                measure_baseline={state.measure_baseline}
-            />
+            { recording }
+            { controls }
             <PredictBox text={state.guess_text.clone()} on_edit={on_edit.clone()} />
             <crate::ui::share::Share query={validation.as_ref().ok().map(RunConfig::to_query)}
                 strategy={Strategy::from_name(&state.inputs.strategy)} />
-            if let Some(strategy) = state.threads_refused() {
-                <crate::ui::threads_elsewhere::ThreadsElsewhere {strategy}
-                    query={validation.as_ref().ok().map(RunConfig::to_query)} />
-            }
+            { threads_elsewhere }
             <SweepForm strategy={crate::model::strategy::Strategy::from_name(&state.inputs.strategy)}
                 base={validation.clone().ok()} can_run={state.can_run()} {on_sweep} />
             if let Some(sweep) = &state.sweep {
@@ -331,26 +341,19 @@ pub fn App() -> Html {
             if let Some(race) = &state.race {
                 <RaceView race={Rc::clone(race)} query={validation.as_ref().ok().map(RunConfig::to_query)} />
             }
-            if let Some(error) = &state.error {
-                <p class="run-error" role="alert">{ format!("The run failed: {error}") }</p>
-            }
-            if let Some(current) = state.trace.clone().filter(|_| state.running.is_none()) {
+            { run_error }
+            if let Some(current) = finished {
                 <crate::ui::recorded::ShareRun trace={current} />
             }
-            <crate::ui::compare::ComparePanel current={state.trace.clone().filter(|_| state.running.is_none())}
-                pinned={state.pinned.clone()} ghost={state.ghost} on_action={on_edit.clone()}
-                recorded={(*recorded).clone()} />
+            { compare }
             if let Some(said) = state.prediction_outcome() {
                 <PredictionOutcome {said} />
             }
             if let Some(trace) = (*recorded).as_ref().filter(|r| state.trace.as_ref().is_some_and(|t| Rc::ptr_eq(r, t))) {
                 <crate::ui::recorded::RecordedTag trace={Rc::clone(trace)} />
             }
-            if let Some(trace) = &state.trace {
-                <RunView trace={Rc::clone(trace)} pool={state.pool.clone()}
-                    on_run_suggestion={on_run_suggestion}
-                    suggestion_check={(*suggestion_check).clone()}
-                    running={state.running.is_some()} />
+            if state.trace.is_some() {
+                { run_view }
             } else {
                 <p class="hint">{ "Press Run to see the map split, run and gather." }</p>
             }
