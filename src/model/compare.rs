@@ -297,25 +297,30 @@ mod tests {
         assert_eq!(lane_count(&long), 2);
     }
 
+    /// GIL slices `(worker, start_ms, end_ms)`, each taken as soon as asked for.
+    fn holds(spans: &[(usize, f64, f64)]) -> Vec<crate::model::gil::GilSlice> {
+        spans
+            .iter()
+            .map(|&(worker, start_ms, end_ms)| crate::model::gil::GilSlice {
+                worker,
+                asked_ms: start_ms,
+                start_ms,
+                end_ms,
+            })
+            .collect()
+    }
+
     #[test]
     fn under_the_gil_the_boxes_are_its_holds_and_never_overlap() {
         // Two threads each ran one task over the whole 20 ms, taking turns with the GIL.
         let config = config("strategy=ThreadPoolExecutor.map&workers=2&items=2&gil=on");
         let mut both = trace(&config, 20.0, &[(0, 0.0, 20.0), (1, 0.0, 20.0)]);
-        both.gil_slices = [
+        both.gil_slices = holds(&[
             (0, 0.0, 5.0),
             (1, 5.0, 10.0),
             (0, 10.0, 15.0),
             (1, 15.0, 20.0),
-        ]
-        .into_iter()
-        .map(|(worker, start_ms, end_ms)| crate::model::gil::GilSlice {
-            worker,
-            asked_ms: 0.0,
-            start_ms,
-            end_ms,
-        })
-        .collect();
+        ]);
         let boxes = lane_boxes(&both, 20.0, 100.0);
         assert_eq!(boxes.len(), 4, "{boxes:?}");
         for (a, b) in boxes.iter().zip(boxes.iter().skip(1)) {
@@ -333,15 +338,7 @@ mod tests {
         let config = config("strategy=ThreadPoolExecutor.map&workers=2&items=2&gil=on");
         let mut both = trace(&config, 20.0, &[(0, 0.0, 20.0), (1, 0.0, 20.0)]);
         // 100 px for 20 ms: thread 1's hold is half a pixel wide, between two of thread 0's.
-        both.gil_slices = [(0, 0.0, 10.0), (1, 10.0, 10.1), (0, 10.1, 20.0)]
-            .into_iter()
-            .map(|(worker, start_ms, end_ms)| crate::model::gil::GilSlice {
-                worker,
-                asked_ms: 0.0,
-                start_ms,
-                end_ms,
-            })
-            .collect();
+        both.gil_slices = holds(&[(0, 0.0, 10.0), (1, 10.0, 10.1), (0, 10.1, 20.0)]);
         let lanes: Vec<usize> = lane_boxes(&both, 20.0, 100.0)
             .iter()
             .map(|b| b.lane)

@@ -74,8 +74,9 @@ struct Residents {
 }
 
 impl Residents {
-    /// Waits until the first `threads` resident loops have announced themselves.
-    async fn first(&mut self, threads: usize) -> Result<&[Option<Arc<Mailbox>>], String> {
+    /// Waits until the first `threads` resident loops have announced themselves, and returns
+    /// their mailboxes.
+    async fn first(&mut self, threads: usize) -> Result<Vec<Arc<Mailbox>>, String> {
         while self.mailboxes[..threads].iter().any(Option::is_none) {
             let (index, mailbox) = self
                 .announcements
@@ -84,7 +85,11 @@ impl Residents {
                 .ok_or("the worker pool has stopped")?;
             self.mailboxes[index] = Some(mailbox);
         }
-        Ok(&self.mailboxes[..threads])
+        Ok(self.mailboxes[..threads]
+            .iter()
+            .flatten()
+            .cloned()
+            .collect())
     }
 }
 
@@ -238,7 +243,7 @@ pub async fn run_on_threads(
     let job = Arc::new(job);
     let residents = RESIDENTS.with(Rc::clone);
     let mut residents = residents.lock().await;
-    for mailbox in residents.first(threads).await?.iter().flatten() {
+    for mailbox in residents.first(threads).await? {
         let job = Arc::clone(&job);
         mailbox.send(Message::Run(Box::new(move |index| job(index))));
     }
@@ -260,14 +265,7 @@ pub async fn run_on_threads_in_order(
     let job = Arc::new(job);
     let residents = RESIDENTS.with(Rc::clone);
     let mut residents = residents.lock().await;
-    let mailboxes: Vec<Arc<Mailbox>> = residents
-        .first(threads)
-        .await?
-        .iter()
-        .flatten()
-        .cloned()
-        .collect();
-    for mailbox in mailboxes {
+    for mailbox in residents.first(threads).await? {
         let job = Arc::clone(&job);
         mailbox.send(Message::Run(Box::new(move |index| job(index))));
         started
@@ -292,13 +290,7 @@ pub async fn lend_to_rayon(
     }
     let residents = RESIDENTS.with(Rc::clone);
     let mut residents = residents.lock().await;
-    let lent: Vec<Arc<Mailbox>> = residents
-        .first(threads)
-        .await?
-        .iter()
-        .flatten()
-        .cloned()
-        .collect();
+    let lent = residents.first(threads).await?;
     residents.mailboxes[..threads].fill(None);
     // The first lent thread puts the work on its own rayon queue, then leaves its loop and
     // runs it; the others leave theirs and steal from it.
