@@ -30,7 +30,11 @@ after(async () => {
  * first: pass `setup` to openPage. */
 function loadCounter() {
   const loads = { count: 0 };
-  loads.setup = (page) => page.on('load', () => { loads.count += 1; });
+  // The main frame's document requests: the service worker may reload the page before its
+  // first `load` event fires, so loads are counted as requests, not `load` events.
+  loads.setup = (page) => page.on('request', (request) => {
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) loads.count += 1;
+  });
   return loads;
 }
 
