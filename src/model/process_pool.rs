@@ -14,12 +14,13 @@
 //!
 //! CPython's task handler pickles tasks and writes them into the pipe ahead of time, so an
 //! idle worker just reads the next one. Here a process of a shared queue holds, besides the
-//! chunk it runs, one chunk written ahead into its pipe (taken in FIFO order), so that no
-//! round trip of messages stands between two chunks. Nothing is written ahead once fewer
-//! chunks are unsent than there are processes: a chunk bound to a busy process's pipe while
-//! another process is idle is a wait CPython's shared pipe would not have. Each chunk records
-//! its time in the queue, in its process's pipe, in transfer (pickling and the message, both
-//! ways) and in compute.
+//! chunk it runs, chunks written ahead into its pipe (taken in FIFO order), so that no round
+//! trip of messages stands between two chunks: one at first, and as many as cover a round
+//! trip once the run has measured its messages and chunks ([`WriteAhead`]). Fewer are written
+//! ahead as the queue runs low, and none once fewer chunks are unsent than there are
+//! processes: a chunk bound to a busy process's pipe while another process is idle is a wait
+//! CPython's shared pipe would not have. Each chunk records its time in the queue, in its
+//! process's pipe, in transfer (pickling and the message, both ways) and in compute.
 
 use crate::model::errors::TaskError;
 use crate::model::pickle;
@@ -49,17 +50,62 @@ struct Posted {
     posted_ms: f64,
 }
 
+/// How many chunks a busy process holds written ahead into its pipe: enough that the next
+/// arrives before the process has run out, measured on the run's own chunks. After a result
+/// is sent the process's next chunk is written only once that result is back (a message one
+/// way) and the write has crossed (one more): it needs `2 × return / chunk` chunks in its
+/// pipe meanwhile. One until the run has [`WriteAhead::SAMPLES`] results to go by.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct WriteAhead {
+    /// Results that have arrived.
+    samples: usize,
+    /// Mean time from a process sending its results to the parent reading them, ms.
+    return_ms: f64,
+    /// Mean time a process spends on a chunk, from reading its message to sending its
+    /// results, ms.
+    chunk_ms: f64,
+}
+
+impl WriteAhead {
+    /// Results measured before the depth follows the measurements (the clock of a page that
+    /// is not cross-origin isolated ticks in 0.1 ms, so a few chunks say little).
+    pub const SAMPLES: usize = 16;
+    /// The most chunks written ahead into one pipe.
+    pub const MAX_DEPTH: usize = 16;
+
+    /// Takes in one chunk's times: its results took `return_ms` to come back, and the process
+    /// spent `chunk_ms` on it.
+    fn measure(&mut self, return_ms: f64, chunk_ms: f64) {
+        self.samples += 1;
+        // A running mean over the run's first results, then an exponential one that follows
+        // the run as it goes.
+        let weight = 1.0 / self.samples.min(Self::SAMPLES) as f64;
+        self.return_ms += (return_ms.max(0.0) - self.return_ms) * weight;
+        self.chunk_ms += (chunk_ms.max(0.0) - self.chunk_ms) * weight;
+    }
+
+    /// The chunks a busy process holds written ahead now.
+    pub fn depth(&self) -> usize {
+        if self.samples < Self::SAMPLES {
+            return 1;
+        }
+        // A chunk faster than a microsecond is taken as one (its time rounds to nothing).
+        let needed = 2.0 * self.return_ms / self.chunk_ms.max(0.001);
+        (needed.ceil() as usize).clamp(1, Self::MAX_DEPTH)
+    }
+}
+
 /// What a process of the run is doing, as the parent knows it.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 enum Slot {
     /// Not ready yet (its module is loading; a replacement's too).
     Starting,
     /// Ready, with no task.
     Idle,
-    /// Running `running`; `piped` waits in its pipe, written ahead.
+    /// Running `running`; `piped` wait in its pipe, written ahead, first to be read first.
     Busy {
         running: Posted,
-        piped: Option<Posted>,
+        piped: VecDeque<Posted>,
     },
     /// Died while starting, or terminated by Stop.
     Gone,
@@ -101,6 +147,8 @@ pub struct ProcessPoolRun {
     /// Chunks cancelled before they started (`ProcessPoolExecutor.map`, once its caller got
     /// the exception).
     cancelled: Vec<usize>,
+    /// How many chunks to write ahead into a busy process's pipe.
+    write_ahead: WriteAhead,
 }
 
 impl ProcessPoolRun {
@@ -127,6 +175,7 @@ impl ProcessPoolRun {
             lost: Vec::new(),
             waiting: VecDeque::new(),
             cancelled: Vec::new(),
+            write_ahead: WriteAhead::default(),
         }
     }
 
@@ -180,8 +229,9 @@ impl ProcessPoolRun {
     }
 
     /// Fills `process`'s hands from the queue, unless the run is over: an idle process gets
-    /// the next chunk; a busy one of a FIFO queue with an empty pipe, the next written ahead
-    /// while at least as many chunks are unsent as there are processes.
+    /// the next chunk; a busy one of a FIFO queue, more written ahead into its pipe up to the
+    /// [`WriteAhead`] depth, while at least as many chunks are unsent as there are processes
+    /// times the chunks it would then hold.
     fn hand_out(&mut self, process: usize, now_ms: &dyn Fn() -> f64) -> Vec<Dispatch> {
         let mut dispatches = Vec::new();
         if self.stopped || self.failure.is_some() {
@@ -194,21 +244,26 @@ impl ProcessPoolRun {
             let running = self.post(process, chunk, now_ms, &mut dispatches);
             self.slots[process] = Slot::Busy {
                 running,
-                piped: None,
+                piped: VecDeque::new(),
             };
         }
+        let fifo = matches!(self.plan.hand_out, HandOut::Fifo { .. });
+        if !fifo || !self.queue.is_shared() {
+            return dispatches;
+        }
         let live = self.slots.iter().filter(|s| **s != Slot::Gone).count();
-        if let Slot::Busy {
-            running,
-            piped: None,
-        } = self.slots[process]
-        {
-            let fifo = matches!(self.plan.hand_out, HandOut::Fifo { .. });
-            if fifo && self.queue.is_shared() && self.queue.unsent() >= live {
-                if let Some(chunk) = self.queue.take_ahead() {
-                    let piped = Some(self.post(process, chunk, now_ms, &mut dispatches));
-                    self.slots[process] = Slot::Busy { running, piped };
-                }
+        let depth = self.write_ahead.depth();
+        while let Slot::Busy { piped, .. } = &self.slots[process] {
+            let held = piped.len();
+            if held >= depth || self.queue.unsent() < live * (held + 1) {
+                break;
+            }
+            let Some(chunk) = self.queue.take_ahead() else {
+                break;
+            };
+            let posted = self.post(process, chunk, now_ms, &mut dispatches);
+            if let Slot::Busy { piped, .. } = &mut self.slots[process] {
+                piped.push_back(posted);
             }
         }
         dispatches
@@ -253,9 +308,10 @@ impl ProcessPoolRun {
         reply: ProcessReply,
         now_ms: &dyn Fn() -> f64,
     ) -> (usize, Vec<Dispatch>) {
-        let Some(&Slot::Busy { running, piped }) = self.slots.get(process) else {
+        let Some(Slot::Busy { running, piped }) = self.slots.get_mut(process) else {
             return (0, Vec::new());
         };
+        let (running, next_piped) = (*running, piped.pop_front());
         let chunk = running.chunk;
         let unpickled = pickle::loads_ints(&reply.results);
         let end_ms = now_ms().max(self.last_arrival_ms).max(running.posted_ms);
@@ -277,6 +333,10 @@ impl ProcessPoolRun {
         let compute_start = reply.compute_start_ms.clamp(start_ms, end_ms);
         let compute_end = reply.compute_end_ms.clamp(compute_start, end_ms);
         self.free_ms[process] = reply.sent_ms.clamp(compute_end, end_ms);
+        self.write_ahead.measure(
+            end_ms - self.free_ms[process],
+            self.free_ms[process] - compute_start,
+        );
         let times = ProcessChunkTimes {
             queue_ms: running.posted_ms,
             pipe_ms: start_ms - running.posted_ms,
@@ -304,17 +364,15 @@ impl ProcessPoolRun {
             (None, Err(_)) => 0,
         };
         self.record(process, chunk, (start_ms, end_ms), Some(times), raised);
-        self.slots[process] = match piped {
-            Some(next) => {
-                self.queue.pipe_read();
-                self.sample_depth(end_ms);
-                Slot::Busy {
-                    running: next,
-                    piped: None,
-                }
+        if let Some(next) = next_piped {
+            self.queue.pipe_read();
+            self.sample_depth(end_ms);
+            if let Slot::Busy { running, .. } = &mut self.slots[process] {
+                *running = next;
             }
-            None => Slot::Idle,
-        };
+        } else {
+            self.slots[process] = Slot::Idle;
+        }
         self.queue.task_done();
         let next = self.next_for(process, now_ms);
         if self.handler.take_cancel() {
@@ -360,21 +418,22 @@ impl ProcessPoolRun {
     ///   `BrokenProcessPool`, and the run ends.
     /// - `Pool`: `_maintain_pool` starts a replacement and the other chunks go on; a chunk
     ///   the process was running is lost (its result never comes, so the caller would wait
-    ///   forever): the run ends once nothing else can arrive. A chunk written ahead into its
-    ///   pipe goes back to the head of the queue. A process that dies while starting is not
+    ///   forever): the run ends once nothing else can arrive. The chunks written ahead into its
+    ///   pipe go back to the head of the queue. A process that dies while starting is not
     ///   replaced (it would die again); if none is left the run ends.
     /// - `multiprocessing.Process`: its result never arrives; the run ends.
     pub fn process_died(&mut self, process: usize, why: &str, at_ms: f64) -> AfterDeath {
-        let Some(slot) = self.slots.get(process).copied() else {
+        let Some(slot) = self.slots.get(process).cloned() else {
             return AfterDeath::default();
         };
         if slot == Slot::Gone || self.is_over() {
             return AfterDeath::default();
         }
         let running = match slot {
-            Slot::Busy { running, piped } => {
-                if let Some(piped) = piped {
-                    self.queue.put_back(piped.chunk);
+            Slot::Busy { running, ref piped } => {
+                // Back to the head of the queue in their order.
+                for posted in piped.iter().rev() {
+                    self.queue.put_back(posted.chunk);
                 }
                 let start_ms = running.posted_ms.max(self.free_ms[process]).min(at_ms);
                 self.record(process, running.chunk, (start_ms, at_ms), None, None);
@@ -438,8 +497,8 @@ impl ProcessPoolRun {
     /// Records every busy process's chunk as cut short at `at_ms`, and returns those processes.
     fn end_busy(&mut self, at_ms: f64) -> Vec<usize> {
         let busy: Vec<(usize, Posted)> = (0..self.slots.len())
-            .filter_map(|process| match self.slots[process] {
-                Slot::Busy { running, .. } => Some((process, running)),
+            .filter_map(|process| match &self.slots[process] {
+                Slot::Busy { running, .. } => Some((process, *running)),
                 Slot::Starting | Slot::Idle | Slot::Gone => None,
             })
             .collect();
@@ -644,6 +703,109 @@ mod tests {
         );
         let trace = outcome.into_trace(&config, facts(10.0)).unwrap();
         assert!(trace.results_in_order);
+    }
+
+    #[test]
+    fn the_chunks_written_ahead_cover_a_round_trip_once_measured() {
+        let mut write_ahead = WriteAhead::default();
+        // Chunks of 0.02 ms whose results take 0.1 ms to come back: a write crosses in
+        // about as long, so 0.2 ms of chunks must wait in the pipe, 10 of them.
+        for _ in 1..WriteAhead::SAMPLES {
+            write_ahead.measure(0.1, 0.02);
+            assert_eq!(write_ahead.depth(), 1, "one until measured");
+        }
+        write_ahead.measure(0.1, 0.02);
+        assert_eq!(write_ahead.depth(), 10);
+        // Chunks of 1 ms need no more than one; chunks that take no time, the most.
+        let measured = |return_ms: f64, chunk_ms: f64| {
+            let mut write_ahead = WriteAhead::default();
+            (0..WriteAhead::SAMPLES).for_each(|_| write_ahead.measure(return_ms, chunk_ms));
+            write_ahead.depth()
+        };
+        assert_eq!(measured(0.1, 1.0), 1);
+        assert_eq!(measured(0.1, 0.0), WriteAhead::MAX_DEPTH);
+        assert_eq!(measured(0.0, 0.0), 1, "no round trip to cover");
+    }
+
+    #[test]
+    fn short_chunks_fill_the_pipes_and_the_pipes_drain_as_the_queue_runs_low() {
+        let (mut run, _) = run_of("strategy=Pool.map&workers=2&items=200&chunksize=1&cost=0");
+        let mut pending: VecDeque<Dispatch> = run.process_ready(0, 0.0, &|| 0.0).into();
+        pending.extend(run.process_ready(1, 0.0, &|| 0.0));
+        assert_eq!(pending.len(), 4, "one running and one written ahead each");
+        // Each process takes 0.01 ms a chunk, and its results take 0.1 ms to come back.
+        let mut t = 0.0;
+        let mut most_in_flight = 0;
+        let mut order = Vec::new();
+        while let Some(dispatch) = pending.pop_front() {
+            t += 0.01;
+            order.push(chunk_of(&dispatch, 1));
+            let reply = answer(&dispatch, t, t);
+            let (_, next) = run.result_arrived(dispatch.process, reply, &|| t + 0.1);
+            pending.extend(next);
+            most_in_flight = most_in_flight.max(pending.len());
+        }
+        assert!(run.is_over());
+        assert!(
+            most_in_flight > 4,
+            "once measured, more than one chunk waits in each pipe ({most_in_flight} in flight)"
+        );
+        assert!(
+            most_in_flight <= 2 * (WriteAhead::MAX_DEPTH + 1),
+            "{most_in_flight} in flight"
+        );
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..200).collect::<Vec<_>>(), "every chunk ran once");
+        let outcome = run.into_outcome().unwrap();
+        assert!(outcome.results.is_some());
+        let queue_times: Vec<f64> = outcome
+            .records
+            .iter()
+            .map(|r| r.process.unwrap().queue_ms)
+            .collect();
+        assert!(
+            queue_times.windows(2).all(|w| w[0] <= w[1]),
+            "the chunks left the queue in FIFO order"
+        );
+    }
+
+    #[test]
+    fn the_chunks_in_a_dead_processs_pipe_go_back_to_the_head_of_the_queue_in_order() {
+        let (mut run, _) = run_of("strategy=Pool.map&workers=2&items=200&chunksize=1&cost=0");
+        let mut pending: VecDeque<Dispatch> = run.process_ready(0, 0.0, &|| 0.0).into();
+        pending.extend(run.process_ready(1, 0.0, &|| 0.0));
+        let mut t = 0.0;
+        // Both processes answer until their pipes are deep.
+        for _ in 0..40 {
+            let dispatch = pending.pop_front().unwrap();
+            t += 0.01;
+            let reply = answer(&dispatch, t, t);
+            let (_, next) = run.result_arrived(dispatch.process, reply, &|| t + 0.1);
+            pending.extend(next);
+        }
+        let held: Vec<usize> = pending
+            .iter()
+            .filter(|d| d.process == 1)
+            .map(|d| chunk_of(d, 1))
+            .collect();
+        assert!(held.len() > 2, "process 1 holds {held:?}");
+        let lost = held[0];
+        run.process_died(1, "crashed", t);
+        pending.retain(|d| d.process == 0);
+        let mut next_taken = Vec::new();
+        while next_taken.len() < held.len() - 1 {
+            let dispatch = pending.pop_front().unwrap();
+            t += 0.01;
+            let (_, next) = run.result_arrived(0, answer(&dispatch, t, t), &|| t + 0.1);
+            next_taken.extend(next.iter().map(|d| chunk_of(d, 1)));
+            pending.extend(next);
+        }
+        assert_eq!(
+            next_taken[..held.len() - 1],
+            held[1..],
+            "chunk {lost} was lost with its process; those written ahead behind it are handed out next, in order"
+        );
     }
 
     #[test]

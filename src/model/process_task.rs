@@ -119,6 +119,52 @@ pub struct ProcessReply {
     pub sent_ms: f64,
 }
 
+/// Bytes before the pickled results in a reply message: three times (f64), a flags byte
+/// (1: an item raised, 2: the task failed), the item that raised (u64) and the length of
+/// the failure's message (u32), little-endian; the message itself follows, then the results.
+const REPLY_HEADER: usize = 3 * 8 + 1 + 8 + 4;
+
+impl ProcessReply {
+    /// The reply as the one message of bytes a process sends back (its times as they are,
+    /// on the shared clock), read by [`ProcessReply::decode`].
+    pub fn encode(&self) -> Vec<u8> {
+        let error = self.error.as_deref().unwrap_or_default().as_bytes();
+        let mut bytes = Vec::with_capacity(REPLY_HEADER + error.len() + self.results.len());
+        for time in [self.compute_start_ms, self.compute_end_ms, self.sent_ms] {
+            bytes.extend(time.to_le_bytes());
+        }
+        bytes.push(u8::from(self.raised.is_some()) | (u8::from(self.error.is_some()) << 1));
+        bytes.extend(self.raised.unwrap_or_default().to_le_bytes());
+        bytes.extend((error.len() as u32).to_le_bytes());
+        bytes.extend(error);
+        bytes.extend(&self.results);
+        bytes
+    }
+
+    /// Reads a reply message, or says why it cannot be read.
+    pub fn decode(bytes: &[u8]) -> Result<Self, String> {
+        let header = bytes
+            .get(..REPLY_HEADER)
+            .ok_or("the reply is shorter than its header")?;
+        let field = |at: usize| -> [u8; 8] { header[at..at + 8].try_into().unwrap_or_default() };
+        let time = |at: usize| f64::from_le_bytes(field(at));
+        let flags = header[24];
+        let error_len = u32::from_le_bytes(header[33..37].try_into().unwrap_or_default());
+        let results_at = REPLY_HEADER + error_len as usize;
+        let error = bytes
+            .get(REPLY_HEADER..results_at)
+            .ok_or("the reply's error is cut short")?;
+        Ok(Self {
+            compute_start_ms: time(0),
+            compute_end_ms: time(8),
+            sent_ms: time(16),
+            raised: (flags & 1 != 0).then(|| u64::from_le_bytes(field(25))),
+            error: (flags & 2 != 0).then(|| String::from_utf8_lossy(error).into_owned()),
+            results: bytes[results_at..].to_vec(),
+        })
+    }
+}
+
 /// Runs one task message in a process: unpickles its arguments, computes each item with the
 /// workload, pickles the results. `now_ms` reads the shared clock; `item_done(n)` is told
 /// after each item how many are done (for the page's progress, not part of the protocol).
@@ -201,6 +247,58 @@ mod tests {
             pickle::loads_ints(&serve_task(&pairs, &|| 1.0, &mut |_| {}).results).unwrap(),
             [169, 196]
         );
+    }
+
+    #[test]
+    fn a_reply_crosses_as_one_message_of_bytes_and_reads_back_the_same() {
+        let replies = [
+            ProcessReply {
+                results: pickle::dumps_ints(&[169, 196]),
+                compute_start_ms: 1_764_470_000_123.25,
+                compute_end_ms: 1_764_470_000_125.5,
+                error: None,
+                raised: None,
+                sent_ms: 1_764_470_000_125.75,
+            },
+            ProcessReply {
+                results: pickle::dumps_ints(&[4]),
+                compute_start_ms: 2.0,
+                compute_end_ms: 3.0,
+                error: None,
+                raised: Some(3),
+                sent_ms: 3.5,
+            },
+            ProcessReply {
+                results: pickle::dumps_ints(&[]),
+                compute_start_ms: 0.0,
+                compute_end_ms: 0.0,
+                error: Some("unknown workload kind ✗".to_owned()),
+                raised: None,
+                sent_ms: 0.0,
+            },
+        ];
+        for reply in replies {
+            assert_eq!(ProcessReply::decode(&reply.encode()), Ok(reply));
+        }
+        let failed = replies_cut_short();
+        assert!(failed.iter().all(Result::is_err), "{failed:?}");
+    }
+
+    /// Replies cut short in their header and in their error.
+    fn replies_cut_short() -> Vec<Result<ProcessReply, String>> {
+        let reply = ProcessReply {
+            results: Vec::new(),
+            compute_start_ms: 0.0,
+            compute_end_ms: 0.0,
+            error: Some("why".to_owned()),
+            raised: None,
+            sent_ms: 0.0,
+        }
+        .encode();
+        [10, REPLY_HEADER + 1]
+            .iter()
+            .map(|&len| ProcessReply::decode(&reply[..len]))
+            .collect()
     }
 
     #[test]

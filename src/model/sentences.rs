@@ -23,7 +23,7 @@ pub fn notes(config: &RunConfig) -> Vec<String> {
             HandOutRule::SharedQueue | HandOutRule::CallQueue { .. }
         )
     {
-        notes.push("CPython's workers read their tasks from one shared pipe, so they start them in queue order. A Web Worker has a mailbox of its own: to spare each chunk a round trip of messages, a busy process is written its next chunk ahead (while more chunks are left than processes), so a process may start that chunk after another process has started a later one. Chunks still leave the queue in CPython's order (queue_ms in the exports); the wait in the process's mailbox is pipe_ms.".to_owned());
+        notes.push("CPython's workers read their tasks from one shared pipe, so they start them in queue order. A Web Worker has a mailbox of its own: to spare each chunk a round trip of messages, a busy process is written its next chunks ahead (one, or as many as cover a round trip of messages when the chunks are short; fewer as the queue runs low), so a process may start such a chunk after another process has started a later one. Chunks still leave the queue in CPython's order (queue_ms in the exports); the wait in the process's mailbox is pipe_ms.".to_owned());
     }
     if config.strategy.is_threaded() {
         notes.push(if config.gil {

@@ -61,30 +61,16 @@ extern "C" {
 
 /// Runs one task message in this process (called by `process_worker.js` inside a process):
 /// unpickles the arguments, computes, pickles the results; `item_done(n)` is called after
-/// each item with the number done. Returns `{ results, compute_start_ms, compute_end_ms,
-/// error, raised }`, times on the shared clock (`raised`: the item that raised, or null).
+/// each item with the number done. Returns the reply message ([`ProcessReply::encode`]:
+/// the results and the times, on the shared clock), which the process posts as it is.
 #[doc(hidden)]
 #[wasm_bindgen]
-pub fn process_serve(task: &[u8], item_done: &js_sys::Function) -> js_sys::Object {
-    let reply = crate::model::process_task::serve_task(task, &now_ms, &mut |done| {
+pub fn process_serve(task: &[u8], item_done: &js_sys::Function) -> Vec<u8> {
+    crate::model::process_task::serve_task(task, &now_ms, &mut |done| {
         // Only the page's progress display listens; a failed call changes nothing.
         let _ = item_done.call1(&JsValue::NULL, &(done as f64).into());
-    });
-    let object = js_sys::Object::new();
-    let set = |key: &str, value: JsValue| {
-        let _ = Reflect::set(&object, &key.into(), &value);
-    };
-    set("results", Uint8Array::from(&reply.results[..]).into());
-    set("compute_start_ms", reply.compute_start_ms.into());
-    set("compute_end_ms", reply.compute_end_ms.into());
-    set("error", reply.error.map_or(JsValue::NULL, JsValue::from));
-    set(
-        "raised",
-        reply
-            .raised
-            .map_or(JsValue::NULL, |item| JsValue::from(item as f64)),
-    );
-    object
+    })
+    .encode()
 }
 
 /// Which processes a lane belongs to.
@@ -255,7 +241,8 @@ fn ready(kind: Kind, lane: usize, requested_at: f64, at: f64) {
     });
 }
 
-/// What a process said: `ready`, `progress`, `result` or `died`.
+/// What a process said: its reply to a task (a message of bytes), or `ready`, `progress` or
+/// `died`.
 fn on_process_message(kind: Kind, lane: usize, id: u64, data: &JsValue) {
     let requested_at = PROCESSES.with(|p| {
         p.borrow_mut()
@@ -266,6 +253,10 @@ fn on_process_message(kind: Kind, lane: usize, id: u64, data: &JsValue) {
     let Some(requested_at) = requested_at else {
         return;
     };
+    if let Some(reply) = data.dyn_ref::<Uint8Array>() {
+        result_arrived(kind, lane, &reply.to_vec());
+        return;
+    }
     let message = Reflect::get(data, &"type".into())
         .ok()
         .and_then(|v| v.as_string())
@@ -280,38 +271,6 @@ fn on_process_message(kind: Kind, lane: usize, id: u64, data: &JsValue) {
             });
             ready(kind, lane, requested_at, at);
             start_waiting();
-        }
-        "result" => {
-            let results = Reflect::get(data, &"results".into())
-                .ok()
-                .and_then(|v| v.dyn_into::<Uint8Array>().ok())
-                .map(|bytes| bytes.to_vec())
-                .unwrap_or_default();
-            let error = Reflect::get(data, &"error".into())
-                .ok()
-                .and_then(|v| v.as_string());
-            let raised = Reflect::get(data, &"raised".into())
-                .ok()
-                .and_then(|v| v.as_f64())
-                .map(|item| item as u64);
-            let reported = report_items(kind, lane, None);
-            // A process of its own ends when its target returns.
-            if kind == Kind::PerTask {
-                end_process(kind, lane);
-            }
-            with_run(kind, |run, now| {
-                let reply = ProcessReply {
-                    results,
-                    compute_start_ms: number(data, "compute_start_ms") - run.started_at,
-                    compute_end_ms: number(data, "compute_end_ms") - run.started_at,
-                    error,
-                    raised,
-                    sent_ms: number(data, "sent_ms") - run.started_at,
-                };
-                let (returned, next) = run.model.result_arrived(lane, reply, now);
-                (reported..returned).for_each(|_| run.control.item_done(lane));
-                send(kind, next);
-            });
         }
         "progress" => {
             let done = number(data, "done") as usize;
@@ -339,6 +298,35 @@ fn on_process_message(kind: Kind, lane: usize, id: u64, data: &JsValue) {
             start_waiting();
         }
     }
+}
+
+/// The process on `lane` sent its reply to a task: the run takes in its results (times moved
+/// to the run's clock) and sends what follows.
+fn result_arrived(kind: Kind, lane: usize, bytes: &[u8]) {
+    let reply = ProcessReply::decode(bytes).unwrap_or_else(|why| ProcessReply {
+        results: Vec::new(),
+        compute_start_ms: now_ms(),
+        compute_end_ms: now_ms(),
+        error: Some(why),
+        raised: None,
+        sent_ms: now_ms(),
+    });
+    let reported = report_items(kind, lane, None);
+    // A process of its own ends when its target returns.
+    if kind == Kind::PerTask {
+        end_process(kind, lane);
+    }
+    with_run(kind, |run, now| {
+        let reply = ProcessReply {
+            compute_start_ms: reply.compute_start_ms - run.started_at,
+            compute_end_ms: reply.compute_end_ms - run.started_at,
+            sent_ms: reply.sent_ms - run.started_at,
+            ..reply
+        };
+        let (returned, next) = run.model.result_arrived(lane, reply, now);
+        (reported..returned).for_each(|_| run.control.item_done(lane));
+        send(kind, next);
+    });
 }
 
 /// Records that the process on `lane` has said `done` items of its task are done (`None`:

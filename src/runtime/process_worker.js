@@ -10,8 +10,8 @@
 
 const now = () => performance.timeOrigin + performance.now();
 
-/** Starts a process; `onMessage(data)` receives what it says (`ready`, `progress`,
- * `result`, `died`) until `endProcess` ends it. */
+/** Starts a process; `onMessage(data)` receives what it says (its replies to tasks, as
+ * bytes; `ready`, `progress`, `died`) until `endProcess` ends it. */
 export function startProcess(mainJS, module, name, onMessage) {
   const worker = new Worker(new URL(import.meta.url), { type: 'module', name });
   const tell = (data) => {
@@ -38,9 +38,9 @@ export function endProcess(worker) {
   worker.terminate();
 }
 
-/** Sends a task message; its bytes are transferred, not copied. */
+/** Sends a task message: its bytes alone, transferred, not copied. */
 export function postTask(worker, bytes) {
-  worker.postMessage({ type: 'process_task', bytes }, [bytes.buffer]);
+  worker.postMessage(bytes, [bytes.buffer]);
 }
 
 if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope) {
@@ -59,10 +59,10 @@ if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScop
       } catch (error) {
         die(error);
       }
-    } else if (data?.type === 'process_task') {
-      const received = now();
+    } else if (data instanceof Uint8Array) {
+      // A task: its reply, the results and their times, goes back as bytes.
       // The page's progress display hears of the items done, at most every 100 ms.
-      let told = received;
+      let told = now();
       const itemDone = (done) => {
         const at = now();
         if (at - told >= 100) {
@@ -71,11 +71,8 @@ if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScop
         }
       };
       try {
-        const reply = pkg.process_serve(data.bytes, itemDone);
-        reply.type = 'result';
-        reply.received_ms = received;
-        reply.sent_ms = now();
-        postMessage(reply, [reply.results.buffer]);
+        const reply = pkg.process_serve(data, itemDone);
+        postMessage(reply, [reply.buffer]);
       } catch (error) {
         die(error);
       }
