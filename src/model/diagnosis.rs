@@ -10,8 +10,9 @@
 //!   hand-off: `worker_started_ms`);
 //! - **transfer**, **GIL wait**, **compute**: the lane's tasks, split as they recorded it (the
 //!   pickling and messages both ways, `transfer_ms`; the wait for the GIL, `gil_wait_ms`; the
-//!   rest, the task's own work). Tasks that overlap on one lane (requests on one event loop)
-//!   count once, shared out in proportion;
+//!   rest, the task's own work), each over its box on the lane (a process's box ends where
+//!   it began its next chunk, [`lane_ends`]). Tasks that overlap on one lane (requests on
+//!   one event loop) count once, shared out in proportion;
 //! - the lane's gaps, by when they fell: **queue wait** while tasks were still being handed
 //!   out (before the last task started), **tail** while no task was left to take but others
 //!   still ran (until the last task ended), **idle** after every task had ended (the caller
@@ -38,6 +39,7 @@
 
 use crate::model::compare::changes_phrase;
 use crate::model::field::Field;
+use crate::model::layout::lane_ends;
 use crate::model::record::ChunkRecord;
 use crate::model::strategy::{HandOutRule, WorkerCount};
 use crate::model::trace::Trace;
@@ -86,6 +88,9 @@ impl Trace {
             .iter()
             .map(|c| clip(c.end_ms))
             .fold(0.0, f64::max);
+        // A process's box ends where it began its next chunk (the results of the one before
+        // may still be crossing back): its boxes never overlap.
+        let box_ends = lane_ends(self);
         let mut lanes: Vec<Vec<usize>> = vec![Vec::new(); self.workers];
         for (position, chunk) in self.chunks.iter().enumerate() {
             if let Some(lane) = lanes.get_mut(chunk.worker) {
@@ -115,11 +120,12 @@ impl Trace {
             let mut covered = began;
             for &position in lane.iter() {
                 let chunk = &self.chunks[position];
-                let (start, end) = (clip(chunk.start_ms).max(covered), clip(chunk.end_ms));
+                let box_end = box_ends[position];
+                let (start, end) = (clip(chunk.start_ms).max(covered), clip(box_end));
                 if start > covered {
                     gap(&mut account, covered, start);
                 }
-                let duration = chunk.duration_ms();
+                let duration = box_end - chunk.start_ms;
                 if end > start && duration > 0.0 {
                     let counted = end - start;
                     let fraction = counted / duration;
@@ -142,7 +148,7 @@ impl Trace {
     /// work being the tasks' own (without transfer and GIL wait), a task being one item (one
     /// call of the function: a chunk's work over its items, at least its longest item's).
     pub fn lower_bound_ms(&self) -> f64 {
-        let work = |c: &ChunkRecord| (c.duration_ms() - c.transfer_ms - c.gil_wait_ms).max(0.0);
+        let work = ChunkRecord::own_work_ms;
         let total: f64 = self.chunks.iter().map(work).sum();
         let longest = self
             .chunks

@@ -59,7 +59,7 @@ impl Trace {
                 };
                 *until = until.max(chunk.end_ms);
             }
-            sum_task_ms += chunk.duration_ms();
+            sum_task_ms += chunk.box_ms();
             transfer_ms += chunk.transfer_ms;
             gil_wait_ms += chunk.gil_wait_ms;
             if !threads.contains(&chunk.thread) {

@@ -344,6 +344,17 @@ impl ProcessPoolRun {
             compute_ms: compute_end - compute_start,
             return_ms: end_ms - compute_end,
         };
+        // The process began its next chunk, written ahead, once it had sent these results:
+        // the rest of their way back is that chunk's time on the lane, not this one's.
+        let box_end = match &next_piped {
+            Some(next) => next
+                .posted_ms
+                .max(self.free_ms[process])
+                .clamp(start_ms, end_ms),
+            None => end_ms,
+        };
+        let crossing =
+            (box_end - start_ms - times.compute_ms).clamp(0.0, times.send_ms + times.return_ms);
         let returned = match (&error, unpickled) {
             (None, Ok(results)) => {
                 let returned = results.len() + usize::from(raised.is_some());
@@ -363,7 +374,13 @@ impl ProcessPoolRun {
             }
             (None, Err(_)) => 0,
         };
-        self.record(process, chunk, (start_ms, end_ms), Some(times), raised);
+        self.record(
+            process,
+            chunk,
+            (start_ms, end_ms),
+            Some((times, crossing)),
+            raised,
+        );
         if let Some(next) = next_piped {
             self.queue.pipe_read();
             self.sample_depth(end_ms);
@@ -385,13 +402,14 @@ impl ProcessPoolRun {
     }
 
     /// Records `chunk`, run by `process` over `(start_ms, end_ms)`: finished with its
-    /// `times` (and the exception an item `raised`, if one did), or (`None`) cut short.
+    /// `times` and the crossing within its box on the lane (and the exception an item
+    /// `raised`, if one did), or (`None`) cut short.
     fn record(
         &mut self,
         process: usize,
         chunk: Chunk,
         (start_ms, end_ms): (f64, f64),
-        times: Option<ProcessChunkTimes>,
+        times: Option<(ProcessChunkTimes, f64)>,
         raised: Option<TaskError>,
     ) {
         self.records.push(ChunkRecord {
@@ -402,13 +420,13 @@ impl ProcessPoolRun {
             thread: process,
             start_ms,
             end_ms: end_ms.max(start_ms),
-            transfer_ms: times.map_or(0.0, |t| t.send_ms + t.return_ms),
+            transfer_ms: times.map_or(0.0, |(_, crossing)| crossing),
             gil_wait_ms: 0.0,
             // A failed chunk breaks the run (`failure`): no trace shows it; an item that
             // raised is the chunk's exception.
             error: raised,
             stopped: times.is_none(),
-            process: times,
+            process: times.map(|(times, _)| times),
         });
     }
 
@@ -728,7 +746,7 @@ mod tests {
     }
 
     #[test]
-    fn short_chunks_fill_the_pipes_and_the_pipes_drain_as_the_queue_runs_low() {
+    fn short_chunks_fill_the_pipes_and_their_crossings_never_overlap_on_a_lane() {
         let (mut run, _) = run_of("strategy=Pool.map&workers=2&items=200&chunksize=1&cost=0");
         let mut pending: VecDeque<Dispatch> = run.process_ready(0, 0.0, &|| 0.0).into();
         pending.extend(run.process_ready(1, 0.0, &|| 0.0));
@@ -759,6 +777,12 @@ mod tests {
         assert_eq!(sorted, (0..200).collect::<Vec<_>>(), "every chunk ran once");
         let outcome = run.into_outcome().unwrap();
         assert!(outcome.results.is_some());
+        let crossing: f64 = outcome.records.iter().map(|r| r.transfer_ms).sum();
+        assert!(
+            crossing <= 2.0 * (t + 0.1),
+            "the crossings on the lanes ({crossing} ms) fit in 2 lanes × the wall time, \
+             though each chunk's results took 0.1 ms to come back"
+        );
         let queue_times: Vec<f64> = outcome
             .records
             .iter()
@@ -855,7 +879,7 @@ mod tests {
 
     #[test]
     fn each_chunk_records_its_queue_pipe_transfer_and_compute_time() {
-        let (mut run, _) = run_of("strategy=Pool.imap&workers=1&items=2&cost=10");
+        let (mut run, config) = run_of("strategy=Pool.imap&workers=1&items=2&cost=10");
         let sent = run.process_ready(0, 3.0, &|| 4.0);
         assert_eq!(sent.len(), 2, "the second written ahead into the only pipe");
         // Taken at 4, computed from 6 to 16, results sent at 16, back and unpickled at 19.
@@ -877,8 +901,11 @@ mod tests {
         );
         assert_eq!(
             (first.start_ms, first.end_ms, first.transfer_ms),
-            (4.0, 19.0, 5.0)
+            (4.0, 19.0, 2.0),
+            "its box on the lane ends at 16, where the process began the second: 2 ms of it \
+             crossing; the rest of the way back is the second's time"
         );
+        assert_eq!(second.transfer_ms, 3.0, "the last box runs to its results");
         assert_eq!(
             second.process,
             Some(ProcessChunkTimes {
@@ -895,6 +922,17 @@ mod tests {
             outcome.delivered_ms,
             [19.0, 20.0],
             "imap releases each in order as it comes"
+        );
+        let mut trace = outcome.into_trace(&config, facts(20.0)).unwrap();
+        trace.processes = Some(crate::model::record::ProcessStartup {
+            startup_ms: vec![Some(3.0)],
+            started_by_run: vec![true],
+            replacements: Vec::new(),
+        });
+        assert_eq!(
+            crate::model::layout::lane_ends(&trace),
+            [16.0, 20.0],
+            "the boxes the transfer is measured in are the boxes drawn"
         );
     }
 

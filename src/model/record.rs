@@ -25,8 +25,11 @@ pub struct ChunkRecord {
     pub start_ms: f64,
     /// When its results were handed back, ms since the run started.
     pub end_ms: f64,
-    /// Of that span, the time spent pickling arguments and results to bytes and back (process
-    /// strategies only), ms.
+    /// Of that span, the time spent pickling arguments and results to bytes and back and in
+    /// the messages (process strategies only), ms: the part of it within the chunk's box on
+    /// its lane, which ends where its process began its next chunk, if that was before the
+    /// results were back ([`crate::model::layout::lane_ends`]; the rest of the way back is
+    /// in `return_ms`).
     pub transfer_ms: f64,
     /// Of that span, the time spent waiting for the GIL (thread strategies with the GIL on), ms.
     pub gil_wait_ms: f64,
@@ -134,6 +137,36 @@ impl ChunkRecord {
     /// How long the chunk ran.
     pub fn duration_ms(&self) -> f64 {
         self.end_ms - self.start_ms
+    }
+
+    /// The chunk's own work, ms: its computing in its process, or, on threads, its time
+    /// without the wait for the GIL.
+    pub fn own_work_ms(&self) -> f64 {
+        match self.process {
+            Some(times) => times.compute_ms,
+            None => (self.duration_ms() - self.transfer_ms - self.gil_wait_ms).max(0.0),
+        }
+    }
+
+    /// How long its box on its lane lasts, ms: its duration, except on a process, whose box
+    /// holds only the chunk's crossings and its computing (it ends where the process began
+    /// its next chunk, [`crate::model::layout::lane_ends`]).
+    pub fn box_ms(&self) -> f64 {
+        match self.process {
+            Some(times) => self.transfer_ms + times.compute_ms,
+            None => self.duration_ms(),
+        }
+    }
+
+    /// The share of its box on its lane spent crossing to and from its process (pickling and
+    /// the messages), 0..=1.
+    pub fn crossing_share(&self) -> f64 {
+        let box_ms = self.box_ms();
+        if box_ms > 0.0 {
+            (self.transfer_ms / box_ms).clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
     }
 }
 

@@ -343,7 +343,8 @@ pub fn checksum(results: &[u64]) -> u64 {
 pub struct Metrics {
     /// Wall time of the run, ms.
     pub wall_ms: f64,
-    /// Sum over chunks of their run time, ms.
+    /// Sum over chunks of their run time (on a process, of its box on its lane:
+    /// [`crate::model::record::ChunkRecord::box_ms`]), ms.
     pub sum_task_ms: f64,
     /// Busy time per worker, ms (index = worker).
     pub busy_ms: Vec<f64>,

@@ -203,14 +203,14 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()
         let Some(chunk) = trace.chunk(b.chunk) else {
             continue;
         };
-        let (transfer, duration) = (chunk.transfer_ms, chunk.duration_ms());
-        if b.merged == 1 && transfer > 0.0 && duration > 0.0 {
+        let crossing = chunk.crossing_share();
+        if b.merged == 1 && crossing > 0.0 {
             // The pickling share of the box, as a dark band along its bottom.
             ctx.set_fill_style_str("rgba(0,0,0,0.55)");
             ctx.fill_rect(
                 GUTTER + b.x0,
                 y + LANE - 6.0,
-                ((b.x1 - b.x0) * transfer / duration).max(1.0),
+                ((b.x1 - b.x0) * crossing).max(1.0),
                 5.0,
             );
         }

@@ -164,13 +164,13 @@ pub fn svg(trace: &Trace) -> String {
             TITLE + b.worker as f64 * (LANE + GAP),
             b.x1 - b.x0,
         );
-        let (transfer, duration) = (chunk.transfer_ms, chunk.duration_ms());
-        if transfer > 0.0 && duration > 0.0 {
+        let crossing = chunk.crossing_share();
+        if crossing > 0.0 {
             let _ = writeln!(
                 out,
                 "<rect class=\"pickling\" x=\"{x}\" y=\"{}\" width=\"{}\" height=\"5\" fill=\"rgba(0,0,0,0.55)\"/>",
                 y + LANE - 6.0,
-                (w * transfer / duration).max(1.0)
+                (w * crossing).max(1.0)
             );
         }
         if w > 22.0 {
