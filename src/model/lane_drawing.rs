@@ -173,7 +173,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::model::gil::GilSlice;
     use crate::model::lane_grid::FINE_COLUMNS;
-    use crate::model::trace::tests::trace_of;
+    use crate::model::trace::tests::{round_robin_spans, trace_of};
     use crate::model::trace::Trace;
 
     /// What the lanes draw for `trace`, binned at exactly `width_px` (the page bins once at
@@ -224,16 +224,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_million_chunks_draw_no_more_boxes_than_pixels() {
-        let spans: Vec<(usize, usize, f64, f64)> = (0..1_000_000)
-            .map(|i| {
-                (
-                    i % 4,
-                    i % 4,
-                    (i / 4) as f64 * 0.01,
-                    (i / 4) as f64 * 0.01 + 0.009,
-                )
-            })
-            .collect();
+        let spans = round_robin_spans(1_000_000);
         let trace = trace_of(&spans, &[]);
         let drawing = lane_drawing(&trace, 1000.0);
         assert!(

@@ -4,10 +4,8 @@
 // (bench.mjs); here the bounds are structural, plus a generous bound on long tasks.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { launch, openPage, serve, waitForPool } from './harness.mjs';
+import { openPage, shots, startBrowserAndSite, stopBrowserAndSite, waitForPool } from './harness.mjs';
 
-const shots = new URL('./screenshots/', import.meta.url);
 let browser;
 let site;
 
@@ -16,16 +14,8 @@ let site;
 // the drawing was bounded, arrival took 440–610 ms and each resize 340–650 ms.
 const LONG_TASK_BOUND_MS = 150;
 
-before(async () => {
-  await mkdir(shots, { recursive: true });
-  browser = await launch();
-  site = await serve();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+before(async () => ({ browser, site } = await startBrowserAndSite()));
+after(() => stopBrowserAndSite(browser, site));
 
 /** Records every long task (over 50 ms) of the page in `window.longTasks`, from its load. */
 async function watchLongTasks(page) {

@@ -2,26 +2,21 @@
 // checks the strategy's signature in the trace the page recorded, and what the page shows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { launch, openPage, runInPage, serve, waitForPool } from './harness.mjs';
+import { openPage, runInPage, shots, startBrowserAndSite, stopBrowserAndSite, waitForPool } from './harness.mjs';
 
-const shots = new URL('./screenshots/', import.meta.url);
 let browser;
 let site;
 let page;
 
 before(async () => {
-  await mkdir(shots, { recursive: true });
-  browser = await launch();
-  site = await serve();
+  ({ browser, site } = await startBrowserAndSite());
   page = await openPage(browser, site.url);
   await waitForPool(page);
 });
 
 after(async () => {
   assert.deepEqual(page?.problems ?? [], [], 'no page or console error during the strategy runs');
-  await browser?.close();
-  await site?.close();
+  await stopBrowserAndSite(browser, site);
 });
 
 const squares = (n) => Array.from({ length: n }, (_, i) => (i + 1) ** 2);

@@ -3,10 +3,9 @@
 
 use super::chrome::chrome_trace;
 use crate::model::errors::TaskError;
-use crate::model::gil::GilSlice;
 use crate::model::record::DepthSample;
 use crate::model::sentences::run_heading;
-use crate::model::trace::tests::trace_of;
+use crate::model::trace::tests::{gil_taken_in_turns, round_robin_spans, trace_of};
 use crate::model::trace::Trace;
 use serde_json::Value;
 
@@ -208,20 +207,7 @@ fn one_process_one_thread_per_worker_and_a_complete_event_per_task() {
 #[test]
 fn gil_holds_and_waits_errors_stops_and_queue_depth_are_exported() {
     let mut trace = trace_of(&[(0, 0, 0.0, 10.0), (1, 1, 0.0, 10.0)], &[0]);
-    trace.gil_slices = vec![
-        GilSlice {
-            worker: 0,
-            asked_ms: 0.0,
-            start_ms: 0.0,
-            end_ms: 5.0,
-        },
-        GilSlice {
-            worker: 1,
-            asked_ms: 0.0,
-            start_ms: 5.0,
-            end_ms: 10.0,
-        },
-    ];
+    trace.gil_slices = gil_taken_in_turns();
     trace.chunks[0].error = Some(TaskError::Cancelled { waiting: false });
     trace.chunks[1].stopped = true;
     trace.queue_depth = vec![
@@ -315,16 +301,7 @@ fn the_validator_refuses_what_the_format_does_not_allow() {
 
 #[test]
 fn every_task_of_a_large_run_is_an_event() {
-    let spans: Vec<(usize, usize, f64, f64)> = (0..20_000)
-        .map(|i| {
-            (
-                i % 4,
-                i % 4,
-                (i / 4) as f64 * 0.01,
-                (i / 4) as f64 * 0.01 + 0.009,
-            )
-        })
-        .collect();
+    let spans = round_robin_spans(20_000);
     let trace = trace_of(&spans, &[]);
     let text = chrome_trace(&trace);
     let file: Value = serde_json::from_str(&text).unwrap();

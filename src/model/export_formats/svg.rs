@@ -271,8 +271,7 @@ fn write_axis(out: &mut String, trace: &Trace, lanes: usize, plot: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::gil::GilSlice;
-    use crate::model::trace::tests::trace_of;
+    use crate::model::trace::tests::{gil_taken_in_turns, round_robin_spans, trace_of};
 
     fn occurrences(text: &str, what: &str) -> usize {
         text.matches(what).count()
@@ -333,20 +332,7 @@ mod tests {
         let mut trace = trace_of(&[(0, 0, 0.0, 10.0), (1, 1, 0.0, 10.0)], &[0, 1]);
         trace.config.strategy = crate::model::strategy::Strategy::QueueQueue;
         trace.config.gil = true;
-        trace.gil_slices = vec![
-            GilSlice {
-                worker: 0,
-                asked_ms: 0.0,
-                start_ms: 0.0,
-                end_ms: 5.0,
-            },
-            GilSlice {
-                worker: 1,
-                asked_ms: 0.0,
-                start_ms: 5.0,
-                end_ms: 10.0,
-            },
-        ];
+        trace.gil_slices = gil_taken_in_turns();
         let text = svg(&trace);
         assert!(
             text.contains(&colour(0, 86)),
@@ -373,16 +359,7 @@ mod tests {
 
     #[test]
     fn a_million_tasks_make_a_small_picture() {
-        let spans: Vec<(usize, usize, f64, f64)> = (0..1_000_000)
-            .map(|i| {
-                (
-                    i % 4,
-                    i % 4,
-                    (i / 4) as f64 * 0.01,
-                    (i / 4) as f64 * 0.01 + 0.009,
-                )
-            })
-            .collect();
+        let spans = round_robin_spans(1_000_000);
         let text = svg(&trace_of(&spans, &[]));
         assert!(text.len() < 200_000, "{} bytes", text.len());
         assert!(occurrences(&text, "class=\"box\"") >= 4);
