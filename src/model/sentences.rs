@@ -180,8 +180,13 @@ pub fn raise_summary(trace: &Trace) -> Option<String> {
             "{name} waited for every chunk, then raised {exception} at {at}: the first exception to arrive; the caller got no list."
         ),
         OnRaise::AtItsTurn => format!(
-            "The caller's loop received {}, then {exception} at the failing chunk's turn ({at}); the loop ended there, and the pool ran the other chunks.",
-            count(received, "result")
+            "The caller's loop received {}, then {exception} at the failing chunk's turn ({at}); the loop ended there, and the pool ran the other chunks. {}",
+            count(received, "result"),
+            if trace.chunksize == 1 {
+                "With chunksize=1 the iterator goes on: a caller that caught the exception and called next() again would get the results after it (and each later exception at its turn)."
+            } else {
+                "With chunksize > 1 the iterator is spent after the exception: another next() raises StopIteration."
+            }
         ),
         OnRaise::AtItsTurnCancelling => format!(
             "The caller received {}, then {exception} when the iterator reached that item ({at}); the futures not yet started were then cancelled: {}.",
@@ -659,5 +664,26 @@ mod tests {
         );
         assert!(said.ends_with("Never ran: items 3, 4."), "{said}");
         assert_eq!(item_list(&[1, 3, 4, 5, 9, 10]), "1, 3–5, 9, 10");
+    }
+
+    #[test]
+    fn imap_says_whether_its_iterator_goes_on_after_the_exception() {
+        // CPython 3.11, raise at item 3 of 8, next() called again after each exception:
+        // chunksize=1 gives 1, 4, ValueError, 16, 25, 36, 49, 64; chunksize=2 gives 1, 4,
+        // ValueError, then StopIteration (the chunks are chained by a generator, which the
+        // exception closed).
+        for (chunksize, says) in [(1, "the iterator goes on"), (2, "raises StopIteration")] {
+            let imap = Inputs::from_query(&format!(
+                "strategy=Pool.imap&workers=2&items=8&chunksize={chunksize}&cost=10&raise_at=3"
+            ))
+            .validate()
+            .unwrap();
+            let trace =
+                crate::model::tasks::tests::run_with_io(&imap, std::sync::Arc::new(|_| Ok(0)))
+                    .into_trace(&imap, crate::model::tasks::tests::FACTS)
+                    .unwrap();
+            let said = raise_summary(&trace).unwrap();
+            assert!(said.contains(says), "chunksize {chunksize}: {said}");
+        }
     }
 }
