@@ -64,8 +64,14 @@ fn draw_gil(ctx: &CanvasRenderingContext2d, spans: &[GilSpan], lanes: usize) {
 
 /// Each process this run started (and each replacement of a dead one): grey and hatched from
 /// when it was asked for until it was ready (its module instantiated), labelled where there
-/// is room.
-fn draw_process_startup(ctx: &CanvasRenderingContext2d, trace: &Trace, plot: f64) {
+/// is room: at its start, or at its end where the lower bound's label (`bound_label`, its
+/// left and right edges on the first lane) would cover that.
+fn draw_process_startup(
+    ctx: &CanvasRenderingContext2d,
+    trace: &Trace,
+    plot: f64,
+    bound_label: Option<(f64, f64)>,
+) {
     let Some(processes) = &trace.processes else {
         return;
     };
@@ -93,15 +99,50 @@ fn draw_process_startup(ctx: &CanvasRenderingContext2d, trace: &Trace, plot: f64
         }
         ctx.stroke();
         ctx.restore();
-        if width > 60.0 {
+        let text_width = ctx
+            .measure_text("start-up")
+            .map(|m| m.width())
+            .unwrap_or(50.0);
+        let covered = |left: f64| {
+            bound_label.is_some_and(|(from, to)| {
+                startup.process == 0 && left < to && left + text_width > from
+            })
+        };
+        let place = [GUTTER + x0 + 4.0, GUTTER + x1 - 4.0 - text_width]
+            .into_iter()
+            .find(|&left| !covered(left));
+        if let (true, Some(left)) = (width > text_width + 8.0, place) {
             ctx.set_fill_style_str("#333");
-            let _ = ctx.fill_text("start-up", GUTTER + x0 + 4.0, y + LANE / 2.0);
+            let _ = ctx.fill_text("start-up", left, y + LANE / 2.0);
         }
     }
 }
 
+/// Where the lower bound's label goes at the top of the first lane: its text and its left
+/// and right edges (`None` when there is no bound to draw).
+fn lower_bound_label(
+    ctx: &CanvasRenderingContext2d,
+    trace: &Trace,
+    plot: f64,
+    span: f64,
+) -> Option<(String, f64, f64)> {
+    let bound_ms = trace.verdict().lower_bound_ms;
+    if span <= 0.0 || bound_ms <= 0.0 {
+        return None;
+    }
+    let x = GUTTER + (bound_ms / span).min(1.0) * plot;
+    let label = format!("lower bound {}", ms(bound_ms, 0));
+    let label_width = ctx.measure_text(&label).map(|m| m.width()).unwrap_or(90.0);
+    let label_x = if x + 4.0 + label_width > GUTTER + plot {
+        x - 4.0 - label_width
+    } else {
+        x + 4.0
+    };
+    Some((label, label_x - 2.0, label_x + label_width + 2.0))
+}
+
 /// The run's lower bound (the verdict's) as a dashed vertical line across the lanes, labelled
-/// at its top; its time is also the canvas's `data-lower-bound-ms`.
+/// at its top ([`lower_bound_label`]); its time is also the canvas's `data-lower-bound-ms`.
 fn draw_lower_bound(
     ctx: &CanvasRenderingContext2d,
     canvas: &HtmlCanvasElement,
@@ -114,9 +155,9 @@ fn draw_lower_bound(
     canvas
         .set_attribute("data-lower-bound-ms", &bound_ms.to_string())
         .ok()?;
-    if span <= 0.0 || bound_ms <= 0.0 {
+    let Some((label, left, right)) = lower_bound_label(ctx, trace, plot, span) else {
         return Some(());
-    }
+    };
     let x = GUTTER + (bound_ms / span).min(1.0) * plot;
     ctx.save();
     ctx.set_stroke_style_str("#b3261e");
@@ -128,17 +169,10 @@ fn draw_lower_bound(
     ctx.line_to(x, axis_y);
     ctx.stroke();
     ctx.restore();
-    let label = format!("lower bound {}", ms(bound_ms, 0));
-    let label_width = ctx.measure_text(&label).map(|m| m.width()).unwrap_or(90.0);
-    let label_x = if x + 4.0 + label_width > GUTTER + plot {
-        x - 4.0 - label_width
-    } else {
-        x + 4.0
-    };
     ctx.set_fill_style_str("rgba(255,255,255,0.85)");
-    ctx.fill_rect(label_x - 2.0, 2.0, label_width + 4.0, 14.0);
+    ctx.fill_rect(left, 2.0, right - left, 14.0);
     ctx.set_fill_style_str("#b3261e");
-    ctx.fill_text(&label, label_x, 9.0).ok()
+    ctx.fill_text(&label, left + 2.0, 9.0).ok()
 }
 
 /// The holding stretches as `lane:x0-x1` words, for tests to check that no two overlap.
@@ -170,7 +204,13 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()
         ctx.set_fill_style_str("#333");
         ctx.fill_text(&label, 4.0, y + LANE / 2.0).ok()?;
     }
-    draw_process_startup(&ctx, trace, plot);
+    let bound_label = lower_bound_label(&ctx, trace, plot, time_span(trace));
+    draw_process_startup(
+        &ctx,
+        trace,
+        plot,
+        bound_label.map(|(_, left, right)| (left, right)),
+    );
     let drawing = grid.drawing(plot);
     // With the GIL on, a box is pale where its thread did not hold the lock: its computing
     // is drawn only where it held it, so no two lanes compute at once.
