@@ -258,7 +258,8 @@ impl GilHeld<'_> {
 
 impl Drop for GilHeld<'_> {
     fn drop(&mut self) {
-        // Released for a blocking call and not taken back: nothing to release.
+        // A live hold is always this thread's (a blocking call takes it back): nothing else
+        // to release.
         let Some(hold) = self.gil.hold() else {
             return;
         };
