@@ -29,23 +29,10 @@ fn run_on_threads(items: usize, chunksize: usize, workers: usize, cost: u32) -> 
 
 /// Runs a plan on its workers, each a real thread.
 fn run_plan(plan: parallel_playground::model::plan::Plan, workload: Workload) -> TaskOutcome {
-    let workers = plan.workers;
     let run = TaskRun::new(plan, workload);
     let clock = Instant::now();
-    let outcomes: Vec<Option<TaskOutcome>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|worker| {
-                let run = &run;
-                scope.spawn(move || {
-                    run.worker_loop(worker, worker, &|| clock.elapsed().as_secs_f64() * 1e3)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    let mut last: Vec<TaskOutcome> = outcomes.into_iter().flatten().collect();
-    assert_eq!(last.len(), 1, "exactly one worker finishes the run");
-    last.pop().unwrap()
+    run.run_on_std_threads(&|_| clock.elapsed().as_secs_f64() * 1e3)
+        .expect("the last worker returns the outcome")
 }
 
 fn sequential_map(items: usize) -> Vec<u64> {

@@ -178,7 +178,7 @@ pub fn lane_count(trace: &Trace) -> usize {
         .chunks
         .iter()
         .map(|c| c.worker + 1)
-        .fold(trace.workers, usize::max)
+        .fold(trace.lanes(), usize::max)
 }
 
 #[cfg(test)]

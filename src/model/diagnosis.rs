@@ -74,7 +74,7 @@ impl Trace {
     pub fn breakdown(&self) -> Breakdown {
         let wall = self.wall_ms.max(0.0);
         let mut account = Breakdown::default();
-        if self.workers == 0 || wall <= 0.0 {
+        if self.lanes() == 0 || wall <= 0.0 {
             return account;
         }
         let clip = |t: f64| t.clamp(0.0, wall);
@@ -91,7 +91,7 @@ impl Trace {
         // A process's box ends where it began its next chunk (the results of the one before
         // may still be crossing back): its boxes never overlap.
         let box_ends = lane_ends(self);
-        let mut lanes: Vec<Vec<usize>> = vec![Vec::new(); self.workers];
+        let mut lanes: Vec<Vec<usize>> = vec![Vec::new(); self.lanes()];
         for (position, chunk) in self.chunks.iter().enumerate() {
             if let Some(lane) = lanes.get_mut(chunk.worker) {
                 lane.push(position);
@@ -168,7 +168,7 @@ impl Trace {
                 .limit
                 .unwrap_or(self.config.fetch.requests)
         } else {
-            self.workers
+            self.lanes()
         };
         match self.strategy().rule().hand_out {
             HandOutRule::EventLoop {
@@ -272,7 +272,7 @@ impl Trace {
                 .map(|s| round_tenth(s.predicted_wall_ms)),
             breakdown,
             lower_bound_ms: round_tenth(lower_bound_ms),
-            workers: self.workers,
+            workers: self.lanes(),
             wall_ms: self.wall_ms,
         }
     }
@@ -305,11 +305,11 @@ impl Measured {
     /// The measured quantities of a finished run, or `None` if it was stopped or took no time.
     fn of(trace: &Trace, account: &Breakdown) -> Option<Self> {
         let items: usize = trace.chunks.iter().map(|c| c.len).sum();
-        if trace.stopped || trace.wall_ms <= 0.0 || trace.workers == 0 || items == 0 {
+        if trace.stopped || trace.wall_ms <= 0.0 || trace.lanes() == 0 || items == 0 {
             return None;
         }
         let tasks = trace.chunks.len() as f64;
-        let workers = trace.workers as f64;
+        let workers = trace.lanes() as f64;
         let compute_per_item_ms = account.compute_ms / items as f64;
         let overhead_per_task_ms = (account.transfer_ms + account.queue_wait_ms) / tasks;
         let task_ms = trace.chunksize.max(1) as f64 * compute_per_item_ms + overhead_per_task_ms;
@@ -359,7 +359,7 @@ impl Measured {
         if !trace.strategy().fields().contains(&Field::Chunksize) {
             return None;
         }
-        let largest = self.items.div_ceil(trace.workers.max(1)).max(1);
+        let largest = self.items.div_ceil(trace.lanes().max(1)).max(1);
         let predicted = |k: usize| self.predicted_ms(k, self.workers);
         let best = (1..=largest).map(predicted).fold(f64::INFINITY, f64::min);
         let chosen = (1..=largest).find(|&k| predicted(k) <= best * CHUNKSIZE_SLACK)?;

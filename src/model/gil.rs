@@ -31,6 +31,24 @@ thread_local! {
     static WAITED_MS: Cell<f64> = const { Cell::new(0.0) };
     /// The worker (lane) the calling thread runs as, named in the slices it holds.
     static HOLDER: Cell<usize> = const { Cell::new(0) };
+    /// The GIL this thread holds now, if any.
+    static HOLD: Cell<Option<Hold>> = const { Cell::new(None) };
+}
+
+/// The holder named by the caller's thread (`Executor.map`'s submit loop): it holds the GIL
+/// as Python's main thread does, but has no lane, so its holds are not recorded as slices.
+pub const CALLER: usize = usize::MAX;
+
+/// This thread's hold of one GIL: which lock (its address), how many [`GilHeld`]s of it are
+/// alive on this thread (a thread that holds it and runs code that asks for it again just
+/// keeps it, as a Python thread runs a call while holding the GIL), and the slice it holds.
+#[derive(Debug, Clone, Copy)]
+struct Hold {
+    gil: usize,
+    depth: usize,
+    asked_ms: f64,
+    held_ms: f64,
+    since_ms: f64,
 }
 
 /// Reads and resets the time the calling thread has waited for the GIL, ms.
@@ -72,13 +90,10 @@ pub struct Gil {
     turn: Condvar,
 }
 
-/// The GIL, held; dropping it releases it to the next waiting thread.
+/// The GIL, held; dropping the last hold of a thread releases it to the next waiting thread.
 pub struct GilHeld<'a> {
     gil: &'a Gil,
     now_ms: &'a dyn Fn() -> f64,
-    asked_ms: Cell<f64>,
-    held_ms: Cell<f64>,
-    since_ms: Cell<f64>,
     handovers: Cell<usize>,
 }
 
@@ -87,19 +102,67 @@ impl Gil {
         self.tickets.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// This lock's identity on the calling thread's [`Hold`].
+    fn id(&self) -> usize {
+        std::ptr::from_ref(self) as usize
+    }
+
+    /// This thread's hold of this lock, if it holds it.
+    fn hold(&self) -> Option<Hold> {
+        HOLD.get().filter(|hold| hold.gil == self.id())
+    }
+
     /// Waits (blocked) for the lock; the wait, read on `now_ms`, counts toward
-    /// [`take_waited_ms`].
+    /// [`take_waited_ms`]. A thread that holds it already keeps it (no wait).
     pub fn acquire<'a>(&'a self, now_ms: &'a dyn Fn() -> f64) -> GilHeld<'a> {
+        let held = GilHeld {
+            gil: self,
+            now_ms,
+            handovers: Cell::new(0),
+        };
+        if let Some(hold) = self.hold() {
+            HOLD.set(Some(Hold {
+                depth: hold.depth + 1,
+                ..hold
+            }));
+            return held;
+        }
+        self.take_anew(now_ms, 1);
+        held
+    }
+
+    /// Waits for the lock and records this thread's new hold of it, `depth` deep.
+    fn take_anew(&self, now_ms: &dyn Fn() -> f64, depth: usize) {
         let asked = now_ms();
         let got = self.take_turn(now_ms);
         add_waited(got - asked);
-        GilHeld {
-            gil: self,
-            now_ms,
-            asked_ms: Cell::new(asked),
-            held_ms: Cell::new(got),
-            since_ms: Cell::new(got),
-            handovers: Cell::new(0),
+        HOLD.set(Some(Hold {
+            gil: self.id(),
+            depth,
+            asked_ms: asked,
+            held_ms: got,
+            since_ms: got,
+        }));
+    }
+
+    /// Runs `wait`, a blocking call (I/O, a lock, a queue's `get`), without the GIL, as
+    /// CPython releases it around one, then takes it again (a thread back from the wait needs
+    /// it to go on). A thread that held it releases it for the wait and holds it after;
+    /// a thread that did not takes it and hands it back at once.
+    pub fn blocking<R>(&self, now_ms: &dyn Fn() -> f64, wait: impl FnOnce() -> R) -> R {
+        match self.hold() {
+            Some(hold) => {
+                HOLD.set(None);
+                self.release(hold.asked_ms, hold.held_ms, now_ms());
+                let result = wait();
+                self.take_anew(now_ms, hold.depth);
+                result
+            }
+            None => {
+                let result = wait();
+                drop(self.acquire(now_ms));
+                result
+            }
         }
     }
 
@@ -124,6 +187,8 @@ impl Gil {
         let end = now.max(since);
         let holder = HOLDER.with(Cell::get);
         match tickets.slices.last_mut() {
+            // The caller's thread has no lane: its holds are not drawn.
+            _ if holder == CALLER => {}
             Some(last)
                 if last.worker == holder
                     && since - last.end_ms < MERGE_GAP_MS
@@ -159,21 +224,29 @@ impl GilHeld<'_> {
     /// Called while computing: once the switch interval has passed and another thread is
     /// waiting, hands the lock over and waits for it again at the back of the line.
     pub fn switch_if_due(&self, now_ms: &dyn Fn() -> f64) {
+        let Some(hold) = self.gil.hold() else {
+            return;
+        };
         let now = now_ms();
-        if now - self.since_ms.get() < SWITCH_INTERVAL_MS {
+        if now - hold.since_ms < SWITCH_INTERVAL_MS {
             return;
         }
         if self.gil.has_waiters() {
-            self.gil
-                .release(self.asked_ms.get(), self.held_ms.get(), now);
+            self.gil.release(hold.asked_ms, hold.held_ms, now);
             let got = self.gil.take_turn(now_ms);
             self.handovers.set(self.handovers.get() + 1);
             add_waited(got - now);
-            self.asked_ms.set(now);
-            self.held_ms.set(got);
-            self.since_ms.set(got);
+            HOLD.set(Some(Hold {
+                asked_ms: now,
+                held_ms: got,
+                since_ms: got,
+                ..hold
+            }));
         } else {
-            self.since_ms.set(now);
+            HOLD.set(Some(Hold {
+                since_ms: now,
+                ..hold
+            }));
         }
     }
 
@@ -185,8 +258,21 @@ impl GilHeld<'_> {
 
 impl Drop for GilHeld<'_> {
     fn drop(&mut self) {
-        self.gil
-            .release(self.asked_ms.get(), self.held_ms.get(), (self.now_ms)());
+        // A live hold is always this thread's (a blocking call takes it back): nothing else
+        // to release.
+        let Some(hold) = self.gil.hold() else {
+            return;
+        };
+        if hold.depth > 1 {
+            HOLD.set(Some(Hold {
+                depth: hold.depth - 1,
+                ..hold
+            }));
+        } else {
+            HOLD.set(None);
+            self.gil
+                .release(hold.asked_ms, hold.held_ms, (self.now_ms)());
+        }
     }
 }
 #[cfg(test)]
@@ -305,6 +391,27 @@ mod tests {
         holders.dedup();
         assert_eq!(holders, [0, 1, 2, 3]);
         assert!(gil.take_slices().is_empty(), "taken once");
+    }
+
+    #[test]
+    fn a_holder_asking_again_keeps_it_and_a_blocking_call_lets_another_thread_in() {
+        let gil = Gil::default();
+        let clock = Instant::now();
+        let now = || clock.elapsed().as_secs_f64() * 1e3;
+        let outer = gil.acquire(&now);
+        // Asked again by the thread that holds it (a task run by a thread that keeps it
+        // between tasks): no wait, and still held once the inner hold is gone.
+        drop(gil.acquire(&now));
+        assert!(gil.hold().is_some(), "still held by the outer hold");
+        let other_got_it = std::thread::scope(|scope| {
+            let other = scope.spawn(|| drop(gil.acquire(&now)));
+            // The other thread waits until this one blocks: then it gets the lock.
+            gil.blocking(&now, || other.join().is_ok())
+        });
+        assert!(other_got_it);
+        assert!(gil.hold().is_some(), "taken back after the blocking call");
+        drop(outer);
+        assert!(gil.hold().is_none(), "released with the last hold");
     }
 
     #[test]

@@ -73,7 +73,7 @@ impl LaneGrid {
             .iter()
             .map(|c| c.worker + 1)
             .chain(trace.gil_slices.iter().map(|s| s.worker + 1))
-            .fold(trace.workers, usize::max);
+            .fold(trace.lanes(), usize::max);
         let mut cells = vec![EMPTY; lanes * n];
         let mut threads = vec![None; lanes];
         for (chunk, end_ms) in trace.chunks.iter().zip(lane_ends(trace)) {

@@ -39,14 +39,14 @@ impl Trace {
         starts.sort_by(f64::total_cmp);
         // One pass over the chunks (a million of them are 64 MB to read), the sweep for the
         // peak parallelism included.
-        let mut busy_ms = vec![0.0; self.workers];
+        let mut busy_ms = vec![0.0; self.lanes()];
         let (mut sum_task_ms, mut transfer_ms, mut gil_wait_ms) = (0.0, 0.0, 0.0);
         // A handful of distinct threads among up to a million chunks: no sort needed.
         let mut threads: Vec<usize> = Vec::new();
         let mut sweep = PeakSweep::new(&self.chunks, &self.arrived);
         // On processes, a worker's busy time counts the stretch where its next chunk began
         // while the results of the one before crossed back (see below) once.
-        let mut busy_until = vec![f64::NEG_INFINITY; self.workers];
+        let mut busy_until = vec![f64::NEG_INFINITY; self.lanes()];
         for chunk in &self.chunks {
             sweep.start(chunk.start_ms);
             if let (Some(busy), Some(until)) = (

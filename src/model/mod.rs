@@ -90,6 +90,7 @@ pub mod strategy;
 pub mod sweep;
 pub mod task_outcome;
 pub mod tasks;
+pub mod thread_starts;
 pub mod trace;
 pub mod verdict;
 pub mod words;

@@ -30,6 +30,9 @@ pub struct Plan {
     pub gil: bool,
     /// What the caller receives when a task raises.
     pub on_raise: OnRaise,
+    /// Whether the caller submits the tasks one by one and a worker starts per submit only
+    /// while none is idle (`ThreadPoolExecutor`): `workers` is then the most that may start.
+    pub threads_per_submit: bool,
 }
 
 /// The rules of `config.strategy` for this run, read from the strategy table.
@@ -44,21 +47,17 @@ pub fn plan(config: &RunConfig) -> Plan {
         pairs: rule.star_args,
         gil: rule.python_threads && config.gil,
         on_raise: rule.on_raise,
+        threads_per_submit: rule.workers_per_submit,
     }
 }
 
-/// How many workers a run of `config` uses, without cutting its tasks: every worker of a
-/// shared queue; one per task, at most `workers`, where each has its own task or where a
-/// worker starts per submitted task (`ThreadPoolExecutor`).
+/// How many workers a run of `config` may use, without cutting its tasks: every worker of a
+/// shared queue; one per task, at most `workers`, where each has its own task. Where a
+/// worker starts per submitted task only while none is idle (`ThreadPoolExecutor`), up to
+/// `workers`: how many do start is what the run shows.
 pub fn plan_workers(config: &RunConfig) -> usize {
     match hand_out(config) {
         HandOut::OwnTask => {
-            let tasks = config.items.div_ceil(config.resolved_chunksize().max(1));
-            tasks.min(config.workers).max(1)
-        }
-        // A thread per submit while none is idle: map submits every item before any
-        // finishes, so no more threads start than there are tasks.
-        HandOut::Fifo { .. } if config.strategy.rule().workers_per_submit => {
             let tasks = config.items.div_ceil(config.resolved_chunksize().max(1));
             tasks.min(config.workers).max(1)
         }
@@ -95,6 +94,9 @@ pub(crate) struct TaskQueue {
     /// Tasks taken into a process's pipe ahead of time ([`TaskQueue::take_ahead`]) that no
     /// process has started on yet: still in the call queue, and still queued.
     in_pipes: usize,
+    /// Submitted by the caller one by one ([`TaskQueue::submit_next`]): whether the caller
+    /// may still submit more (`Some(true)`), or has submitted them all.
+    submitting: Option<bool>,
 }
 
 impl TaskQueue {
@@ -107,8 +109,14 @@ impl TaskQueue {
             own: Vec::new(),
             one_at_a_time: None,
             in_pipes: 0,
+            submitting: None,
         };
         match plan.hand_out {
+            // The caller submits each task itself; none is takeable before.
+            HandOut::Fifo { call_queue } if plan.threads_per_submit => {
+                queue.call_queue = call_queue;
+                queue.submitting = Some(true);
+            }
             HandOut::Fifo { call_queue } => {
                 queue.call_queue = call_queue;
                 queue.refill();
@@ -122,6 +130,9 @@ impl TaskQueue {
 
     /// Moves pending tasks into the call queue while it has room.
     fn refill(&mut self) {
+        if self.submitting.is_some() {
+            return;
+        }
         let room = self.call_queue.unwrap_or(usize::MAX);
         while self.ready.len() + self.in_pipes < room {
             match self.pending.pop_front() {
@@ -145,6 +156,27 @@ impl TaskQueue {
         let chunk = self.ready.pop_front();
         self.refill();
         chunk
+    }
+
+    /// The caller submits the next task (`executor.submit`): it joins the queue, takeable.
+    /// Returns it, or `None` once every task is submitted.
+    pub(crate) fn submit_next(&mut self) -> Option<Chunk> {
+        let chunk = self.pending.pop_front()?;
+        self.ready.push_back(chunk);
+        Some(chunk)
+    }
+
+    /// The caller has submitted its last task (or stopped submitting).
+    pub(crate) fn submitted_all(&mut self) {
+        if self.submitting.is_some() {
+            self.submitting = Some(false);
+        }
+    }
+
+    /// Whether a worker that finds the queue empty is to wait for the caller's next submit
+    /// (rather than leave).
+    pub(crate) fn awaits_submits(&self) -> bool {
+        self.submitting == Some(true) && self.ready.is_empty()
     }
 
     /// A task's result is back: one task at a time, the caller then submits the next.
@@ -207,7 +239,13 @@ impl TaskQueue {
         DepthSample {
             t_ms,
             queued: self.ready.len() + self.in_pipes + self.own.iter().flatten().count(),
-            pending: self.pending.len(),
+            // Tasks the caller has yet to submit are not pending work items: they do not
+            // exist yet.
+            pending: if self.submitting.is_some() {
+                0
+            } else {
+                self.pending.len()
+            },
         }
     }
 
@@ -285,16 +323,37 @@ mod tests {
     }
 
     #[test]
-    fn a_thread_pool_executor_starts_a_thread_per_submit_up_to_max_workers() {
-        // _adjust_thread_count: no thread is idle while map submits, so each submit starts
-        // one until max_workers exist.
+    fn a_thread_pool_executor_may_start_up_to_max_workers_threads_one_per_submit() {
+        // _adjust_thread_count: how many start depends on whether one is idle at each
+        // submit, which the run shows; at most max_workers.
         let two = plan_of("strategy=ThreadPoolExecutor.map&workers=16&items=2");
-        assert_eq!(two.workers, 2, "2 items, max_workers=16: 2 threads");
-        let many = plan_of("strategy=ThreadPoolExecutor.map&workers=4&items=14");
-        assert_eq!(many.workers, 4, "14 items, max_workers=4: 4 threads");
+        assert_eq!((two.workers, two.threads_per_submit), (16, true));
         // A Pool starts all its processes when it is made, whatever the items.
         let pool = plan_of("strategy=Pool.map&workers=8&items=2");
-        assert_eq!(pool.workers, 8);
+        assert_eq!((pool.workers, pool.threads_per_submit), (8, false));
+    }
+
+    #[test]
+    fn a_submitted_task_is_takeable_only_once_the_caller_submitted_it() {
+        let mut queue = TaskQueue::new(&plan_of(
+            "strategy=ThreadPoolExecutor.map&workers=4&items=3",
+        ));
+        assert_eq!(queue.take(0), None, "nothing submitted yet");
+        assert!(queue.awaits_submits());
+        assert_eq!(queue.submit_next().map(|c| c.index), Some(0));
+        assert!(!queue.awaits_submits());
+        assert_eq!(queue.take(0).map(|c| c.index), Some(0));
+        assert_eq!(queue.take(1), None, "task 1 is not submitted yet");
+        assert_eq!(queue.submit_next().map(|c| c.index), Some(1));
+        assert_eq!(queue.submit_next().map(|c| c.index), Some(2));
+        assert_eq!(queue.submit_next(), None, "all 3 submitted");
+        queue.submitted_all();
+        assert_eq!(queue.take(1).map(|c| c.index), Some(1));
+        assert_eq!(queue.take(1).map(|c| c.index), Some(2));
+        assert!(
+            !queue.awaits_submits(),
+            "a worker that finds it empty now leaves"
+        );
     }
 
     #[test]

@@ -198,8 +198,11 @@ pub struct RunFacts {
 /// [`Trace::new`](crate::model::trace::Trace::new).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Recording {
-    /// Number of workers used.
+    /// Number of workers used (`ThreadPoolExecutor`: its `max_workers`).
     pub workers: usize,
+    /// How many threads started, where they start one per submit only while none is idle
+    /// (`ThreadPoolExecutor`); `None` where every worker starts.
+    pub threads_started: Option<usize>,
     /// The chunk size used.
     pub chunksize: usize,
     /// Number of input items (requests).

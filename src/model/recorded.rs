@@ -192,6 +192,9 @@ struct TraceFile {
     query: String,
     strategy: String,
     workers: usize,
+    /// Written since threads start per submit; older recordings have none.
+    #[serde(default)]
+    threads_started: Option<usize>,
     chunksize: usize,
     items: usize,
     isolated: bool,
@@ -377,6 +380,7 @@ fn trace_of(file: TraceFile) -> Result<Trace, LoadError> {
     Ok(Trace {
         config,
         workers: file.workers,
+        threads_started: file.threads_started,
         chunksize: file.chunksize,
         items: file.items,
         isolated: file.isolated,
@@ -418,9 +422,13 @@ fn plausible_ms(ms: f64) -> bool {
 /// The rules every trace the playground writes keeps, so that every view can draw it: the
 /// first one broken, said plainly.
 fn check(trace: &Trace) -> Result<(), String> {
-    let lanes = trace.workers;
-    if !(1..=MAX_LANES).contains(&lanes) {
-        return Err(format!("it names {lanes} workers (1 to {MAX_LANES})"));
+    let workers = trace.workers;
+    if !(1..=MAX_LANES).contains(&workers) {
+        return Err(format!("it names {workers} workers (1 to {MAX_LANES})"));
+    }
+    let lanes = trace.lanes();
+    if lanes > workers {
+        return Err(format!("it started {lanes} threads of {workers}"));
     }
     if !(1..=MAX_LANES).contains(&trace.cpu_count) {
         return Err(format!(

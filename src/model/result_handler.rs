@@ -35,6 +35,9 @@ pub struct ResultHandler {
     left: bool,
     /// Whether the tasks not yet started are to be cancelled now (`Executor.map`).
     cancel_due: bool,
+    /// Whether the caller is still submitting: nothing reaches it before it has submitted
+    /// every task (`Executor.map` submits them all, then iterates the results).
+    submitting: bool,
 }
 
 impl ResultHandler {
@@ -54,6 +57,36 @@ impl ResultHandler {
             raised: None,
             left: false,
             cancel_due: false,
+            submitting: false,
+        }
+    }
+
+    /// The same handler for a caller that submits every task before it receives any result
+    /// (`Executor.map`): nothing is released before [`ResultHandler::submitted_all`].
+    pub fn after_submitting(self) -> Self {
+        Self {
+            submitting: true,
+            ..self
+        }
+    }
+
+    /// The caller has submitted every task, at `at_ms`, and now waits for the results: it
+    /// receives at once what has arrived by then, by the delivery rule.
+    pub fn submitted_all(&mut self, at_ms: f64) {
+        if !std::mem::take(&mut self.submitting) {
+            return;
+        }
+        match self.delivery {
+            Delivery::AsCompleted => {
+                for index in self.arrived.clone() {
+                    self.release(index, at_ms);
+                }
+            }
+            Delivery::InOrder | Delivery::AllAtEnd => {
+                if let Some(&last) = self.arrived.last() {
+                    self.release(last, at_ms);
+                }
+            }
         }
     }
 
@@ -84,7 +117,7 @@ impl ResultHandler {
 
     /// Releases what the caller may now have, after task `index` arrived.
     fn release(&mut self, index: usize, at_ms: f64) {
-        if self.left {
+        if self.left || self.submitting {
             return;
         }
         match self.delivery {
@@ -182,6 +215,31 @@ mod tests {
     fn imap_unordered_releases_in_completion_order() {
         let (order, at) = handler_run(Delivery::AsCompleted, &[(1, 1.0), (2, 2.0), (0, 5.0)]);
         assert_eq!((order, at), (vec![1, 2, 0], vec![1.0, 2.0, 5.0]));
+    }
+
+    #[test]
+    fn executor_map_releases_nothing_before_every_task_is_submitted() {
+        let chunks = split(3, 1);
+        let mut handler = ResultHandler::new(Delivery::InOrder, 3, 3)
+            .raising(OnRaise::AtItsTurnCancelling)
+            .after_submitting();
+        handler.arrive(chunks[0], vec![1], 1.0);
+        handler.arrive_raised(chunks[1], TaskError::Raised { item: 2 }, 2.0);
+        assert!(handler.delivered.is_empty() && handler.raised.is_none());
+        assert!(
+            !handler.take_cancel(),
+            "the caller has not reached item 2 yet"
+        );
+        handler.submitted_all(5.0);
+        assert_eq!(
+            (handler.delivered(), &handler.delivered_ms[..]),
+            (&[0][..], &[5.0][..])
+        );
+        assert_eq!(handler.raised().map(|r| r.1), Some(5.0));
+        assert!(
+            handler.take_cancel(),
+            "then the tasks not started are cancelled"
+        );
     }
 
     #[test]

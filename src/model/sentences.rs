@@ -96,12 +96,12 @@ fn plain_heading(trace: &Trace) -> String {
             format!("{name}: {items}, one {} each", rule.task_noun)
         }
         (Chunking::PerItem | Chunking::PerItemChunksizeIgnored, WorkerCount::Setting)
-            if rule.workers_per_submit && trace.workers < trace.config.workers =>
+            if rule.workers_per_submit && trace.lanes() < trace.workers =>
         {
             format!(
                 "{name} (max_workers={}) started {}, one per submit while none was idle: {items}, one task each",
-                trace.config.workers,
-                count(trace.workers, "thread")
+                trace.workers,
+                count(trace.lanes(), "thread")
             )
         }
         (Chunking::PerItem | Chunking::PerItemChunksizeIgnored, WorkerCount::Setting) => {
@@ -427,6 +427,7 @@ pub fn gather_caption(trace: &Trace) -> String {
     }
     match trace.strategy().delivery() {
         Delivery::AsCompleted => format!("results reach the caller in the order they complete (numbers: completion order); none waits for another, the last arrives at {}", ms(end, 1)),
+        Delivery::InOrder if trace.strategy().rule().workers_per_submit => format!("each result reaches the caller once it and every earlier one are back, and not before the caller has submitted every item (map submits them all, then iterates the results); {} of {} arrived early and waited (striped)", group_digits(waited as u64), group_digits(n as u64)),
         Delivery::InOrder => format!("each result reaches the caller once it and every earlier one are back; {} of {} arrived early and waited for an earlier one (striped)", group_digits(waited as u64), group_digits(n as u64)),
         Delivery::AllAtEnd => format!("results land at their place in input order (numbers: arrival order); the caller gets the whole list at {}, once every task is back, so {} of {} waited (striped)", ms(end, 1), group_digits(waited as u64), group_digits(n as u64)),
     }
@@ -505,13 +506,13 @@ mod tests {
             "queue.Queue on 2 workers: 14 items, one task each"
         );
         trace.config.strategy = Strategy::ThreadPoolMap;
-        trace.config.workers = 16;
+        (trace.config.workers, trace.workers, trace.threads_started) = (16, 16, Some(1));
         trace.items = 2;
         assert_eq!(
             run_heading(&trace),
-            "ThreadPoolExecutor.map (max_workers=16) started 2 threads, one per submit while none was idle: 2 items, one task each"
+            "ThreadPoolExecutor.map (max_workers=16) started 1 thread, one per submit while none was idle: 2 items, one task each"
         );
-        trace.config.workers = 2;
+        (trace.config.workers, trace.workers, trace.threads_started) = (2, 2, Some(2));
         assert_eq!(
             run_heading(&trace),
             "ThreadPoolExecutor.map on 2 workers: 2 items, one task each"

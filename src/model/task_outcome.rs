@@ -76,8 +76,15 @@ impl TaskOutcome {
                     config.workload.expected_result(position)
                 }
             });
+        // Threads started per submit: one lane each, of at most max_workers.
+        let threads_started = config
+            .strategy
+            .rule()
+            .workers_per_submit
+            .then_some(self.worker_started_ms.len());
         let recording = Recording {
-            workers: self.worker_started_ms.len(),
+            workers: threads_started.map_or(self.worker_started_ms.len(), |_| config.workers),
+            threads_started,
             chunksize: config.resolved_chunksize(),
             items: config.items,
             chunks: self.records,

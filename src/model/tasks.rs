@@ -17,9 +17,14 @@ use crate::model::result_handler::ResultHandler;
 use crate::model::run_control::RunControl;
 use crate::model::strategy::{Delivery, HandOut};
 use crate::model::task_outcome::TaskOutcome;
+use crate::model::thread_starts::{OnSubmit, ThreadStarts};
 use crate::model::workload::{Io, Workload};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+/// How often a thread waiting for the caller (a submit, a thread's start) looks at Stop.
+const STOP_POLL: Duration = Duration::from_millis(20);
 
 struct Handled {
     handler: ResultHandler,
@@ -42,6 +47,15 @@ pub struct TaskRun {
     workers_running: AtomicUsize,
     control: Arc<RunControl>,
     started: Option<StartedSignal>,
+    /// The executor's threads as its submits see them, where the caller submits the tasks
+    /// one by one and starts a thread per submit while none is idle
+    /// ([`TaskRun::caller_loop`], `ThreadPoolExecutor`).
+    thread_starts: Option<Mutex<ThreadStarts>>,
+    /// Woken when the caller submits a task, or has submitted them all.
+    submits: Condvar,
+    /// How many workers have said they started; woken at each.
+    started_count: Mutex<usize>,
+    started_count_changed: Condvar,
 }
 
 /// Told, by each worker, that it has started: once it has taken its first task (or found
@@ -58,18 +72,35 @@ impl TaskRun {
         let queue = TaskQueue::new(&plan);
         let sample = queue.depth(0.0);
         let records_capacity = plan.chunks.len();
+        let handler = ResultHandler::new(plan.delivery, workload.items, plan.chunks.len())
+            .raising(plan.on_raise);
         Self {
             gil: plan.gil.then(Gil::default),
             handled: Mutex::new(Handled {
-                handler: ResultHandler::new(plan.delivery, workload.items, plan.chunks.len())
-                    .raising(plan.on_raise),
+                handler: if plan.threads_per_submit {
+                    handler.after_submitting()
+                } else {
+                    handler
+                },
                 last_arrival_ms: 0.0,
                 records: Vec::with_capacity(records_capacity),
                 worker_started_ms: vec![0.0; plan.workers],
                 cancelled: Vec::new(),
             }),
             queue: Mutex::new((queue, vec![sample])),
-            workers_running: AtomicUsize::new(plan.workers),
+            // Threads started per submit count in as they start; the caller counts as one
+            // until it has submitted every task.
+            workers_running: AtomicUsize::new(if plan.threads_per_submit {
+                1
+            } else {
+                plan.workers
+            }),
+            thread_starts: plan
+                .threads_per_submit
+                .then(|| Mutex::new(ThreadStarts::new(plan.workers))),
+            submits: Condvar::new(),
+            started_count: Mutex::new(0),
+            started_count_changed: Condvar::new(),
             plan,
             workload,
             io: None,
@@ -95,7 +126,111 @@ impl TaskRun {
             if let Some(started) = &self.started {
                 started(worker);
             }
+            *lock(&self.started_count) += 1;
+            self.started_count_changed.notify_all();
         }
+    }
+
+    /// Waits (the caller, in `Thread.start()`) until `workers` workers have said they started,
+    /// or Stop.
+    fn wait_until_started(&self, workers: usize) {
+        let mut started = lock(&self.started_count);
+        while *started < workers && !self.control.stop_requested() {
+            started = self
+                .started_count_changed
+                .wait_timeout(started, STOP_POLL)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    /// Waits, without the GIL (a blocking `get` on the work queue), until the caller submits
+    /// a task or has submitted them all, or Stop.
+    fn wait_for_submit(&self, now_ms: &dyn Fn() -> f64) {
+        let wait = || {
+            let mut guard = lock(&self.queue);
+            while guard.0.awaits_submits() && !self.control.stop_requested() {
+                guard = self
+                    .submits
+                    .wait_timeout(guard, STOP_POLL)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+            }
+        };
+        match &self.gil {
+            Some(gil) => gil.blocking(now_ms, wait),
+            None => wait(),
+        }
+    }
+
+    /// The caller of `Executor.map` on a `ThreadPoolExecutor`: submits the tasks one by one,
+    /// in input order; each submit starts a thread only if none is idle and fewer than
+    /// `max_workers` exist ([`ThreadStarts`]). `start_thread(w)` starts worker `w`, which
+    /// must then run [`TaskRun::worker_loop`]; the caller waits until it has said it started,
+    /// as `Thread.start()` does. With the GIL on, the caller holds it while it submits, as
+    /// Python's main thread does: it releases it while a thread starts, and every switch
+    /// interval when another thread asks for it. Having submitted every task, it receives
+    /// the results in order (nothing before: `map` submits them all first). Returns the
+    /// run's outcome if it is the last to finish. A run whose plan does not start threads per
+    /// submit has no caller loop: it returns `None` at once.
+    pub fn caller_loop(
+        &self,
+        start_thread: &dyn Fn(usize),
+        now_ms: &dyn Fn() -> f64,
+    ) -> Option<TaskOutcome> {
+        let starts = self.thread_starts.as_ref()?;
+        gil::set_holder(gil::CALLER);
+        let held = self.gil.as_ref().map(|gil| gil.acquire(now_ms));
+        while !self.control.stop_requested() {
+            let submitted = {
+                let mut guard = lock(&self.queue);
+                let (queue, samples) = &mut *guard;
+                let submitted = queue.submit_next();
+                if submitted.is_some() {
+                    let now = now_ms().max(samples.last().map_or(0.0, |s| s.t_ms));
+                    samples.push(queue.depth(now));
+                }
+                submitted
+            };
+            if submitted.is_none() {
+                break;
+            }
+            self.submits.notify_all();
+            let on_submit = lock(starts).submitted();
+            match on_submit {
+                OnSubmit::Start(worker) => {
+                    self.workers_running.fetch_add(1, Ordering::AcqRel);
+                    let start = || {
+                        start_thread(worker);
+                        self.wait_until_started(worker + 1);
+                    };
+                    match &self.gil {
+                        Some(gil) => gil.blocking(now_ms, start),
+                        None => start(),
+                    }
+                }
+                OnSubmit::FoundIdle | OnSubmit::AllStarted => {}
+            }
+            if let Some(held) = &held {
+                held.switch_if_due(now_ms);
+            }
+        }
+        lock(&self.queue).0.submitted_all();
+        self.submits.notify_all();
+        drop(held);
+        // map's generator: the caller now waits for each result in turn.
+        let cancel = {
+            let mut handled = lock(&self.handled);
+            let now = now_ms().max(handled.last_arrival_ms);
+            handled.handler.submitted_all(now);
+            handled.handler.take_cancel()
+        };
+        if cancel {
+            let cancelled = lock(&self.queue).0.cancel_not_started();
+            let indices = cancelled.iter().map(|c| c.index);
+            lock(&self.handled).cancelled.extend(indices);
+        }
+        self.finish()
     }
 
     /// The same run, stopped and counted through `control` (shared with the page).
@@ -208,6 +343,17 @@ impl TaskRun {
             *slot = began;
         }
         let mut signalled = false;
+        // A thread started by a submit runs Python from its start: it takes the GIL before it
+        // says it started (`Thread._bootstrap_inner`) and keeps it while it takes a task,
+        // runs it and sets its result, releasing it only to wait (an empty queue, I/O) or
+        // every switch interval when another thread asks for it.
+        let own_hold = match (&self.gil, self.plan.threads_per_submit) {
+            (Some(gil), true) => Some(gil.acquire(now_ms)),
+            (Some(_) | None, _) => None,
+        };
+        if self.plan.threads_per_submit {
+            self.signal_started(worker, &mut signalled);
+        }
         // Set when this worker's result let the caller reach an exception that cancels the
         // tasks not yet started (`Executor.map`): the caller's thread wakes only after this
         // worker, already running, has taken its next task, so the cancel follows that take.
@@ -219,10 +365,11 @@ impl TaskRun {
             if self.control.stop_requested() {
                 break;
             }
-            let (next, start_ms, cancelled) = {
+            let (next, start_ms, cancelled, awaits_submits) = {
                 let mut guard = lock(&self.queue);
                 let (queue, samples) = &mut *guard;
                 let next = queue.take(worker);
+                let awaits_submits = next.is_none() && queue.awaits_submits();
                 let cancelled = if std::mem::take(&mut cancel_after_take) {
                     queue.cancel_not_started()
                 } else {
@@ -232,14 +379,20 @@ impl TaskRun {
                 if next.is_some() && queue.is_shared() {
                     samples.push(queue.depth(now));
                 }
-                (next, now, cancelled)
+                (next, now, cancelled, awaits_submits)
             };
             self.signal_started(worker, &mut signalled);
             if !cancelled.is_empty() {
                 let indices = cancelled.iter().map(|c| c.index);
                 lock(&self.handled).cancelled.extend(indices);
             }
-            let Some(chunk) = next else { break };
+            let Some(chunk) = next else {
+                if awaits_submits {
+                    self.wait_for_submit(now_ms);
+                    continue;
+                }
+                break;
+            };
             gil::take_waited_ms();
             let (results, transfer_ms, error) = self.run_task(worker, chunk, now_ms);
             let gil_wait_ms = gil::take_waited_ms();
@@ -276,13 +429,58 @@ impl TaskRun {
                 process: None,
             });
             drop(handled);
+            // Back from its work item, the thread is idle (`_idle_semaphore.release()`).
+            if let Some(starts) = &self.thread_starts {
+                lock(starts).item_finished();
+            }
+            if let Some(held) = &own_hold {
+                held.switch_if_due(now_ms);
+            }
             if raised && self.plan.on_raise == OnRaise::WorkerDies {
                 // The exception leaves the worker's loop: its thread ends.
                 break;
             }
         }
+        drop(own_hold);
         // Stopped before its first take: the runtime still hears that it started.
         self.signal_started(worker, &mut signalled);
+        self.finish()
+    }
+
+    /// Runs the whole run on real `std` threads, as the page runs it on Web Workers: one
+    /// thread per worker, or, where the caller submits the tasks one by one, a caller thread
+    /// that starts each worker's thread when a submit says so. `now_ms(w)` reads worker `w`'s
+    /// clock (the caller reads worker 0's). The outcome, from whichever finished last (`None`
+    /// only if none did, which a run never does). Native only: tests and the CPython
+    /// cross-check.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn run_on_std_threads(
+        &self,
+        now_ms: &(dyn Fn(usize) -> f64 + Sync),
+    ) -> Option<TaskOutcome> {
+        let last = Mutex::new(None);
+        std::thread::scope(|scope| {
+            let worker_thread = |worker: usize| {
+                let last = &last;
+                scope.spawn(move || {
+                    if let Some(outcome) = self.worker_loop(worker, worker, &|| now_ms(worker)) {
+                        *lock(last) = Some(outcome);
+                    }
+                });
+            };
+            if self.plan.threads_per_submit {
+                if let Some(outcome) = self.caller_loop(&worker_thread, &|| now_ms(0)) {
+                    *lock(&last) = Some(outcome);
+                }
+            } else {
+                (0..self.plan.workers).for_each(worker_thread);
+            }
+        });
+        last.into_inner().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A worker (or the caller) is done: the last one returns the run's outcome.
+    fn finish(&self) -> Option<TaskOutcome> {
         if self.workers_running.fetch_sub(1, Ordering::AcqRel) != 1 {
             return None;
         }
@@ -311,10 +509,14 @@ impl TaskRun {
         let Handled {
             handler,
             mut records,
-            worker_started_ms,
+            mut worker_started_ms,
             mut cancelled,
             ..
         } = handled;
+        // Lanes for the threads that started, and only those.
+        if let Some(starts) = &self.thread_starts {
+            worker_started_ms.truncate(lock(starts).started());
+        }
         records.sort_by_key(|r| r.index);
         cancelled.sort_unstable();
         // Every task came back, or raised, or was cancelled, or was left with no worker.
@@ -362,19 +564,8 @@ pub(crate) mod tests {
     pub(crate) fn run_with_io(config: &RunConfig, io: Arc<Io>) -> TaskOutcome {
         let run = TaskRun::new(plan(config), config.workload).with_io(io);
         let clock = std::time::Instant::now();
-        let now = || clock.elapsed().as_secs_f64() * 1e3;
-        let outcomes: Vec<TaskOutcome> = std::thread::scope(|scope| {
-            let run = &run;
-            let handles: Vec<_> = (0..run.plan().workers)
-                .map(|worker| scope.spawn(move || run.worker_loop(worker, worker, &now)))
-                .collect();
-            handles
-                .into_iter()
-                .filter_map(|h| h.join().unwrap())
-                .collect()
-        });
-        assert_eq!(outcomes.len(), 1, "exactly one worker finishes the run");
-        outcomes.into_iter().next().unwrap()
+        run.run_on_std_threads(&|_| clock.elapsed().as_secs_f64() * 1e3)
+            .expect("the last thread returns the outcome")
     }
 
     pub(crate) const FACTS: RunFacts = RunFacts {
@@ -430,6 +621,150 @@ pub(crate) mod tests {
             .worker_started_ms
             .windows(2)
             .all(|pair| pair[1] >= pair[0]));
+    }
+
+    /// Runs `query` (a `ThreadPoolExecutor.map`) for real on std threads: its outcome.
+    fn submitted_run(query: &str) -> TaskOutcome {
+        let config = Inputs::from_query(query).validate().unwrap();
+        let run = TaskRun::new(plan(&config), config.workload);
+        let clock = std::time::Instant::now();
+        run.run_on_std_threads(&|_| clock.elapsed().as_secs_f64() * 1e3)
+            .expect("the last thread returns the outcome")
+    }
+
+    /// When the caller submitted its last task: the last sample where the queue grew.
+    fn last_submit_ms(outcome: &TaskOutcome) -> f64 {
+        outcome
+            .queue_depth
+            .windows(2)
+            .filter(|pair| pair[1].queued > pair[0].queued)
+            .map(|pair| pair[1].t_ms)
+            .next_back()
+            .unwrap()
+    }
+
+    #[test]
+    fn with_the_gil_two_trivial_items_start_one_thread_as_in_cpython() {
+        // The thread started by submit 1 holds the GIL from its start: it runs item 1 and is
+        // idle before the caller gets the GIL back to submit item 2, which finds it idle.
+        for _ in 0..20 {
+            let outcome =
+                submitted_run("strategy=ThreadPoolExecutor.map&workers=16&items=2&cost=0");
+            assert_eq!(outcome.worker_started_ms.len(), 1, "threads started");
+            assert!(outcome.records.iter().all(|r| r.worker == 0));
+            assert_eq!(outcome.results, Some(vec![1, 4]));
+        }
+    }
+
+    #[test]
+    fn items_that_outlast_the_switch_interval_start_a_thread_per_submit_up_to_max_workers() {
+        // Each item computes (holding the GIL) far longer than 5 ms: the caller gets the GIL
+        // back at the switch interval and submits the next item while no thread is idle.
+        let cpu = submitted_run("strategy=ThreadPoolExecutor.map&workers=16&items=3&cost=1000000");
+        assert!(
+            cpu.records.iter().all(|r| r.end_ms - r.start_ms > 10.0),
+            "the items are slow: {:?}",
+            cpu.records
+                .iter()
+                .map(|r| r.end_ms - r.start_ms)
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(cpu.worker_started_ms.len(), 3, "one thread per item");
+        // Items that wait (I/O releases the GIL): none is idle at the next submit either.
+        let io = submitted_run(
+            "strategy=ThreadPoolExecutor.map&workers=4&items=12&workload=io&cost=20000",
+        );
+        assert_eq!(io.worker_started_ms.len(), 4, "max_workers threads");
+        assert!(io.results.is_some() && io.records.iter().all(|r| r.worker < 4));
+    }
+
+    #[test]
+    fn the_page_says_how_many_threads_started_and_that_results_wait_for_the_last_submit() {
+        let config =
+            Inputs::from_query("strategy=ThreadPoolExecutor.map&workers=16&items=2&cost=0")
+                .validate()
+                .unwrap();
+        let outcome = submitted_run(&config.to_query());
+        let trace = outcome.into_trace(&config, FACTS).unwrap();
+        assert_eq!(
+            (trace.workers, trace.threads_started, trace.lanes()),
+            (16, Some(1), 1)
+        );
+        assert!(run_heading(&trace).starts_with(
+            "ThreadPoolExecutor.map (max_workers=16) started 1 thread, one per submit while none was idle"
+        ));
+        assert!(crate::model::sentences::gather_caption(&trace)
+            .contains("not before the caller has submitted every item"));
+        assert!(
+            trace.queue_depth.iter().all(|s| s.pending == 0),
+            "nothing is pending before its submit"
+        );
+    }
+
+    #[test]
+    fn many_trivial_items_start_only_the_threads_their_submits_needed() {
+        for gil in [true, false] {
+            let outcome = submitted_run(&format!(
+                "strategy=ThreadPoolExecutor.map&workers=16&items=200&cost=0&gil={gil}"
+            ));
+            let started = outcome.worker_started_ms.len();
+            assert!((1..=16).contains(&started), "{started} threads");
+            assert!(outcome.records.iter().all(|r| r.worker < started));
+            let squares: Vec<u64> = (1..=200).map(|x| x * x).collect();
+            assert_eq!(outcome.results, Some(squares));
+            assert!(
+                outcome
+                    .delivered_ms
+                    .iter()
+                    .all(|&t| t >= last_submit_ms(&outcome)),
+                "nothing reaches the caller before its last submit"
+            );
+        }
+    }
+
+    #[test]
+    fn a_raising_item_cancels_the_submitted_items_not_started() {
+        // Item 1 raises at once; the others are slow. The caller receives the exception only
+        // once it has submitted all 6 (map submits first); the items then not started are
+        // cancelled.
+        let outcome = submitted_run(
+            "strategy=ThreadPoolExecutor.map&workers=2&items=6&workload=io&cost=30000&raise_at=1&raise_cost=fast",
+        );
+        let (error, at) = outcome
+            .raised
+            .clone()
+            .expect("the caller got the exception");
+        assert_eq!(error.raised_item(), Some(1));
+        let last_submit = last_submit_ms(&outcome);
+        assert!(
+            at >= last_submit,
+            "received at {at}, last submit at {last_submit}"
+        );
+        assert!(!outcome.cancelled.is_empty(), "some items were cancelled");
+        let ran: Vec<usize> = outcome.records.iter().map(|r| r.index).collect();
+        assert!(outcome.cancelled.iter().all(|c| !ran.contains(c)));
+        assert_eq!(ran.len() + outcome.cancelled.len(), 6);
+    }
+
+    #[test]
+    fn a_stopped_submitting_run_ends() {
+        let config =
+            Inputs::from_query("strategy=ThreadPoolExecutor.map&workers=2&items=40&cost=1000000")
+                .validate()
+                .unwrap();
+        let control = Arc::new(RunControl::default());
+        let run = TaskRun::new(plan(&config), config.workload).with_control(Arc::clone(&control));
+        let clock = std::time::Instant::now();
+        let outcome = std::thread::scope(|scope| {
+            let running =
+                scope.spawn(|| run.run_on_std_threads(&|_| clock.elapsed().as_secs_f64() * 1e3));
+            while control.items_done() < 1 {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            control.request_stop();
+            running.join().unwrap().unwrap()
+        });
+        assert!(outcome.stopped && outcome.results.is_none());
     }
 
     #[test]

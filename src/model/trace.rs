@@ -27,8 +27,12 @@ pub const MAX_LISTED_RESULTS: usize = 10_000;
 pub struct Trace {
     /// The validated settings the run started with.
     pub config: RunConfig,
-    /// Number of workers the run used (threads, processes, or the one event loop).
+    /// Number of workers the run used (threads, processes, or the one event loop); for
+    /// `ThreadPoolExecutor`, its `max_workers` (how many started: `threads_started`).
     pub workers: usize,
+    /// How many threads started, where a thread starts per submit only while none is idle
+    /// (`ThreadPoolExecutor`): one lane each. `None` where every worker starts.
+    pub threads_started: Option<usize>,
     /// The chunk size used (resolved from CPython's default rule when none was given).
     pub chunksize: usize,
     /// Number of input items (requests, for the fetch strategies).
@@ -104,6 +108,7 @@ impl Trace {
     pub fn new(config: &RunConfig, facts: RunFacts, recording: Recording) -> Self {
         let Recording {
             workers,
+            threads_started,
             chunksize,
             items,
             chunks,
@@ -127,6 +132,7 @@ impl Trace {
         Self {
             config: config.clone(),
             workers,
+            threads_started,
             chunksize,
             items,
             isolated: facts.isolated,
@@ -158,6 +164,12 @@ impl Trace {
             recorded_on: None,
             derived: Derived::default(),
         }
+    }
+
+    /// How many lanes the run's workers take: one per worker, or per thread started where
+    /// threads start per submit.
+    pub fn lanes(&self) -> usize {
+        self.threads_started.unwrap_or(self.workers)
     }
 
     /// The strategy that ran.
@@ -219,6 +231,7 @@ impl Serialize for Trace {
         let mut out = serializer.serialize_struct("Trace", 32)?;
         out.serialize_field("strategy", self.strategy().name())?;
         out.serialize_field("workers", &self.workers)?;
+        out.serialize_field("threads_started", &self.threads_started)?;
         out.serialize_field("chunksize", &self.chunksize)?;
         out.serialize_field("items", &self.items)?;
         out.serialize_field("cost", &cost)?;

@@ -197,24 +197,33 @@ impl Workload {
                 black_box(count_primes_below(black_box(cost), &mut offer_switch));
             }
             WorkloadKind::Io => {
-                wait_unless_stopped(cost, control);
-                // Back from the wait, the thread needs the GIL to return its result.
-                drop(gil.map(|g| g.acquire(now_ms)));
+                // The wait releases the GIL; back from it, the thread needs the GIL to return
+                // its result.
+                let wait = || wait_unless_stopped(cost, control);
+                match gil {
+                    Some(gil) => gil.blocking(now_ms, wait),
+                    None => wait(),
+                }
             }
             WorkloadKind::Fetch => {
-                // The request blocks the thread without the GIL, as I/O releases it.
-                let received = io.map_or_else(
-                    || {
-                        Err(TaskError::Unavailable(
-                            "no blocking request was supplied for fetch tasks",
-                        ))
-                    },
-                    |io| io(position),
-                );
-                // The added latency, as asyncio.gather's: the thread waits, as on a network.
-                wait_unless_stopped(cost, control);
-                drop(gil.map(|g| g.acquire(now_ms)));
-                return received;
+                // The request blocks the thread without the GIL, as I/O releases it, then
+                // the added latency, as asyncio.gather's: the thread waits, as on a network.
+                let request = || {
+                    let received = io.map_or_else(
+                        || {
+                            Err(TaskError::Unavailable(
+                                "no blocking request was supplied for fetch tasks",
+                            ))
+                        },
+                        |io| io(position),
+                    );
+                    wait_unless_stopped(cost, control);
+                    received
+                };
+                return match gil {
+                    Some(gil) => gil.blocking(now_ms, request),
+                    None => request(),
+                };
             }
         }
         if self.raises.at(position) && !control.stop_requested() {

@@ -64,11 +64,15 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
         let shared = Arc::new(OnceLock::<TaskRun>::new());
         let (config, control) = (config.clone(), Arc::clone(control));
         let workers = plan_workers(&config);
-        // Python threads start one after another: Thread.start() returns only once the new
-        // thread has started, and each worker says so when it has taken its first task.
-        let in_order = config.strategy.is_threaded();
+        // ThreadPoolExecutor: the caller submits the tasks on a thread of its own, which
+        // starts the workers' threads as its submits decide, and waits for each start.
+        let per_submit = config.strategy.rule().workers_per_submit;
+        // Other Python threads start one after another from the page: Thread.start()
+        // returns only once the new thread has started, and each worker says so when it has
+        // taken its first task.
+        let in_order = config.strategy.is_threaded() && !per_submit;
         let (started, started_signals) = unbounded::<usize>();
-        let job = move |worker| {
+        let job = move |role: Role<'_>| {
             let run = shared.get_or_init(|| {
                 let run =
                     TaskRun::new(plan(&config), config.workload).with_control(Arc::clone(&control));
@@ -86,9 +90,15 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
                     run
                 }
             });
-            let thread = rayon::current_thread_index().unwrap_or(worker);
             let since_start = || now_ms() - started_at_ms;
-            if let Some(outcome) = run.worker_loop(worker, thread, &since_start) {
+            let outcome = match role {
+                Role::Worker(worker) => {
+                    let thread = rayon::current_thread_index().unwrap_or(worker);
+                    run.worker_loop(worker, thread, &since_start)
+                }
+                Role::Caller(start_thread) => run.caller_loop(start_thread, &since_start),
+            };
+            if let Some(outcome) = outcome {
                 let facts = RunFacts {
                     wall_ms: since_start(),
                     ..facts
@@ -96,16 +106,34 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
                 send(&sender, trace_of(outcome, &config, facts));
             }
         };
-        // Worker w runs on resident thread w: exactly the plan's workers do the work.
-        if in_order {
-            pool::run_on_threads_in_order(workers, job, started_signals).await?;
+        // Worker w runs on resident thread w: exactly the plan's workers do the work (those
+        // the caller's submits start, where they start per submit).
+        let job = Arc::new(job);
+        let worker_job = {
+            let job = Arc::clone(&job);
+            move |worker| job(Role::Worker(worker))
+        };
+        if per_submit {
+            pool::run_with_caller(workers, worker_job, move |start_thread| {
+                job(Role::Caller(start_thread))
+            })
+            .await?;
+        } else if in_order {
+            pool::run_on_threads_in_order(workers, worker_job, started_signals).await?;
         } else {
-            pool::run_on_threads(workers, job).await?;
+            pool::run_on_threads(workers, worker_job).await?;
         }
     }
     receiver
         .await
         .map_err(|_| "the workers stopped before the run finished".to_owned())?
+}
+
+/// What a thread of a task run does: work as worker `w`, or submit the tasks as the caller
+/// (starting worker `w`'s thread with the function given).
+enum Role<'a> {
+    Worker(usize),
+    Caller(&'a dyn Fn(usize)),
 }
 
 /// The trace of `outcome`, with its figures and verdict already derived (on the worker that calls this),

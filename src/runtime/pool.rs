@@ -32,6 +32,10 @@ use wasm_bindgen_futures::JsFuture;
 /// Threads in the pool: the largest worker count a run may ask for.
 pub const POOL_THREADS: usize = Field::Workers.range().1 as usize;
 
+/// The resident thread that acts as the caller where a run needs one of its own (the main
+/// thread that submits to a `ThreadPoolExecutor`): one more than the workers, never lent.
+const CALLER_THREAD: usize = POOL_THREADS;
+
 /// A job for one resident thread; it receives the thread's index.
 pub type Job = Box<dyn FnOnce(usize) + Send>;
 
@@ -103,7 +107,7 @@ thread_local! {
         // Only the page's thread creates this, once.
         let _ = ANNOUNCE.set(sender);
         Rc::new(AsyncMutex::new(Residents {
-            mailboxes: (0..POOL_THREADS).map(|_| None).collect(),
+            mailboxes: (0..=CALLER_THREAD).map(|_| None).collect(),
             announcements,
         }))
     };
@@ -142,7 +146,7 @@ pub fn pool_host_start(threads: usize) -> Promise {
 #[doc(hidden)]
 #[wasm_bindgen]
 pub fn pool_host_park_residents() {
-    park_residents(0..POOL_THREADS);
+    park_residents(0..CALLER_THREAD + 1);
 }
 
 /// Parks resident loops for `indices` on the pool's idle threads. Called from workers only.
@@ -209,7 +213,7 @@ pub async fn ready() -> Result<PoolInfo, String> {
                     MAIN_JS_URL.with(Clone::clone),
                     wasm_bindgen::module(),
                     wasm_bindgen::memory(),
-                    POOL_THREADS,
+                    CALLER_THREAD + 1,
                 );
                 (promise, requested_at)
             })
@@ -219,7 +223,7 @@ pub async fn ready() -> Result<PoolInfo, String> {
         .await
         .map_err(|error| format!("the worker pool did not start: {}", describe(&error)))?;
     if STARTUP_MS.get().is_none() {
-        residents.lock().await.first(POOL_THREADS).await?;
+        residents.lock().await.first(CALLER_THREAD + 1).await?;
         if STARTUP_MS.get().is_none() {
             STARTUP_MS.set(Some(now_ms() - requested_at));
         }
@@ -273,6 +277,39 @@ pub async fn run_on_threads_in_order(
             .await
             .ok_or("a thread stopped before it started")?;
     }
+    Ok(())
+}
+
+/// Runs `caller` on the caller's resident thread, which no run lends to workers (as the
+/// main thread that submits to a `ThreadPoolExecutor` is none of its threads). `caller` is
+/// handed a function that starts `job` on resident thread `w` (of the first `threads`) at
+/// once, without waiting: the caller itself starts the workers, and waits for them as it
+/// must. Returns once the caller has its job.
+pub async fn run_with_caller(
+    threads: usize,
+    job: impl Fn(usize) + Send + Sync + 'static,
+    caller: impl FnOnce(&dyn Fn(usize)) + Send + 'static,
+) -> Result<(), String> {
+    if threads > POOL_THREADS {
+        return Err(format!("at most {POOL_THREADS} threads can run"));
+    }
+    let job = Arc::new(job);
+    let residents = RESIDENTS.with(Rc::clone);
+    let mut residents = residents.lock().await;
+    let mut mailboxes = residents.first(CALLER_THREAD + 1).await?;
+    let caller_mailbox = mailboxes
+        .pop()
+        .ok_or("the caller's thread has not started")?;
+    mailboxes.truncate(threads);
+    caller_mailbox.send(Message::Run(Box::new(move |_| {
+        let start = |worker: usize| {
+            if let Some(mailbox) = mailboxes.get(worker) {
+                let job = Arc::clone(&job);
+                mailbox.send(Message::Run(Box::new(move |index| job(index))));
+            }
+        };
+        caller(&start);
+    })));
     Ok(())
 }
 

@@ -126,7 +126,7 @@ pub fn ComparePanel(props: &ComparePanelProps) -> Html {
                     <GatherStrip trace={Rc::clone(trace)} />
                 }
                 <p class="pinned-figures">
-                    { format!("Wall time {}; {} on {}; sum of task time {}.", ms(trace.wall_ms, 1), count(trace.chunks.len(), "task"), count(trace.workers, "worker"), ms(m.sum_task_ms, 1)) }
+                    { format!("Wall time {}; {} on {}; sum of task time {}.", ms(trace.wall_ms, 1), count(trace.chunks.len(), "task"), count(trace.lanes(), "worker"), ms(m.sum_task_ms, 1)) }
                 </p>
                 <p class="pinned-actions">
                     <button type="button" class="link ghost-toggle" onclick={toggle}>

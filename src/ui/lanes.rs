@@ -186,11 +186,11 @@ fn holding_list(spans: &[GilSpan]) -> String {
 }
 
 fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()> {
-    let (ctx, width) = sized_context(canvas, GUTTER + 100.0, canvas_height(trace.workers))?;
+    let (ctx, width) = sized_context(canvas, GUTTER + 100.0, canvas_height(trace.lanes()))?;
     let plot = width - GUTTER - 8.0;
     ctx.set_font("12px system-ui, sans-serif");
     ctx.set_text_baseline("middle");
-    for worker in 0..trace.workers {
+    for worker in 0..trace.lanes() {
         let y = worker as f64 * (LANE + GAP);
         ctx.set_fill_style_str("#eef0f4");
         ctx.fill_rect(GUTTER, y, plot, LANE);
@@ -237,7 +237,7 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()
             ctx.stroke();
         }
     }
-    draw_gil(&ctx, &drawing.gil, trace.workers);
+    draw_gil(&ctx, &drawing.gil, trace.lanes());
     for b in &drawing.boxes {
         let y = b.worker as f64 * (LANE + GAP);
         let Some(chunk) = trace.chunk(b.chunk) else {
@@ -299,7 +299,7 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()
     }
     let span = time_span(trace);
     let step = tick_step(span, (plot / 90.0).max(2.0));
-    let axis_y = trace.workers as f64 * (LANE + GAP);
+    let axis_y = trace.lanes() as f64 * (LANE + GAP);
     draw_lower_bound(&ctx, canvas, trace, plot, span, axis_y)?;
     ctx.set_fill_style_str("#555");
     ctx.set_stroke_style_str("#999");
@@ -390,9 +390,9 @@ pub fn Lanes(props: &TraceProps) -> Html {
             <canvas
                 ref={canvas}
                 id="lanes"
-                style={format!("height:{}px", canvas_height(trace.workers))}
+                style={format!("height:{}px", canvas_height(trace.lanes()))}
                 role="img"
-                aria-label={format!("{} of chunks over {}", count(trace.workers, "lane"), ms(trace.wall_ms, 1))}
+                aria-label={format!("{} of chunks over {}", count(trace.lanes(), "lane"), ms(trace.wall_ms, 1))}
                 {onmousemove}
                 {onmouseleave}
             />

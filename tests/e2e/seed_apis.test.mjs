@@ -74,19 +74,39 @@ test('Pool.starmap_async gives the starmap result list at the end', async () => 
   await page.close();
 });
 
-test('ThreadPoolExecutor starts a thread per submit up to max_workers: 2 items, max_workers=16, 2 threads', async () => {
-  const { page } = await runFromLink('strategy=ThreadPoolExecutor.map&workers=16&items=2&cost=20000');
-  const t = await runInPage(page, { strategy: 'ThreadPoolExecutor.map', workers: 16, items: 2, cost: 20000 });
-  assert.equal(t.workers, 2, 'two threads started, not sixteen');
-  assert.equal(t.worker_started_ms.length, 2);
-  assert.ok(t.chunks.every((c) => c.worker < 2));
-  assert.match(await page.textContent('.run h2'), /^ThreadPoolExecutor\.map \(max_workers=16\) started 2 threads, one per submit while none was idle/);
-  assert.match(await page.getAttribute('#lanes', 'aria-label'), /^2 lanes of chunks/);
-  await shoot(page, 'tpe-two-threads');
-  const many = await runInPage(page, { strategy: 'ThreadPoolExecutor.map', workers: 4, items: 14, cost: 2000 });
-  assert.equal(many.workers, 4, 'min(items, max_workers)');
+test('ThreadPoolExecutor starts a thread per submit only while none is idle: 2 quick items start 1 thread, 4 slow ones 4, as in CPython', async () => {
+  // CPython 3.11, max_workers=16: the thread the first submit starts holds the GIL from its
+  // start and finishes a quick item 1 before the caller gets the GIL back to submit item 2,
+  // which finds it idle: 1 thread. Items that compute far longer than the 5 ms switch
+  // interval are still running at every submit: one thread each.
+  const { page } = await runFromLink('strategy=ThreadPoolExecutor.map&workers=16&items=2&cost=0');
+  const quick = await runInPage(page, { strategy: 'ThreadPoolExecutor.map', workers: 16, items: 2, cost: 0, gil: true });
+  assert.equal(quick.workers, 16, 'workers: the max_workers setting');
+  assert.equal(quick.threads_started, 1, 'one thread started, as in CPython');
+  assert.equal(quick.worker_started_ms.length, 1);
+  assert.ok(quick.chunks.every((c) => c.worker === 0));
+  assert.deepEqual(quick.results, squares(2));
+  assert.match(await page.textContent('.run h2'), /^ThreadPoolExecutor\.map \(max_workers=16\) started 1 thread, one per submit while none was idle/);
+  assert.match(await page.getAttribute('#lanes', 'aria-label'), /^1 lane of chunks/);
+  assert.match(await page.textContent('.run'), /2 trivial items on max_workers=16 start 1 thread/);
+  await shoot(page, 'tpe-one-thread');
   assert.deepEqual(page.problems, []);
   await page.close();
+
+  const slow = await runFromLink('strategy=ThreadPoolExecutor.map&workers=16&items=4&cost=1000000');
+  const t = await runInPage(slow.page, { strategy: 'ThreadPoolExecutor.map', workers: 16, items: 4, cost: 1000000, gil: true });
+  for (const c of t.chunks) {
+    assert.ok(c.end_ms - c.start_ms - c.gil_wait_ms > 15,
+      `item ${c.index + 1} computed ${c.end_ms - c.start_ms - c.gil_wait_ms} ms: too quick to outlast the switch interval on this machine`);
+  }
+  assert.equal(t.threads_started, 4, 'a thread per item: none was idle at any submit');
+  assert.deepEqual([...new Set(t.chunks.map((c) => c.worker))].sort(), [0, 1, 2, 3]);
+  assert.deepEqual(t.results, squares(4));
+  assert.match(await slow.page.textContent('.run h2'), /^ThreadPoolExecutor\.map \(max_workers=16\) started 4 threads/);
+  assert.match(await slow.page.getAttribute('#lanes', 'aria-label'), /^4 lanes of chunks/);
+  await shoot(slow.page, 'tpe-four-threads');
+  assert.deepEqual(slow.page.problems, []);
+  await slow.page.close();
 });
 
 test('threading.Thread and queue.Queue start their threads strictly in order', async () => {

@@ -112,7 +112,7 @@ impl Threads {
             .iter()
             .map(|c| c.worker + 1)
             .chain(trace.gil_slices.iter().map(|s| s.worker + 1))
-            .fold(trace.workers, usize::max);
+            .fold(trace.lanes(), usize::max);
         Self {
             workers,
             gil: !trace.gil_slices.is_empty(),

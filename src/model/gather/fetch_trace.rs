@@ -56,6 +56,7 @@ impl FetchRun {
         };
         let recording = Recording {
             workers: 1,
+            threads_started: None,
             chunksize: 1,
             items: chunks.len(),
             chunks,

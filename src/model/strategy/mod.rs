@@ -286,7 +286,7 @@ impl Strategy {
                 default_workers: DefaultWorkers::CpuCountPlusFour,
                 workers_per_submit: true,
                 source: "Lib/concurrent/futures/thread.py: one _WorkItem per input on one unbounded _work_queue; submit's _adjust_thread_count starts a thread only if none is idle (_idle_semaphore.acquire(timeout=0) fails) and fewer than max_workers exist; map yields the futures' results in order",
-                browser_note: Some("CPython starts the executor's threads lazily: each submit starts one only while fewer than max_workers exist and none is idle. map submits every item before any finishes, so min(items, max_workers) threads start, as here; each is a resident Web Worker woken by its submit."),
+                browser_note: Some("CPython starts the executor's threads lazily: map submits the items one by one, and each submit starts a thread only while none is idle and fewer than max_workers exist. How many start depends on how soon the first ones finish: in CPython 3.11, 2 trivial items on max_workers=16 start 1 thread (it finishes item 1 before item 2 is submitted), 2 items that compute or wait start 2. Here too the caller submits for real, on a Web Worker of its own (holding the GIL as Python's main thread does, when it is on; it has no lane, so its holds are not drawn), and each thread it starts is a resident Web Worker woken by its submit: one lane per thread that started."),
                 on_raise: OnRaise::AtItsTurnCancelling,
                 ..THREADS
             },
