@@ -258,6 +258,10 @@ fn programs_whose_items_raise_catch_the_exception_where_cpython_raises_it() {
             "raised: ValueError('bad item 2')\nraised: ValueError('bad item 5')\n[1, 9, 16, 36]\n",
         ),
         (
+            "strategy=Pool.apply&workers=2&items=6&cost=300&raise_at=3",
+            "raised: ValueError('bad item 3')\n[1, 4]\n",
+        ),
+        (
             "strategy=ThreadPoolExecutor.map&workers=1&items=5&cost=300&raise_at=3",
             "raised: ValueError('bad item 3')\n[1, 4]\n",
         ),

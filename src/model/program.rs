@@ -312,6 +312,18 @@ pub fn program(config: &RunConfig, site: &str) -> String {
                 ),
             );
         }
+        PoolApply if raises => in_pool(
+            &mut script,
+            &workers,
+            &[
+                "    results = []".to_owned(),
+                "    try:".to_owned(),
+                format!("        for x in range(1, {n}):"),
+                "            results.append(pool.apply(square, (x,)))  # each call blocks: one task at a time".to_owned(),
+                "    except ValueError as error:  # raised by the failing item's call: the calls after it are never made".to_owned(),
+                "        print(\"raised:\", repr(error))".to_owned(),
+            ],
+        ),
         PoolApply => in_pool(
             &mut script,
             &workers,
@@ -396,8 +408,13 @@ pub fn program(config: &RunConfig, site: &str) -> String {
         }
         MultiprocessingProcess => {
             script.import("import multiprocessing");
+            let exits = if raises {
+                "  # if it raises, the process prints the traceback and exits with exitcode 1, putting nothing"
+            } else {
+                ""
+            };
             script.define(format!(
-                "def run(queue, i, x):\n    queue.put((i, {task}(x)))"
+                "def run(queue, i, x):\n    queue.put((i, {task}(x))){exits}"
             ));
             script.line(format!("items = list({inputs})"));
             script.line("queue = multiprocessing.Queue()");
@@ -406,7 +423,11 @@ pub fn program(config: &RunConfig, site: &str) -> String {
             script.line("    p.start()  # a new process each");
             script.line("results = [None] * len(items)");
             script.line("for _ in items:");
-            script.line("    i, result = queue.get()");
+            if raises {
+                script.line("    i, result = queue.get()  # waits forever once only the results of processes that raised are missing");
+            } else {
+                script.line("    i, result = queue.get()");
+            }
             script.line("    results[i] = result");
             script.line("for p in processes:");
             script.line("    p.join()");
@@ -566,6 +587,13 @@ mod tests {
         assert!(apply.contains(
             "        results = [pool.apply(square, (x,)) for x in range(1, 6)]  # each call blocks: one task at a time\n"
         ));
+        let raising = program_of("strategy=Pool.apply&workers=3&items=5&raise_at=2");
+        assert!(raising.contains(
+            "        try:\n            for x in range(1, 6):\n                results.append(pool.apply(square, (x,)))"
+        ));
+        let processes = program_of("strategy=multiprocessing.Process&items=3&raise_at=2");
+        assert!(processes.contains("exits with exitcode 1, putting nothing"));
+        assert!(processes.contains("queue.get()  # waits forever once only the results of processes that raised are missing"));
         let star = program_of("strategy=Pool.starmap_async&workers=3&items=5&chunksize=2");
         assert!(star.contains(
             "        results = pool.starmap_async(power, zip(range(1, 6), repeat(2)), chunksize=2).get()\n"

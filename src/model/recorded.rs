@@ -211,6 +211,8 @@ struct TraceFile {
     cancelled: Vec<usize>,
     never_ran: Vec<u64>,
     stranded: Vec<usize>,
+    #[serde(default)]
+    unsubmitted: Vec<usize>,
     notes: Vec<String>,
     results_in_order: bool,
     checksum: u64,
@@ -396,6 +398,7 @@ fn trace_of(file: TraceFile) -> Result<Trace, LoadError> {
         cancelled: file.cancelled,
         never_ran: file.never_ran,
         stranded: file.stranded,
+        unsubmitted: file.unsubmitted,
         notes: file.notes,
         results_in_order: file.results_in_order,
         checksum: file.checksum,

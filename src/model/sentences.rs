@@ -196,6 +196,17 @@ pub fn raise_summary(trace: &Trace) -> Option<String> {
             "Only the get() of the calls that raised raised ({raisers}; the first at {at}); the caller received the {} of every other call.",
             count(received, "result")
         ),
+        OnRaise::CallerStops => format!(
+            "The caller's loop received {}, then {exception} from the call for that item ({at}); the loop ended there, so the calls after it were never made: {} never submitted.",
+            count(received, "result"),
+            count(trace.unsubmitted.len(), "task")
+        ),
+        OnRaise::ChildExits => format!(
+            "The {} that raised ({raisers}) printed the traceback and exited with exitcode 1 without putting a result; the parent's queue.get() received the {} of the others, and its next get() would wait forever for the missing one{}. The playground ended the run here instead.",
+            if raised_items.len() == 1 { "process" } else { "processes" },
+            count(received, "result"),
+            if raised_items.len() == 1 { "" } else { "s" }
+        ),
         OnRaise::Printed => format!(
             "threading.excepthook printed ValueError for {raisers}; the other threads went on and join() returned: their places in results stay None."
         ),
@@ -385,6 +396,12 @@ pub fn lanes_caption(trace: &Trace) -> String {
             count(trace.stranded.len(), "task")
         ));
     }
+    if !trace.unsubmitted.is_empty() {
+        caption.push_str(&format!(
+            "; never submitted (the caller's loop ended at the exception), so in no lane: {}",
+            count(trace.unsubmitted.len(), "task")
+        ));
+    }
     caption
 }
 
@@ -418,6 +435,14 @@ pub fn gather_caption(trace: &Trace) -> String {
         return format!(
             "results land at their place in input order (numbers: arrival order); the caller never got past q.join(): {} never ran",
             count(trace.stranded.len(), "task")
+        );
+    }
+    if trace.strategy().rule().on_raise == OnRaise::ChildExits
+        && trace.chunks.iter().any(|c| c.error.is_some())
+    {
+        return format!(
+            "results land at their place in input order (numbers: arrival order); the parent's queue.get() received the results of {}, then would wait forever for the rest (red: the processes that raised and put nothing)",
+            count(trace.delivered.len(), "process")
         );
     }
     match trace.strategy().delivery() {
@@ -659,5 +684,39 @@ mod tests {
         );
         assert!(said.ends_with("Never ran: items 3, 4."), "{said}");
         assert_eq!(item_list(&[1, 3, 4, 5, 9, 10]), "1, 3–5, 9, 10");
+
+        let apply = Inputs::from_query("strategy=Pool.apply&workers=2&items=6&cost=10&raise_at=3")
+            .validate()
+            .unwrap();
+        let trace = crate::model::tasks::tests::run_with_io(&apply, std::sync::Arc::new(|_| Ok(0)))
+            .into_trace(&apply, crate::model::tasks::tests::FACTS)
+            .unwrap();
+        let said = raise_summary(&trace).unwrap();
+        assert!(
+            said.starts_with("The caller's loop received 2 results, then ValueError: bad item 3 from the call for that item"),
+            "{said}"
+        );
+        assert!(
+            said.ends_with("the calls after it were never made: 3 tasks never submitted. Never ran: items 4–6."),
+            "{said}"
+        );
+        assert!(lanes_caption(&trace).contains(
+            "never submitted (the caller's loop ended at the exception), so in no lane: 3 tasks"
+        ));
+
+        let processes =
+            Inputs::from_query("strategy=multiprocessing.Process&items=4&cost=10&raise_at=2,3")
+                .validate()
+                .unwrap();
+        let trace =
+            crate::model::tasks::tests::run_with_io(&processes, std::sync::Arc::new(|_| Ok(0)))
+                .into_trace(&processes, crate::model::tasks::tests::FACTS)
+                .unwrap();
+        assert_eq!(
+            raise_summary(&trace).unwrap(),
+            "The processes that raised (items 2, 3) printed the traceback and exited with exitcode 1 without putting a result; the parent's queue.get() received the 2 results of the others, and its next get() would wait forever for the missing ones. The playground ended the run here instead."
+        );
+        assert!(gather_caption(&trace)
+            .contains("received the results of 2 processes, then would wait forever"));
     }
 }

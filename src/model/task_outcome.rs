@@ -29,6 +29,9 @@ pub struct TaskOutcome {
     /// Tasks left in the queue with no worker alive to take them (`queue.Queue`): `q.join()`
     /// would wait forever.
     pub stranded: Vec<usize>,
+    /// Tasks the caller never submitted: its loop of blocking calls ended at an exception
+    /// (`Pool.apply`).
+    pub unsubmitted: Vec<usize>,
     /// When each worker began, ms.
     pub worker_started_ms: Vec<f64>,
     /// The queue's depth after every hand-out (FIFO strategies).
@@ -50,7 +53,11 @@ impl TaskOutcome {
         let (raised, raised_at_ms) = self.raised.unzip();
         // Each place holds its own item's result, or 0 where its task failed (a request).
         let mut failed = vec![false; results.len()];
-        let cancelled_or_stranded = self.cancelled.iter().chain(&self.stranded);
+        let cancelled_or_stranded = self
+            .cancelled
+            .iter()
+            .chain(&self.stranded)
+            .chain(&self.unsubmitted);
         let without_result = self
             .records
             .iter()
@@ -91,6 +98,7 @@ impl TaskOutcome {
             raised_at_ms,
             cancelled: self.cancelled,
             stranded: self.stranded,
+            unsubmitted: self.unsubmitted,
             notes: notes(config),
             results,
             results_listed: !stopped,

@@ -72,6 +72,9 @@ pub struct Trace {
     /// Tasks left in the queue with no worker alive (`queue.Queue` whose workers all raised):
     /// `q.join()` would wait forever, so the run ended there.
     pub stranded: Vec<usize>,
+    /// Tasks the caller never submitted (`Pool.apply` in a loop whose call raised), in
+    /// input order; written only when there are some.
+    pub unsubmitted: Vec<usize>,
     /// What differs in the browser from the Python runtime, said plainly.
     pub notes: Vec<String>,
     /// Whether the gathered list equals a sequential map, item by item.
@@ -117,13 +120,19 @@ impl Trace {
             raised_at_ms,
             cancelled,
             stranded,
+            unsubmitted,
             notes,
             results,
             results_listed,
             results_in_order,
             stopped,
         } = recording;
-        let never_ran = never_ran(&chunks, &cancelled, &stranded, chunksize, items);
+        let never_ran = never_ran(
+            &chunks,
+            &[&cancelled, &stranded, &unsubmitted],
+            chunksize,
+            items,
+        );
         Self {
             config: config.clone(),
             workers,
@@ -146,6 +155,7 @@ impl Trace {
             cancelled,
             never_ran,
             stranded,
+            unsubmitted,
             notes,
             results_in_order,
             checksum: checksum(&results),
@@ -216,7 +226,7 @@ impl Serialize for Trace {
                 config.workload.seed,
             ),
         };
-        let mut out = serializer.serialize_struct("Trace", 32)?;
+        let mut out = serializer.serialize_struct("Trace", 33)?;
         out.serialize_field("strategy", self.strategy().name())?;
         out.serialize_field("workers", &self.workers)?;
         out.serialize_field("chunksize", &self.chunksize)?;
@@ -244,6 +254,11 @@ impl Serialize for Trace {
         out.serialize_field("cancelled", &self.cancelled)?;
         out.serialize_field("never_ran", &self.never_ran)?;
         out.serialize_field("stranded", &self.stranded)?;
+        if self.unsubmitted.is_empty() {
+            out.skip_field("unsubmitted")?;
+        } else {
+            out.serialize_field("unsubmitted", &self.unsubmitted)?;
+        }
         out.serialize_field("notes", &self.notes)?;
         out.serialize_field("results_in_order", &self.results_in_order)?;
         out.serialize_field("checksum", &self.checksum)?;
@@ -266,11 +281,11 @@ impl Serialize for Trace {
 }
 
 /// The items (`1..=n`) that never ran: after the raising item of each task that raised, and
-/// every item of the `cancelled` and `stranded` tasks (of `chunksize` items each), in order.
+/// every item of the tasks that never started (cancelled, stranded or never submitted; of
+/// `chunksize` items each), in order.
 fn never_ran(
     chunks: &[ChunkRecord],
-    cancelled: &[usize],
-    stranded: &[usize],
+    never_started: &[&[usize]],
     chunksize: usize,
     items: usize,
 ) -> Vec<u64> {
@@ -280,7 +295,7 @@ fn never_ran(
         Some(item + 1..=last)
     });
     let chunksize = chunksize.max(1);
-    let whole = cancelled.iter().chain(stranded).map(|&index| {
+    let whole = never_started.iter().copied().flatten().map(|&index| {
         let first = index * chunksize;
         let end = ((index + 1) * chunksize).min(items);
         item_value(first)..=(end as u64)

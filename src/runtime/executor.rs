@@ -236,5 +236,6 @@ fn rayon_outcome(
         raised: None,
         cancelled: Vec::new(),
         stranded: Vec::new(),
+        unsubmitted: Vec::new(),
     }
 }

@@ -182,7 +182,7 @@ fn unused_field_message(strategy: Strategy, field: Field) -> String {
             strategy.fields().iter().map(|f| f.key()).collect::<Vec<_>>().join(", ")
         ),
         (strategy, Field::RaiseAt | Field::RaiseCost) => format!(
-            "{} is not taught with tasks that raise here: '{}' is a setting of the Pool strategies, ProcessPoolExecutor.map, ThreadPoolExecutor.map, threading.Thread and queue.Queue",
+            "{} is not taught with tasks that raise here: '{}' is a setting of the Pool strategies, ProcessPoolExecutor.map, ThreadPoolExecutor.map, multiprocessing.Process, threading.Thread and queue.Queue",
             strategy.name(),
             field.key()
         ),
