@@ -293,6 +293,11 @@ pub fn split_caption(trace: &Trace) -> String {
         HandOutRule::SharedQueue => {
             format!("{items}, one task each, put in this order into one shared FIFO queue")
         }
+        HandOutRule::OneAtATime if !trace.unsubmitted.is_empty() => format!(
+            "{items}, one task each, submitted one at a time: each apply() call blocks until its result is back, so the next task is queued only then; the caller's loop ended at an exception, so only {} were submitted (drawn): the calls for items {} were never made",
+            count(n, "task"),
+            item_list(&trace.never_ran)
+        ),
         HandOutRule::OneAtATime => format!(
             "{items}, one task each, submitted one at a time: each apply() call blocks until its result is back, so the next task is queued only then and the items run one after another"
         ),
@@ -702,6 +707,9 @@ mod tests {
         );
         assert!(lanes_caption(&trace).contains(
             "never submitted (the caller's loop ended at the exception), so in no lane: 3 tasks"
+        ));
+        assert!(split_caption(&trace).ends_with(
+            "so only 3 tasks were submitted (drawn): the calls for items 4–6 were never made"
         ));
 
         let processes =

@@ -61,6 +61,29 @@ test('each strategy gives its caller what CPython gives when items raise, and ma
   assert.ok(Date.now() - started < 10_000, 'ended, not hung');
   assert.deepEqual(queue.stranded, [2, 3, 4, 5, 6, 7]);
   assert.deepEqual(queue.never_ran, [3, 4, 5, 6, 7, 8]);
+
+  // Pool.apply in a loop: item 3's call raises in the caller, whose loop ends there: the
+  // calls for items 4 to 6 are never made; the processes ran items 1 to 3, one at a time.
+  const applied = await runInPage(page, { strategy: 'Pool.apply', workers: 2, items: 6, workload: 'io', cost: 5000, raise_at: '3' });
+  assert.equal(applied.raised, 'ValueError: bad item 3');
+  assert.deepEqual([applied.delivered, applied.unsubmitted, applied.never_ran], [[0, 1], [3, 4, 5], [4, 5, 6]]);
+  assert.deepEqual(applied.chunks.map((c) => c.index), [0, 1, 2], 'only the calls made ran');
+  assert.equal(applied.chunks[2].error, 'ValueError: bad item 3');
+  for (let k = 1; k < applied.chunks.length; k++) {
+    assert.ok(applied.chunks[k].start_ms >= applied.chunks[k - 1].end_ms, 'one call at a time');
+  }
+
+  // multiprocessing.Process: items 2 and 4's processes exit without putting a result; the
+  // parent receives the others and raises nothing; every process ran; the run ends (its
+  // queue.get() would wait forever) instead of hanging.
+  const processStarted = Date.now();
+  const processes = await runInPage(page, { strategy: 'multiprocessing.Process', items: 5, workload: 'io', cost: 5000, raise_at: '2,4' });
+  assert.ok(Date.now() - processStarted < 30_000, 'ended, not hung');
+  assert.equal(processes.raised, null);
+  assert.deepEqual(processes.delivered, [0, 2, 4]);
+  assert.deepEqual(processes.chunks.filter((c) => c.error).map((c) => c.index), [1, 3]);
+  assert.deepEqual(processes.never_ran, []);
+  assert.deepEqual(processes.results, [1, 0, 9, 0, 25]);
   assert.deepEqual(page.problems, []);
   await page.close();
 });
@@ -73,10 +96,12 @@ test('the page draws each raising case: the lanes mark where it raised, the gath
     ['tpe', 'strategy=ThreadPoolExecutor.map&workers=2&items=8&workload=io&cost=80000&shape=increasing&raise_at=3&raise_cost=fast&gil=false', /received 2 results, then ValueError: bad item 3 when the iterator reached that item .*cancelled: \d tasks?\. Never ran: items/, '2'],
     ['thread', 'strategy=threading.Thread&items=4&workload=io&cost=1000&raise_at=2', /threading\.excepthook printed ValueError for item 2; the other threads went on and join\(\) returned/, '1'],
     ['queue-dead', 'strategy=queue.Queue&workers=2&items=8&workload=io&cost=5000&raise_at=1,2&raise_cost=fast', /Every worker thread died \(items 1, 2 raised\) with 6 tasks left in the queue and no worker alive: q\.join\(\) would wait forever\. The playground ended the run here instead\. Never ran: items 3–8\./, '0,1'],
+    ['apply', 'strategy=Pool.apply&workers=2&items=6&workload=io&cost=20000&raise_at=3', /The caller's loop received 2 results, then ValueError: bad item 3 from the call for that item \([\d.,]+ ms\); the loop ended there, so the calls after it were never made: 3 tasks never submitted\. Never ran: items 4–6\./, '2'],
+    ['process', 'strategy=multiprocessing.Process&items=5&workload=io&cost=20000&raise_at=2,4', /The processes that raised \(items 2, 4\) printed the traceback and exited with exitcode 1 without putting a result; the parent's queue\.get\(\) received the 3 results of the others, and its next get\(\) would wait forever for the missing ones\. The playground ended the run here instead\./, '1,3'],
   ];
   for (const width of [1280, 390]) {
     for (const [name, query, said, raisedTasks] of cases) {
-      if (width === 390 && !['map', 'queue-dead'].includes(name)) continue;
+      if (width === 390 && !['map', 'queue-dead', 'apply', 'process'].includes(name)) continue;
       const page = await openPage(browser, `${site.url}?${query}`, { viewport: { width, height: 900 } });
       await page.waitForSelector('#run:not([disabled])', { timeout: 30_000 });
       await page.click('#run');
@@ -85,6 +110,18 @@ test('the page draws each raising case: the lanes mark where it raised, the gath
       assert.equal(await page.getAttribute('figure.lanes canvas', 'data-raised'), raisedTasks, name);
       assert.match(await page.textContent('figure.lanes'), /a red frame marks a task that raised ValueError/);
       assert.match(await page.textContent('[data-figure="speedup"]'), /not measured: items raised/);
+      if (name === 'apply') {
+        assert.equal(await page.getAttribute('#caller-raised', 'data-unsubmitted'), '3');
+        assert.equal(await page.getAttribute('#caller-raised', 'data-never-ran'), '4,5,6');
+        assert.match(await page.textContent('figure.lanes'), /never submitted \(the caller's loop ended at the exception\), so in no lane: 3 tasks/);
+        assert.match(await page.textContent('figure.split'), /only 3 tasks were submitted \(drawn\): the calls for items 4–6 were never made/);
+        assert.equal(await page.locator('figure.split .cell').count(), 3);
+        assert.match(await page.textContent('#python'), /except ValueError as error: {2}# raised by the failing item's call: the calls after it are never made/);
+      }
+      if (name === 'process') {
+        assert.match(await page.textContent('figure.gather'), /the parent's queue\.get\(\) received the results of 3 processes, then would wait forever for the rest/);
+        assert.match(await page.textContent('#python'), /waits forever once only the results of processes that raised are missing/);
+      }
       assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `fits ${width} px`);
       await page.screenshot({ path: new URL(`raising-${name}-${width}.png`, shots).pathname, fullPage: true });
       assert.deepEqual(page.problems, []);
