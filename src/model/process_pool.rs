@@ -1161,6 +1161,10 @@ mod tests {
         assert!(trace.cancelled.is_empty() && trace.stranded.is_empty());
         assert_eq!(trace.results, Some(vec![1, 4, 0, 0, 0, 0]));
         assert!(trace.results_in_order);
+        // A recorded trace keeps them (the key is written only when there are some).
+        let json = serde_json::to_string(&trace).unwrap();
+        assert!(json.contains("\"unsubmitted\":[3,4,5]"), "{json}");
+        assert_eq!(crate::model::recorded::load_trace(&json).unwrap(), trace);
     }
 
     #[test]
@@ -1185,5 +1189,7 @@ mod tests {
         assert_eq!(trace.chunks[1].error, Some(TaskError::Raised { item: 2 }));
         assert!(trace.never_ran.is_empty(), "every process ran");
         assert_eq!(trace.results, Some(vec![1, 0, 9]));
+        let json = serde_json::to_string(&trace).unwrap();
+        assert!(!json.contains("unsubmitted"), "{json}");
     }
 }

@@ -256,6 +256,12 @@ fn task_error_from_message(message: &str) -> TaskError {
     if let Some(fault) = fault_from_message(message) {
         return TaskError::Request(fault);
     }
+    if let Some(item) = message
+        .strip_prefix("ValueError: bad item ")
+        .and_then(|item| item.parse().ok())
+    {
+        return TaskError::Raised { item };
+    }
     // `Unavailable` holds a message of the page's own code; one read from a file lives as
     // long as the page, as those do (a recording is loaded once).
     TaskError::Unavailable(Box::leak(message.to_owned().into_boxed_str()))
@@ -705,6 +711,7 @@ mod tests {
             TaskError::NotStarted,
             TaskError::StoppedBeforeResponse,
             TaskError::Unavailable("the request did not finish"),
+            TaskError::Raised { item: 12 },
         ];
         for error in errors {
             assert_eq!(task_error_from_message(&error.to_string()), error);

@@ -53,7 +53,7 @@ impl TaskOutcome {
         let (raised, raised_at_ms) = self.raised.unzip();
         // Each place holds its own item's result, or 0 where its task failed (a request).
         let mut failed = vec![false; results.len()];
-        let cancelled_or_stranded = self
+        let never_started = self
             .cancelled
             .iter()
             .chain(&self.stranded)
@@ -63,7 +63,7 @@ impl TaskOutcome {
             .iter()
             .filter(|r| r.error.is_some())
             .map(|r| r.first_item..r.first_item + r.len)
-            .chain(cancelled_or_stranded.map(|&index| {
+            .chain(never_started.map(|&index| {
                 let chunksize = config.resolved_chunksize().max(1);
                 index * chunksize..((index + 1) * chunksize).min(config.items)
             }));
