@@ -988,6 +988,7 @@ fn crosscheck_raise(id: &str) -> (Trace, &'static RaiseObservation) {
         OnRaise::Printed | OnRaise::WorkerDies | OnRaise::ChildExits => Vec::new(),
         OnRaise::AfterEveryChunk
         | OnRaise::CallerStops
+        | OnRaise::ShortCircuits
         | OnRaise::AtItsTurn
         | OnRaise::AtItsTurnCancelling
         | OnRaise::WhenItArrives
@@ -1002,6 +1003,7 @@ fn crosscheck_raise(id: &str) -> (Trace, &'static RaiseObservation) {
         OnRaise::Printed | OnRaise::WorkerDies | OnRaise::ChildExits => raised_tasks.clone(),
         OnRaise::AfterEveryChunk
         | OnRaise::CallerStops
+        | OnRaise::ShortCircuits
         | OnRaise::AtItsTurn
         | OnRaise::AtItsTurnCancelling
         | OnRaise::WhenItArrives

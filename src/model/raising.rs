@@ -163,7 +163,11 @@ pub enum OnRaise {
     /// `queue.Queue` workers: the worker that raised dies; the others drain the queue; with
     /// none left and tasks in the queue, `q.join()` waits forever.
     WorkerDies,
-    /// The strategy takes no `raise_at` (rayon, static, the fetch strategies).
+    /// rayon's `par_iter().map(f).collect::<Result<Vec<_>, _>>()` (Rust has no exceptions:
+    /// each item returns a `Result`): once an item's `Err` is seen, the items not yet started
+    /// are skipped; the caller gets the first `Err` stored, and no `Vec`.
+    ShortCircuits,
+    /// The strategy takes no `raise_at` (static, the fetch strategies).
     NotTaught,
 }
 

@@ -262,6 +262,13 @@ fn task_error_from_message(message: &str) -> TaskError {
     {
         return TaskError::Raised { item };
     }
+    if let Some(item) = message
+        .strip_prefix("Err(\"bad item ")
+        .and_then(|rest| rest.strip_suffix("\")"))
+        .and_then(|item| item.parse().ok())
+    {
+        return TaskError::Returned { item };
+    }
     // `Unavailable` holds a message of the page's own code; one read from a file lives as
     // long as the page, as those do (a recording is loaded once).
     TaskError::Unavailable(Box::leak(message.to_owned().into_boxed_str()))
@@ -712,6 +719,7 @@ mod tests {
             TaskError::StoppedBeforeResponse,
             TaskError::Unavailable("the request did not finish"),
             TaskError::Raised { item: 12 },
+            TaskError::Returned { item: 7 },
         ];
         for error in errors {
             assert_eq!(task_error_from_message(&error.to_string()), error);

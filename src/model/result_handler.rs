@@ -113,6 +113,7 @@ impl ResultHandler {
                             Some(error),
                             OnRaise::AfterEveryChunk
                             | OnRaise::CallerStops
+                            | OnRaise::ShortCircuits
                             | OnRaise::AtItsTurn
                             | OnRaise::AtItsTurnCancelling
                             | OnRaise::WhenItArrives

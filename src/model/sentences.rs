@@ -217,6 +217,9 @@ pub fn raise_summary(trace: &Trace) -> Option<String> {
             "Every worker thread died ({raisers} raised) with {} left in the queue and no worker alive: q.join() would wait forever. The playground ended the run here instead.",
             count(trace.stranded.len(), "task")
         ),
+        OnRaise::ShortCircuits => format!(
+            "collect::<Result<Vec<_>, _>>() returned {exception} at {at}: the first Err stored ({raisers} returned Err); once an Err was seen, rayon skipped the items not yet started, and the caller got no Vec. Rust has no exceptions: each item returns a Result (a panic would abort this page's wasm build)."
+        ),
         OnRaise::NotTaught => return None,
     };
     if !trace.never_ran.is_empty() {
@@ -387,7 +390,11 @@ pub fn lanes_caption(trace: &Trace) -> String {
         .iter()
         .any(|c| c.error.as_ref().and_then(|e| e.raised_item()).is_some())
     {
-        caption.push_str("; a red frame marks a task that raised ValueError, its red end where it raised (its items after that never ran)");
+        if trace.strategy().rule().on_raise == OnRaise::ShortCircuits {
+            caption.push_str("; a red frame marks a piece whose item returned Err, its red end where it returned; each piece is drawn as far as rayon ran it: the items it skipped once an Err was seen never ran");
+        } else {
+            caption.push_str("; a red frame marks a task that raised ValueError, its red end where it raised (its items after that never ran)");
+        }
     }
     if !trace.cancelled.is_empty() {
         caption.push_str(&format!(
@@ -429,6 +436,16 @@ pub fn gather_caption(trace: &Trace) -> String {
     let waited = trace.waited_count();
     let n = trace.chunks.len();
     let end = trace.delivered_ms.iter().copied().fold(0.0, f64::max);
+    if let (Some(at), Some(item), OnRaise::ShortCircuits) = (
+        trace.raised_at_ms,
+        trace.raised_item,
+        trace.strategy().rule().on_raise,
+    ) {
+        return format!(
+            "results land at their place in input order (numbers: arrival order); the caller got item {item}'s Err at {} and no Vec (red: the piece whose item returned it)",
+            ms(at, 1)
+        );
+    }
     if let (Some(at), Some(item)) = (trace.raised_at_ms, trace.raised_item) {
         return format!(
             "results land at their place in input order (numbers: arrival order); the results of {} reached the caller, then item {item}'s exception at {} (red: the task that raised)",
@@ -726,5 +743,63 @@ mod tests {
         );
         assert!(gather_caption(&trace)
             .contains("received the results of 2 processes, then would wait forever"));
+    }
+
+    #[test]
+    fn a_rayon_run_whose_item_returned_err_says_what_was_skipped() {
+        use crate::model::errors::TaskError;
+        use crate::model::record::ChunkRecord;
+        use crate::model::task_outcome::TaskOutcome;
+        // rayon's pieces 1..=4 and 5..=8: item 3 returned Err, so its piece stopped there;
+        // the other piece had run items 5 and 6 when it saw the Err.
+        let config =
+            Inputs::from_query("strategy=rayon.par_iter&workers=2&items=8&cost=10&raise_at=3")
+                .validate()
+                .unwrap();
+        let piece = |index, first_item, len, error| ChunkRecord {
+            index,
+            first_item,
+            len,
+            worker: index,
+            thread: index,
+            start_ms: 0.0,
+            end_ms: 4.0,
+            transfer_ms: 0.0,
+            gil_wait_ms: 0.0,
+            error,
+            stopped: false,
+            process: None,
+        };
+        let err = TaskError::Returned { item: 3 };
+        let outcome = TaskOutcome {
+            records: vec![piece(0, 0, 3, Some(err.clone())), piece(1, 4, 2, None)],
+            arrived: vec![0, 1],
+            delivered: Vec::new(),
+            delivered_ms: Vec::new(),
+            results: Some(vec![0, 0, 0, 0, 25, 36, 0, 0]),
+            raised: Some((err, 4.5)),
+            cancelled: Vec::new(),
+            stranded: Vec::new(),
+            unsubmitted: Vec::new(),
+            worker_started_ms: vec![0.0, 0.0],
+            queue_depth: Vec::new(),
+            stopped: false,
+            gil_slices: Vec::new(),
+        };
+        let trace = outcome
+            .into_trace(&config, crate::model::tasks::tests::FACTS)
+            .unwrap();
+        assert_eq!(
+            trace.never_ran,
+            [4, 7, 8],
+            "the items in no piece never ran"
+        );
+        assert!(trace.results_in_order, "0 where no value came");
+        assert_eq!(
+            raise_summary(&trace).unwrap(),
+            "collect::<Result<Vec<_>, _>>() returned Err(\"bad item 3\") at 4.5 ms: the first Err stored (item 3 returned Err); once an Err was seen, rayon skipped the items not yet started, and the caller got no Vec. Rust has no exceptions: each item returns a Result (a panic would abort this page's wasm build). Never ran: items 4, 7, 8."
+        );
+        assert!(lanes_caption(&trace).contains("a red frame marks a piece whose item returned Err"));
+        assert!(gather_caption(&trace).contains("the caller got item 3's Err at 4.5 ms and no Vec"));
     }
 }

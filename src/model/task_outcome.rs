@@ -6,7 +6,7 @@ use crate::model::errors::TaskError;
 use crate::model::gil::GilSlice;
 use crate::model::record::{ChunkRecord, DepthSample, Recording, RunFacts};
 use crate::model::sentences::notes;
-use crate::model::trace::Trace;
+use crate::model::trace::{uncovered, Trace};
 
 /// What the workers hand back once the last task is done.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +73,16 @@ impl TaskOutcome {
                 .into_iter()
                 .flatten()
                 .for_each(|f| *f = true);
+        }
+        // rayon's items skipped once an Err was seen are in no task.
+        let an_item_raised = self
+            .records
+            .iter()
+            .any(|r| r.error.as_ref().and_then(TaskError::raised_item).is_some());
+        if an_item_raised && !stopped {
+            for position in uncovered(&self.records, results.len()) {
+                failed[position] = true;
+            }
         }
         let results_in_order = !stopped
             && results.len() == config.items

@@ -132,6 +132,7 @@ impl Trace {
             &[&cancelled, &stranded, &unsubmitted],
             chunksize,
             items,
+            stopped,
         );
         Self {
             config: config.clone(),
@@ -282,12 +283,15 @@ impl Serialize for Trace {
 
 /// The items (`1..=n`) that never ran: after the raising item of each task that raised, and
 /// every item of the tasks that never started (cancelled, stranded or never submitted; of
-/// `chunksize` items each), in order.
+/// `chunksize` items each), in order. Once an item raised in a run that was not stopped,
+/// every item in no task never ran too (rayon's pieces skipped, or cut short, once an `Err`
+/// was seen: each records only the items it started).
 fn never_ran(
     chunks: &[ChunkRecord],
     never_started: &[&[usize]],
     chunksize: usize,
     items: usize,
+    stopped: bool,
 ) -> Vec<u64> {
     let after_raise = chunks.iter().filter_map(|chunk| {
         let item = chunk.error.as_ref()?.raised_item()?;
@@ -301,8 +305,26 @@ fn never_ran(
         item_value(first)..=(end as u64)
     });
     let mut never: Vec<u64> = after_raise.chain(whole).flatten().collect();
+    if !stopped
+        && chunks
+            .iter()
+            .any(|c| c.error.as_ref().and_then(TaskError::raised_item).is_some())
+    {
+        never.extend(uncovered(chunks, items).map(item_value));
+    }
     never.sort_unstable();
+    never.dedup();
     never
+}
+
+/// The positions `0..items` that no task covers, in order.
+pub(crate) fn uncovered(chunks: &[ChunkRecord], items: usize) -> impl Iterator<Item = usize> {
+    let mut covered = vec![false; items];
+    for chunk in chunks {
+        let end = (chunk.first_item + chunk.len).min(items);
+        covered[chunk.first_item.min(end)..end].fill(true);
+    }
+    (0..items).filter(move |&position| !covered[position])
 }
 
 /// Figures derived from a trace's tasks, computed once, on first use: the runtime computes

@@ -315,6 +315,8 @@ impl Strategy {
                 name: "rayon.par_iter",
                 hand_out: HandOutRule::WorkStealing,
                 runner: Runner::Rayon,
+                on_raise: OnRaise::ShortCircuits,
+                settings: &[Workers, Items, Workload, Cost, Shape, Seed, RaiseAt, RaiseCost],
                 task_noun: "piece",
                 source: "rayon src/iter/plumbing/mod.rs: bridge_producer_consumer splits in halves (LengthSplitter), idle threads steal halves (rayon-core join)",
                 browser_note: Some("rayon's own pool of exactly this many threads, built for the run on resident Web Workers: it splits the range in halves recursively and idle threads steal halves. Each box is one of the pieces rayon ran sequentially on a thread after splitting."),
