@@ -312,6 +312,12 @@ pub fn split_caption(trace: &Trace) -> String {
             count(n, &format!("contiguous {}", rule.task_noun)),
             rule.task_noun
         ),
+        HandOutRule::WorkStealing if trace.raised_item.is_some() && !trace.never_ran.is_empty() => format!(
+            "{items} as rayon split them: each cell is as much of a {} as one worker (thread) ran sequentially ({}); once an Err was seen rayon skipped the rest, so items {} are in no cell",
+            rule.task_noun,
+            count(n, rule.task_noun),
+            item_list(&trace.never_ran)
+        ),
         HandOutRule::WorkStealing => format!(
             "{items} as rayon split them: each cell is a {} one worker (thread) ran sequentially ({})",
             rule.task_noun,
@@ -800,6 +806,9 @@ mod tests {
             "collect::<Result<Vec<_>, _>>() returned Err(\"bad item 3\") at 4.5 ms: the first Err stored (item 3 returned Err); once an Err was seen, rayon skipped the items not yet started, and the caller got no Vec. Rust has no exceptions: each item returns a Result (a panic would abort this page's wasm build). Never ran: items 4, 7, 8."
         );
         assert!(lanes_caption(&trace).contains("a red frame marks a piece whose item returned Err"));
+        assert!(split_caption(&trace).ends_with(
+            "once an Err was seen rayon skipped the rest, so items 4, 7, 8 are in no cell"
+        ));
         assert!(gather_caption(&trace).contains("the caller got item 3's Err at 4.5 ms and no Vec"));
     }
 }
