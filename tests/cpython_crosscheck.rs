@@ -857,6 +857,22 @@ const RAISE_CASES: &[RaiseCase] = &[
         query: "strategy=threading.Thread&items=4&workload=io&cost=1000&gil=false&raise_at=2",
     },
     RaiseCase {
+        // Item 3's call raises in the caller: items 4 to 6 are never submitted.
+        id: "apply_caller_stops",
+        query: "strategy=Pool.apply&workers=2&items=6&workload=io&cost=5000&raise_at=3",
+    },
+    RaiseCase {
+        // Item 1 raises first (fast); the caller stops there, before any other call.
+        id: "apply_first_call_raises",
+        query: "strategy=Pool.apply&workers=3&items=5&workload=io&cost=5000&raise_at=1,4&raise_cost=fast",
+    },
+    RaiseCase {
+        // Items 2 and 4's processes print and exit with exitcode 1; the parent gets the
+        // other results, and its next queue.get() would wait forever.
+        id: "process_child_exits",
+        query: "strategy=multiprocessing.Process&items=5&workload=io&cost=5000&raise_at=2,4",
+    },
+    RaiseCase {
         id: "queue_one_worker_dies",
         query: "strategy=queue.Queue&workers=2&items=6&workload=io&cost=5000&gil=false&raise_at=1",
     },
@@ -972,8 +988,10 @@ fn crosscheck_raise(id: &str) -> (Trace, &'static RaiseObservation) {
     // apply_async, each failing get(); threads only print theirs.
     let model_raised: Vec<u64> = match rule.on_raise {
         OnRaise::OnlyItsGet => raised_tasks.clone(),
-        OnRaise::Printed | OnRaise::WorkerDies => Vec::new(),
+        OnRaise::Printed | OnRaise::WorkerDies | OnRaise::ChildExits => Vec::new(),
         OnRaise::AfterEveryChunk
+        | OnRaise::CallerStops
+        | OnRaise::ShortCircuits
         | OnRaise::AtItsTurn
         | OnRaise::AtItsTurnCancelling
         | OnRaise::WhenItArrives
@@ -985,8 +1003,10 @@ fn crosscheck_raise(id: &str) -> (Trace, &'static RaiseObservation) {
         &model_raised,
     );
     let model_printed = match rule.on_raise {
-        OnRaise::Printed | OnRaise::WorkerDies => raised_tasks.clone(),
+        OnRaise::Printed | OnRaise::WorkerDies | OnRaise::ChildExits => raised_tasks.clone(),
         OnRaise::AfterEveryChunk
+        | OnRaise::CallerStops
+        | OnRaise::ShortCircuits
         | OnRaise::AtItsTurn
         | OnRaise::AtItsTurnCancelling
         | OnRaise::WhenItArrives
@@ -994,7 +1014,7 @@ fn crosscheck_raise(id: &str) -> (Trace, &'static RaiseObservation) {
         | OnRaise::NotTaught => Vec::new(),
     };
     diff.same(
-        "exceptions printed by threading.excepthook (items)",
+        "exceptions printed by threading.excepthook, or by a process that exited with exitcode 1 (items)",
         &seen.printed,
         &model_printed,
     );
@@ -1050,9 +1070,10 @@ fn crosscheck_raise(id: &str) -> (Trace, &'static RaiseObservation) {
         ),
     }
     diff.same(
-        "q.join() waits forever (tasks left, no worker alive)",
+        "the caller waits forever: q.join() (tasks left, no worker alive), or queue.get() for a result no process put",
         seen.waits_forever,
-        !trace.stranded.is_empty(),
+        !trace.stranded.is_empty()
+            || (rule.on_raise == OnRaise::ChildExits && !raised_tasks.is_empty()),
     );
 
     println!(
@@ -1159,4 +1180,30 @@ fn cpython_queue_with_every_worker_dead_leaves_tasks_and_q_join_would_wait_forev
     assert!(seen.waits_forever);
     assert_eq!(trace.stranded, [2, 3, 4, 5, 6, 7]);
     assert_eq!(trace.never_ran, [3, 4, 5, 6, 7, 8]);
+}
+
+#[test]
+fn cpython_pool_apply_raises_in_the_caller_and_the_calls_after_it_are_never_made() {
+    let (trace, seen) = crosscheck_raise("apply_caller_stops");
+    assert_eq!(
+        (seen.results.as_slice(), seen.raised.as_slice()),
+        (&[1, 4][..], &[3][..])
+    );
+    assert_eq!(trace.unsubmitted, [3, 4, 5]);
+    assert_eq!(trace.never_ran, [4, 5, 6]);
+    let (trace, seen) = crosscheck_raise("apply_first_call_raises");
+    assert_eq!(
+        (seen.ran.as_slice(), seen.raised.as_slice()),
+        (&[1][..], &[1][..])
+    );
+    assert_eq!(trace.never_ran, [2, 3, 4, 5]);
+}
+
+#[test]
+fn cpython_multiprocessing_process_that_raises_exits_and_the_parent_would_wait_forever() {
+    let (trace, seen) = crosscheck_raise("process_child_exits");
+    assert_eq!(seen.printed, [2, 4]);
+    assert!(seen.waits_forever);
+    assert_eq!(trace.raised, None);
+    assert!(trace.never_ran.is_empty(), "every process ran");
 }

@@ -258,6 +258,10 @@ fn programs_whose_items_raise_catch_the_exception_where_cpython_raises_it() {
             "raised: ValueError('bad item 2')\nraised: ValueError('bad item 5')\n[1, 9, 16, 36]\n",
         ),
         (
+            "strategy=Pool.apply&workers=2&items=6&cost=300&raise_at=3",
+            "raised: ValueError('bad item 3')\n[1, 4]\n",
+        ),
+        (
             "strategy=ThreadPoolExecutor.map&workers=1&items=5&cost=300&raise_at=3",
             "raised: ValueError('bad item 3')\n[1, 4]\n",
         ),
@@ -277,5 +281,24 @@ fn programs_whose_items_raise_catch_the_exception_where_cpython_raises_it() {
         let code = program(&config(query), site());
         assert!(code.contains("raise ValueError(f\"bad item {x}\")"), "{query}");
         assert_eq!(run_python("raising", &code), expected, "{query}\n{code}");
+    }
+}
+
+#[test]
+fn rayon_programs_whose_items_return_err_print_the_first_err_and_no_vec() {
+    for query in [
+        "strategy=rayon.par_iter&workers=2&items=8&cost=300&raise_at=3",
+        "strategy=rayon.par_iter&workers=2&items=8&workload=io&cost=300&raise_at=5&raise_cost=slow",
+        "strategy=rayon.par_iter&workers=1&items=4&cost=300&raise_at=1&raise_cost=fast",
+    ] {
+        let config = config(query);
+        let code = program(&config, site());
+        assert!(code.contains("Result<Vec<u64>, String>"), "{query}");
+        let item = config.workload.raises.numbers()[0];
+        assert_eq!(
+            run_rust("rayon_err", &code),
+            format!("Err: \"bad item {item}\"\n"),
+            "{query}\n{code}"
+        );
     }
 }

@@ -29,6 +29,12 @@ pub enum TaskError {
         /// The item's number (`1..=n`).
         item: u64,
     },
+    /// The Rust task returned `Err("bad item x")` (Rust has no exceptions: rayon collects
+    /// the items' `Result`s): the item was one of `raise_at`.
+    Returned {
+        /// The item's number (`1..=n`).
+        item: u64,
+    },
 }
 
 impl TaskError {
@@ -43,7 +49,7 @@ impl TaskError {
     /// The item that raised, if this is a task's own exception (`raise_at`).
     pub fn raised_item(&self) -> Option<u64> {
         match self {
-            TaskError::Raised { item } => Some(*item),
+            TaskError::Raised { item } | TaskError::Returned { item } => Some(*item),
             TaskError::Request(_)
             | TaskError::Cancelled { .. }
             | TaskError::CancelledError
@@ -62,6 +68,7 @@ impl TaskError {
             TaskError::Request(Fault::MalformedUrl { .. }) => "malformed URL".to_owned(),
             TaskError::Cancelled { .. } | TaskError::CancelledError => "cancelled".to_owned(),
             TaskError::Raised { .. } => "ValueError".to_owned(),
+            TaskError::Returned { .. } => "Err".to_owned(),
             TaskError::NotStarted
             | TaskError::StoppedBeforeResponse
             | TaskError::Unavailable(_) => self.to_string(),
@@ -84,6 +91,7 @@ impl fmt::Display for TaskError {
             TaskError::StoppedBeforeResponse => f.write_str("stopped before its response came"),
             TaskError::Unavailable(what) => f.write_str(what),
             TaskError::Raised { item } => write!(f, "ValueError: bad item {item}"),
+            TaskError::Returned { item } => write!(f, "Err(\"bad item {item}\")"),
         }
     }
 }

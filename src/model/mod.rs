@@ -26,6 +26,7 @@
 //!   the stoppable wait.
 //! - [`raising`]: tasks that raise: `raise_at`, how long a failing item works, and each
 //!   strategy's rule for what its caller then receives.
+//! - [`short_circuit`]: rayon's items when some return `Err`: what each piece really ran.
 //! - [`pickle`]: protocol 4 pickling, byte for byte as `pickle.dumps`.
 //! - [`prediction`]: predict, then run: a guessed wall time and order against the trace.
 //! - [`program`]: the whole program (Python, or Rust) a run amounts to, runnable as pasted.
@@ -86,6 +87,7 @@ pub mod recorded;
 pub mod result_handler;
 pub mod run_control;
 pub mod sentences;
+pub mod short_circuit;
 pub mod strategy;
 pub mod sweep;
 pub mod task_outcome;

@@ -149,6 +149,8 @@ pub struct ProcessPoolRun {
     cancelled: Vec<usize>,
     /// How many chunks to write ahead into a busy process's pipe.
     write_ahead: WriteAhead,
+    /// Tasks the caller never submitted (`Pool.apply`: its loop ended at the exception).
+    unsubmitted: Vec<usize>,
 }
 
 impl ProcessPoolRun {
@@ -176,6 +178,7 @@ impl ProcessPoolRun {
             waiting: VecDeque::new(),
             cancelled: Vec::new(),
             write_ahead: WriteAhead::default(),
+            unsubmitted: Vec::new(),
         }
     }
 
@@ -391,6 +394,13 @@ impl ProcessPoolRun {
             self.slots[process] = Slot::Idle;
         }
         self.queue.task_done();
+        if self.handler.caller_stopped() {
+            // The call raised in the caller (`Pool.apply`): its loop ends, and the tasks not
+            // yet submitted never will be.
+            let never_submitted = self.queue.drain();
+            self.unsubmitted
+                .extend(never_submitted.iter().map(|c| c.index));
+        }
         let next = self.next_for(process, now_ms);
         if self.handler.take_cancel() {
             // The caller got the exception: Executor.map cancels the futures still pending
@@ -528,12 +538,13 @@ impl ProcessPoolRun {
         busy.into_iter().map(|(process, _)| process).collect()
     }
 
-    /// Whether the run is over: every chunk is back (or lost with its process) or cancelled,
-    /// or it was stopped or broken.
+    /// Whether the run is over: every chunk is back (or lost with its process), cancelled or
+    /// never submitted, or it was stopped or broken.
     pub fn is_over(&self) -> bool {
         self.stopped
             || self.failure.is_some()
-            || self.records.len() + self.cancelled.len() == self.plan.chunks.len()
+            || self.records.len() + self.cancelled.len() + self.unsubmitted.len()
+                == self.plan.chunks.len()
     }
 
     /// The processes that are running a chunk now.
@@ -564,7 +575,8 @@ impl ProcessPoolRun {
         let handler = self.handler;
         let mut cancelled = self.cancelled;
         cancelled.sort_unstable();
-        let complete = handler.arrived.len() + cancelled.len() == self.plan.chunks.len();
+        let complete = handler.arrived.len() + cancelled.len() + self.unsubmitted.len()
+            == self.plan.chunks.len();
         let raised = handler.raised().cloned();
         let results = complete.then(|| {
             handler
@@ -579,6 +591,7 @@ impl ProcessPoolRun {
             raised,
             cancelled,
             stranded: Vec::new(),
+            unsubmitted: self.unsubmitted,
             stopped: (self.stopped || !self.lost.is_empty()) && results.is_none(),
             records,
             results,
@@ -1321,5 +1334,62 @@ mod tests {
         assert_eq!(trace.raised_item, Some(1));
         assert_eq!(trace.cancelled, [4, 5, 6, 7]);
         assert_eq!(trace.never_ran, [5, 6, 7, 8]);
+    }
+
+    #[test]
+    fn pool_apply_whose_call_raises_never_submits_the_items_after_it() {
+        // [pool.apply(square, (x,)) for x in range(1, 7)]: item 3's call raises in the
+        // caller; its loop ends there, so items 4 to 6 are never submitted, and the run is
+        // over once that call is back.
+        let (mut run, config) = run_of("strategy=Pool.apply&workers=2&items=6&cost=10&raise_at=3");
+        serve_all(&mut run);
+        assert!(
+            run.is_over(),
+            "the tasks never submitted count toward the end"
+        );
+        assert!(run.busy().is_empty());
+        let trace = run
+            .into_outcome()
+            .unwrap()
+            .into_trace(&config, crate::model::tasks::tests::FACTS)
+            .unwrap();
+        assert_eq!(trace.raised_item, Some(3));
+        assert_eq!(trace.delivered, [0, 1], "the caller received items 1 and 2");
+        assert_eq!(trace.chunks.len(), 3, "three calls were made");
+        assert_eq!(trace.unsubmitted, [3, 4, 5]);
+        assert_eq!(trace.never_ran, [4, 5, 6]);
+        assert!(trace.cancelled.is_empty() && trace.stranded.is_empty());
+        assert_eq!(trace.results, Some(vec![1, 4, 0, 0, 0, 0]));
+        assert!(trace.results_in_order);
+        // A recorded trace keeps them (the key is written only when there are some).
+        let json = serde_json::to_string(&trace).unwrap();
+        assert!(json.contains("\"unsubmitted\":[3,4,5]"), "{json}");
+        assert_eq!(crate::model::recorded::load_trace(&json).unwrap(), trace);
+    }
+
+    #[test]
+    fn a_multiprocessing_process_that_raises_puts_nothing_and_the_others_are_received() {
+        let (mut run, config) =
+            run_of("strategy=multiprocessing.Process&items=3&cost=10&raise_at=2");
+        let mut t = 0.0;
+        for process in 0..3 {
+            let dispatch = run.process_ready(process, t, &|| t).remove(0);
+            let reply = serve_task(&dispatch.message, &|| t, &mut |_| {});
+            t += 1.0;
+            run.result_arrived(process, reply, &|| t);
+        }
+        assert!(run.is_over());
+        let trace = run
+            .into_outcome()
+            .unwrap()
+            .into_trace(&config, crate::model::tasks::tests::FACTS)
+            .unwrap();
+        assert_eq!(trace.raised, None, "the parent catches nothing");
+        assert_eq!(trace.delivered, [0, 2], "it receives the other results");
+        assert_eq!(trace.chunks[1].error, Some(TaskError::Raised { item: 2 }));
+        assert!(trace.never_ran.is_empty(), "every process ran");
+        assert_eq!(trace.results, Some(vec![1, 0, 9]));
+        let json = serde_json::to_string(&trace).unwrap();
+        assert!(!json.contains("unsubmitted"), "{json}");
     }
 }

@@ -312,6 +312,18 @@ pub fn program(config: &RunConfig, site: &str) -> String {
                 ),
             );
         }
+        PoolApply if raises => in_pool(
+            &mut script,
+            &workers,
+            &[
+                "    results = []".to_owned(),
+                "    try:".to_owned(),
+                format!("        for x in range(1, {n}):"),
+                "            results.append(pool.apply(square, (x,)))  # each call blocks: one task at a time".to_owned(),
+                "    except ValueError as error:  # raised by the failing item's call: the calls after it are never made".to_owned(),
+                "        print(\"raised:\", repr(error))".to_owned(),
+            ],
+        ),
         PoolApply => in_pool(
             &mut script,
             &workers,
@@ -396,8 +408,13 @@ pub fn program(config: &RunConfig, site: &str) -> String {
         }
         MultiprocessingProcess => {
             script.import("import multiprocessing");
+            let exits = if raises {
+                "  # if it raises, the process prints the traceback and exits with exitcode 1, putting nothing"
+            } else {
+                ""
+            };
             script.define(format!(
-                "def run(queue, i, x):\n    queue.put((i, {task}(x)))"
+                "def run(queue, i, x):\n    queue.put((i, {task}(x))){exits}"
             ));
             script.line(format!("items = list({inputs})"));
             script.line("queue = multiprocessing.Queue()");
@@ -406,7 +423,11 @@ pub fn program(config: &RunConfig, site: &str) -> String {
             script.line("    p.start()  # a new process each");
             script.line("results = [None] * len(items)");
             script.line("for _ in items:");
-            script.line("    i, result = queue.get()");
+            if raises {
+                script.line("    i, result = queue.get()  # waits forever once only the results of processes that raised are missing");
+            } else {
+                script.line("    i, result = queue.get()");
+            }
             script.line("    results[i] = result");
             script.line("for p in processes:");
             script.line("    p.join()");
@@ -511,6 +532,23 @@ fn rust_program(config: &RunConfig) -> String {
         ),
     };
     let square = "fn square(x: u64) -> u64 {\n    work();\n    x * x\n}";
+    let raises = config.workload.raises;
+    if config.strategy.rule().runner == Runner::Rayon && !raises.is_empty() {
+        let numbers: Vec<String> = raises.numbers().iter().map(u32::to_string).collect();
+        let check = "    if RAISE_AT.contains(&x) {\n        return Err(format!(\"bad item {x}\"));\n    }\n";
+        let body = match raises.cost {
+            RaiseCost::Same => format!("    work();\n{check}"),
+            RaiseCost::Fast => format!("    // at once\n{check}    work();\n"),
+            RaiseCost::Slow => format!(
+                "    work();\n    if RAISE_AT.contains(&x) {{\n        for _ in 1..{SLOW_FACTOR} {{\n            work(); // working {SLOW_FACTOR} times as long first\n        }}\n    }}\n{check}"
+            ),
+        };
+        return format!(
+            "use rayon::prelude::*;\n\n{work}\n\nconst RAISE_AT: [u64; {}] = [{}]; // these items return Err\n\n// Rust has no exceptions: a failing item returns Err.\nfn square(x: u64) -> Result<u64, String> {{\n{body}    Ok(x * x)\n}}\n\nfn main() {{\n    let pool = rayon::ThreadPoolBuilder::new().num_threads({w}).build().unwrap();\n    // Collecting into a Result stops at an Err: rayon skips the items not yet started and\n    // returns the first Err stored, and no Vec.\n    let results: Result<Vec<u64>, String> = pool.install(|| (1..={items}u64).into_par_iter().map(square).collect());\n    match results {{\n        Ok(results) => println!(\"{{results:?}}\"),\n        Err(error) => println!(\"Err: {{error:?}}\"),\n    }}\n}}\n",
+            numbers.len(),
+            numbers.join(", ")
+        );
+    }
     if config.strategy.rule().runner == Runner::Rayon {
         format!(
             "use rayon::prelude::*;\n\n{work}\n\n{square}\n\nfn main() {{\n    let pool = rayon::ThreadPoolBuilder::new().num_threads({w}).build().unwrap();\n    let results: Vec<u64> = pool.install(|| (1..={items}u64).into_par_iter().map(square).collect());\n    println!(\"{{results:?}}\");\n}}\n"
@@ -566,6 +604,16 @@ mod tests {
         assert!(apply.contains(
             "        results = [pool.apply(square, (x,)) for x in range(1, 6)]  # each call blocks: one task at a time\n"
         ));
+        let raising = program_of("strategy=Pool.apply&workers=3&items=5&raise_at=2");
+        assert!(raising.contains(
+            "        try:\n            for x in range(1, 6):\n                results.append(pool.apply(square, (x,)))"
+        ));
+        let rayon = program_of("strategy=rayon.par_iter&workers=2&items=5&raise_at=2,4");
+        assert!(rayon.contains("const RAISE_AT: [u64; 2] = [2, 4]; // these items return Err"));
+        assert!(rayon.contains("fn square(x: u64) -> Result<u64, String> {"));
+        let processes = program_of("strategy=multiprocessing.Process&items=3&raise_at=2");
+        assert!(processes.contains("exits with exitcode 1, putting nothing"));
+        assert!(processes.contains("queue.get()  # waits forever once only the results of processes that raised are missing"));
         let star = program_of("strategy=Pool.starmap_async&workers=3&items=5&chunksize=2");
         assert!(star.contains(
             "        results = pool.starmap_async(power, zip(range(1, 6), repeat(2)), chunksize=2).get()\n"

@@ -150,14 +150,24 @@ pub enum OnRaise {
     WhenItArrives,
     /// `apply_async`: only that call's `get()` raises; every other call returns.
     OnlyItsGet,
+    /// `Pool.apply` in a loop: the call for the failing item raises in the caller, whose
+    /// loop ends there, so the items after it are never submitted.
+    CallerStops,
+    /// `multiprocessing.Process`: the child whose target raised prints the traceback and
+    /// exits with exitcode 1 without putting its result; the parent's `queue.get()` receives
+    /// the others, then would wait forever for the missing ones.
+    ChildExits,
     /// `threading.Thread`: the exception is printed by `threading.excepthook`, the others go
     /// on, `join()` returns.
     Printed,
     /// `queue.Queue` workers: the worker that raised dies; the others drain the queue; with
     /// none left and tasks in the queue, `q.join()` waits forever.
     WorkerDies,
-    /// The strategy takes no `raise_at` (`multiprocessing.Process`, rayon, static, the fetch
-    /// strategies).
+    /// rayon's `par_iter().map(f).collect::<Result<Vec<_>, _>>()` (Rust has no exceptions:
+    /// each item returns a `Result`): once an item's `Err` is seen, the items not yet started
+    /// are skipped; the caller gets the first `Err` stored, and no `Vec`.
+    ShortCircuits,
+    /// The strategy takes no `raise_at` (static, the fetch strategies).
     NotTaught,
 }
 

@@ -232,6 +232,9 @@ pub struct Recording {
     /// Tasks left in the queue with no worker alive to take them (`queue.Queue` whose
     /// workers all raised): `q.join()` would wait forever.
     pub stranded: Vec<usize>,
+    /// Tasks the caller never submitted: its loop of blocking calls ended at an exception
+    /// (`Pool.apply`), in input order.
+    pub unsubmitted: Vec<usize>,
     /// What differs in the browser from the runtime named.
     pub notes: Vec<String>,
     /// The result list in input order (0 where a task failed).

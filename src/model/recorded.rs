@@ -214,6 +214,8 @@ struct TraceFile {
     cancelled: Vec<usize>,
     never_ran: Vec<u64>,
     stranded: Vec<usize>,
+    #[serde(default)]
+    unsubmitted: Vec<usize>,
     notes: Vec<String>,
     results_in_order: bool,
     checksum: u64,
@@ -256,6 +258,19 @@ fn task_error_from_message(message: &str) -> TaskError {
     }
     if let Some(fault) = fault_from_message(message) {
         return TaskError::Request(fault);
+    }
+    if let Some(item) = message
+        .strip_prefix("ValueError: bad item ")
+        .and_then(|item| item.parse().ok())
+    {
+        return TaskError::Raised { item };
+    }
+    if let Some(item) = message
+        .strip_prefix("Err(\"bad item ")
+        .and_then(|rest| rest.strip_suffix("\")"))
+        .and_then(|item| item.parse().ok())
+    {
+        return TaskError::Returned { item };
     }
     // `Unavailable` holds a message of the page's own code; one read from a file lives as
     // long as the page, as those do (a recording is loaded once).
@@ -400,6 +415,7 @@ fn trace_of(file: TraceFile) -> Result<Trace, LoadError> {
         cancelled: file.cancelled,
         never_ran: file.never_ran,
         stranded: file.stranded,
+        unsubmitted: file.unsubmitted,
         notes: file.notes,
         results_in_order: file.results_in_order,
         checksum: file.checksum,
@@ -710,6 +726,8 @@ mod tests {
             TaskError::NotStarted,
             TaskError::StoppedBeforeResponse,
             TaskError::Unavailable("the request did not finish"),
+            TaskError::Raised { item: 12 },
+            TaskError::Returned { item: 7 },
         ];
         for error in errors {
             assert_eq!(task_error_from_message(&error.to_string()), error);

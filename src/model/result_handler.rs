@@ -139,9 +139,14 @@ impl ResultHandler {
                         (Some(_), OnRaise::Printed | OnRaise::WorkerDies) => {
                             self.deliver(next, at_ms)
                         }
+                        // The child never put its result: the parent's queue.get() never
+                        // receives it (it gets the others).
+                        (Some(_), OnRaise::ChildExits) => {}
                         (
                             Some(error),
                             OnRaise::AfterEveryChunk
+                            | OnRaise::CallerStops
+                            | OnRaise::ShortCircuits
                             | OnRaise::AtItsTurn
                             | OnRaise::AtItsTurnCancelling
                             | OnRaise::WhenItArrives
@@ -172,6 +177,12 @@ impl ResultHandler {
     /// started (`Executor.map`); asked once, it says so once.
     pub fn take_cancel(&mut self) -> bool {
         std::mem::take(&mut self.cancel_due)
+    }
+
+    /// Whether the caller stopped submitting: its loop of blocking calls ended at the
+    /// exception (`Pool.apply`), so the tasks not yet submitted never will be.
+    pub fn caller_stopped(&self) -> bool {
+        self.left && self.on_raise == OnRaise::CallerStops
     }
 
     /// The first exception the caller received, and when, ms.
@@ -323,5 +334,28 @@ mod tests {
         assert_eq!(raised, Some((TaskError::Raised { item: 2 }, 2.0)));
         let (delivered, raised, _) = raising_run(Delivery::InOrder, OnRaise::Printed, &arrivals);
         assert_eq!((delivered, raised), (vec![0, 1, 2], None));
+    }
+
+    #[test]
+    fn pool_apply_stops_submitting_at_the_exception_and_a_process_that_raised_puts_nothing() {
+        // [pool.apply(f, (x,)) for x in items]: task 1 raises; the caller's loop ends there.
+        let chunks = split(3, 1);
+        let mut apply = ResultHandler::new(Delivery::InOrder, 3, 3).raising(OnRaise::CallerStops);
+        apply.arrive(chunks[0], vec![1], 1.0);
+        assert!(!apply.caller_stopped());
+        apply.arrive_raised(chunks[1], TaskError::Raised { item: 2 }, 2.0);
+        assert!(apply.caller_stopped(), "the next call is never made");
+        assert_eq!(apply.delivered(), [0]);
+        assert_eq!(apply.raised(), Some(&(TaskError::Raised { item: 2 }, 2.0)));
+        assert!(
+            !apply.take_cancel(),
+            "nothing is cancelled: it was never submitted"
+        );
+
+        // multiprocessing.Process: the parent gets every other result and no exception.
+        let arrivals = [(1, 1.0, true), (0, 2.0, false), (2, 3.0, false)];
+        let (delivered, raised, cancelled) =
+            raising_run(Delivery::InOrder, OnRaise::ChildExits, &arrivals);
+        assert_eq!((delivered, raised, cancelled), (vec![0, 2], None, false));
     }
 }

@@ -201,6 +201,17 @@ pub fn raise_summary(trace: &Trace) -> Option<String> {
             "Only the get() of the calls that raised raised ({raisers}; the first at {at}); the caller received the {} of every other call.",
             count(received, "result")
         ),
+        OnRaise::CallerStops => format!(
+            "The caller's loop received {}, then {exception} from the call for that item ({at}); the loop ended there, so the calls after it were never made: {} never submitted.",
+            count(received, "result"),
+            count(trace.unsubmitted.len(), "task")
+        ),
+        OnRaise::ChildExits => format!(
+            "The {} that raised ({raisers}) printed the traceback and exited with exitcode 1 without putting a result; the parent's queue.get() received the {} of the others, and its next get() would wait forever for the missing one{}. The playground ended the run here instead.",
+            if raised_items.len() == 1 { "process" } else { "processes" },
+            count(received, "result"),
+            if raised_items.len() == 1 { "" } else { "s" }
+        ),
         OnRaise::Printed => format!(
             "threading.excepthook printed ValueError for {raisers}; the other threads went on and join() returned: their places in results stay None."
         ),
@@ -210,6 +221,9 @@ pub fn raise_summary(trace: &Trace) -> Option<String> {
         OnRaise::WorkerDies => format!(
             "Every worker thread died ({raisers} raised) with {} left in the queue and no worker alive: q.join() would wait forever. The playground ended the run here instead.",
             count(trace.stranded.len(), "task")
+        ),
+        OnRaise::ShortCircuits => format!(
+            "collect::<Result<Vec<_>, _>>() returned {exception} at {at}: the first Err stored ({raisers} returned Err); once an Err was seen, rayon skipped the items not yet started, and the caller got no Vec. Rust has no exceptions: each item returns a Result (a panic would abort this page's wasm build)."
         ),
         OnRaise::NotTaught => return None,
     };
@@ -287,6 +301,11 @@ pub fn split_caption(trace: &Trace) -> String {
         HandOutRule::SharedQueue => {
             format!("{items}, one task each, put in this order into one shared FIFO queue")
         }
+        HandOutRule::OneAtATime if !trace.unsubmitted.is_empty() => format!(
+            "{items}, one task each, submitted one at a time: each apply() call blocks until its result is back, so the next task is queued only then; the caller's loop ended at an exception, so only {} were submitted (drawn): the calls for items {} were never made",
+            count(n, "task"),
+            item_list(&trace.never_ran)
+        ),
         HandOutRule::OneAtATime => format!(
             "{items}, one task each, submitted one at a time: each apply() call blocks until its result is back, so the next task is queued only then and the items run one after another"
         ),
@@ -297,6 +316,12 @@ pub fn split_caption(trace: &Trace) -> String {
             "{items} in {} of {size}, {} w for worker w",
             count(n, &format!("contiguous {}", rule.task_noun)),
             rule.task_noun
+        ),
+        HandOutRule::WorkStealing if trace.raised_item.is_some() && !trace.never_ran.is_empty() => format!(
+            "{items} as rayon split them: each cell is as much of a {} as one worker (thread) ran sequentially ({}); once an Err was seen rayon skipped the rest, so items {} are in no cell",
+            rule.task_noun,
+            count(n, rule.task_noun),
+            item_list(&trace.never_ran)
         ),
         HandOutRule::WorkStealing => format!(
             "{items} as rayon split them: each cell is a {} one worker (thread) ran sequentially ({})",
@@ -376,7 +401,11 @@ pub fn lanes_caption(trace: &Trace) -> String {
         .iter()
         .any(|c| c.error.as_ref().and_then(|e| e.raised_item()).is_some())
     {
-        caption.push_str("; a red frame marks a task that raised ValueError, its red end where it raised (its items after that never ran)");
+        if trace.strategy().rule().on_raise == OnRaise::ShortCircuits {
+            caption.push_str("; a red frame marks a piece whose item returned Err, its red end where it returned; each piece is drawn as far as rayon ran it: the items it skipped once an Err was seen never ran");
+        } else {
+            caption.push_str("; a red frame marks a task that raised ValueError, its red end where it raised (its items after that never ran)");
+        }
     }
     if !trace.cancelled.is_empty() {
         caption.push_str(&format!(
@@ -388,6 +417,12 @@ pub fn lanes_caption(trace: &Trace) -> String {
         caption.push_str(&format!(
             "; left in the queue with no worker alive, so in no lane: {}",
             count(trace.stranded.len(), "task")
+        ));
+    }
+    if !trace.unsubmitted.is_empty() {
+        caption.push_str(&format!(
+            "; never submitted (the caller's loop ended at the exception), so in no lane: {}",
+            count(trace.unsubmitted.len(), "task")
         ));
     }
     caption
@@ -412,6 +447,16 @@ pub fn gather_caption(trace: &Trace) -> String {
     let waited = trace.waited_count();
     let n = trace.chunks.len();
     let end = trace.delivered_ms.iter().copied().fold(0.0, f64::max);
+    if let (Some(at), Some(item), OnRaise::ShortCircuits) = (
+        trace.raised_at_ms,
+        trace.raised_item,
+        trace.strategy().rule().on_raise,
+    ) {
+        return format!(
+            "results land at their place in input order (numbers: arrival order); the caller got item {item}'s Err at {} and no Vec (red: the piece whose item returned it)",
+            ms(at, 1)
+        );
+    }
     if let (Some(at), Some(item)) = (trace.raised_at_ms, trace.raised_item) {
         return format!(
             "results land at their place in input order (numbers: arrival order); the results of {} reached the caller, then item {item}'s exception at {} (red: the task that raised)",
@@ -423,6 +468,14 @@ pub fn gather_caption(trace: &Trace) -> String {
         return format!(
             "results land at their place in input order (numbers: arrival order); the caller never got past q.join(): {} never ran",
             count(trace.stranded.len(), "task")
+        );
+    }
+    if trace.strategy().rule().on_raise == OnRaise::ChildExits
+        && trace.chunks.iter().any(|c| c.error.is_some())
+    {
+        return format!(
+            "results land at their place in input order (numbers: arrival order); the parent's queue.get() received the results of {}, then would wait forever for the rest (red: the processes that raised and put nothing)",
+            count(trace.delivered.len(), "process")
         );
     }
     match trace.strategy().delivery() {
@@ -665,6 +718,104 @@ mod tests {
         );
         assert!(said.ends_with("Never ran: items 3, 4."), "{said}");
         assert_eq!(item_list(&[1, 3, 4, 5, 9, 10]), "1, 3–5, 9, 10");
+
+        let apply = Inputs::from_query("strategy=Pool.apply&workers=2&items=6&cost=10&raise_at=3")
+            .validate()
+            .unwrap();
+        let trace = crate::model::tasks::tests::run_with_io(&apply, std::sync::Arc::new(|_| Ok(0)))
+            .into_trace(&apply, crate::model::tasks::tests::FACTS)
+            .unwrap();
+        let said = raise_summary(&trace).unwrap();
+        assert!(
+            said.starts_with("The caller's loop received 2 results, then ValueError: bad item 3 from the call for that item"),
+            "{said}"
+        );
+        assert!(
+            said.ends_with("the calls after it were never made: 3 tasks never submitted. Never ran: items 4–6."),
+            "{said}"
+        );
+        assert!(lanes_caption(&trace).contains(
+            "never submitted (the caller's loop ended at the exception), so in no lane: 3 tasks"
+        ));
+        assert!(split_caption(&trace).ends_with(
+            "so only 3 tasks were submitted (drawn): the calls for items 4–6 were never made"
+        ));
+
+        let processes =
+            Inputs::from_query("strategy=multiprocessing.Process&items=4&cost=10&raise_at=2,3")
+                .validate()
+                .unwrap();
+        let trace =
+            crate::model::tasks::tests::run_with_io(&processes, std::sync::Arc::new(|_| Ok(0)))
+                .into_trace(&processes, crate::model::tasks::tests::FACTS)
+                .unwrap();
+        assert_eq!(
+            raise_summary(&trace).unwrap(),
+            "The processes that raised (items 2, 3) printed the traceback and exited with exitcode 1 without putting a result; the parent's queue.get() received the 2 results of the others, and its next get() would wait forever for the missing ones. The playground ended the run here instead."
+        );
+        assert!(gather_caption(&trace)
+            .contains("received the results of 2 processes, then would wait forever"));
+    }
+
+    #[test]
+    fn a_rayon_run_whose_item_returned_err_says_what_was_skipped() {
+        use crate::model::errors::TaskError;
+        use crate::model::record::ChunkRecord;
+        use crate::model::task_outcome::TaskOutcome;
+        // rayon's pieces 1..=4 and 5..=8: item 3 returned Err, so its piece stopped there;
+        // the other piece had run items 5 and 6 when it saw the Err.
+        let config =
+            Inputs::from_query("strategy=rayon.par_iter&workers=2&items=8&cost=10&raise_at=3")
+                .validate()
+                .unwrap();
+        let piece = |index, first_item, len, error| ChunkRecord {
+            index,
+            first_item,
+            len,
+            worker: index,
+            thread: index,
+            start_ms: 0.0,
+            end_ms: 4.0,
+            transfer_ms: 0.0,
+            gil_wait_ms: 0.0,
+            error,
+            stopped: false,
+            process: None,
+        };
+        let err = TaskError::Returned { item: 3 };
+        let outcome = TaskOutcome {
+            records: vec![piece(0, 0, 3, Some(err.clone())), piece(1, 4, 2, None)],
+            arrived: vec![0, 1],
+            delivered: Vec::new(),
+            delivered_ms: Vec::new(),
+            results: Some(vec![0, 0, 0, 0, 25, 36, 0, 0]),
+            raised: Some((err, 4.5)),
+            cancelled: Vec::new(),
+            stranded: Vec::new(),
+            unsubmitted: Vec::new(),
+            worker_started_ms: vec![0.0, 0.0],
+            queue_depth: Vec::new(),
+            stopped: false,
+            gil_slices: Vec::new(),
+        };
+        let trace = outcome
+            .into_trace(&config, crate::model::tasks::tests::FACTS)
+            .unwrap();
+        assert_eq!(
+            trace.never_ran,
+            [4, 7, 8],
+            "the items in no piece never ran"
+        );
+        assert!(trace.results_in_order, "0 where no value came");
+        assert_eq!(
+            raise_summary(&trace).unwrap(),
+            "collect::<Result<Vec<_>, _>>() returned Err(\"bad item 3\") at 4.5 ms: the first Err stored (item 3 returned Err); once an Err was seen, rayon skipped the items not yet started, and the caller got no Vec. Rust has no exceptions: each item returns a Result (a panic would abort this page's wasm build). Never ran: items 4, 7, 8."
+        );
+        assert!(lanes_caption(&trace).contains("a red frame marks a piece whose item returned Err"));
+        assert!(split_caption(&trace).ends_with(
+            "once an Err was seen rayon skipped the rest, so items 4, 7, 8 are in no cell"
+        ));
+        assert!(gather_caption(&trace).contains("the caller got item 3's Err at 4.5 ms and no Vec"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use crate::model::errors::TaskError;
 use crate::model::gil::GilSlice;
 use crate::model::record::{ChunkRecord, DepthSample, Recording, RunFacts};
 use crate::model::sentences::notes;
-use crate::model::trace::Trace;
+use crate::model::trace::{uncovered, Trace};
 
 /// What the workers hand back once the last task is done.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +29,9 @@ pub struct TaskOutcome {
     /// Tasks left in the queue with no worker alive to take them (`queue.Queue`): `q.join()`
     /// would wait forever.
     pub stranded: Vec<usize>,
+    /// Tasks the caller never submitted: its loop of blocking calls ended at an exception
+    /// (`Pool.apply`).
+    pub unsubmitted: Vec<usize>,
     /// When each worker began, ms.
     pub worker_started_ms: Vec<f64>,
     /// The queue's depth after every hand-out (FIFO strategies).
@@ -50,13 +53,17 @@ impl TaskOutcome {
         let (raised, raised_at_ms) = self.raised.unzip();
         // Each place holds its own item's result, or 0 where its task failed (a request).
         let mut failed = vec![false; results.len()];
-        let cancelled_or_stranded = self.cancelled.iter().chain(&self.stranded);
+        let never_started = self
+            .cancelled
+            .iter()
+            .chain(&self.stranded)
+            .chain(&self.unsubmitted);
         let without_result = self
             .records
             .iter()
             .filter(|r| r.error.is_some())
             .map(|r| r.first_item..r.first_item + r.len)
-            .chain(cancelled_or_stranded.map(|&index| {
+            .chain(never_started.map(|&index| {
                 let chunksize = config.resolved_chunksize().max(1);
                 index * chunksize..((index + 1) * chunksize).min(config.items)
             }));
@@ -66,6 +73,16 @@ impl TaskOutcome {
                 .into_iter()
                 .flatten()
                 .for_each(|f| *f = true);
+        }
+        // rayon's items skipped once an Err was seen are in no task.
+        let an_item_raised = self
+            .records
+            .iter()
+            .any(|r| r.error.as_ref().and_then(TaskError::raised_item).is_some());
+        if an_item_raised && !stopped {
+            for position in uncovered(&self.records, results.len()) {
+                failed[position] = true;
+            }
         }
         let results_in_order = !stopped
             && results.len() == config.items
@@ -98,6 +115,7 @@ impl TaskOutcome {
             raised_at_ms,
             cancelled: self.cancelled,
             stranded: self.stranded,
+            unsubmitted: self.unsubmitted,
             notes: notes(config),
             results,
             results_listed: !stopped,

@@ -33,6 +33,8 @@ struct Handled {
     worker_started_ms: Vec<f64>,
     /// Tasks cancelled before they started (`Executor.map`, once the caller got the exception).
     cancelled: Vec<usize>,
+    /// Tasks the caller never submitted (`Pool.apply`: its loop ended at the exception).
+    unsubmitted: Vec<usize>,
 }
 
 /// One run shared by its worker threads. Each worker thread calls [`TaskRun::worker_loop`];
@@ -86,6 +88,7 @@ impl TaskRun {
                 records: Vec::with_capacity(records_capacity),
                 worker_started_ms: vec![0.0; plan.workers],
                 cancelled: Vec::new(),
+                unsubmitted: Vec::new(),
             }),
             queue: Mutex::new((queue, vec![sample])),
             // Threads started per submit count in as they start; the caller counts as one
@@ -410,8 +413,16 @@ impl TaskRun {
                 (None, _) => {}
             }
             // One task at a time (`Pool.apply`): the caller submits the next once this one
-            // is back, and this worker, idle again, takes it.
-            lock(&self.queue).0.task_done();
+            // is back, and this worker, idle again, takes it; unless the call raised in the
+            // caller, whose loop then ends: the rest are never submitted.
+            {
+                let mut queue = lock(&self.queue);
+                queue.0.task_done();
+                if handled.handler.caller_stopped() && handled.unsubmitted.is_empty() {
+                    let never_submitted = queue.0.drain();
+                    handled.unsubmitted = never_submitted.iter().map(|c| c.index).collect();
+                }
+            }
             // The caller got the exception: Executor.map's generator cancels the rest.
             cancel_after_take = handled.handler.take_cancel();
             handled.records.push(ChunkRecord {
@@ -503,6 +514,7 @@ impl TaskRun {
                 records: Vec::new(),
                 worker_started_ms: Vec::new(),
                 cancelled: Vec::new(),
+                unsubmitted: Vec::new(),
             },
         );
         let queue_depth = std::mem::take(&mut lock(&self.queue).1);
@@ -511,6 +523,7 @@ impl TaskRun {
             mut records,
             mut worker_started_ms,
             mut cancelled,
+            unsubmitted,
             ..
         } = handled;
         // Lanes for the threads that started, and only those.
@@ -520,8 +533,8 @@ impl TaskRun {
         records.sort_by_key(|r| r.index);
         cancelled.sort_unstable();
         // Every task came back, or raised, or was cancelled, or was left with no worker.
-        let settled =
-            handler.arrived.len() + cancelled.len() + stranded.len() == self.plan.chunks.len();
+        let settled = handler.arrived.len() + cancelled.len() + stranded.len() + unsubmitted.len()
+            == self.plan.chunks.len();
         let raised = handler.raised().cloned();
         Some(TaskOutcome {
             records,
@@ -535,6 +548,7 @@ impl TaskRun {
             raised,
             cancelled,
             stranded,
+            unsubmitted,
             arrived: handler.arrived,
             delivered: handler.delivered,
             delivered_ms: handler.delivered_ms,

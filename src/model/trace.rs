@@ -76,6 +76,9 @@ pub struct Trace {
     /// Tasks left in the queue with no worker alive (`queue.Queue` whose workers all raised):
     /// `q.join()` would wait forever, so the run ended there.
     pub stranded: Vec<usize>,
+    /// Tasks the caller never submitted (`Pool.apply` in a loop whose call raised), in
+    /// input order; written only when there are some.
+    pub unsubmitted: Vec<usize>,
     /// What differs in the browser from the Python runtime, said plainly.
     pub notes: Vec<String>,
     /// Whether the gathered list equals a sequential map, item by item.
@@ -122,13 +125,20 @@ impl Trace {
             raised_at_ms,
             cancelled,
             stranded,
+            unsubmitted,
             notes,
             results,
             results_listed,
             results_in_order,
             stopped,
         } = recording;
-        let never_ran = never_ran(&chunks, &cancelled, &stranded, chunksize, items);
+        let never_ran = never_ran(
+            &chunks,
+            &[&cancelled, &stranded, &unsubmitted],
+            chunksize,
+            items,
+            stopped,
+        );
         Self {
             config: config.clone(),
             workers,
@@ -152,6 +162,7 @@ impl Trace {
             cancelled,
             never_ran,
             stranded,
+            unsubmitted,
             notes,
             results_in_order,
             checksum: checksum(&results),
@@ -228,7 +239,7 @@ impl Serialize for Trace {
                 config.workload.seed,
             ),
         };
-        let mut out = serializer.serialize_struct("Trace", 32)?;
+        let mut out = serializer.serialize_struct("Trace", 33)?;
         out.serialize_field("strategy", self.strategy().name())?;
         out.serialize_field("workers", &self.workers)?;
         out.serialize_field("threads_started", &self.threads_started)?;
@@ -257,6 +268,11 @@ impl Serialize for Trace {
         out.serialize_field("cancelled", &self.cancelled)?;
         out.serialize_field("never_ran", &self.never_ran)?;
         out.serialize_field("stranded", &self.stranded)?;
+        if self.unsubmitted.is_empty() {
+            out.skip_field("unsubmitted")?;
+        } else {
+            out.serialize_field("unsubmitted", &self.unsubmitted)?;
+        }
         out.serialize_field("notes", &self.notes)?;
         out.serialize_field("results_in_order", &self.results_in_order)?;
         out.serialize_field("checksum", &self.checksum)?;
@@ -279,13 +295,16 @@ impl Serialize for Trace {
 }
 
 /// The items (`1..=n`) that never ran: after the raising item of each task that raised, and
-/// every item of the `cancelled` and `stranded` tasks (of `chunksize` items each), in order.
+/// every item of the tasks that never started (cancelled, stranded or never submitted; of
+/// `chunksize` items each), in order. Once an item raised in a run that was not stopped,
+/// every item in no task never ran too (rayon's pieces skipped, or cut short, once an `Err`
+/// was seen: each records only the items it started).
 fn never_ran(
     chunks: &[ChunkRecord],
-    cancelled: &[usize],
-    stranded: &[usize],
+    never_started: &[&[usize]],
     chunksize: usize,
     items: usize,
+    stopped: bool,
 ) -> Vec<u64> {
     let after_raise = chunks.iter().filter_map(|chunk| {
         let item = chunk.error.as_ref()?.raised_item()?;
@@ -293,14 +312,32 @@ fn never_ran(
         Some(item + 1..=last)
     });
     let chunksize = chunksize.max(1);
-    let whole = cancelled.iter().chain(stranded).map(|&index| {
+    let whole = never_started.iter().copied().flatten().map(|&index| {
         let first = index * chunksize;
         let end = ((index + 1) * chunksize).min(items);
         item_value(first)..=(end as u64)
     });
     let mut never: Vec<u64> = after_raise.chain(whole).flatten().collect();
+    if !stopped
+        && chunks
+            .iter()
+            .any(|c| c.error.as_ref().and_then(TaskError::raised_item).is_some())
+    {
+        never.extend(uncovered(chunks, items).map(item_value));
+    }
     never.sort_unstable();
+    never.dedup();
     never
+}
+
+/// The positions `0..items` that no task covers, in order.
+pub(crate) fn uncovered(chunks: &[ChunkRecord], items: usize) -> impl Iterator<Item = usize> {
+    let mut covered = vec![false; items];
+    for chunk in chunks {
+        let end = (chunk.first_item + chunk.len).min(items);
+        covered[chunk.first_item.min(end)..end].fill(true);
+    }
+    (0..items).filter(move |&position| !covered[position])
 }
 
 /// Figures derived from a trace's tasks, computed once, on first use: the runtime computes

@@ -13,9 +13,11 @@
 //! long items, and a stopped run still returns the trace of what ran.
 
 use crate::model::config::RunConfig;
+use crate::model::errors::TaskError;
 use crate::model::plan::{plan, plan_workers};
 use crate::model::record::{ChunkRecord, RunFacts};
 use crate::model::run_control::RunControl;
+use crate::model::short_circuit::ItemLog;
 use crate::model::strategy::Runner;
 use crate::model::task_outcome::TaskOutcome;
 use crate::model::tasks::TaskRun;
@@ -175,28 +177,64 @@ async fn start_rayon(
         let stop_requested = || control.stop_requested();
         let worker_started_ms = vec![now(); threads];
         let log = PieceLog::new(&now, &stop_requested);
-        let results: Vec<u64> = log
-            .range(items)
-            .map(|position| {
-                if control.stop_requested() {
-                    return 0;
-                }
-                // rayon runs only `cpu` and `io` (fetch is refused for it), which never fail.
-                let result = workload
-                    .run_item(position, None, &now, None, &control)
-                    .unwrap_or(0);
-                control.item_done(rayon::current_thread_index().unwrap_or(0));
-                result
-            })
-            .collect();
-        let done_ms = now();
-        let stopped = control.stop_requested();
-        let outcome = rayon_outcome(
-            (!stopped).then_some(results),
-            log.into_pieces(),
-            worker_started_ms,
-            done_ms,
-        );
+        let outcome = if workload.raises.is_empty() {
+            let results: Vec<u64> = log
+                .range(items)
+                .map(|position| {
+                    if control.stop_requested() {
+                        return 0;
+                    }
+                    // rayon runs only `cpu` and `io` (fetch is refused for it), which never
+                    // fail unless made to (`raise_at`).
+                    let result = workload
+                        .run_item(position, None, &now, None, &control)
+                        .unwrap_or(0);
+                    control.item_done(rayon::current_thread_index().unwrap_or(0));
+                    result
+                })
+                .collect();
+            let done_ms = now();
+            let stopped = control.stop_requested();
+            rayon_outcome(
+                (!stopped).then_some(results),
+                log.into_pieces(),
+                worker_started_ms,
+                done_ms,
+            )
+        } else {
+            // Rust has no exceptions: each item returns a Result, and collecting them into a
+            // Result short-circuits (rayon skips the items not yet started once an Err is
+            // seen). The items log what really ran.
+            let items_ran = ItemLog::new(items);
+            let collected: Result<Vec<u64>, TaskError> = log
+                .range(items)
+                .map(|position| {
+                    if control.stop_requested() {
+                        return Ok(0);
+                    }
+                    items_ran.started(position);
+                    let result = workload
+                        .run_item(position, None, &now, None, &control)
+                        .map_err(|error| match error.raised_item() {
+                            Some(item) => TaskError::Returned { item },
+                            None => error,
+                        });
+                    items_ran.returned(position, &result);
+                    control.item_done(rayon::current_thread_index().unwrap_or(0));
+                    result
+                })
+                .collect();
+            let done_ms = now();
+            let stopped = control.stop_requested();
+            returned_err_outcome(
+                collected.err().filter(|_| !stopped),
+                &items_ran,
+                stopped,
+                log.into_pieces(),
+                worker_started_ms,
+                done_ms,
+            )
+        };
         let facts = RunFacts {
             wall_ms: now(),
             ..facts
@@ -204,6 +242,47 @@ async fn start_rayon(
         send(&sender, trace_of(outcome, &config, facts));
     })
     .await
+}
+
+/// The outcome of a rayon run whose items return `Result`s (`raise_at`), once `collect`
+/// returned `error` (the first `Err` stored, if one was; `None` when stopped): each piece
+/// drawn only as far as rayon ran it (a piece it skipped entirely is not drawn), the `Err` of
+/// the piece that returned one marked; the caller got the `Err` and no `Vec`.
+fn returned_err_outcome(
+    error: Option<TaskError>,
+    items_ran: &ItemLog,
+    stopped: bool,
+    pieces: Vec<Piece>,
+    worker_started_ms: Vec<f64>,
+    done_ms: f64,
+) -> TaskOutcome {
+    let ranges: Vec<std::ops::Range<usize>> = pieces.iter().map(|p| p.items.clone()).collect();
+    let results = (!stopped).then(|| items_ran.values(&ranges));
+    let cut = error.is_some();
+    let mut errors = Vec::new();
+    let pieces: Vec<Piece> = pieces
+        .into_iter()
+        .filter_map(|mut piece| {
+            let (started, error) = items_ran.piece(piece.items.clone());
+            if cut {
+                piece.items = piece.items.start..piece.items.start + started;
+            }
+            (!piece.items.is_empty()).then(|| {
+                errors.push(error);
+                piece
+            })
+        })
+        .collect();
+    let mut outcome = rayon_outcome(results, pieces, worker_started_ms, done_ms);
+    for (record, error) in outcome.records.iter_mut().zip(errors) {
+        record.error = error;
+    }
+    if let Some(error) = error {
+        outcome.raised = Some((error, done_ms));
+        outcome.delivered.clear();
+        outcome.delivered_ms.clear();
+    }
+    outcome
 }
 
 /// The outcome of a rayon run: one record per leaf piece rayon ran, in input order. `results`
@@ -264,5 +343,6 @@ fn rayon_outcome(
         raised: None,
         cancelled: Vec::new(),
         stranded: Vec::new(),
+        unsubmitted: Vec::new(),
     }
 }

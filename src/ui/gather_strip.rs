@@ -127,7 +127,8 @@ pub fn GatherStrip(props: &TraceProps) -> Html {
                     data-raised-item={trace.raised_item.map(|i| i.to_string())}
                     data-never-ran={trace.never_ran.iter().map(u64::to_string).collect::<Vec<_>>().join(",")}
                     data-cancelled={trace.cancelled.len().to_string()}
-                    data-stranded={trace.stranded.len().to_string()}>
+                    data-stranded={trace.stranded.len().to_string()}
+                    data-unsubmitted={trace.unsubmitted.len().to_string()}>
                     { said }
                 </p>
             }

@@ -30,7 +30,8 @@ fn outcome_class(chunk: &ChunkRecord) -> &'static str {
             TaskError::Request(_)
             | TaskError::StoppedBeforeResponse
             | TaskError::Unavailable(_)
-            | TaskError::Raised { .. },
+            | TaskError::Raised { .. }
+            | TaskError::Returned { .. },
         ) => "failed",
     }
 }

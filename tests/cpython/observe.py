@@ -24,7 +24,8 @@ Input (stdin): a JSON list of cases, each with
             {"kind": "per_item", "ms": [float, ...]}: item x sleeps ms[x - 1]
   raise_at  (optional) items whose call raises ValueError(f"bad item {x}") after its
             sleep. The caller then catches it as the playground's program does (see
-            `caller_catches`); strategies also threading.Thread and queue.Queue.
+            `caller_catches`); strategies also multiprocessing.Process, threading.Thread
+            and queue.Queue.
 
 Output (stdout): a JSON list, one object per case, in input order:
   id, python          the case and the CPython version
@@ -50,12 +51,17 @@ Output (stdout): a JSON list, one object per case, in input order:
   raised              the exceptions the caller caught, as their item numbers, in the
                       order it caught them (apply_async: one per failing get(); the
                       others: at most one, which ended its call or loop)
-  printed             items whose exception threading.excepthook printed (threads)
+  printed             items whose exception threading.excepthook printed (threads), or
+                      whose process printed its traceback and exited with exitcode 1
+                      (multiprocessing.Process)
   ran                 every item whose call began, in item order
-  list                threading.Thread and queue.Queue: the results list, null where
-                      no result was stored
+  list                multiprocessing.Process, threading.Thread and queue.Queue: the
+                      results list, null where no result was stored
   waits_forever       queue.Queue: tasks were left with no worker alive, so q.join()
-                      would never return (observed without calling it)
+                      would never return (observed without calling it);
+                      multiprocessing.Process: the parent's queue.get() for a missing
+                      result timed out (observed with a timeout longer than any item
+                      works, every process having exited)
 
 How the observation is made (CPython 3.11-3.13, fork start method):
   - multiprocessing.pool.mapstar / starmapstar (what a Pool worker calls once per chunk)
@@ -457,6 +463,36 @@ def run_threads(items, printed):
     return results
 
 
+def run_processes(ctx, items, printed):
+    """multiprocessing.Process per item, each putting (i, square(x)) on one
+    multiprocessing.Queue, all started, then the parent's queue.get() once per item, then
+    each join(), as the playground's program does. A child whose square(x) raises prints
+    the traceback and exits with exitcode 1, putting nothing: the parent's get() for it
+    would wait forever, so it is made with a timeout (every process has exited by then).
+    Returns the results list and whether a get() would have waited forever."""
+    results, q = [None] * len(items), ctx.Queue()
+
+    def run(i, x):
+        REC.take()
+        q.put((i, square(x)))
+
+    processes = [ctx.Process(target=run, args=(i, x)) for i, x in enumerate(items)]
+    for process in processes:
+        process.start()
+    waits_forever = False
+    for _ in items:
+        try:
+            i, result = q.get(timeout=1 + max(SLEEP_S.values(), default=0))
+        except queue.Empty:
+            waits_forever = True
+            break
+        results[i] = result
+    for process in processes:
+        process.join()
+    printed.extend(x for x, p in zip(items, processes) if p.exitcode == 1)
+    return results, waits_forever
+
+
 def run_queue(case, items, printed):
     """queue.Queue drained by `workers` threads, each task_done() in a finally (a worker
     that raises dies). Returns the results list and whether q.join() would wait forever:
@@ -523,6 +559,9 @@ def run_case(case):
             case, ctx, items, kwargs, raised)
     elif strategy == "ThreadPoolExecutor.map":
         results, at, call_queue_size = run_thread_pool_executor(case, items, kwargs, raised)
+    elif strategy == "multiprocessing.Process":
+        listed, waits_forever = run_processes(ctx, items, printed)
+        results, at, call_queue_size = [], [], None
     elif strategy == "threading.Thread":
         listed = run_threads(items, printed)
         results, at, call_queue_size = [], [], None

@@ -182,7 +182,7 @@ fn unused_field_message(strategy: Strategy, field: Field) -> String {
             strategy.fields().iter().map(|f| f.key()).collect::<Vec<_>>().join(", ")
         ),
         (strategy, Field::RaiseAt | Field::RaiseCost) => format!(
-            "{} is not taught with tasks that raise here: '{}' is a setting of the Pool strategies, ProcessPoolExecutor.map, ThreadPoolExecutor.map, threading.Thread and queue.Queue",
+            "{} is not taught with tasks that raise here: '{}' is a setting of the Pool strategies, ProcessPoolExecutor.map, ThreadPoolExecutor.map, multiprocessing.Process, threading.Thread, queue.Queue and rayon.par_iter",
             strategy.name(),
             field.key()
         ),
@@ -225,13 +225,11 @@ mod tests {
             .for_key("workers")
             .unwrap()
             .contains("does not read 'workers'"));
-        let rayon = inputs("strategy=rayon.par_iter&raise_at=3")
-            .validate()
-            .unwrap_err();
-        assert!(rayon
+        let static_split = inputs("strategy=static&raise_at=3").validate().unwrap_err();
+        assert!(static_split
             .for_key("raise_at")
             .unwrap()
-            .contains("rayon.par_iter is not taught with tasks that raise here"));
+            .contains("static is not taught with tasks that raise here"));
         let out_of_range = inputs("strategy=Pool.map&items=10&raise_at=3,11&raise_cost=soon")
             .validate()
             .unwrap_err();

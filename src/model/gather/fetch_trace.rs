@@ -73,6 +73,7 @@ impl FetchRun {
             raised_at_ms: None,
             cancelled: Vec::new(),
             stranded: Vec::new(),
+            unsubmitted: Vec::new(),
             results_in_order,
             stopped: self.cancel_requested || self.cancelled_after_done,
         };

@@ -228,7 +228,8 @@ impl Strategy {
                 chunking: Chunking::PerItem,
                 hand_out: HandOutRule::OneAtATime,
                 delivery: Delivery::InOrder,
-                settings: &[Workers, Items, Workload, Cost, Shape, Seed],
+                on_raise: OnRaise::CallerStops,
+                settings: &[Workers, Items, Workload, Cost, Shape, Seed, RaiseAt, RaiseCost],
                 refusals: &[(Chunksize, "apply sends one task per call: it takes no chunksize")],
                 task_noun: "task",
                 source: "Lib/multiprocessing/pool.py: apply(f, args) is apply_async(f, args).get(): one task on _taskqueue, and the call blocks until its result is back, so a loop of apply calls runs one task at a time",
@@ -263,16 +264,16 @@ impl Strategy {
                 hand_out: HandOutRule::OwnTask,
                 delivery: Delivery::InOrder,
                 workers: WorkerCount::OnePerItem,
-                settings: &[Items, Workload, Cost, Shape, Seed],
+                settings: &[Items, Workload, Cost, Shape, Seed, RaiseAt, RaiseCost],
                 refusals: &[(Workers, "multiprocessing.Process starts one process per item: it reads no 'workers' (the items set how many processes run)")],
                 default_workers: DefaultWorkers::NotRead,
                 default_items: "16",
                 task_noun: "process",
                 source: "Lib/multiprocessing/process.py: Process(target=f, args=(x,)) per item; start() launches a new process (spawn: a new interpreter that re-imports the main module), join() waits for it, in order",
                 browser_note: Some("Each start() starts a new Web Worker that instantiates the module anew, as the spawn start method starts a new interpreter that re-imports the main module; that start-up is drawn at the start of each lane, and paid per item. The result comes back pickled in a message, as through a multiprocessing.Queue, and the process ends."),
-                // The child prints the traceback, but the parent's queue.get() for its result
-                // would wait forever: not taught here.
-                on_raise: OnRaise::NotTaught,
+                // The child prints the traceback and exits with exitcode 1; the parent's
+                // queue.get() for its result would wait forever: the run ends there instead.
+                on_raise: OnRaise::ChildExits,
                 ..POOL
             },
             Strategy::ThreadPoolMap => Rule {
@@ -314,6 +315,8 @@ impl Strategy {
                 name: "rayon.par_iter",
                 hand_out: HandOutRule::WorkStealing,
                 runner: Runner::Rayon,
+                on_raise: OnRaise::ShortCircuits,
+                settings: &[Workers, Items, Workload, Cost, Shape, Seed, RaiseAt, RaiseCost],
                 task_noun: "piece",
                 source: "rayon src/iter/plumbing/mod.rs: bridge_producer_consumer splits in halves (LengthSplitter), idle threads steal halves (rayon-core join)",
                 browser_note: Some("rayon's own pool of exactly this many threads, built for the run on resident Web Workers: it splits the range in halves recursively and idle threads steal halves. Each box is one of the pieces rayon ran sequentially on a thread after splitting."),
