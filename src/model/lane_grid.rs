@@ -57,6 +57,8 @@ pub struct LaneGrid {
     threads: Vec<Option<usize>>,
     /// The columns, lane after lane.
     pub(crate) cells: Vec<Column>,
+    /// The time the columns span, ms ([`time_span`]: a pass over every task, done once).
+    span_ms: f64,
     /// With the GIL on: how much of each column each lane held it, lane after lane.
     pub(crate) held: Vec<f64>,
     /// With the GIL on: how much of each column each lane waited for it, lane after lane.
@@ -67,7 +69,8 @@ impl LaneGrid {
     /// Bins `trace` into `columns` columns spanning its [`time_span`].
     pub fn new(trace: &Trace, columns: usize) -> Self {
         let n = columns.max(1);
-        let scale = n as f64 / time_span(trace);
+        let span_ms = time_span(trace);
+        let scale = n as f64 / span_ms;
         let lanes = trace
             .chunks
             .iter()
@@ -112,6 +115,7 @@ impl LaneGrid {
             }
         }
         Self {
+            span_ms,
             columns: n,
             threads,
             cells,
@@ -124,6 +128,11 @@ impl LaneGrid {
     /// that column's cell: if not, it began further left and was counted there.
     pub(crate) fn covering_chunk_starts_in(cell: &Column, col: usize) -> bool {
         cell.chunk_x0.floor() >= col as f64
+    }
+
+    /// The time the grid spans, ms (the trace's [`time_span`]).
+    pub fn span_ms(&self) -> f64 {
+        self.span_ms
     }
 
     /// The real thread each lane ran on (that of its first chunk), `None` for an idle lane.
@@ -169,6 +178,7 @@ impl LaneGrid {
             out
         };
         Self {
+            span_ms: self.span_ms,
             columns: to,
             threads: self.threads.clone(),
             cells,

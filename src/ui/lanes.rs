@@ -69,13 +69,12 @@ fn draw_gil(ctx: &CanvasRenderingContext2d, spans: &[GilSpan], lanes: usize) {
 fn draw_process_startup(
     ctx: &CanvasRenderingContext2d,
     trace: &Trace,
-    plot: f64,
+    (plot, span): (f64, f64),
     bound_label: Option<(f64, f64)>,
 ) {
     let Some(processes) = &trace.processes else {
         return;
     };
-    let span = time_span(trace);
     if span <= 0.0 {
         return;
     }
@@ -204,11 +203,13 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()
         ctx.set_fill_style_str("#333");
         ctx.fill_text(&label, 4.0, y + LANE / 2.0).ok()?;
     }
-    let bound_label = lower_bound_label(&ctx, trace, plot, time_span(trace));
+    // The span was found once, when the trace was binned (a pass over every task).
+    let span = grid.span_ms();
+    let bound_label = lower_bound_label(&ctx, trace, plot, span);
     draw_process_startup(
         &ctx,
         trace,
-        plot,
+        (plot, span),
         bound_label.map(|(_, left, right)| (left, right)),
     );
     let drawing = grid.drawing(plot);
@@ -297,7 +298,6 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()
             .set_attribute("data-holding", &holding_list(&drawing.gil))
             .ok()?;
     }
-    let span = time_span(trace);
     let step = tick_step(span, (plot / 90.0).max(2.0));
     let axis_y = trace.lanes() as f64 * (LANE + GAP);
     draw_lower_bound(&ctx, canvas, trace, plot, span, axis_y)?;
