@@ -84,6 +84,16 @@ impl WriteAhead {
         self.chunk_ms += (chunk_ms.max(0.0) - self.chunk_ms) * weight;
     }
 
+    /// A pipe `depth` deep is topped up once it holds fewer than this: at once for a shallow
+    /// one, at half for a deep one (4 or more), so that its writes go out several at a time.
+    pub fn refill_below(depth: usize) -> usize {
+        if depth >= 4 {
+            depth / 2
+        } else {
+            depth
+        }
+    }
+
     /// The chunks a busy process holds written ahead now.
     pub fn depth(&self) -> usize {
         if self.samples < Self::SAMPLES {
@@ -256,6 +266,12 @@ impl ProcessPoolRun {
         }
         let live = self.slots.iter().filter(|s| **s != Slot::Gone).count();
         let depth = self.write_ahead.depth();
+        // A deep pipe is topped up once it has drained to half: the chunks written then go out
+        // together, in one message.
+        if matches!(&self.slots[process], Slot::Busy { piped, .. } if piped.len() >= WriteAhead::refill_below(depth))
+        {
+            return dispatches;
+        }
         while let Slot::Busy { piped, .. } = &self.slots[process] {
             let held = piped.len();
             if held >= depth || self.queue.unsent() < live * (held + 1) {
@@ -767,12 +783,14 @@ mod tests {
         // Each process takes 0.01 ms a chunk, and its results take 0.1 ms to come back.
         let mut t = 0.0;
         let mut most_in_flight = 0;
+        let mut most_written_at_once = 0;
         let mut order = Vec::new();
         while let Some(dispatch) = pending.pop_front() {
             t += 0.01;
             order.push(chunk_of(&dispatch, 1));
             let reply = answer(&dispatch, t, t);
             let (_, next) = run.result_arrived(dispatch.process, reply, &|| t + 0.1);
+            most_written_at_once = most_written_at_once.max(next.len());
             pending.extend(next);
             most_in_flight = most_in_flight.max(pending.len());
         }
@@ -780,6 +798,10 @@ mod tests {
         assert!(
             most_in_flight > 4,
             "once measured, more than one chunk waits in each pipe ({most_in_flight} in flight)"
+        );
+        assert!(
+            most_written_at_once > 2,
+            "a deep pipe is topped up several chunks at a time ({most_written_at_once})"
         );
         assert!(
             most_in_flight <= 2 * (WriteAhead::MAX_DEPTH + 1),

@@ -48,8 +48,8 @@ extern "C" {
         on_message: &js_sys::Function,
     ) -> ProcessWorker;
 
-    #[wasm_bindgen(js_name = postTask)]
-    fn post_task(worker: &ProcessWorker, bytes: Uint8Array);
+    #[wasm_bindgen(js_name = postTasks)]
+    fn post_tasks(worker: &ProcessWorker, tasks: js_sys::Array);
 }
 
 #[wasm_bindgen]
@@ -346,14 +346,23 @@ fn report_items(kind: Kind, lane: usize, done: Option<usize>) -> usize {
     })
 }
 
-/// Posts task messages to their processes.
+/// Posts task messages to their processes: those for one process in one message, in order.
 fn send(kind: Kind, dispatches: Vec<Dispatch>) {
+    let mut lanes: Vec<usize> = dispatches.iter().map(|d| d.process).collect();
+    lanes.sort_unstable();
+    lanes.dedup();
     PROCESSES.with(|p| {
         let mut processes = p.borrow_mut();
-        for dispatch in dispatches {
-            if let Some(process) = processes.get(kind, dispatch.process) {
-                post_task(&process.worker, Uint8Array::from(&dispatch.message[..]));
-            }
+        for lane in lanes {
+            let Some(process) = processes.get(kind, lane) else {
+                continue;
+            };
+            let tasks: js_sys::Array = dispatches
+                .iter()
+                .filter(|d| d.process == lane)
+                .map(|d| JsValue::from(Uint8Array::from(&d.message[..])))
+                .collect();
+            post_tasks(&process.worker, tasks);
         }
     });
 }

@@ -38,9 +38,9 @@ export function endProcess(worker) {
   worker.terminate();
 }
 
-/** Sends a task message: its bytes alone, transferred, not copied. */
-export function postTask(worker, bytes) {
-  worker.postMessage(bytes, [bytes.buffer]);
+/** Sends task messages, in order, in one message: their bytes, transferred, not copied. */
+export function postTasks(worker, tasks) {
+  worker.postMessage(tasks, tasks.map((bytes) => bytes.buffer));
 }
 
 if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope) {
@@ -59,22 +59,26 @@ if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScop
       } catch (error) {
         die(error);
       }
-    } else if (data instanceof Uint8Array) {
-      // A task: its reply, the results and their times, goes back as bytes.
-      // The page's progress display hears of the items done, at most every 100 ms.
-      let told = now();
-      const itemDone = (done) => {
-        const at = now();
-        if (at - told >= 100) {
-          told = at;
-          postMessage({ type: 'progress', done });
+    } else if (Array.isArray(data)) {
+      // Tasks, in order: each one's reply, its results and their times, goes back as bytes
+      // as soon as it is done.
+      for (const task of data) {
+        // The page's progress display hears of the items done, at most every 100 ms.
+        let told = now();
+        const itemDone = (done) => {
+          const at = now();
+          if (at - told >= 100) {
+            told = at;
+            postMessage({ type: 'progress', done });
+          }
+        };
+        try {
+          const reply = pkg.process_serve(task, itemDone);
+          postMessage(reply, [reply.buffer]);
+        } catch (error) {
+          die(error);
+          return;
         }
-      };
-      try {
-        const reply = pkg.process_serve(data, itemDone);
-        postMessage(reply, [reply.buffer]);
-      } catch (error) {
-        die(error);
       }
     }
   });
