@@ -41,7 +41,7 @@ use crate::model::compare::changes_phrase;
 use crate::model::field::Field;
 use crate::model::layout::lane_ends;
 use crate::model::record::ChunkRecord;
-use crate::model::strategy::{HandOutRule, WorkerCount};
+use crate::model::strategy::{Chunking, HandOutRule, WorkerCount};
 use crate::model::trace::Trace;
 use crate::model::verdict::{percent, Breakdown, Part, Settings, Verdict};
 use crate::model::words::{ms, number};
@@ -356,7 +356,11 @@ impl Measured {
     /// The chunk size predicted fastest (the smallest within [`CHUNKSIZE_SLACK`] of it), for
     /// a strategy that reads one.
     fn chunksize_suggestion(&self, trace: &Trace) -> Option<Suggestion> {
-        if !trace.strategy().fields().contains(&Field::Chunksize) {
+        // ThreadPoolExecutor.map takes a chunksize and ignores it: changing it changes nothing.
+        let rule = trace.strategy().rule();
+        if !trace.strategy().fields().contains(&Field::Chunksize)
+            || rule.chunking == Chunking::PerItemChunksizeIgnored
+        {
             return None;
         }
         let largest = self.items.div_ceil(trace.lanes().max(1)).max(1);
@@ -812,6 +816,30 @@ mod tests {
         );
         // On a machine of one processor there is nothing to add.
         assert_eq!(alone.verdict_on(1).suggested, None);
+    }
+
+    #[test]
+    fn a_chunksize_that_is_ignored_is_never_suggested() {
+        // 200 tasks of 0.01 ms, each after a wait of 0.09 ms for the next hand-out.
+        let waiting: Vec<Task> = (0..200)
+            .map(|i| {
+                let start = (i / 2) as f64 * 0.1 + 0.09;
+                (i % 2, start, start + 0.01, 0.0, 0.0, 1)
+            })
+            .collect();
+        let suggested = |query: &str| {
+            let run = trace(query, 10.0, &waiting);
+            run.verdict_on(2).suggested.and_then(|s| s.chunksize)
+        };
+        assert!(
+            suggested("strategy=Pool.map&workers=2&items=200&chunksize=1").is_some(),
+            "Pool.map hands out fewer, larger tasks"
+        );
+        assert_eq!(
+            suggested("strategy=ThreadPoolExecutor.map&workers=2&items=200&chunksize=1"),
+            None,
+            "ThreadPoolExecutor.map ignores chunksize"
+        );
     }
 
     #[test]

@@ -378,7 +378,7 @@ fn PoolBanner(props: &PoolBannerProps) -> Html {
             startup_ms,
         } => html! {
             <p class="pool pool-ready" data-threads={threads.to_string()}>
-                { format!("Cross-origin isolated: yes. {} ready (started in {}); each run uses exactly the number of workers you choose.", crate::model::words::count(*threads, "Web Worker"), crate::model::words::ms(*startup_ms, 0)) }
+                { format!("Cross-origin isolated: yes. {} ready, and one more for a ThreadPoolExecutor's caller (started in {}); each run uses exactly the number of workers you choose.", crate::model::words::count(*threads, "Web Worker"), crate::model::words::ms(*startup_ms, 0)) }
             </p>
         },
         PoolStatus::Unavailable(why) => html! {
