@@ -120,10 +120,9 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
                 job(Role::Caller(start_thread))
             })
             .await?;
-        } else if in_order {
-            pool::run_on_threads_in_order(workers, worker_job, started_signals).await?;
         } else {
-            pool::run_on_threads(workers, worker_job).await?;
+            let started = in_order.then_some(started_signals);
+            pool::run_on_threads(workers, worker_job, started).await?;
         }
     }
     receiver

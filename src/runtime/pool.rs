@@ -236,10 +236,14 @@ pub async fn ready() -> Result<PoolInfo, String> {
 
 /// Runs `job` on each of the first `threads` resident threads (one call per thread, with
 /// the thread's index). Returns once the jobs are handed over: the page never waits on the
-/// threads themselves.
+/// threads themselves. With `started` (`threading.Thread`), one after another: thread k
+/// gets its job only once `started` has said that thread k-1 started, as
+/// `threading.Thread.start()` returns only once the new thread has set its `started` event;
+/// the page awaits each signal (it never blocks).
 pub async fn run_on_threads(
     threads: usize,
     job: impl Fn(usize) + Send + Sync + 'static,
+    mut started: Option<UnboundedReceiver<usize>>,
 ) -> Result<(), String> {
     if threads > POOL_THREADS {
         return Err(format!("at most {POOL_THREADS} threads can run"));
@@ -250,32 +254,12 @@ pub async fn run_on_threads(
     for mailbox in residents.first(threads).await? {
         let job = Arc::clone(&job);
         mailbox.send(Message::Run(Box::new(move |index| job(index))));
-    }
-    Ok(())
-}
-
-/// Runs `job` on each of the first `threads` resident threads, one after another: thread
-/// k gets its job only once `started` has said that thread k-1 started, as
-/// `threading.Thread.start()` returns only once the new thread has set its `started` event.
-/// The page awaits each signal (it never blocks); returns once every thread has started.
-pub async fn run_on_threads_in_order(
-    threads: usize,
-    job: impl Fn(usize) + Send + Sync + 'static,
-    mut started: UnboundedReceiver<usize>,
-) -> Result<(), String> {
-    if threads > POOL_THREADS {
-        return Err(format!("at most {POOL_THREADS} threads can run"));
-    }
-    let job = Arc::new(job);
-    let residents = RESIDENTS.with(Rc::clone);
-    let mut residents = residents.lock().await;
-    for mailbox in residents.first(threads).await? {
-        let job = Arc::clone(&job);
-        mailbox.send(Message::Run(Box::new(move |index| job(index))));
-        started
-            .next()
-            .await
-            .ok_or("a thread stopped before it started")?;
+        if let Some(started) = started.as_mut() {
+            started
+                .next()
+                .await
+                .ok_or("a thread stopped before it started")?;
+        }
     }
     Ok(())
 }
