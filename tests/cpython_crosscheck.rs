@@ -14,7 +14,7 @@
 use parallel_playground::model::config::{Inputs, RunConfig};
 use parallel_playground::model::plan::{plan, Plan};
 use parallel_playground::model::pool_map::Chunk;
-use parallel_playground::model::raising::OnRaise;
+use parallel_playground::model::raising::{imap_goes_on_after_raising, OnRaise};
 use parallel_playground::model::record::RunFacts;
 use parallel_playground::model::result_handler::ResultHandler;
 use parallel_playground::model::strategy::{Delivery, HandOut};
@@ -837,6 +837,10 @@ const RAISE_CASES: &[RaiseCase] = &[
         query: "strategy=Pool.imap&workers=2&items=8&chunksize=2&workload=io&cost=5000&raise_at=3",
     },
     RaiseCase {
+        id: "imap_chunksize_1_goes_on_after_the_exception",
+        query: "strategy=Pool.imap&workers=2&items=8&chunksize=1&workload=io&cost=5000&raise_at=3",
+    },
+    RaiseCase {
         id: "imap_unordered_when_it_arrives",
         query: "strategy=Pool.imap_unordered&workers=2&items=8&workload=io&cost=240000&shape=increasing&raise_at=5&raise_cost=fast",
     },
@@ -901,6 +905,10 @@ struct RaiseObservation {
     list: Option<Vec<Option<u64>>>,
     /// queue.Queue: tasks left and no worker alive (q.join() would wait forever).
     waits_forever: bool,
+    /// Pool.imap: what one more next() gave after the caught exception ("result",
+    /// "StopIteration" or "ValueError").
+    #[serde(default)]
+    next_after_exception: Option<String>,
 }
 
 /// Runs every raising case on CPython once; the tests share the observations.
@@ -1075,6 +1083,13 @@ fn crosscheck_raise(id: &str) -> (Trace, &'static RaiseObservation) {
         !trace.stranded.is_empty()
             || (rule.on_raise == OnRaise::ChildExits && !raised_tasks.is_empty()),
     );
+    if let Some(after) = &seen.next_after_exception {
+        diff.same(
+            "Pool.imap's next() after the caught exception gives a result (the iterator goes on)",
+            after == "result",
+            imap_goes_on_after_raising(trace.chunksize),
+        );
+    }
 
     println!(
         "{id}: {} checks against CPython {} ({})",
@@ -1124,6 +1139,14 @@ fn cpython_pool_imap_yields_the_chunks_before_the_failing_one_then_raises() {
         (&[1, 4][..], &[3][..])
     );
     assert_eq!(trace.never_ran, [4]);
+}
+
+#[test]
+fn cpython_pool_imap_goes_on_after_its_exception_only_with_chunksize_1() {
+    let (_, spent) = crosscheck_raise("imap_chunks_before_the_failing_one");
+    assert_eq!(spent.next_after_exception.as_deref(), Some("StopIteration"));
+    let (_, goes_on) = crosscheck_raise("imap_chunksize_1_goes_on_after_the_exception");
+    assert_eq!(goes_on.next_after_exception.as_deref(), Some("result"));
 }
 
 #[test]

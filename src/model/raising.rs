@@ -178,6 +178,15 @@ impl OnRaise {
     }
 }
 
+/// Whether `Pool.imap`'s iterator still yields after it raised a task's exception to a
+/// caller that caught it: with chunksize 1 it does (`IMapIterator` keeps its place, and the
+/// next `next()` gets the next result); with larger chunks the results come through a
+/// generator chaining the chunks, which the exception closed, so the next `next()` raises
+/// `StopIteration` (CPython 3.11).
+pub fn imap_goes_on_after_raising(chunksize: usize) -> bool {
+    chunksize == 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -182,7 +182,7 @@ pub fn raise_summary(trace: &Trace) -> Option<String> {
         OnRaise::AtItsTurn => format!(
             "The caller's loop received {}, then {exception} at the failing chunk's turn ({at}); the loop ended there, and the pool ran the other chunks. {}",
             count(received, "result"),
-            if trace.chunksize == 1 {
+            if crate::model::raising::imap_goes_on_after_raising(trace.chunksize) {
                 "With chunksize=1 the iterator goes on: a caller that caught the exception and called next() again would get the results after it (and each later exception at its turn)."
             } else {
                 "With chunksize > 1 the iterator is spent after the exception: another next() raises StopIteration."

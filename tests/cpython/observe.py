@@ -112,6 +112,8 @@ T0 = 0
 CUT_WITH = []
 #: How many threads the ThreadPoolExecutor of the case being run started.
 THREADS_STARTED = []
+#: Pool.imap: what one more next() gave after the caller caught the exception.
+AFTER_EXCEPTION = []
 #: Items whose call raises in the case being run.
 RAISE_AT = set()
 
@@ -368,6 +370,18 @@ def collect(iterator, raised):
     return results, at
 
 
+def next_after_exception(iterator):
+    """What one more next() gives a caller that caught the iterator's exception: "result",
+    "StopIteration" or "ValueError"."""
+    try:
+        next(iterator)
+    except StopIteration:
+        return "StopIteration"
+    except ValueError:
+        return "ValueError"
+    return "result"
+
+
 def whole_list(call, n, raised):
     """A call that returns the whole list, or raises (caught, its item noted)."""
     try:
@@ -412,7 +426,10 @@ def run_pool(case, ctx, items, kwargs, raised):
                 raise ValueError("apply takes no chunksize")
             results, at = collect((pool.apply(square, (x,)) for x in items), raised)
         elif strategy == "Pool.imap":
-            results, at = collect(pool.imap(square, items, **kwargs), raised)
+            iterator = pool.imap(square, items, **kwargs)
+            results, at = collect(iterator, raised)
+            if raised:
+                AFTER_EXCEPTION.append(next_after_exception(iterator))
         elif strategy == "Pool.imap_unordered":
             results, at = collect(pool.imap_unordered(square, items, **kwargs), raised)
         elif strategy == "Pool.apply_async":
@@ -548,6 +565,7 @@ def run_case(case):
     RAISE_AT = set(case.get("raise_at") or [])
     CUT_WITH.clear()
     THREADS_STARTED.clear()
+    AFTER_EXCEPTION.clear()
     kwargs = {} if case.get("chunksize") is None else {"chunksize": case["chunksize"]}
     strategy = case["strategy"]
     raised, printed, listed, waits_forever = [], [], None, False
@@ -588,6 +606,7 @@ def run_case(case):
         "ran": [x for x in items if REC.item_ran[x]],
         "list": listed,
         "waits_forever": waits_forever,
+        "next_after_exception": AFTER_EXCEPTION[0] if AFTER_EXCEPTION else None,
     }
 
 
