@@ -398,20 +398,32 @@ fn model_run(plan: &Plan, items: usize) -> (Vec<Vec<usize>>, Option<Vec<u64>>) {
     (taken, outcome.results)
 }
 
-/// Compares CPython's run of case `id` with the model and panics listing every difference
-/// (what was compared, CPython's observation, the model's answer).
-fn crosscheck(id: &str) -> Checked {
-    let case = CASES
+/// Case `id` of `cases` (named by `id_of`) and what CPython did in it, from `observed`;
+/// panics if either is missing, or if CPython could not be run.
+fn case_and_observation<'a, C, O>(
+    cases: &'a [C],
+    id_of: fn(&C) -> &str,
+    observed: &'static Result<HashMap<String, O>, String>,
+    id: &str,
+) -> (&'a C, &'static O) {
+    let case = cases
         .iter()
-        .find(|c| c.id == id)
+        .find(|c| id_of(c) == id)
         .unwrap_or_else(|| panic!("no case {id}"));
-    let observed = match observations() {
+    let observed = match observed {
         Ok(observed) => observed,
         Err(message) => panic!("{message}"),
     };
     let seen = observed
         .get(id)
         .unwrap_or_else(|| panic!("observe.py reported nothing for {id}"));
+    (case, seen)
+}
+
+/// Compares CPython's run of case `id` with the model and panics listing every difference
+/// (what was compared, CPython's observation, the model's answer).
+fn crosscheck(id: &str) -> Checked {
+    let (case, seen) = case_and_observation(CASES, |c| c.id, observations(), id);
     let config = config_of(case);
     let plan = plan(&config);
     let n = config.items;
@@ -968,17 +980,7 @@ fn model_trace(config: &RunConfig) -> Trace {
 /// Compares what CPython's caller received in raising case `id` with the model's trace, and
 /// panics listing every difference.
 fn crosscheck_raise(id: &str) -> (Trace, &'static RaiseObservation) {
-    let case = RAISE_CASES
-        .iter()
-        .find(|c| c.id == id)
-        .unwrap_or_else(|| panic!("no case {id}"));
-    let observed = match raise_observations() {
-        Ok(observed) => observed,
-        Err(message) => panic!("{message}"),
-    };
-    let seen = observed
-        .get(id)
-        .unwrap_or_else(|| panic!("observe.py reported nothing for {id}"));
+    let (case, seen) = case_and_observation(RAISE_CASES, |c| c.id, raise_observations(), id);
     let config = raise_config(case);
     let trace = model_trace(&config);
     let rule = config.strategy.rule();

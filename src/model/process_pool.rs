@@ -774,11 +774,24 @@ mod tests {
         assert_eq!(measured(0.0, 0.0), 1, "no round trip to cover");
     }
 
+    /// 200 trivial chunks on 2 processes, both ready at 0: the run and what it sent them.
+    fn trivial_chunks_on_two_processes() -> (ProcessPoolRun, VecDeque<Dispatch>) {
+        let (mut run, _) = run_of("strategy=Pool.map&workers=2&items=200&chunksize=1&cost=0");
+        let mut sent: VecDeque<Dispatch> = run.process_ready(0, 0.0, &|| 0.0).into();
+        sent.extend(run.process_ready(1, 0.0, &|| 0.0));
+        (run, sent)
+    }
+
+    /// The process computes `dispatch` at `t` in no time; its results take 0.1 ms to come
+    /// back. Returns what the parent sends next.
+    fn answer_at_once(run: &mut ProcessPoolRun, dispatch: &Dispatch, t: f64) -> Vec<Dispatch> {
+        let reply = answer(dispatch, t, t);
+        run.result_arrived(dispatch.process, reply, &|| t + 0.1).1
+    }
+
     #[test]
     fn short_chunks_fill_the_pipes_and_their_crossings_never_overlap_on_a_lane() {
-        let (mut run, _) = run_of("strategy=Pool.map&workers=2&items=200&chunksize=1&cost=0");
-        let mut pending: VecDeque<Dispatch> = run.process_ready(0, 0.0, &|| 0.0).into();
-        pending.extend(run.process_ready(1, 0.0, &|| 0.0));
+        let (mut run, mut pending) = trivial_chunks_on_two_processes();
         assert_eq!(pending.len(), 4, "one running and one written ahead each");
         // Each process takes 0.01 ms a chunk, and its results take 0.1 ms to come back.
         let mut t = 0.0;
@@ -788,8 +801,7 @@ mod tests {
         while let Some(dispatch) = pending.pop_front() {
             t += 0.01;
             order.push(chunk_of(&dispatch, 1));
-            let reply = answer(&dispatch, t, t);
-            let (_, next) = run.result_arrived(dispatch.process, reply, &|| t + 0.1);
+            let next = answer_at_once(&mut run, &dispatch, t);
             most_written_at_once = most_written_at_once.max(next.len());
             pending.extend(next);
             most_in_flight = most_in_flight.max(pending.len());
@@ -831,17 +843,13 @@ mod tests {
 
     #[test]
     fn the_chunks_in_a_dead_processs_pipe_go_back_to_the_head_of_the_queue_in_order() {
-        let (mut run, _) = run_of("strategy=Pool.map&workers=2&items=200&chunksize=1&cost=0");
-        let mut pending: VecDeque<Dispatch> = run.process_ready(0, 0.0, &|| 0.0).into();
-        pending.extend(run.process_ready(1, 0.0, &|| 0.0));
+        let (mut run, mut pending) = trivial_chunks_on_two_processes();
         let mut t = 0.0;
         // Both processes answer until their pipes are deep.
         for _ in 0..40 {
             let dispatch = pending.pop_front().unwrap();
             t += 0.01;
-            let reply = answer(&dispatch, t, t);
-            let (_, next) = run.result_arrived(dispatch.process, reply, &|| t + 0.1);
-            pending.extend(next);
+            pending.extend(answer_at_once(&mut run, &dispatch, t));
         }
         let held: Vec<usize> = pending
             .iter()
@@ -856,7 +864,7 @@ mod tests {
         while next_taken.len() < held.len() - 1 {
             let dispatch = pending.pop_front().unwrap();
             t += 0.01;
-            let (_, next) = run.result_arrived(0, answer(&dispatch, t, t), &|| t + 0.1);
+            let next = answer_at_once(&mut run, &dispatch, t);
             next_taken.extend(next.iter().map(|d| chunk_of(d, 1)));
             pending.extend(next);
         }
