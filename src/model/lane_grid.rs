@@ -135,6 +135,28 @@ impl LaneGrid {
         self.span_ms
     }
 
+    /// The chunk (its index) drawn on `lane` at `t_ms`, or the nearest one within `slack_ms`
+    /// of it (so a pointer over a box narrower than a pixel still finds it): the chunk that
+    /// covers most of that column, as the lanes draw it, found without a pass over the tasks.
+    pub fn chunk_at(&self, lane: usize, t_ms: f64, slack_ms: f64) -> Option<usize> {
+        let row = self
+            .cells
+            .get(lane * self.columns..(lane + 1) * self.columns)?;
+        let per_ms = self.columns as f64 / self.span_ms;
+        let at = t_ms * per_ms;
+        if !(0.0..self.columns as f64).contains(&at) {
+            return None;
+        }
+        let at = at as usize;
+        let reach = (slack_ms * per_ms).ceil() as usize;
+        (0..=reach)
+            .flat_map(|d| [at.checked_sub(d), Some(at + d)])
+            .flatten()
+            .filter_map(|col| row.get(col))
+            .find(|cell| cell.count > 0)
+            .map(|cell| cell.chunk)
+    }
+
     /// The real thread each lane ran on (that of its first chunk), `None` for an idle lane.
     pub fn lane_threads(&self) -> &[Option<usize>] {
         &self.threads
@@ -194,6 +216,43 @@ mod tests {
     use crate::model::lane_drawing::tests::lane_drawing;
     use crate::model::lane_drawing::LaneDrawing;
     use crate::model::trace::tests::trace_of;
+
+    #[test]
+    fn the_pointer_finds_the_chunk_drawn_under_it() {
+        let trace = trace_of(
+            &[(0, 3, 0.0, 4.0), (1, 5, 0.0, 6.0), (0, 3, 4.0, 10.0)],
+            &[0, 1, 2],
+        );
+        let grid = LaneGrid::new(&trace, 1000);
+        assert_eq!(grid.chunk_at(0, 5.0, 0.0), Some(2));
+        assert_eq!(grid.chunk_at(1, 5.0, 0.0), Some(1));
+        assert_eq!(
+            grid.chunk_at(1, 8.0, 0.5),
+            None,
+            "nothing near on worker 1 at 8 ms"
+        );
+        assert_eq!(grid.chunk_at(1, 6.3, 0.5), Some(1));
+        assert_eq!(grid.chunk_at(2, 1.0, 0.5), None, "no such lane");
+        assert_eq!(grid.chunk_at(0, 11.0, 0.5), None, "past the end");
+    }
+
+    #[test]
+    fn on_a_process_lane_the_pointer_finds_the_chunk_the_process_ran_there() {
+        // The process read chunk 1 at 4 ms, while chunk 0's results crossed back until 6.
+        let mut trace = trace_of(&[(0, 0, 0.0, 6.0), (0, 0, 4.0, 9.0)], &[0, 1]);
+        trace.processes = Some(crate::model::record::ProcessStartup {
+            startup_ms: vec![Some(1.0)],
+            started_by_run: vec![false],
+            replacements: Vec::new(),
+        });
+        let grid = LaneGrid::new(&trace, 900);
+        assert_eq!(grid.chunk_at(0, 3.0, 0.0), Some(0));
+        assert_eq!(
+            grid.chunk_at(0, 5.0, 0.0),
+            Some(1),
+            "chunk 0's box ends where chunk 1 began"
+        );
+    }
 
     #[test]
     fn a_grid_binned_finely_draws_as_one_binned_at_the_width() {

@@ -194,32 +194,9 @@ pub fn lane_ends(trace: &Trace) -> Vec<f64> {
     ends
 }
 
-/// The chunk that `worker` was running at `t_ms`, or the nearest one within `slack_ms` of it
-/// (so a pointer over a box narrower than a pixel still finds it).
-pub fn chunk_at(trace: &Trace, worker: usize, t_ms: f64, slack_ms: f64) -> Option<usize> {
-    let distance = |start: f64, end: f64| {
-        if t_ms < start {
-            start - t_ms
-        } else if t_ms > end {
-            t_ms - end
-        } else {
-            0.0
-        }
-    };
-    trace
-        .chunks
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.worker == worker)
-        .map(|(i, c)| (i, distance(c.start_ms, c.end_ms)))
-        .filter(|&(_, d)| d <= slack_ms)
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(i, _)| i)
-}
-
-/// What a pointer over a chunk's box says about it.
+/// What a pointer over the box of chunk `index` says about it.
 pub fn describe_chunk(trace: &Trace, index: usize) -> Option<String> {
-    let c = trace.chunks.get(index)?;
+    let c = trace.chunk(index)?;
     let last = c.first_item + c.len.max(1) - 1;
     let items = if c.len == 1 {
         format!("item {}", c.first_item + 1)
@@ -290,19 +267,11 @@ mod tests {
     }
 
     #[test]
-    fn the_pointer_finds_the_chunk_under_it() {
+    fn a_chunk_is_described_in_the_lanes_numbering() {
         let trace = trace_of(
             &[(0, 3, 0.0, 4.0), (1, 5, 0.0, 6.0), (0, 3, 4.0, 10.0)],
             &[0, 1, 2],
         );
-        assert_eq!(chunk_at(&trace, 0, 5.0, 0.0), Some(2));
-        assert_eq!(chunk_at(&trace, 1, 5.0, 0.0), Some(1));
-        assert_eq!(
-            chunk_at(&trace, 1, 8.0, 0.5),
-            None,
-            "nothing near on worker 1 at 8 ms"
-        );
-        assert_eq!(chunk_at(&trace, 1, 6.3, 0.5), Some(1));
         assert_eq!(
             describe_chunk(&trace, 2).unwrap(),
             "task 2 · item 3 · worker 0 (thread 3) · 4.00–10.00 ms (6.00 ms)",

@@ -5,7 +5,7 @@
 
 use crate::model::lane_drawing::{GilSpan, GilState};
 use crate::model::lane_grid::{LaneGrid, FINE_COLUMNS};
-use crate::model::layout::{chunk_at, chunk_hue, describe_chunk, tick_step, time_span};
+use crate::model::layout::{chunk_hue, describe_chunk, tick_step};
 use crate::model::trace::Trace;
 use crate::model::words::{count, ms};
 use crate::ui::canvas::{draw_next_frame, sized_context, use_resizes, Reduced};
@@ -332,6 +332,7 @@ pub fn Lanes(props: &TraceProps) -> Html {
     // The trace binned once (one pass over its tasks); each drawing at a width then costs
     // only its columns.
     let binned: Reduced<LaneGrid> = use_mut_ref(|| None);
+    let binned_for_pointer = Rc::clone(&binned);
     {
         let canvas = canvas.clone();
         let key = TraceProps {
@@ -356,15 +357,24 @@ pub fn Lanes(props: &TraceProps) -> Html {
             let Some(element) = canvas.cast::<HtmlCanvasElement>() else {
                 return;
             };
+            // The chunk drawn under the pointer, read from the trace's binned grid.
+            let grid = binned_for_pointer
+                .borrow()
+                .as_ref()
+                .filter(|(binned_trace, _)| Rc::ptr_eq(binned_trace, &trace))
+                .map(|(_, grid)| Rc::clone(grid));
+            let Some(grid) = grid else {
+                return;
+            };
             let (x, y) = (f64::from(event.offset_x()), f64::from(event.offset_y()));
             let plot = f64::from(element.client_width()) - GUTTER - 8.0;
             let worker = (y / (LANE + GAP)).floor();
-            let span = time_span(&trace);
+            let span = grid.span_ms();
             let hit = (x >= GUTTER && worker >= 0.0 && plot > 0.0)
                 .then(|| {
                     let t_ms = (x - GUTTER) / plot * span;
                     // Half a pixel's worth of time either side, so thin boxes can be pointed at.
-                    chunk_at(&trace, worker as usize, t_ms, span / plot)
+                    grid.chunk_at(worker as usize, t_ms, span / plot / 2.0)
                 })
                 .flatten()
                 .and_then(|index| describe_chunk(&trace, index));
