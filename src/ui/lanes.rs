@@ -117,14 +117,22 @@ fn draw_process_startup(
     }
 }
 
-/// Where the lower bound's label goes at the top of the first lane: its text and its left
-/// and right edges (`None` when there is no bound to draw).
-fn lower_bound_label(
+/// The run's lower bound as the lanes draw it: its line's x and its label at the top of the
+/// first lane, with the label's left and right edges.
+struct BoundLine {
+    x: f64,
+    label: String,
+    left: f64,
+    right: f64,
+}
+
+/// Where the lower bound's line and label go (`None` when there is no bound to draw).
+fn bound_line(
     ctx: &CanvasRenderingContext2d,
     trace: &Trace,
     plot: f64,
     span: f64,
-) -> Option<(String, f64, f64)> {
+) -> Option<BoundLine> {
     let bound_ms = trace.verdict().lower_bound_ms;
     if span <= 0.0 || bound_ms <= 0.0 {
         return None;
@@ -137,41 +145,46 @@ fn lower_bound_label(
     } else {
         x + 4.0
     };
-    Some((label, label_x - 2.0, label_x + label_width + 2.0))
+    Some(BoundLine {
+        x,
+        label,
+        left: label_x - 2.0,
+        right: label_x + label_width + 2.0,
+    })
 }
 
 /// The run's lower bound (the verdict's) as a dashed vertical line across the lanes, labelled
-/// at its top ([`lower_bound_label`]); its time is also the canvas's `data-lower-bound-ms`.
+/// at its top ([`bound_line`]); its time is also the canvas's `data-lower-bound-ms`.
 fn draw_lower_bound(
     ctx: &CanvasRenderingContext2d,
     canvas: &HtmlCanvasElement,
     trace: &Trace,
-    plot: f64,
-    span: f64,
+    bound: Option<&BoundLine>,
     axis_y: f64,
 ) -> Option<()> {
-    let bound_ms = trace.verdict().lower_bound_ms;
     canvas
-        .set_attribute("data-lower-bound-ms", &bound_ms.to_string())
+        .set_attribute(
+            "data-lower-bound-ms",
+            &trace.verdict().lower_bound_ms.to_string(),
+        )
         .ok()?;
-    let Some((label, left, right)) = lower_bound_label(ctx, trace, plot, span) else {
+    let Some(bound) = bound else {
         return Some(());
     };
-    let x = GUTTER + (bound_ms / span).min(1.0) * plot;
     ctx.save();
     ctx.set_stroke_style_str("#b3261e");
     ctx.set_line_width(2.0);
     ctx.set_line_dash(&js_sys::Array::of2(&6.0.into(), &4.0.into()))
         .ok()?;
     ctx.begin_path();
-    ctx.move_to(x, 0.0);
-    ctx.line_to(x, axis_y);
+    ctx.move_to(bound.x, 0.0);
+    ctx.line_to(bound.x, axis_y);
     ctx.stroke();
     ctx.restore();
     ctx.set_fill_style_str("rgba(255,255,255,0.85)");
-    ctx.fill_rect(left, 2.0, right - left, 14.0);
+    ctx.fill_rect(bound.left, 2.0, bound.right - bound.left, 14.0);
     ctx.set_fill_style_str("#b3261e");
-    ctx.fill_text(&label, left + 2.0, 9.0).ok()
+    ctx.fill_text(&bound.label, bound.left + 2.0, 9.0).ok()
 }
 
 /// The holding stretches as `lane:x0-x1` words, for tests to check that no two overlap.
@@ -205,12 +218,12 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()
     }
     // The span was found once, when the trace was binned (a pass over every task).
     let span = grid.span_ms();
-    let bound_label = lower_bound_label(&ctx, trace, plot, span);
+    let bound = bound_line(&ctx, trace, plot, span);
     draw_process_startup(
         &ctx,
         trace,
         (plot, span),
-        bound_label.map(|(_, left, right)| (left, right)),
+        bound.as_ref().map(|b| (b.left, b.right)),
     );
     let drawing = grid.drawing(plot);
     // With the GIL on, a box is pale where its thread did not hold the lock: its computing
@@ -300,7 +313,7 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()
     }
     let step = tick_step(span, (plot / 90.0).max(2.0));
     let axis_y = trace.lanes() as f64 * (LANE + GAP);
-    draw_lower_bound(&ctx, canvas, trace, plot, span, axis_y)?;
+    draw_lower_bound(&ctx, canvas, trace, bound.as_ref(), axis_y)?;
     ctx.set_fill_style_str("#555");
     ctx.set_stroke_style_str("#999");
     let mut t = 0.0;

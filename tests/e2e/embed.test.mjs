@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { launch, openPage, serve } from './harness.mjs';
+import { launch, openPage, playgroundFrame, serve } from './harness.mjs';
 
 let browser;
 let playground;
@@ -37,18 +37,11 @@ async function tutorialPage({ isolated }) {
   return { url, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
-async function embeddedFrame(page) {
-  await page.waitForSelector('#playground');
-  const frame = await (await page.$('#playground')).contentFrame();
-  await frame.waitForSelector('.pool-ready, .pool-unavailable', { timeout: 30_000 });
-  return frame;
-}
-
 test('embedded in an isolated tutorial page, the playground runs its workers', async () => {
   const tutorial = await tutorialPage({ isolated: true });
   try {
     const page = await openPage(browser, tutorial.url);
-    const frame = await embeddedFrame(page);
+    const frame = await playgroundFrame(page, '#playground');
     assert.equal(await frame.evaluate(() => self.crossOriginIsolated), true);
     const trace = await frame.evaluate(() => window.playground.run({ strategy: 'Pool.map', workers: 5, items: 14, chunksize: 3 }));
     assert.deepEqual(trace.chunks.map((c) => c.len), [3, 3, 3, 3, 2]);
@@ -63,7 +56,7 @@ test('embedded in a page that is not isolated, it says so and still runs the fet
   const tutorial = await tutorialPage({ isolated: false });
   try {
     const page = await openPage(browser, tutorial.url);
-    const frame = await embeddedFrame(page);
+    const frame = await playgroundFrame(page, '#playground');
     assert.equal(await frame.evaluate(() => self.crossOriginIsolated), false);
     assert.match(await frame.textContent('.pool-unavailable'), /not cross-origin isolated/);
     const trace = await frame.evaluate(() => window.playground.run({ strategy: 'asyncio.gather', requests: 2, latency_ms: 0 }));

@@ -101,6 +101,15 @@ export function peakInFlight(chunks) {
   return peak;
 }
 
+/** The playground in `page`'s iframe `selector` (a tutorial's embed), once its pool has said
+ * whether it is ready. */
+export async function playgroundFrame(page, selector) {
+  await page.waitForSelector(selector);
+  const frame = await (await page.$(selector)).contentFrame();
+  await frame.waitForSelector('.pool-ready, .pool-unavailable', { timeout: 30_000 });
+  return frame;
+}
+
 /** Where the browser tests write their screenshots (ignored by git). */
 export const shots = new URL('./screenshots/', import.meta.url);
 

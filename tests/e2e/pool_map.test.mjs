@@ -1,23 +1,14 @@
 // End-to-end: the playground as served, in Debian's Chromium, used as a person would.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
-import { launch, openPage, runInPage, serve, waitForPool } from './harness.mjs';
+import { readFile } from 'node:fs/promises';
+import { openPage, runInPage, serve, shots, startBrowserAndSite, stopBrowserAndSite, waitForPool } from './harness.mjs';
 
-const shots = new URL('./screenshots/', import.meta.url);
 let browser;
 let isolatedSite;
 
-before(async () => {
-  await mkdir(shots, { recursive: true });
-  browser = await launch();
-  isolatedSite = await serve({ isolated: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await isolatedSite?.close();
-});
+before(async () => ({ browser, site: isolatedSite } = await startBrowserAndSite()));
+after(() => stopBrowserAndSite(browser, isolatedSite));
 
 /** Two chunks overlap when each starts before the other ends. */
 function overlapping(a, b) {

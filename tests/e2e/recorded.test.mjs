@@ -4,10 +4,9 @@
 // the two are pinned side by side. A bad recording gets a message, and the page still works.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
-import { launch, openPage, serve, waitForPool } from './harness.mjs';
+import { readFile } from 'node:fs/promises';
+import { openPage, shots, startBrowserAndSite, stopBrowserAndSite, waitForPool } from './harness.mjs';
 
-const shots = new URL('./screenshots/', import.meta.url);
 let browser;
 let site;
 /** A trace the page recorded, as `playground.run` resolved with it (its own JSON). */
@@ -15,16 +14,8 @@ let recording;
 /** The page it was recorded on. */
 let author;
 
-before(async () => {
-  await mkdir(shots, { recursive: true });
-  browser = await launch();
-  site = await serve({ isolated: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+before(async () => ({ browser, site } = await startBrowserAndSite()));
+after(() => stopBrowserAndSite(browser, site));
 
 const setup = { strategy: 'Pool.map', workers: 2, items: 24, chunksize: 3, cost: 20000 };
 

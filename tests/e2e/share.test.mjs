@@ -5,24 +5,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { readFile, mkdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dist, launch, openPage, serve, waitForPool } from './harness.mjs';
+import { dist, openPage, playgroundFrame, shots, startBrowserAndSite, stopBrowserAndSite, waitForPool } from './harness.mjs';
 
-const shots = new URL('./screenshots/', import.meta.url).pathname;
 let browser;
 let playground;
 
-before(async () => {
-  await mkdir(shots, { recursive: true });
-  browser = await launch();
-  playground = await serve({ isolated: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await playground?.close();
-});
+before(async () => ({ browser, site: playground } = await startBrowserAndSite()));
+after(() => stopBrowserAndSite(browser, playground));
 
 /** A page on another origin ("localhost", not the playground's 127.0.0.1), serving `html`
  * at `/`, isolated (COOP/COEP) or not; `/example` serves the shipped example host page. */
@@ -51,13 +42,6 @@ function controlValues(page) {
 async function openDialog(page) {
   await page.click('#open-embed');
   await page.waitForSelector('#embed-dialog[open]');
-}
-
-async function frameOf(page) {
-  await page.waitForSelector('iframe');
-  const frame = await (await page.$('iframe')).contentFrame();
-  await frame.waitForSelector('.pool-ready, .pool-unavailable', { timeout: 30_000 });
-  return frame;
 }
 
 test('Copy link round-trips every setting of every kind', async () => {
@@ -118,7 +102,7 @@ test('the Embed dialog is a focused modal that Escape closes, at 1280 and 390 px
     assert.match(await page.inputValue('#embed-snippet'), /&amp;embed=1&amp;controls=workers"/);
     const box = await page.$eval('#embed-dialog', (d) => d.getBoundingClientRect().toJSON());
     assert.ok(box.x >= 0 && box.right <= width, `the dialog fits ${width} px: ${JSON.stringify(box)}`);
-    await page.screenshot({ path: `${shots}share-embed-dialog-${width}.png` });
+    await page.screenshot({ path: `${shots.pathname}share-embed-dialog-${width}.png` });
     await page.keyboard.press('Escape');
     await page.waitForSelector('#embed-dialog:not([open])', { state: 'attached' });
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'open-embed', 'the focus is back on Embed');
@@ -145,7 +129,7 @@ test('the snippet pasted in an isolated page on another origin loads the embed a
   try {
     for (const width of [1280, 390]) {
       const page = await openPage(browser, host.url, { viewport: { width, height: 1000 } });
-      const frame = await frameOf(page);
+      const frame = await playgroundFrame(page, 'iframe');
       assert.equal(await frame.evaluate(() => self.crossOriginIsolated), true);
       assert.equal(await frame.$$eval('.controls .field', (fields) => fields.map((f) => f.querySelector('[name]').name).join()), 'workers',
         'only the exposed control');
@@ -162,7 +146,7 @@ test('the snippet pasted in an isolated page on another origin loads the embed a
       const frameWidth = await page.$eval('iframe', (f) => f.getBoundingClientRect().width);
       assert.equal(await frame.evaluate(() => document.documentElement.scrollWidth <= innerWidth), true,
         `nothing scrolls sideways in a ${frameWidth} px frame`);
-      await page.screenshot({ path: `${shots}share-embed-isolated-${width}.png`, fullPage: true });
+      await page.screenshot({ path: `${shots.pathname}share-embed-isolated-${width}.png`, fullPage: true });
       assert.deepEqual(page.problems, []);
       await page.close();
     }
@@ -179,7 +163,7 @@ test('the snippet in a page that is not isolated: a process strategy runs, a thr
       { isolated: false });
     try {
       const page = await openPage(browser, host.url, { viewport: { width: 390, height: 1000 } });
-      const frame = await frameOf(page);
+      const frame = await playgroundFrame(page, 'iframe');
       assert.equal(await frame.evaluate(() => self.crossOriginIsolated), false);
       if (kind === 'processes') {
         assert.equal(await frame.$$eval('.controls .field', (f) => f.length), 0, 'no control: Run only');
@@ -192,7 +176,7 @@ test('the snippet in a page that is not isolated: a process strategy runs, a thr
         assert.match(await offer.getAttribute('href'), /strategy=ThreadPoolExecutor\.map&workers=2/);
         assert.equal(await frame.getAttribute('#run', 'aria-disabled'), 'true');
       }
-      await page.screenshot({ path: `${shots}share-embed-not-isolated-${kind}-390.png`, fullPage: true });
+      await page.screenshot({ path: `${shots.pathname}share-embed-not-isolated-${kind}-390.png`, fullPage: true });
       assert.deepEqual(page.problems, []);
       await page.close();
     } finally {
@@ -335,7 +319,7 @@ test('postMessage: a page on an origin the embed does not name is refused and ne
   html = apiHost(`${playground.url}?embed=1&host=${encodeURIComponent(named.origin)}`);
   try {
     const page = await openPage(browser, other.url);
-    const frame = await frameOf(page);
+    const frame = await playgroundFrame(page, 'iframe');
     await frame.waitForFunction(() => window.playground?.run);
     const warnings = [];
     page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
