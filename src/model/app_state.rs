@@ -78,6 +78,8 @@ pub struct AppState {
     pub running_items: usize,
     /// Whether the run in progress counts its progress by rayon thread (else by worker).
     pub running_by_thread: bool,
+    /// How many lanes (workers, threads or processes) the run in progress may use.
+    pub running_lanes: usize,
     /// Whether a run also measures the same workload on 1 worker (for the speed-up) when no
     /// measurement of it is stored yet.
     pub measure_baseline: bool,
@@ -118,6 +120,8 @@ pub enum Action {
         items: usize,
         /// Whether its progress is counted by rayon thread (else by worker).
         by_thread: bool,
+        /// How many lanes it may use.
+        lanes: usize,
     },
     /// The "measure on 1 worker" box was ticked or cleared.
     MeasureBaseline(bool),
@@ -157,6 +161,17 @@ pub enum Action {
     Predicted(Rc<Trace>, Guess),
 }
 
+impl Action {
+    /// A run of `config` was asked for: its items, how its progress is counted, and its lanes.
+    pub fn started(config: &RunConfig) -> Self {
+        Action::Started {
+            items: config.items,
+            by_thread: config.strategy.rule().runner == Runner::Rayon,
+            lanes: config.workers,
+        }
+    }
+}
+
 impl AppState {
     /// A fresh page with the controls set from `inputs` (the URL's, or the defaults).
     pub fn new(inputs: Inputs) -> Self {
@@ -165,6 +180,7 @@ impl AppState {
             running: None,
             running_items: 0,
             running_by_thread: false,
+            running_lanes: 0,
             measure_baseline: true,
             error: None,
             trace: None,
@@ -231,10 +247,15 @@ impl AppState {
             Action::PickStrategy(name) => self.inputs = self.inputs.with_strategy(name),
             Action::DropSetting(field) => self.inputs = self.inputs.without(field),
             Action::Load(inputs) => self.inputs = inputs,
-            Action::Started { items, by_thread } => {
+            Action::Started {
+                items,
+                by_thread,
+                lanes,
+            } => {
                 self.running = Some(RunPhase::Waiting);
                 self.running_items = items;
                 self.running_by_thread = by_thread;
+                self.running_lanes = lanes;
                 self.error = None;
             }
             Action::MeasureBaseline(measure) => self.measure_baseline = measure,
@@ -320,11 +341,14 @@ mod tests {
 
     #[test]
     fn the_status_line_counts_the_items_done() {
-        let state = AppState::new(Inputs::default()).apply(Action::Started {
-            items: 12_000,
-            by_thread: false,
-        });
+        let config = Inputs::default()
+            .with(Field::Items, "12000")
+            .with(Field::Workers, "3")
+            .validate()
+            .unwrap();
+        let state = AppState::new(Inputs::default()).apply(Action::started(&config));
         assert_eq!(state.running, Some(RunPhase::Waiting));
+        assert_eq!((state.running_items, state.running_lanes), (12_000, 3));
         let phase = state
             .apply(Action::Progress(RunPhase::Running))
             .running

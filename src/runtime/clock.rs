@@ -6,16 +6,21 @@ use wasm_bindgen::JsCast;
 use web_sys::Performance;
 
 thread_local! {
-    static PERFORMANCE: Option<Performance> = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+    /// This thread's `performance`, and its `timeOrigin` (fixed for the thread's life).
+    static PERFORMANCE: Option<(Performance, f64)> = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
         .ok()
-        .and_then(|p| p.dyn_into::<Performance>().ok());
+        .and_then(|p| p.dyn_into::<Performance>().ok())
+        .map(|p| {
+            let origin = p.time_origin();
+            (p, origin)
+        });
 }
 
 /// Milliseconds since the Unix epoch on the shared clock, with sub-millisecond resolution.
 /// Works on the page and in Web Workers.
 pub fn now_ms() -> f64 {
     PERFORMANCE.with(|performance| match performance {
-        Some(p) => p.time_origin() + p.now(),
+        Some((p, origin)) => origin + p.now(),
         None => js_sys::Date::now(),
     })
 }

@@ -24,7 +24,6 @@ use crate::model::trace::Trace;
 use crate::runtime::clock::now_ms;
 use crate::runtime::pool::is_cross_origin_isolated;
 use futures::channel::oneshot;
-use futures::future::{select, Either};
 use js_sys::{JsString, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -48,8 +47,10 @@ extern "C" {
         on_message: &js_sys::Function,
     ) -> ProcessWorker;
 
+    /// Posts task messages to `worker` in one message: `bytes` holds them one after another,
+    /// each ending at the next of `ends`.
     #[wasm_bindgen(js_name = postTasks)]
-    fn post_tasks(worker: &ProcessWorker, tasks: js_sys::Array);
+    fn post_tasks(worker: &ProcessWorker, bytes: &[u8], ends: &[u32]);
 }
 
 #[wasm_bindgen]
@@ -357,12 +358,21 @@ fn send(kind: Kind, dispatches: Vec<Dispatch>) {
             let Some(process) = processes.get(kind, lane) else {
                 continue;
             };
-            let tasks: js_sys::Array = dispatches
-                .iter()
-                .filter(|d| d.process == lane)
-                .map(|d| JsValue::from(Uint8Array::from(&d.message[..])))
-                .collect();
-            post_tasks(&process.worker, tasks);
+            let mut tasks = dispatches.iter().filter(|d| d.process == lane);
+            match (tasks.next(), tasks.next()) {
+                // The usual case: one task, posted from where it was written.
+                (Some(only), None) => {
+                    post_tasks(&process.worker, &only.message, &[only.message.len() as u32])
+                }
+                _ => {
+                    let (mut bytes, mut ends) = (Vec::new(), Vec::new());
+                    for task in dispatches.iter().filter(|d| d.process == lane) {
+                        bytes.extend_from_slice(&task.message);
+                        ends.push(bytes.len() as u32);
+                    }
+                    post_tasks(&process.worker, &bytes, &ends);
+                }
+            }
         }
     });
 }
@@ -423,7 +433,7 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
         started_by_run: known.iter().map(Option::is_none).collect(),
         replacements: Vec::new(),
     };
-    let (over, mut over_received) = oneshot::channel();
+    let (over, over_received) = oneshot::channel();
     RUN.with(|run| {
         *run.borrow_mut() = Some(ActiveRun {
             model: ProcessPoolRun::new(plan, config.workload),
@@ -444,21 +454,12 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
         }
     }
     with_run(kind, |_, _| {});
-    // Wait for the run to end, looking for Stop every 20 ms.
-    loop {
-        let tick = gloo::timers::future::TimeoutFuture::new(20);
-        match select(&mut over_received, tick).await {
-            Either::Left(_) => break,
-            Either::Right(_) if control.stop_requested() => {
-                with_run(kind, |run, now| {
-                    for lane in run.model.stop(now()) {
-                        end_process(kind, lane);
-                    }
-                });
-            }
-            Either::Right(_) => {}
-        }
+    // Stop asked for before the run was in place; later, `stop` ends it at once.
+    if control.stop_requested() {
+        stop();
     }
+    // The run ends by its processes' messages (or by `stop`), with nothing to poll meanwhile.
+    let _ = over_received.await;
     let wall_ms = now_ms() - started_at;
     let active = RUN
         .with(|run| run.borrow_mut().take())
@@ -492,6 +493,18 @@ pub async fn run(config: &RunConfig, control: &Arc<RunControl>) -> Result<Trace,
     yield_to_page().await;
     trace.verdict();
     Ok(trace)
+}
+
+/// Stops the process run in progress, if any (`Pool.terminate()`): the processes running a
+/// chunk are terminated (and replaced once the run is over), and the run ends with what ran.
+pub fn stop() {
+    for kind in [Kind::Pool, Kind::PerTask] {
+        with_run(kind, |run, now| {
+            for lane in run.model.stop(now()) {
+                end_process(kind, lane);
+            }
+        });
+    }
 }
 
 /// Lets the page's event loop run whatever waits (input, painting) before going on.

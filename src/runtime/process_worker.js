@@ -5,7 +5,7 @@
 // needs cross-origin isolation: the page posts the compiled module (a WebAssembly.Module may
 // be posted to a worker of the same agent cluster), never its memory.
 //
-// This file is both the page's helper (`startProcess`, `postTask`) and the process's script:
+// This file is both the page's helper (`startProcess`, `postTasks`) and the process's script:
 // the worker is started from this file's own URL and waits for its start message.
 
 const now = () => performance.timeOrigin + performance.now();
@@ -38,9 +38,22 @@ export function endProcess(worker) {
   worker.terminate();
 }
 
-/** Sends task messages, in order, in one message: their bytes, transferred, not copied. */
-export function postTasks(worker, tasks) {
-  worker.postMessage(tasks, tasks.map((bytes) => bytes.buffer));
+/** Sends task messages to a process, in order, in one message: `bytes` holds them one after
+ * another, the first ending at `ends[0]`, the next at `ends[1]`, and so on (both are views of
+ * the page's module memory, read here at once). One task goes as its own bytes, several as an
+ * Array of them; each is copied out (a few dozen bytes: a copy costs less than a transfer). */
+export function postTasks(worker, bytes, ends) {
+  if (ends.length === 1) {
+    worker.postMessage(bytes.slice(0, ends[0]));
+    return;
+  }
+  const tasks = [];
+  let start = 0;
+  for (const end of ends) {
+    tasks.push(bytes.slice(start, end));
+    start = end;
+  }
+  worker.postMessage(tasks);
 }
 
 if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope) {
@@ -59,10 +72,10 @@ if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScop
       } catch (error) {
         die(error);
       }
-    } else if (Array.isArray(data)) {
-      // Tasks, in order: each one's reply, its results and their times, goes back as bytes
-      // as soon as it is done.
-      for (const task of data) {
+    } else if (data instanceof Uint8Array || Array.isArray(data)) {
+      // A task, or several in order: each one's reply, its results and their times, goes
+      // back as bytes as soon as it is done.
+      for (const task of data instanceof Uint8Array ? [data] : data) {
         // The page's progress display hears of the items done, at most every 100 ms.
         let told = now();
         const itemDone = (done) => {

@@ -57,7 +57,10 @@ pub fn stop() -> bool {
     STOPS.with(|stops| stops.set(stops.get() + 1));
     let control = CURRENT.with(|current| current.borrow().clone());
     crate::runtime::fetch::cancel_running();
-    control.inspect(|c| c.request_stop()).is_some()
+    let stopping = control.inspect(|c| c.request_stop()).is_some();
+    // A process run hears of it at once (the others look at the control as they go).
+    crate::runtime::process::stop();
+    stopping
 }
 
 /// How many times Stop was asked for while the page lives: a sweep stops when this changes.
@@ -92,6 +95,7 @@ pub async fn run(
     } else {
         RunPhase::Running
     });
+    shown_on_page().await;
     let mut trace = executor::run(&config, &control).await?;
     // Items that raise leave work undone (never run, cancelled): no speed-up over the whole
     // workload on one worker can be claimed for such a run.
@@ -121,6 +125,7 @@ pub async fn run(
         return Ok(trace);
     }
     on_phase(RunPhase::MeasuringBaseline);
+    shown_on_page().await;
     control.restart_count();
     let measured = executor::run(&baseline, &control).await?;
     if !measured.stopped {
@@ -129,4 +134,25 @@ pub async fn run(
         trace.baseline = Some(BaselineSource::Measured);
     }
     Ok(trace)
+}
+
+/// How long a run waits for the page to draw its new phase when no frame comes (a hidden tab
+/// draws none), ms.
+const FRAME_WAIT_MS: u32 = 100;
+
+/// Lets the page draw what a new phase changed (the status line, Stop, the lanes' progress)
+/// before the run's clock starts: the page's thread is also the parent of the processes, and
+/// drawing a frame in the middle of a run left them without their next task meanwhile.
+/// Resolves in the task after the next frame (its painting done), or after [`FRAME_WAIT_MS`]
+/// when no frame comes.
+async fn shown_on_page() {
+    let (drawn, frame_came) = futures::channel::oneshot::channel();
+    let _frame = gloo::render::request_animation_frame(move |_| {
+        let _ = drawn.send(());
+    });
+    let no_frame = gloo::timers::future::TimeoutFuture::new(FRAME_WAIT_MS);
+    futures::future::select(frame_came, no_frame).await;
+    // Animation frame callbacks run before the frame is laid out and painted, in one task:
+    // the next task begins after the painting.
+    gloo::timers::future::TimeoutFuture::new(0).await;
 }

@@ -8,7 +8,7 @@ use crate::model::embed::EmbedOptions;
 use crate::model::prediction::Guess;
 use crate::model::race::{Race, DEFAULT_ROUNDS};
 use crate::model::sentences::{run_heading, stopped_summary};
-use crate::model::strategy::{Runner, Strategy};
+use crate::model::strategy::Strategy;
 use crate::model::trace::Trace;
 use crate::runtime::session::RunOptions;
 use crate::runtime::{pool, session};
@@ -39,10 +39,7 @@ pub async fn run_and_show(
     config: RunConfig,
     options: RunOptions,
 ) -> Result<Rc<Trace>, String> {
-    dispatch.dispatch(Action::Started {
-        items: config.items,
-        by_thread: config.strategy.rule().runner == Runner::Rayon,
-    });
+    dispatch.dispatch(Action::started(&config));
     let progress = dispatch.clone();
     match session::run(config, options, move |phase| {
         progress.dispatch(Action::Progress(phase))
@@ -222,6 +219,7 @@ pub fn App() -> Html {
     let status = match state.running {
         Some(phase) => html! {
             <RunStatus {phase} items={state.running_items} by_thread={state.running_by_thread}
+                lanes={state.running_lanes}
                 on_stop={Callback::from(|_| { session::stop(); })} />
         },
         None => Html::default(),

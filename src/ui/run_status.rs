@@ -1,7 +1,8 @@
 //! While a run is in progress: what it is doing and how far it is, each lane's share of the
 //! items done growing as the workers go, and the Stop button. The counts are read from the
 //! run's shared counters four times a second by this component alone, so that nothing else
-//! on the page redraws while the workers compute.
+//! on the page redraws while the workers compute. The rows' room is kept from the run's start
+//! (for up to 16 lanes), so that a lane's first count moves nothing below it.
 
 use crate::model::app_state::RunPhase;
 use crate::model::words::group_digits;
@@ -15,6 +16,10 @@ use yew::prelude::*;
 /// How often the counts of items done are read.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
 
+/// Lanes whose rows have room kept from the run's start; a run of more lanes (a process or
+/// thread per item) makes room for the others as they count.
+const ROOM_FOR_LANES: usize = 16;
+
 /// Props of [`RunStatus`].
 #[derive(Properties, PartialEq)]
 pub struct RunStatusProps {
@@ -24,6 +29,8 @@ pub struct RunStatusProps {
     pub items: usize,
     /// Whether the run's lanes are rayon's threads (else workers).
     pub by_thread: bool,
+    /// How many lanes the run may use.
+    pub lanes: usize,
     /// Called when Stop is pressed.
     pub on_stop: Callback<()>,
 }
@@ -62,17 +69,20 @@ pub fn RunStatus(props: &RunStatusProps) -> Html {
         "worker"
     };
     let items = props.items.max(1) as f64;
-    let lanes: Vec<(usize, usize)> = done
+    // The baseline runs on one lane.
+    let lanes = if props.phase == RunPhase::MeasuringBaseline {
+        1
+    } else {
+        props.lanes
+    };
+    let by_lane = done
         .as_ref()
-        .map(|(_, by_lane)| {
-            by_lane
-                .iter()
-                .copied()
-                .enumerate()
-                .filter(|&(_, n)| n > 0)
-                .collect()
-        })
+        .map(|(_, by_lane)| by_lane.as_slice())
         .unwrap_or_default();
+    let rows: Vec<(usize, usize)> = (0..by_lane.len().max(lanes.min(ROOM_FOR_LANES)))
+        .map(|lane| (lane, by_lane.get(lane).copied().unwrap_or(0)))
+        .filter(|&(lane, n)| n > 0 || lane < lanes.min(ROOM_FOR_LANES))
+        .collect();
     html! {
         <>
             <button type="button" id="cancel" {onclick}
@@ -82,16 +92,21 @@ pub fn RunStatus(props: &RunStatusProps) -> Html {
             <span class="status" role="status">
                 { props.phase.status(done.as_ref().map(|(n, _)| *n), props.items) }
             </span>
-            if !lanes.is_empty() {
+            if !rows.is_empty() {
                 <div class="live-lanes" aria-label={format!("items done so far by each {lane_name}")}>
-                    { for lanes.into_iter().map(|(lane, n)| html! {
-                        <div class="live-lane" data-lane={lane.to_string()} data-done={n.to_string()}>
-                            <span class="live-name">{ format!("{lane_name} {lane}") }</span>
-                            <span class="live-track">
-                                <span class="live-bar" style={format!("width:{:.2}%", n as f64 / items * 100.0)}></span>
-                            </span>
-                            <span class="live-count">{ group_digits(n as u64) }</span>
-                        </div>
+                    { for rows.into_iter().map(|(lane, n)| if n == 0 {
+                        // Room for a lane that has counted nothing yet.
+                        html! { <div class="live-room" aria-hidden="true"></div> }
+                    } else {
+                        html! {
+                            <div class="live-lane" data-lane={lane.to_string()} data-done={n.to_string()}>
+                                <span class="live-name">{ format!("{lane_name} {lane}") }</span>
+                                <span class="live-track">
+                                    <span class="live-bar" style={format!("transform:scaleX({:.4})", n as f64 / items)}></span>
+                                </span>
+                                <span class="live-count">{ group_digits(n as u64) }</span>
+                            </div>
+                        }
                     }) }
                 </div>
             }

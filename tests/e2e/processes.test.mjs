@@ -333,7 +333,7 @@ const crashProcess1 = (page) => {
     served += 1;
     const body = await readFile(dist + new URL(route.request().url()).pathname.slice(1), 'utf8');
     const crash = served === 2 || served === 3
-      ? `if (typeof WorkerGlobalScope !== 'undefined' && self.name === 'process 1') { let tasks = 0; self.addEventListener('message', (event) => { if (Array.isArray(event.data) && ++tasks === 3) { event.stopImmediatePropagation(); throw new Error('simulated crash'); } }); }\n`
+      ? `if (typeof WorkerGlobalScope !== 'undefined' && self.name === 'process 1') { let tasks = 0; self.addEventListener('message', (event) => { if ((Array.isArray(event.data) || event.data instanceof Uint8Array) && ++tasks === 3) { event.stopImmediatePropagation(); throw new Error('simulated crash'); } }); }\n`
       : '';
     await route.fulfill({ status: 200, contentType: 'text/javascript', body: crash + body });
   });

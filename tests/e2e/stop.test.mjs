@@ -86,6 +86,47 @@ test('Stop ends the longest allowed run within 200 ms, keeps its partial trace a
   await page.close();
 });
 
+test('a run starts once the page shows it running; its progress keeps its room, so nothing below moves', async () => {
+  const page = await openPage(browser, `${site.url}?strategy=Pool.map&workers=3&items=1200&chunksize=1&cost=40000`);
+  await waitForPool(page);
+  // Its processes started and reused, so the run below is the map alone.
+  await runInPage(page, { strategy: 'Pool.map', workers: 3, items: 6, chunksize: 1, cost: 0 });
+  await page.evaluate(() => {
+    const now = () => performance.timeOrigin + performance.now();
+    window.watch = { shownAt: null, drawnAt: null, tops: new Set(), bars: [] };
+    const predict = document.querySelector('.predict');
+    new MutationObserver(() => {
+      if (!window.watch.shownAt && document.querySelector('#cancel')) {
+        window.watch.shownAt = now();
+        requestAnimationFrame(() => setTimeout(() => { window.watch.drawnAt = now(); }, 0));
+      }
+      if (document.querySelector('#cancel')) window.watch.tops.add(Math.round(predict.getBoundingClientRect().top));
+      for (const lane of document.querySelectorAll('.live-lane')) {
+        const bar = lane.querySelector('.live-bar').getBoundingClientRect().width;
+        const track = lane.querySelector('.live-track').getBoundingClientRect().width;
+        window.watch.bars.push({ done: Number(lane.dataset.done), share: bar / track });
+      }
+    }).observe(document.querySelector('main'), { childList: true, subtree: true, attributes: true, characterData: true });
+  });
+  const config = { strategy: 'Pool.map', workers: 3, items: 1200, chunksize: 1, cost: 40000 };
+  const trace = await page.evaluate((c) => window.playground.run(c, { baseline: false }), config);
+  const watch = await page.evaluate(() => ({ ...window.watch, tops: [...window.watch.tops] }));
+  assert.ok(watch.bars.some(({ done }) => done > 0), 'the lanes counted while the run went');
+  assert.ok(watch.drawnAt !== null, 'a frame was drawn with the run shown');
+  assert.ok(trace.started_at_ms >= watch.drawnAt,
+    `the run's clock started at ${trace.started_at_ms.toFixed(1)}, before the page had drawn it running (${watch.drawnAt.toFixed(1)})`);
+  // From Stop's appearing to the last count: room for 3 lanes from the start, so the block
+  // under the run row never moved while the lanes counted.
+  assert.equal(watch.tops.length, 1, `the block below moved: ${watch.tops.join(', ')}`);
+  // The bars show the share of the items each lane has done.
+  assert.ok(watch.bars.length > 0);
+  for (const { done, share } of watch.bars) {
+    assert.ok(Math.abs(share - done / 1200) < 0.01, `a bar shows ${share.toFixed(3)} for ${done} of 1,200 items`);
+  }
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test('playground.cancel() stops every strategy; the run resolves with its partial trace, marked stopped', async () => {
   const page = await openPage(browser, site.url);
   await waitForPool(page);

@@ -3,7 +3,6 @@
 
 use crate::model::app_state::Action;
 use crate::model::config::RunConfig;
-use crate::model::strategy::Runner;
 use crate::model::sweep::Sweep;
 use crate::model::trace::Trace;
 use crate::runtime::session::{self, RunOptions};
@@ -70,10 +69,7 @@ pub async fn run_sweep(dispatch: Dispatcher, mut sweep: Sweep) -> Sweep {
 /// Runs `config` once, untimed: the page shows it in progress (with Stop) but keeps the run
 /// it shows, and the trace is only read for its time and whether it was stopped.
 async fn warm_up(dispatch: &Dispatcher, config: RunConfig) -> Result<Rc<Trace>, String> {
-    dispatch.dispatch(Action::Started {
-        items: config.items,
-        by_thread: config.strategy.rule().runner == Runner::Rayon,
-    });
+    dispatch.dispatch(Action::started(&config));
     let progress = dispatch.clone();
     let result = session::run(config, NO_BASELINE, move |phase| {
         progress.dispatch(Action::Progress(phase))
