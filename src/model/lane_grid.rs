@@ -79,7 +79,11 @@ impl LaneGrid {
             .fold(trace.lanes(), usize::max);
         let mut cells = vec![EMPTY; lanes * n];
         let mut threads = vec![None; lanes];
-        for (chunk, end_ms) in trace.chunks.iter().zip(lane_ends(trace)) {
+        // Only a process's boxes end elsewhere than their chunk's end (a pass and a list of a
+        // million ends spared for the others).
+        let process_ends = trace.processes.is_some().then(|| lane_ends(trace));
+        for (at, chunk) in trace.chunks.iter().enumerate() {
+            let end_ms = process_ends.as_ref().map_or(chunk.end_ms, |ends| ends[at]);
             threads[chunk.worker].get_or_insert(chunk.thread);
             let (x0, x1) = (chunk.start_ms * scale, end_ms * scale);
             let lane = &mut cells[chunk.worker * n..(chunk.worker + 1) * n];

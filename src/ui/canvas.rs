@@ -58,12 +58,20 @@ pub fn draw_next_frame<T: 'static>(
         frame();
         return;
     }
-    // The reduction in a task of its own (a zero timeout), then the drawing at a frame.
-    let task = Closure::once_into_js(move || {
+    // The reduction in a task of its own, then the drawing at a frame.
+    in_a_task_of_its_own(move || {
         *kept.borrow_mut() = Some((Rc::clone(&trace), Rc::new(reduce(&trace))));
         frame();
     });
-    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(task.unchecked_ref(), 0);
+}
+
+/// Runs `work` in a task of its own, after whatever the page has waiting (a zero timeout).
+pub fn in_a_task_of_its_own(work: impl FnOnce() + 'static) {
+    let task = Closure::once_into_js(work);
+    if let Some(window) = web_sys::window() {
+        let _ =
+            window.set_timeout_with_callback_and_timeout_and_arguments_0(task.unchecked_ref(), 0);
+    }
 }
 
 /// Sizes `canvas` to its element's width (at least `min_width`) and `height` CSS pixels at the
