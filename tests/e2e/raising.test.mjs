@@ -122,6 +122,8 @@ test('the page draws each raising case: the lanes mark where it raised, the gath
       await page.click('#run');
       await page.waitForSelector('#caller-raised', { timeout: 60_000 });
       assert.match(await page.textContent('#caller-raised'), said, `${name} at ${width} px`);
+      // The canvas records what it drew once drawn, a frame after the run is shown.
+      await page.waitForSelector('figure.lanes canvas[data-raised]');
       const raisedAttribute = await page.getAttribute('figure.lanes canvas', 'data-raised');
       if (raisedTasks instanceof RegExp) assert.match(raisedAttribute, raisedTasks, name);
       else assert.equal(raisedAttribute, raisedTasks, name);

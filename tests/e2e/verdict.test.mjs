@@ -51,6 +51,8 @@ test('on many tiny items at chunksize 1 the verdict names the per-task overhead,
   assert.ok(legend.includes(verdict.dominant) && legend.includes('compute'), legend.join());
   const widths = await page.$$eval('.verdict-part', (ps) => ps.map((p) => parseFloat(p.style.width)));
   assert.ok(Math.abs(widths.reduce((a, b) => a + b, 0) - 100) < 0.1, widths.join());
+  // The canvas records its bound once drawn, a frame after the run is shown.
+  await page.waitForSelector('#lanes[data-lower-bound-ms]');
   const bound = Number(await page.getAttribute('#lanes', 'data-lower-bound-ms'));
   assert.ok(Math.abs(bound - verdict.lower_bound_ms) < 0.06, `${bound} vs ${verdict.lower_bound_ms}`);
   await page.screenshot({ path: new URL('verdict-1280.png', shots).pathname, fullPage: true });
