@@ -79,9 +79,11 @@ pub fn RunStatus(props: &RunStatusProps) -> Html {
         .as_ref()
         .map(|(_, by_lane)| by_lane.as_slice())
         .unwrap_or_default();
-    let rows: Vec<(usize, usize)> = (0..by_lane.len().max(lanes.min(ROOM_FOR_LANES)))
+    // Lanes with room kept for their row, counted or not.
+    let room = lanes.min(ROOM_FOR_LANES);
+    let rows: Vec<(usize, usize)> = (0..by_lane.len().max(room))
         .map(|lane| (lane, by_lane.get(lane).copied().unwrap_or(0)))
-        .filter(|&(lane, n)| n > 0 || lane < lanes.min(ROOM_FOR_LANES))
+        .filter(|&(lane, n)| n > 0 || lane < room)
         .collect();
     html! {
         <>
