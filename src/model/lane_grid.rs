@@ -2,33 +2,11 @@
 //! pass over its chunks and GIL slices, then resampled to any width, so that drawing a run
 //! costs its pixels, not its tasks.
 
+pub(crate) use crate::model::drawn::{Column, EMPTY};
+pub use crate::model::drawn::{LaneGrid, FINE_COLUMNS};
 use crate::model::layout::{lane_ends, time_span};
 use crate::model::trace::Trace;
-
-/// Per pixel column of one lane: which chunk covers most of it and where that chunk begins,
-/// how many chunks touch it, and how many of those begin in it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Column {
-    /// How much of the column the chunk covers.
-    pub(crate) cover: f64,
-    /// The chunk that covers most of it (`usize::MAX` for none).
-    pub(crate) chunk: usize,
-    /// Where that chunk begins, in the grid's columns (it may lie left of this column).
-    pub(crate) chunk_x0: f64,
-    /// How many chunks touch it.
-    pub(crate) count: u32,
-    /// How many of those begin in it.
-    pub(crate) starts: u32,
-}
-
-/// A column no chunk touches.
-pub(crate) const EMPTY: Column = Column {
-    cover: 0.0,
-    chunk: usize::MAX,
-    chunk_x0: 0.0,
-    count: 0,
-    starts: 0,
-};
+use std::sync::Arc;
 
 /// The pixel columns `x0..x1` touches (at least one), each with the part of it covered.
 fn columns(x0: f64, x1: f64, n: usize) -> impl Iterator<Item = (usize, f64)> {
@@ -41,28 +19,26 @@ fn columns(x0: f64, x1: f64, n: usize) -> impl Iterator<Item = (usize, f64)> {
     })
 }
 
-/// The columns a trace is binned into once, before it is drawn at any width: fine enough
-/// that resampling to a screen's plot moves no edge by more than a fraction of a pixel.
-pub const FINE_COLUMNS: usize = 8192;
+impl Trace {
+    /// Reduces the trace for drawing now (the lanes, the queue's depth, the gather's cells;
+    /// each one pass over its tasks): the runtime calls it on the worker that built the
+    /// trace, so that the page draws a run of a million tasks without reading them. Each
+    /// reduction is otherwise made on first use.
+    pub fn reduce_for_drawing(&self) {
+        self.binned_lanes();
+        self.binned_depth();
+        self.binned_gather();
+    }
 
-/// A trace binned into columns of equal time, lane by lane: for each column the chunk that
-/// covers most of it and how many chunks touch it, and with the GIL on how much of it each
-/// lane's thread held the GIL and waited for it. Built once per trace in one pass over its
-/// chunks and GIL slices; every drawing of it at any width then costs only its columns
-/// (`LaneGrid::drawing`, in `model::lane_drawing`), however many tasks the run had.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LaneGrid {
-    /// Columns per lane.
-    pub(crate) columns: usize,
-    threads: Vec<Option<usize>>,
-    /// The columns, lane after lane.
-    pub(crate) cells: Vec<Column>,
-    /// The time the columns span, ms ([`time_span`]: a pass over every task, done once).
-    span_ms: f64,
-    /// With the GIL on: how much of each column each lane held it, lane after lane.
-    pub(crate) held: Vec<f64>,
-    /// With the GIL on: how much of each column each lane waited for it, lane after lane.
-    pub(crate) waited: Vec<f64>,
+    /// The lanes binned into [`FINE_COLUMNS`] columns (made once).
+    pub fn binned_lanes(&self) -> Arc<LaneGrid> {
+        Arc::clone(
+            self.derived
+                .drawings
+                .lanes
+                .get_or_init(|| Arc::new(LaneGrid::new(self, FINE_COLUMNS))),
+        )
+    }
 }
 
 impl LaneGrid {
@@ -220,6 +196,28 @@ mod tests {
     use crate::model::lane_drawing::tests::lane_drawing;
     use crate::model::lane_drawing::LaneDrawing;
     use crate::model::trace::tests::trace_of;
+
+    #[test]
+    fn a_trace_reduced_for_drawing_keeps_what_each_drawing_would_make() {
+        use crate::model::layout::{depth_steps, gather_bins, MAX_CELLS};
+        let trace = trace_of(
+            &[(0, 3, 0.0, 4.0), (1, 5, 0.0, 6.0), (0, 3, 4.0, 10.0)],
+            &[0, 1, 2],
+        );
+        assert!(!trace.gather_is_binned());
+        trace.reduce_for_drawing();
+        assert!(trace.gather_is_binned());
+        assert_eq!(*trace.binned_lanes(), LaneGrid::new(&trace, FINE_COLUMNS));
+        assert_eq!(*trace.binned_gather(), gather_bins(&trace, MAX_CELLS));
+        let depth = depth_steps(
+            &trace.queue_depth,
+            trace.depth_span_ms(),
+            FINE_COLUMNS as f64,
+        );
+        assert_eq!(*trace.binned_depth(), depth);
+        // Made once: a second read is the same reduction, not a new one.
+        assert!(Arc::ptr_eq(&trace.binned_lanes(), &trace.binned_lanes()));
+    }
 
     #[test]
     fn the_pointer_finds_the_chunk_drawn_under_it() {

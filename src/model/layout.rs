@@ -5,12 +5,50 @@
 //! pass ([`gather_bins`], [`depth_steps`]), and what is drawn is bounded by the pixels, not by
 //! the number of chunks.
 
-use crate::model::errors::TaskError;
-use crate::model::metrics::GatherCell;
+pub use crate::model::drawn::GatherBin;
+use crate::model::drawn::{GatherCell, FINE_COLUMNS};
 use crate::model::record::DepthSample;
 use crate::model::trace::Trace;
 use crate::model::words::{duration, ms, number};
 use std::ops::Range;
+use std::sync::Arc;
+
+/// The most cells a strip draws (the split and the gather).
+pub const MAX_CELLS: usize = 240;
+
+impl Trace {
+    /// The time the queue's depth is drawn over, ms.
+    pub fn depth_span_ms(&self) -> f64 {
+        self.wall_ms.max(1e-3)
+    }
+
+    /// The queue's depth reduced to the samples worth drawing at any width: at most a few
+    /// per fine column ([`depth_steps`] over [`FINE_COLUMNS`] columns; made once).
+    pub fn binned_depth(&self) -> Arc<Vec<DepthSample>> {
+        Arc::clone(self.derived.drawings.depth.get_or_init(|| {
+            Arc::new(depth_steps(
+                &self.queue_depth,
+                self.depth_span_ms(),
+                FINE_COLUMNS as f64,
+            ))
+        }))
+    }
+
+    /// The gather strip's cells ([`gather_bins`] into [`MAX_CELLS`]; made once).
+    pub fn binned_gather(&self) -> Arc<Vec<GatherBin>> {
+        Arc::clone(
+            self.derived
+                .drawings
+                .gather
+                .get_or_init(|| Arc::new(gather_bins(self, MAX_CELLS))),
+        )
+    }
+
+    /// Whether the gather strip's cells are made already (reading them then costs nothing).
+    pub fn gather_is_binned(&self) -> bool {
+        self.derived.drawings.gather.get().is_some()
+    }
+}
 
 /// Splits `0..count` into at most `max_cells` contiguous, near-equal ranges, so a strip of
 /// a million chunks still has a bounded number of cells.
@@ -19,21 +57,6 @@ pub fn bins(count: usize, max_cells: usize) -> Vec<Range<usize>> {
     (0..cells)
         .map(|cell| (cell * count / cells)..((cell + 1) * count / cells))
         .collect()
-}
-
-/// One cell of the gather strip: a run of neighbouring chunks in input order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GatherBin {
-    /// The chunks it stands for.
-    pub chunks: Range<usize>,
-    /// Its first chunk's place in the gather (arrival rank and times).
-    pub first: GatherCell,
-    /// The longest any of its chunks' results waited for earlier ones, ms.
-    pub waited_ms: f64,
-    /// The items of its chunks.
-    pub items: usize,
-    /// Why the first of its failed chunks failed, if one did.
-    pub error: Option<TaskError>,
 }
 
 /// The gather strip's cells: each chunk's place in the gather, binned into at most
@@ -230,6 +253,7 @@ pub fn describe_chunk(trace: &Trace, index: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::errors::TaskError;
     use crate::model::trace::tests::trace_of;
 
     #[test]

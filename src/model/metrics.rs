@@ -2,9 +2,9 @@
 //! worker, peak parallelism, pickling and GIL time, the speed-up), and what the caller
 //! received: the results in delivery order and how many waited for earlier ones.
 
+pub use crate::model::drawn::GatherCell;
 use crate::model::record::ChunkRecord;
-use crate::model::trace::{Metrics, Trace};
-use serde::Serialize;
+use crate::model::trace::{Metrics, TaskFacts, Trace};
 
 impl Trace {
     /// The speed-up over the 1-worker run of the same workload, when it was measured.
@@ -19,6 +19,39 @@ impl Trace {
     pub fn derive_figures(&self) {
         self.derived.metrics.get_or_init(|| self.compute_metrics());
         self.derived.waited.get_or_init(|| self.count_waited());
+        self.derived
+            .task_facts
+            .get_or_init(|| self.gather_task_facts());
+    }
+
+    /// What the page's views read of the tasks besides the figures (computed once).
+    pub fn task_facts(&self) -> &TaskFacts {
+        self.derived
+            .task_facts
+            .get_or_init(|| self.gather_task_facts())
+    }
+
+    fn gather_task_facts(&self) -> TaskFacts {
+        let mut facts = TaskFacts {
+            per_worker: vec![(0, 0); self.lanes()],
+            ..TaskFacts::default()
+        };
+        for chunk in &self.chunks {
+            if chunk.error.as_ref().and_then(|e| e.raised_item()).is_some() {
+                facts.raised_chunks.push(chunk.index);
+            }
+            facts.any_transfer |= chunk.transfer_ms > 0.0;
+            if let Some((chunks, items)) = facts.per_worker.get_mut(chunk.worker) {
+                *chunks += 1;
+                *items += chunk.len;
+            }
+        }
+        facts.last_delivered_ms = self.delivered_ms.iter().copied().fold(0.0, f64::max);
+        for sample in &self.queue_depth {
+            facts.max_queued = facts.max_queued.max(sample.queued);
+            facts.max_pending = facts.max_pending.max(sample.pending);
+        }
+        facts
     }
 
     /// The figures of this run (computed once; the speed-up read afresh, as the baseline may
@@ -152,21 +185,6 @@ impl Trace {
     }
 }
 
-/// One chunk's place in the gathered list.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct GatherCell {
-    /// The chunk.
-    pub index: usize,
-    /// 0 for the first chunk whose results arrived, 1 for the second …
-    pub arrival_rank: usize,
-    /// When its results arrived, ms since the start.
-    pub arrived_ms: f64,
-    /// When its results reached the caller, ms since the start.
-    pub delivered_ms: f64,
-    /// How long its results waited between arriving and reaching the caller, ms.
-    pub waited_ms: f64,
-}
-
 /// Most chunks running at one moment, swept over the chunks' starts (fed one by one, in
 /// time order) against their ends (sorted up front). Ends count before starts at the same
 /// instant: touching chunks do not overlap.
@@ -251,6 +269,42 @@ mod tests {
         let cells = trace.gather_cells();
         assert_eq!(cells.len(), 1);
         assert_eq!((cells[0].index, cells[0].arrival_rank), (1, 0));
+    }
+
+    #[test]
+    fn task_facts_gather_what_the_views_read_in_one_pass() {
+        use crate::model::errors::TaskError;
+        use crate::model::record::DepthSample;
+        let mut trace = trace_of(
+            &[(0, 3, 0.0, 4.0), (1, 5, 0.0, 6.0), (0, 3, 4.0, 10.0)],
+            &[0, 1, 2],
+        );
+        trace.chunks[1].error = Some(TaskError::Raised { item: 2 });
+        trace.chunks[2].error = Some(TaskError::NotStarted);
+        trace.chunks[2].len = 4;
+        trace.chunks[2].transfer_ms = 0.5;
+        trace.delivered_ms = vec![4.0, 12.0, 11.0];
+        trace.queue_depth = [(3, 0), (1, 5), (0, 2)]
+            .iter()
+            .enumerate()
+            .map(|(t, &(queued, pending))| DepthSample {
+                t_ms: t as f64,
+                queued,
+                pending,
+            })
+            .collect();
+        let facts = trace.task_facts();
+        assert_eq!(
+            facts.raised_chunks,
+            [1],
+            "only a task's own exception counts"
+        );
+        assert!(facts.any_transfer);
+        assert_eq!(facts.per_worker, [(2, 5), (1, 1)]);
+        assert_eq!(facts.last_delivered_ms, 12.0);
+        assert_eq!((facts.max_queued, facts.max_pending), (3, 5));
+        let plain = trace_of(&[(0, 0, 0.0, 1.0)], &[0]).task_facts().clone();
+        assert!(plain.raised_chunks.is_empty() && !plain.any_transfer);
     }
 
     #[test]

@@ -52,12 +52,15 @@
 //! - [`layout`]: turning a trace into drawable geometry (strip bins, gather bins, queue depth
 //!   steps, the chunk under the pointer), independent of any canvas.
 //! - [`lane_grid`]: a trace binned once into columns of equal time, lane by lane.
+//! - [`drawn`]: what the page draws of a trace, as data (the lane grid, the gather's cells),
+//!   kept with the trace once made, so that a worker can make it.
 //! - [`lane_drawing`]: what the lanes draw at a width: boxes and GIL spans, from a lane grid.
 
 pub mod app_state;
 pub mod compare;
 pub mod config;
 pub mod diagnosis;
+pub mod drawn;
 pub mod embed;
 pub mod errors;
 pub mod export;

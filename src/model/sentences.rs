@@ -156,9 +156,10 @@ pub fn item_list(items: &[u64]) -> String {
 /// which work never ran; `None` when no task raised.
 pub fn raise_summary(trace: &Trace) -> Option<String> {
     let raised_items: Vec<u64> = trace
-        .chunks
+        .task_facts()
+        .raised_chunks
         .iter()
-        .filter_map(|c| c.error.as_ref()?.raised_item())
+        .filter_map(|&index| trace.chunk(index)?.error.as_ref()?.raised_item())
         .collect();
     if raised_items.is_empty() || trace.stopped {
         return None;
@@ -338,10 +339,7 @@ pub fn results_check(trace: &Trace) -> &'static str {
         return "";
     }
     let as_completed = trace.strategy().delivery() == Delivery::AsCompleted;
-    let raised = trace
-        .chunks
-        .iter()
-        .any(|c| c.error.as_ref().and_then(|e| e.raised_item()).is_some());
+    let raised = !trace.task_facts().raised_chunks.is_empty();
     match (trace.tasks_are_requests(), trace.results_in_order) {
         (false, true) if raised => {
             " ✓ each item that ran and returned holds its result as a sequential map gives it (0 where its task raised or never ran)"
@@ -379,7 +377,7 @@ pub fn lanes_caption(trace: &Trace) -> String {
                 "; grey hatched within a lane, a replacement starting for a process that died",
             );
         }
-    } else if trace.chunks.iter().any(|c| c.transfer_ms > 0.0) {
+    } else if trace.task_facts().any_transfer {
         caption.push_str("; the dark band is the share spent pickling");
     }
     if trace.gil() {
@@ -396,11 +394,7 @@ pub fn lanes_caption(trace: &Trace) -> String {
             }
         ));
     }
-    if trace
-        .chunks
-        .iter()
-        .any(|c| c.error.as_ref().and_then(|e| e.raised_item()).is_some())
-    {
+    if !trace.task_facts().raised_chunks.is_empty() {
         if trace.strategy().rule().on_raise == OnRaise::ShortCircuits {
             caption.push_str("; a red frame marks a piece whose item returned Err, its red end where it returned; each piece is drawn as far as rayon ran it: the items it skipped once an Err was seen never ran");
         } else {
@@ -446,7 +440,7 @@ pub fn gather_caption(trace: &Trace) -> String {
     }
     let waited = trace.waited_count();
     let n = trace.chunks.len();
-    let end = trace.delivered_ms.iter().copied().fold(0.0, f64::max);
+    let end = trace.task_facts().last_delivered_ms;
     if let (Some(at), Some(item), OnRaise::ShortCircuits) = (
         trace.raised_at_ms,
         trace.raised_item,

@@ -6,6 +6,7 @@
 //! (`performance.timeOrigin + performance.now()`; each worker's `now()` has its own origin).
 
 use crate::model::config::RunConfig;
+use crate::model::drawn::Drawings;
 use crate::model::errors::TaskError;
 use crate::model::gil::GilSlice;
 use crate::model::item_work::item_value;
@@ -349,6 +350,10 @@ pub struct Derived {
     pub(crate) metrics: OnceLock<Metrics>,
     /// How many tasks' results waited for earlier ones (`Trace::waited_count`).
     pub(crate) waited: OnceLock<usize>,
+    /// What the page's views read of the tasks besides the figures (`Trace::task_facts`).
+    pub(crate) task_facts: OnceLock<TaskFacts>,
+    /// What the page draws of it (`model::drawn`).
+    pub(crate) drawings: Drawings,
     /// The verdict on the run (`Trace::verdict`).
     pub(crate) verdict: OnceLock<Verdict>,
 }
@@ -357,6 +362,25 @@ impl PartialEq for Derived {
     fn eq(&self, _: &Self) -> bool {
         true
     }
+}
+
+/// What the page's captions, lists and tables read of a run's tasks besides its figures,
+/// gathered in one pass over them ([`Trace::task_facts`]), so that showing a run of a
+/// million tasks reads none of them again.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskFacts {
+    /// The chunks whose task raised (`ValueError`, or rayon's `Err`), by index, in order.
+    pub raised_chunks: Vec<usize>,
+    /// Whether any task spent time pickling or crossing to and from a process.
+    pub any_transfer: bool,
+    /// Chunks and items each worker ran (index = worker).
+    pub per_worker: Vec<(usize, usize)>,
+    /// When the last results reached the caller, ms (0 when none did).
+    pub last_delivered_ms: f64,
+    /// The most tasks the queue the workers take from held.
+    pub max_queued: usize,
+    /// The most work items that waited outside the call queue (0 where there is none).
+    pub max_pending: usize,
 }
 
 /// When and where a run was recorded, as the page saw it.

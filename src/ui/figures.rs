@@ -31,14 +31,7 @@ pub fn Figures(props: &FiguresProps) -> Html {
     let trace = &props.trace;
     let m = trace.metrics();
     let speedup = crate::model::sentences::speedup_summary(trace);
-    // Chunks and items per worker, in one pass over the chunks (not one per worker).
-    let mut per_worker = vec![(0usize, 0usize); m.busy_ms.len()];
-    for chunk in &trace.chunks {
-        if let Some((chunks, items)) = per_worker.get_mut(chunk.worker) {
-            *chunks += 1;
-            *items += chunk.len;
-        }
-    }
+    let per_worker = &trace.task_facts().per_worker;
     // A process pool's own start-up, else the thread pool's.
     let startup = crate::model::sentences::process_startup_summary(trace).unwrap_or_else(|| {
         match props.pool {
@@ -85,7 +78,7 @@ pub fn Figures(props: &FiguresProps) -> Html {
                 <thead><tr><th>{ "Worker" }</th><th>{ "Chunks" }</th><th>{ "Items" }</th><th>{ "Busy" }</th><th>{ "Busy share of wall time" }</th></tr></thead>
                 <tbody>
                     { for m.busy_ms.iter().enumerate().map(|(worker, busy)| {
-                        let (chunks, items) = per_worker[worker];
+                        let (chunks, items) = per_worker.get(worker).copied().unwrap_or_default();
                         let share = if m.wall_ms > 0.0 { busy / m.wall_ms * 100.0 } else { 0.0 };
                         html! {
                             <tr>

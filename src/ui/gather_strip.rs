@@ -1,58 +1,60 @@
 //! The gather: the result list in input order, each chunk's place marked with the order its
 //! results arrived in and how long it waited for earlier chunks.
 
-use crate::model::layout::{chunk_hue, gather_bins, GatherBin};
+use crate::model::layout::{chunk_hue, GatherBin};
 use crate::model::sentences::{gather_caption, raise_summary, results_check, results_order_label};
 use crate::model::trace::{Trace, MAX_LISTED_RESULTS};
 use crate::model::words::group_digits;
 use crate::model::words::ms;
 use crate::ui::canvas::in_a_task_of_its_own;
-use crate::ui::split_strip::{TraceProps, MAX_CELLS};
+use crate::ui::split_strip::TraceProps;
 use std::rc::Rc;
+use std::sync::Arc;
 use yew::prelude::*;
 
-/// Traces of at most this many chunks are binned as they are shown; larger ones (a pass of
-/// several milliseconds) in a task of their own right after.
+/// Traces of at most this many chunks are binned as they are shown, if the worker that built
+/// them has not binned them already; larger ones (a pass of several milliseconds) in a task
+/// of their own right after.
 const BIN_AT_ONCE: usize = 20_000;
 
 /// The result list filling in input order.
 #[function_component]
 pub fn GatherStrip(props: &TraceProps) -> Html {
     let trace = &props.trace;
-    // Binned once per trace, in one pass over its chunks: at once when that is quick, else in
-    // a task of its own just after the run is shown.
+    // Binned once per trace, in one pass over its chunks: at once when that is quick (or
+    // done), else in a task of its own just after the run is shown.
     let now = use_memo(
         TraceProps {
             trace: trace.clone(),
         },
         |props| {
-            (props.trace.chunks.len() <= BIN_AT_ONCE)
-                .then(|| Rc::new(gather_bins(&props.trace, MAX_CELLS)))
+            (props.trace.gather_is_binned() || props.trace.chunks.len() <= BIN_AT_ONCE)
+                .then(|| props.trace.binned_gather())
         },
     );
-    let later = use_state(|| None::<(Rc<Trace>, Rc<Vec<GatherBin>>)>);
+    let later = use_state(|| None::<(Rc<Trace>, Arc<Vec<GatherBin>>)>);
     {
         let later = later.clone();
         let key = TraceProps {
             trace: trace.clone(),
         };
         use_effect_with(key, move |props| {
-            if props.trace.chunks.len() > BIN_AT_ONCE {
+            if !props.trace.gather_is_binned() && props.trace.chunks.len() > BIN_AT_ONCE {
                 let trace = Rc::clone(&props.trace);
                 // Binning and drawing, each a task of its own: together they took one task
                 // of 65 ms for a million chunks.
                 in_a_task_of_its_own(move || {
-                    let bins = Rc::new(gather_bins(&trace, MAX_CELLS));
+                    let bins = trace.binned_gather();
                     in_a_task_of_its_own(move || later.set(Some((trace, bins))));
                 });
             }
         });
     }
-    let bins: Rc<Vec<GatherBin>> = (*now).clone().unwrap_or_else(|| {
+    let bins: Arc<Vec<GatherBin>> = (*now).clone().unwrap_or_else(|| {
         later
             .as_ref()
             .filter(|(binned, _)| Rc::ptr_eq(binned, trace))
-            .map(|(_, bins)| Rc::clone(bins))
+            .map(|(_, bins)| Arc::clone(bins))
             .unwrap_or_default()
     });
     let labelled = bins.len() <= 24;

@@ -4,13 +4,14 @@
 //! small. With the GIL on, a lane is solid only where its thread held the GIL.
 
 use crate::model::lane_drawing::{GilSpan, GilState};
-use crate::model::lane_grid::{LaneGrid, FINE_COLUMNS};
+use crate::model::lane_grid::LaneGrid;
 use crate::model::layout::{chunk_hue, describe_chunk, tick_step};
 use crate::model::trace::Trace;
 use crate::model::words::{count, ms};
 use crate::ui::canvas::{draw_next_frame, sized_context, use_resizes, Reduced};
 use crate::ui::split_strip::TraceProps;
 use std::rc::Rc;
+use std::sync::Arc;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
@@ -291,18 +292,12 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()
     canvas
         .set_attribute("data-boxes", &drawing.boxes.len().to_string())
         .ok()?;
-    // Only a run with `raise_at` has chunks that raised: no pass over a million tasks per
-    // redraw otherwise.
-    let raised: Vec<String> = if trace.config.workload.raises.is_empty() {
-        Vec::new()
-    } else {
-        trace
-            .chunks
-            .iter()
-            .filter(|c| c.error.as_ref().and_then(|e| e.raised_item()).is_some())
-            .map(|c| c.index.to_string())
-            .collect()
-    };
+    let raised: Vec<String> = trace
+        .task_facts()
+        .raised_chunks
+        .iter()
+        .map(usize::to_string)
+        .collect();
     canvas
         .set_attribute("data-raised", &raised.join(","))
         .ok()?;
@@ -342,9 +337,9 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, grid: &LaneGrid) -> Option<()
 pub fn Lanes(props: &TraceProps) -> Html {
     let canvas = use_node_ref();
     let resizes = use_resizes();
-    // The trace binned once (one pass over its tasks); each drawing at a width then costs
-    // only its columns.
-    let binned: Reduced<LaneGrid> = use_mut_ref(|| None);
+    // The trace binned once (one pass over its tasks, on the worker that built it or before
+    // the first drawing); each drawing at a width then costs only its columns.
+    let binned: Reduced<Arc<LaneGrid>> = use_mut_ref(|| None);
     let binned_for_pointer = Rc::clone(&binned);
     {
         let canvas = canvas.clone();
@@ -356,7 +351,7 @@ pub fn Lanes(props: &TraceProps) -> Html {
                 canvas,
                 Rc::clone(&props.trace),
                 binned,
-                |trace| LaneGrid::new(trace, FINE_COLUMNS),
+                Trace::binned_lanes,
                 |element, trace, grid| {
                     draw(element, trace, grid);
                 },

@@ -4,7 +4,6 @@
 //! most it held (the call queue's few places would be a flat line on the pending items'
 //! scale): the queue the workers take from on top, the pending work items below it.
 
-use crate::model::lane_grid::FINE_COLUMNS;
 use crate::model::layout::depth_steps;
 use crate::model::record::DepthSample;
 use crate::model::trace::Trace;
@@ -12,6 +11,7 @@ use crate::model::words::ms;
 use crate::ui::canvas::{draw_next_frame, sized_context, use_resizes, Reduced};
 use crate::ui::split_strip::TraceProps;
 use std::rc::Rc;
+use std::sync::Arc;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use yew::prelude::*;
 
@@ -21,36 +21,6 @@ const PANEL: f64 = 90.0;
 const LEFT: f64 = 44.0;
 /// Height of the time axis under the panels.
 const AXIS: f64 = 16.0;
-
-/// The most tasks the queue the workers take from held.
-fn max_queued(trace: &Trace) -> usize {
-    trace
-        .queue_depth
-        .iter()
-        .map(|s| s.queued)
-        .max()
-        .unwrap_or(0)
-}
-
-/// The most work items that waited outside the call queue (0 where there is none).
-fn max_pending(trace: &Trace) -> usize {
-    trace
-        .queue_depth
-        .iter()
-        .map(|s| s.pending)
-        .max()
-        .unwrap_or(0)
-}
-
-/// The samples worth drawing at any width: the queue's depth reduced once per trace to at
-/// most a few samples per fine column, so a redraw costs the pixels, not the hand-outs.
-fn fine_steps(trace: &Trace) -> Vec<DepthSample> {
-    depth_steps(&trace.queue_depth, span_of(trace), FINE_COLUMNS as f64)
-}
-
-fn span_of(trace: &Trace) -> f64 {
-    trace.wall_ms.max(1e-3)
-}
 
 /// One series of `samples` as a step line in a panel whose top is `y0`, scaled 0..=`top`.
 fn panel(
@@ -93,23 +63,27 @@ fn panel(
 }
 
 fn height(trace: &Trace) -> f64 {
-    let panels = if max_pending(trace) > 0 { 2.0 } else { 1.0 };
+    let panels = if trace.task_facts().max_pending > 0 {
+        2.0
+    } else {
+        1.0
+    };
     panels * PANEL + AXIS
 }
 
 fn draw(canvas: &HtmlCanvasElement, trace: &Trace, fine: &[DepthSample]) -> Option<()> {
     let (ctx, width) = sized_context(canvas, 200.0, height(trace))?;
-    let span = span_of(trace);
+    let span = trace.depth_span_ms();
     let samples = &depth_steps(fine, span, width);
     ctx.set_font("11px system-ui, sans-serif");
     panel(
         &ctx,
         (samples, span),
         (0.0, width),
-        (max_queued(trace), "#2857d6"),
+        (trace.task_facts().max_queued, "#2857d6"),
         &|s| s.queued,
     )?;
-    let pending = max_pending(trace);
+    let pending = trace.task_facts().max_pending;
     if pending > 0 {
         panel(
             &ctx,
@@ -133,8 +107,9 @@ fn draw(canvas: &HtmlCanvasElement, trace: &Trace, fine: &[DepthSample]) -> Opti
 pub fn QueueDepth(props: &TraceProps) -> Html {
     let canvas = use_node_ref();
     let resizes = use_resizes();
-    // Reduced once per trace, at the first drawing; each redraw then costs its pixels.
-    let reduced: Reduced<Vec<DepthSample>> = use_mut_ref(|| None);
+    // The samples worth drawing at any width (reduced once per trace, on the worker that
+    // built it or at the first drawing); each redraw then costs its pixels.
+    let reduced: Reduced<Arc<Vec<DepthSample>>> = use_mut_ref(|| None);
     {
         let canvas = canvas.clone();
         let key = TraceProps {
@@ -145,7 +120,7 @@ pub fn QueueDepth(props: &TraceProps) -> Html {
                 canvas,
                 Rc::clone(&props.trace),
                 reduced,
-                fine_steps,
+                Trace::binned_depth,
                 |element, trace, fine| {
                     draw(element, trace, fine);
                 },
@@ -153,7 +128,10 @@ pub fn QueueDepth(props: &TraceProps) -> Html {
         });
     }
     let trace = &props.trace;
-    let (queued, pending) = (max_queued(trace), max_pending(trace));
+    let (queued, pending) = (
+        trace.task_facts().max_queued,
+        trace.task_facts().max_pending,
+    );
     html! {
         <figure class="queue-depth">
             <figcaption>

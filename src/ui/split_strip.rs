@@ -1,14 +1,11 @@
 //! The split: the items as a strip cut into chunks, each chunk in its own colour. Large runs
-//! get at most [`MAX_CELLS`] cells, each standing for a run of neighbouring chunks.
+//! get at most [`MAX_CELLS`](crate::model::layout::MAX_CELLS) cells, each standing for a run of neighbouring chunks.
 
-use crate::model::layout::{bins, chunk_hue};
+use crate::model::layout::{bins, chunk_hue, MAX_CELLS};
 use crate::model::sentences::split_caption;
 use crate::model::trace::Trace;
 use std::rc::Rc;
 use yew::prelude::*;
-
-/// The most cells a strip draws.
-pub const MAX_CELLS: usize = 240;
 
 /// Props of the strips: the run's trace.
 #[derive(Properties)]

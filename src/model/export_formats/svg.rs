@@ -3,11 +3,10 @@
 //! where, with the GIL on, its thread did not hold the lock; hatched where it waited for it;
 //! striped where a box stands for many tasks too short to draw apart; a dark band for the
 //! pickling share; a process's start-up grey and hatched), and a time axis. Drawn from a
-//! [`LaneGrid`] like the page's lanes, so its size is bounded by its pixels: a run of a million
+//! [`LaneGrid`](crate::model::lane_grid::LaneGrid) like the page's lanes, so its size is bounded by its pixels: a run of a million
 //! tasks makes a small file.
 
 use crate::model::lane_drawing::GilState;
-use crate::model::lane_grid::{LaneGrid, FINE_COLUMNS};
 use crate::model::layout::{chunk_hue, describe_chunk, tick_step, time_span};
 use crate::model::sentences::run_heading;
 use crate::model::trace::Trace;
@@ -54,7 +53,7 @@ pub fn height(lanes: usize) -> f64 {
 
 /// `trace`'s lanes as an SVG document.
 pub fn svg(trace: &Trace) -> String {
-    let grid = LaneGrid::new(trace, FINE_COLUMNS);
+    let grid = trace.binned_lanes();
     let lanes = grid.lane_threads().len();
     let plot = WIDTH - GUTTER - MARGIN;
     let drawing = grid.drawing(plot);
