@@ -19,9 +19,7 @@ impl Trace {
     pub fn derive_figures(&self) {
         self.derived.metrics.get_or_init(|| self.compute_metrics());
         self.derived.waited.get_or_init(|| self.count_waited());
-        self.derived
-            .task_facts
-            .get_or_init(|| self.gather_task_facts());
+        self.task_facts();
     }
 
     /// What the page's views read of the tasks besides the figures (computed once).

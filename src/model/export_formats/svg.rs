@@ -2,9 +2,9 @@
 //! worker (`worker w · thread t`), each task a box in its colour as the page draws it (pale
 //! where, with the GIL on, its thread did not hold the lock; hatched where it waited for it;
 //! striped where a box stands for many tasks too short to draw apart; a dark band for the
-//! pickling share; a process's start-up grey and hatched), and a time axis. Drawn from a
-//! [`LaneGrid`](crate::model::lane_grid::LaneGrid) like the page's lanes, so its size is bounded by its pixels: a run of a million
-//! tasks makes a small file.
+//! pickling share; a process's start-up grey and hatched), and a time axis. Drawn from the
+//! trace's [`LaneGrid`](crate::model::lane_grid::LaneGrid) like the page's lanes, so its size
+//! is bounded by its pixels: a run of a million tasks makes a small file.
 
 use crate::model::lane_drawing::GilState;
 use crate::model::layout::{chunk_hue, describe_chunk, tick_step, time_span};
