@@ -14,6 +14,12 @@ use std::sync::{Arc, OnceLock};
 /// that resampling to a screen's plot moves no edge by more than a fraction of a pixel.
 pub const FINE_COLUMNS: usize = 8192;
 
+/// Traces of more chunks than this are reduced for drawing ahead, a pass of several
+/// milliseconds each: by the worker that built them (`Trace::reduce_for_drawing`), or else in
+/// a task of their own before they are drawn. Smaller ones are reduced as they are drawn, and
+/// only if they are (a lane grid has [`FINE_COLUMNS`] columns a lane, whatever the tasks).
+pub const REDUCE_AHEAD_ABOVE: usize = 20_000;
+
 /// Per pixel column of one lane: which chunk covers most of it and where that chunk begins,
 /// how many chunks touch it, and how many of those begin in it.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -3,7 +3,7 @@
 //! costs its pixels, not its tasks.
 
 pub(crate) use crate::model::drawn::{Column, EMPTY};
-pub use crate::model::drawn::{LaneGrid, FINE_COLUMNS};
+pub use crate::model::drawn::{LaneGrid, FINE_COLUMNS, REDUCE_AHEAD_ABOVE};
 use crate::model::layout::{lane_ends, time_span};
 use crate::model::trace::Trace;
 use std::sync::Arc;
@@ -20,11 +20,14 @@ fn columns(x0: f64, x1: f64, n: usize) -> impl Iterator<Item = (usize, f64)> {
 }
 
 impl Trace {
-    /// Reduces the trace for drawing now (the lanes, the queue's depth, the gather's cells;
-    /// each one pass over its tasks): the runtime calls it on the worker that built the
-    /// trace, so that the page draws a run of a million tasks without reading them. Each
-    /// reduction is otherwise made on first use.
+    /// Reduces a trace of more than [`REDUCE_AHEAD_ABOVE`] chunks for drawing now (the lanes,
+    /// the queue's depth, the gather's cells; each one pass over its tasks): the runtime
+    /// calls it on the worker that built the trace, so that the page draws a run of a million
+    /// tasks without reading them. Each reduction is otherwise made on first use.
     pub fn reduce_for_drawing(&self) {
+        if self.chunks.len() <= REDUCE_AHEAD_ABOVE {
+            return;
+        }
         self.binned_lanes();
         self.binned_depth();
         self.binned_gather();
@@ -198,13 +201,19 @@ mod tests {
     use crate::model::trace::tests::trace_of;
 
     #[test]
-    fn a_trace_reduced_for_drawing_keeps_what_each_drawing_would_make() {
+    fn a_large_trace_reduced_for_drawing_keeps_what_each_drawing_would_make() {
         use crate::model::layout::{depth_steps, gather_bins, MAX_CELLS};
-        let trace = trace_of(
-            &[(0, 3, 0.0, 4.0), (1, 5, 0.0, 6.0), (0, 3, 4.0, 10.0)],
-            &[0, 1, 2],
+        let small = trace_of(&[(0, 3, 0.0, 4.0), (1, 5, 0.0, 6.0)], &[0, 1]);
+        small.reduce_for_drawing();
+        assert!(
+            !small.gather_is_binned(),
+            "a small trace waits until it is drawn"
         );
-        assert!(!trace.gather_is_binned());
+        let spans: Vec<_> = (0..=REDUCE_AHEAD_ABOVE)
+            .map(|i| (i % 2, i % 2, i as f64, i as f64 + 1.5))
+            .collect();
+        let arrived: Vec<usize> = (0..spans.len()).collect();
+        let trace = trace_of(&spans, &arrived);
         trace.reduce_for_drawing();
         assert!(trace.gather_is_binned());
         assert_eq!(*trace.binned_lanes(), LaneGrid::new(&trace, FINE_COLUMNS));

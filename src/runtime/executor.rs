@@ -137,8 +137,8 @@ enum Role<'a> {
     Caller(&'a dyn Fn(usize)),
 }
 
-/// The trace of `outcome`, with its figures, verdict and drawings already derived (on the
-/// worker that calls this), so that the page only reads them.
+/// The trace of `outcome`, with its figures, verdict and (for a large one) drawings already
+/// derived (on the worker that calls this), so that the page only reads them.
 fn trace_of(outcome: TaskOutcome, config: &RunConfig, facts: RunFacts) -> Result<Trace, String> {
     let trace = outcome.into_trace(config, facts)?;
     trace.derive_figures();

@@ -1,6 +1,7 @@
 //! The gather: the result list in input order, each chunk's place marked with the order its
 //! results arrived in and how long it waited for earlier chunks.
 
+use crate::model::drawn::REDUCE_AHEAD_ABOVE;
 use crate::model::layout::{chunk_hue, GatherBin};
 use crate::model::sentences::{gather_caption, raise_summary, results_check, results_order_label};
 use crate::model::trace::{Trace, MAX_LISTED_RESULTS};
@@ -12,23 +13,19 @@ use std::rc::Rc;
 use std::sync::Arc;
 use yew::prelude::*;
 
-/// Traces of at most this many chunks are binned as they are shown, if the worker that built
-/// them has not binned them already; larger ones (a pass of several milliseconds) in a task
-/// of their own right after.
-const BIN_AT_ONCE: usize = 20_000;
-
 /// The result list filling in input order.
 #[function_component]
 pub fn GatherStrip(props: &TraceProps) -> Html {
     let trace = &props.trace;
     // Binned once per trace, in one pass over its chunks: at once when that is quick (or
-    // done), else in a task of its own just after the run is shown.
+    // done, by the worker that built it), else in a task of its own just after the run is
+    // shown.
     let now = use_memo(
         TraceProps {
             trace: trace.clone(),
         },
         |props| {
-            (props.trace.gather_is_binned() || props.trace.chunks.len() <= BIN_AT_ONCE)
+            (props.trace.gather_is_binned() || props.trace.chunks.len() <= REDUCE_AHEAD_ABOVE)
                 .then(|| props.trace.binned_gather())
         },
     );
@@ -39,7 +36,7 @@ pub fn GatherStrip(props: &TraceProps) -> Html {
             trace: trace.clone(),
         };
         use_effect_with(key, move |props| {
-            if !props.trace.gather_is_binned() && props.trace.chunks.len() > BIN_AT_ONCE {
+            if !props.trace.gather_is_binned() && props.trace.chunks.len() > REDUCE_AHEAD_ABOVE {
                 let trace = Rc::clone(&props.trace);
                 // Binning and drawing, each a task of its own: together they took one task
                 // of 65 ms for a million chunks.
